@@ -1,0 +1,134 @@
+using System.Security.Cryptography;
+using TorchSharp;
+using TransferSharp.Engine;
+using static TorchSharp.torch;
+
+namespace TransferSharp.Backbones;
+
+/// <summary>
+/// A pretrained backbone ready to run: its config, the imported network (trainable TorchSharp module) and its
+/// input normalisation at the chosen input size.
+/// </summary>
+public sealed class Backbone : IDisposable
+{
+    private readonly Tensor channelShift;   // [1,C,1,1] or [1,C,S,S] (mean image)
+    private readonly Tensor channelScale;   // [1,C,1,1]: 1/std
+    private string? weightsHash;
+
+    private Backbone(PretrainedConfig config, OnnxGraphModule network, string weightsPath, int inputSize, Tensor shift, Tensor scale, string normalization)
+    {
+        Config = config;
+        Network = network;
+        WeightsPath = weightsPath;
+        InputSize = inputSize;
+        channelShift = shift;
+        channelScale = scale;
+        Normalization = normalization;
+    }
+
+    /// <summary>The pretrained facts.</summary>
+    public PretrainedConfig Config { get; }
+
+    /// <summary>The network: from normalised [N,3,S,S] images to [N, FeatureWidth, 1, 1] pooled features.</summary>
+    public OnnxGraphModule Network { get; }
+
+    /// <summary>The ONNX file the weights came from.</summary>
+    public string WeightsPath { get; }
+
+    /// <summary>The input size (square) images are resized to.</summary>
+    public int InputSize { get; }
+
+    /// <summary>A short description of the normalisation applied, e.g. "bgr 0..255 minus mean image".</summary>
+    public string Normalization { get; }
+
+    /// <summary>The feature width.</summary>
+    public int FeatureWidth => Config.FeatureWidth;
+
+    /// <summary>SHA-256 of the weights file (hex, first 16 chars): part of every cache key.</summary>
+    public string WeightsHash
+    {
+        get
+        {
+            if (weightsHash is null)
+            {
+                using var stream = File.OpenRead(WeightsPath);
+                weightsHash = Convert.ToHexString(SHA256.HashData(stream))[..16].ToLowerInvariant();
+            }
+            return weightsHash;
+        }
+    }
+
+    /// <summary>Everything that decides what the backbone outputs for an image: for cache keys.</summary>
+    public string FeatureKey => $"{Config.Name}|{WeightsHash}|{InputSize}|{Normalization}";
+
+    /// <summary>Loads a registered backbone at <paramref name="inputSize"/> (default: its own).</summary>
+    public static Backbone Load(string name, int? inputSize = null, OnnxImportOptions? options = null)
+    {
+        PretrainedConfig config = Registry.Get(name);
+        int size = inputSize ?? config.InputSize;
+        if (size < 32) throw new ArgumentOutOfRangeException(nameof(inputSize), $"--size {size}: the input size must be at least 32.");
+        TorchRuntime.EnsureLoaded();
+        string weights = Registry.ResolveFile(config.Weights.RelativePath, config.Weights.PackageId);
+        var importOptions = (options ?? new OnnxImportOptions()) with { GroupNames = config.LayerGroups };
+        OnnxGraphModule network = OnnxImporter.Import(weights, importOptions);
+        var (shift, scale, normalization) = BuildNormalization(config, size);
+        return new Backbone(config, network, weights, size, shift, scale, normalization);
+    }
+
+    private static (Tensor shift, Tensor scale, string description) BuildNormalization(PretrainedConfig config, int size)
+    {
+        string order = config.ChannelOrder == ChannelOrder.Bgr ? "bgr" : "rgb";
+        Tensor scale = tensor(config.Std.Select(s => (float)(1.0 / s)).ToArray()).reshape(1, -1, 1, 1);
+        string std = string.Join(",", config.Std);
+        if (config.MeanImage is { } source)
+        {
+            string path = Registry.ResolveFile(source.RelativePath, config.Weights.PackageId);
+            var model = OnnxImporter.ReadModel(path);
+            var proto = model.Graph.Initializer.FirstOrDefault(i => i.Name == source.InitializerName)
+                ?? throw new OnnxImportException($"{path}: no initializer named '{source.InitializerName}'.");
+            float[] values = proto.RawData.Length > 0
+                ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(proto.RawData.Span).ToArray()
+                : proto.FloatData.ToArray();
+            using Tensor image = tensor(values, proto.Dims.ToArray());
+            if (image.shape[2] == size && image.shape[3] == size)
+                return (image.clone(), scale, $"{order} 0..{config.InputRange} minus mean image {size}x{size}, std {std}");
+            Tensor means = image.mean(new long[] { 2, 3 }, keepdim: true);
+            string listed = string.Join(",", means.flatten().data<float>().ToArray().Select(v => v.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)));
+            return (means, scale, $"{order} 0..{config.InputRange} minus per-channel means of the mean image [{listed}], std {std}");
+        }
+        double[] mean = (config.Mean ?? new double[config.Std.Count]).ToArray();
+        Tensor shift = tensor(mean.Select(m => (float)m).ToArray()).reshape(1, -1, 1, 1);
+        return (shift, scale, $"{order} 0..{config.InputRange} minus [{string.Join(",", mean)}], std {std}");
+    }
+
+    /// <summary>
+    /// From a uint8 batch [N, S, S, C] (C = 1 gray, or 3 in R,G,B order) to the normalised float input [N, 3, S, S]
+    /// the network expects. Gray is replicated to three channels.
+    /// </summary>
+    public Tensor Normalize(Tensor pixels, Device? device = null)
+    {
+        using var scope = NewDisposeScope();
+        Tensor x = pixels.to(device ?? CPU).permute(0, 3, 1, 2).to_type(ScalarType.Float32);
+        if (x.shape[1] == 1) x = x.expand(-1, 3, -1, -1);
+        else if (x.shape[1] != 3) throw new ArgumentException($"expected 1 or 3 channels, got {x.shape[1]}.");
+        if (Config.ChannelOrder == ChannelOrder.Bgr) x = x.flip(1);
+        if (Config.InputRange != 255) x = x * (Config.InputRange / 255.0);
+        x = (x - channelShift.to(x.device)) * channelScale.to(x.device);
+        return x.contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Runs the network and flattens the pooled output to [N, FeatureWidth].</summary>
+    public Tensor Features(Tensor normalized)
+    {
+        using var scope = NewDisposeScope();
+        return Network.forward(normalized).flatten(1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Releases the network and normalisation tensors.</summary>
+    public void Dispose()
+    {
+        Network.Dispose();
+        channelShift.Dispose();
+        channelScale.Dispose();
+    }
+}

@@ -1,0 +1,123 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace TransferSharp.Backbones;
+
+/// <summary>One node of an imported graph.</summary>
+/// <param name="Name">The ONNX node name (or a generated one when the file has none).</param>
+/// <param name="OpType">The ONNX operator, e.g. "Conv".</param>
+/// <param name="Inputs">Names of the tensors it reads; empty strings are omitted optional inputs.</param>
+/// <param name="Output">Name of the tensor it writes.</param>
+public sealed record GraphNode(string Name, string OpType, IReadOnlyList<string> Inputs, string Output);
+
+/// <summary>A named slice of the network that is frozen, unfrozen and given a learning rate as a unit.</summary>
+/// <param name="Name">e.g. "stem", "stage1".</param>
+/// <param name="Index">Position from the input (0) to the output.</param>
+/// <param name="NodeNames">The graph nodes in this group.</param>
+/// <param name="OutputStride">Input size divided by the feature-map size this group produces.</param>
+public sealed record LayerGroup(string Name, int Index, IReadOnlyList<string> NodeNames, long OutputStride);
+
+/// <summary>
+/// An ONNX graph imported into TorchSharp: weights are trainable parameters, BatchNorm running statistics are
+/// buffers, and the nodes run in the file's (topological) order. Intermediate tensors are released after their last use.
+/// </summary>
+public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
+{
+    private readonly List<(GraphNode node, IGraphOp op)> steps;
+    private readonly Dictionary<string, int> lastUse;
+    private List<LayerGroup> groups = new();
+    private readonly Dictionary<string, int> groupOfNode = new();
+
+    internal OnnxGraphModule(string name, string inputName, string outputName, List<(GraphNode node, IGraphOp op)> steps) : base(name)
+    {
+        InputName = inputName;
+        OutputName = outputName;
+        this.steps = steps;
+        foreach (var (node, op) in steps)
+            if (op is nn.Module module) register_module(node.Name, module);
+        lastUse = new Dictionary<string, int>();
+        for (int i = 0; i < steps.Count; i++)
+            foreach (string input in steps[i].node.Inputs)
+                if (input.Length > 0) lastUse[input] = i;
+    }
+
+    /// <summary>Name of the graph's data input.</summary>
+    public string InputName { get; }
+
+    /// <summary>Name of the graph's output.</summary>
+    public string OutputName { get; }
+
+    /// <summary>The nodes in execution order.</summary>
+    public IReadOnlyList<GraphNode> Nodes => steps.Select(s => s.node).ToList();
+
+    /// <summary>Layer groups from input to output (stem, stage1, ...), derived from the downsampling stages.</summary>
+    public IReadOnlyList<LayerGroup> Groups => groups;
+
+    /// <summary>What the importer changed to make the graph work at any input size (e.g. symmetric pads, global pooling).</summary>
+    public IReadOnlyList<string> Adaptations { get; internal set; } = Array.Empty<string>();
+
+    /// <summary>The channel count the graph's input expects.</summary>
+    public long InputChannels { get; internal set; } = 3;
+
+    /// <summary>The parameters of one layer group, with their full names.</summary>
+    public IEnumerable<(string name, TorchSharp.Modules.Parameter parameter)> GroupParameters(int groupIndex)
+    {
+        foreach (var (name, parameter) in named_parameters())
+        {
+            string node = name[..name.LastIndexOf('.')];
+            if (groupOfNode.TryGetValue(node, out int g) && g == groupIndex) yield return (name, parameter);
+        }
+    }
+
+    /// <summary>The BatchNorm layers of one layer group.</summary>
+    internal IEnumerable<BatchNormOp> GroupBatchNorms(int groupIndex) =>
+        steps.Where(s => s.op is BatchNormOp && groupOfNode.GetValueOrDefault(s.node.Name) == groupIndex).Select(s => (BatchNormOp)s.op);
+
+    /// <summary>All BatchNorm layers, in order.</summary>
+    internal IEnumerable<(string name, BatchNormOp layer)> BatchNorms() =>
+        steps.Where(s => s.op is BatchNormOp).Select(s => (s.node.Name, (BatchNormOp)s.op));
+
+    internal void SetGroups(List<LayerGroup> derived)
+    {
+        groups = derived;
+        groupOfNode.Clear();
+        foreach (var group in derived)
+            foreach (string node in group.NodeNames) groupOfNode[node] = group.Index;
+    }
+
+    internal IGraphOp OpOf(string nodeName) => steps.First(s => s.node.Name == nodeName).op;
+
+    internal void ReplaceOp(string nodeName, IGraphOp op)
+    {
+        int i = steps.FindIndex(s => s.node.Name == nodeName);
+        steps[i] = (steps[i].node, op);
+    }
+
+    /// <summary>Runs the whole graph.</summary>
+    public override Tensor forward(Tensor input) => Run(input, observer: null);
+
+    /// <summary>Runs the graph, reporting every node's output to <paramref name="observer"/> (used for shape tracing and analysis).</summary>
+    internal Tensor Run(Tensor input, Action<GraphNode, IReadOnlyList<Tensor?>, Tensor>? observer)
+    {
+        var values = new Dictionary<string, Tensor> { [InputName] = input };
+        bool isTraining = training;
+        for (int i = 0; i < steps.Count; i++)
+        {
+            var (node, op) = steps[i];
+            var args = new Tensor?[node.Inputs.Count];
+            for (int a = 0; a < args.Length; a++)
+                args[a] = node.Inputs[a].Length == 0 ? null : values.GetValueOrDefault(node.Inputs[a]);
+            Tensor output = op.Run(args, isTraining);
+            observer?.Invoke(node, args, output);
+            values[node.Output] = output;
+            // Release what no later node reads (autograd keeps its own references where it needs them).
+            foreach (string name in node.Inputs.Distinct())
+                if (name.Length > 0 && name != InputName && lastUse.GetValueOrDefault(name) == i && values.Remove(name, out Tensor? dead) && !ReferenceEquals(dead, output))
+                    dead.Dispose();
+        }
+        Tensor result = values[OutputName];
+        foreach (var (name, tensor) in values)
+            if (name != InputName && name != OutputName && !ReferenceEquals(tensor, result)) tensor.Dispose();
+        return result;
+    }
+}
