@@ -1,1 +1,225 @@
-Console.WriteLine("x");
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using TransferSharp.Backbones;
+using TransferSharp.Cli;
+using TransferSharp.Data;
+using TransferSharp.Engine;
+using TransferSharp.Runs;
+using TransferSharp.Strategies;
+using TransferSharp.Training;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+var root = new RootCommand("TransferSharp: transfer learning with pretrained CNNs on TorchSharp.");
+root.Subcommands.Add(Commands.Fit());
+root.Subcommands.Add(Commands.Evaluate());
+root.Subcommands.Add(Commands.Predict());
+root.Subcommands.Add(Commands.Backbones());
+root.Subcommands.Add(Commands.Dataset());
+return root.Parse(args).Invoke();
+
+namespace TransferSharp.Cli
+{
+    internal static class Commands
+    {
+        /// <summary>Runs a command body; known bad-input errors print one clear line (exit 2), anything else its message (exit 1).</summary>
+        private static int Guard(Func<int> body)
+        {
+            try { return body(); }
+            catch (Exception e) when (e is OptionException or DataException or OnnxImportException or UnknownBackboneException or EngineException
+                                        or FileNotFoundException or InvalidDataException or ArgumentOutOfRangeException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 2;
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"error: {e.GetType().Name}: {e.Message}");
+                if (Environment.GetEnvironmentVariable("TRANSFERSHARP_DEBUG") == "1") Console.Error.WriteLine(e);
+                return 1;
+            }
+        }
+
+        public static Command Fit()
+        {
+            var data = new Option<string?>("--data") { Description = "Training data: image folder (one subfolder per class), CSV of path,label, or IDX files. Default: the embedded Fashion-MNIST subset." };
+            var test = new Option<string?>("--test") { Description = "Separate labelled test set (same formats)." };
+            var strategy = new Option<string>("--strategy") { Description = $"Strategy: {string.Join(", ", StrategyCatalog.All.Keys)}.", DefaultValueFactory = _ => StrategyCatalog.FeatureExtraction };
+            var backbone = new Option<string>("--backbone") { Description = $"Backbone: {string.Join(", ", Registry.Names)}.", DefaultValueFactory = _ => Registry.DefaultName };
+            var size = new Option<int?>("--size") { Description = "Input size in pixels (square). Default: the backbone's own (224)." };
+            var epochs = new Option<int?>("--epochs") { Description = "Training length (feature extraction: full-batch head steps, default 300)." };
+            var seed = new Option<int>("--seed") { Description = "Seed of the split and initialisation.", DefaultValueFactory = _ => 0 };
+            var output = new Option<string>("--out") { Description = "Run folder for the model, its config and metrics.json.", Required = true };
+            var valFraction = new Option<double>("--val-fraction") { Description = "Share held out for validation (stratified).", DefaultValueFactory = _ => 0.1 };
+            var batch = new Option<int>("--batch-size") { Description = "Images per backbone pass.", DefaultValueFactory = _ => 32 };
+            var skipBad = new Option<bool>("--skip-bad") { Description = "Skip undecodable images (listed in metrics.json) instead of stopping." };
+            var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+            var cacheDir = new Option<string?>("--cache-dir") { Description = "Feature cache folder (default ~/.cache/transfersharp)." };
+            var noCache = new Option<bool>("--no-cache") { Description = "Do not read or write the on-disk feature cache." };
+            var command = new Command("fit", "Train a model on labelled images and save it with its metrics.")
+            {
+                data, test, strategy, backbone, size, epochs, seed, output, valFraction, batch, skipBad, device, cacheDir, noCache,
+            };
+            command.SetAction(parse => Guard(() =>
+            {
+                var options = new FitOptions
+                {
+                    Data = parse.GetValue(data), Test = parse.GetValue(test), Strategy = parse.GetValue(strategy)!, Backbone = parse.GetValue(backbone)!,
+                    Size = parse.GetValue(size), Epochs = parse.GetValue(epochs), Seed = parse.GetValue(seed), Output = parse.GetValue(output)!,
+                    ValidationFraction = parse.GetValue(valFraction), BatchSize = parse.GetValue(batch), SkipBad = parse.GetValue(skipBad),
+                    Device = parse.GetValue(device)!, CacheDirectory = parse.GetValue(cacheDir), UseCache = !parse.GetValue(noCache),
+                };
+                FitResult result = ConsoleProgress.Run(sink => Fitter.Run(options, sink));
+                PrintSummary(result);
+                return 0;
+            }));
+            return command;
+        }
+
+        private static void PrintSummary(FitResult result)
+        {
+            RunRecord r = result.Record;
+            var table = new Table().AddColumn("metric").AddColumn("value");
+            foreach (string key in new[] { "strategy", "backbone", "input_size", "train_images", "val_images", "test_images", "weight_decay",
+                                           "val_accuracy", "test_accuracy", "seconds_extraction", "images_per_second_extraction", "seconds_total" })
+            {
+                if (!r.Has(key)) continue;
+                string? value = r.Get<System.Text.Json.JsonElement>(key).ToString();
+                table.AddRow(key, Markup.Escape(value ?? ""));
+            }
+            AnsiConsole.Write(table);
+            var cache = r.Get<System.Text.Json.JsonElement>("feature_cache");
+            if (cache.ValueKind == System.Text.Json.JsonValueKind.Object && cache.GetProperty("hit").GetBoolean())
+                Console.WriteLine("feature cache hit: extraction skipped");
+            if (r.Has("test_accuracy")) Console.WriteLine($"test accuracy: {r.Get<double>("test_accuracy"):F4}");
+            Console.WriteLine($"run saved to {result.Output} (metrics.json, model.json, head.bin)");
+        }
+
+        public static Command Evaluate()
+        {
+            var run = new Argument<string>("run") { Description = "The run folder written by fit." };
+            var data = new Option<string?>("--data") { Description = "Labelled data to evaluate on. Default: the embedded test subset." };
+            var report = new Option<string?>("--report") { Description = "Where to write the JSON report (default RUN/evaluation.json)." };
+            var skipBad = new Option<bool>("--skip-bad") { Description = "Skip undecodable images." };
+            var command = new Command("evaluate", "Accuracy, per-class accuracy and confusion matrix of a trained model on labelled data.") { run, data, report, skipBad };
+            command.SetAction(parse => Guard(() =>
+            {
+                string runDir = parse.GetValue(run)!;
+                using SavedModel model = SavedModel.Load(runDir);
+                var dataset = DatasetLoader.Load(parse.GetValue(data) ?? EmbeddedData.TestImages, DatasetRole.Test);
+                ClassificationReport result = ConsoleProgress.Run(sink => Predictor.Evaluate(model, dataset, sink, parse.GetValue(skipBad), FeatureCache.DefaultDirectory()));
+                var table = new Table().AddColumn("true \\ predicted");
+                foreach (string name in result.ClassNames) table.AddColumn(Markup.Escape(name));
+                table.AddColumn("accuracy");
+                for (int c = 0; c < result.ClassNames.Count; c++)
+                    table.AddRow(new[] { Markup.Escape(result.ClassNames[c]) }.Concat(result.Confusion[c].Select(v => v.ToString()))
+                        .Append(result.PerClassAccuracy[result.ClassNames[c]].ToString("F3")).ToArray());
+                AnsiConsole.Write(table);
+                string path = parse.GetValue(report) ?? Path.Combine(runDir, "evaluation.json");
+                Json.Write(path, new { data = dataset.Origin, images = dataset.Count, accuracy = result.Accuracy, per_class_accuracy = result.PerClassAccuracy, confusion = result.Confusion, class_names = result.ClassNames });
+                Console.WriteLine($"accuracy: {result.Accuracy:F4} on {dataset.Count} images (report: {path})");
+                return 0;
+            }));
+            return command;
+        }
+
+        public static Command Predict()
+        {
+            var run = new Argument<string>("run") { Description = "The run folder written by fit." };
+            var inputs = new Argument<string[]>("images") { Description = "Image files or folders (searched recursively).", Arity = ArgumentArity.OneOrMore };
+            var output = new Option<string?>("--output") { Description = "CSV file to write (default: standard output)." };
+            var skipBad = new Option<bool>("--skip-bad") { Description = "Skip undecodable images." };
+            var command = new Command("predict", "Predict labels: CSV of path,label,probability.") { run, inputs, output, skipBad };
+            command.SetAction(parse => Guard(() =>
+            {
+                using SavedModel model = SavedModel.Load(parse.GetValue(run)!);
+                var sources = ImageFiles.Expand(parse.GetValue(inputs)!).Select(p => (IImageSource)new FileImageSource(p)).ToList();
+                if (sources.Count == 0) throw new DataException("predict: no image files found in the given paths.");
+                string? outPath = parse.GetValue(output);
+                var (predictions, _, bad) = outPath is null
+                    ? Predictor.Predict(model, sources, TransferSharp.Progress.SilentProgress.Instance, parse.GetValue(skipBad), cacheDirectory: FeatureCache.DefaultDirectory())
+                    : ConsoleProgress.Run(sink => Predictor.Predict(model, sources, sink, parse.GetValue(skipBad), cacheDirectory: FeatureCache.DefaultDirectory()));
+                using TextWriter writer = outPath is null ? Console.Out : new StreamWriter(outPath);
+                writer.WriteLine("path,label,probability");
+                foreach (Prediction p in predictions)
+                    writer.WriteLine($"{Csv(p.Id)},{Csv(p.Label)},{p.Probability.ToString("F6", CultureInfo.InvariantCulture)}");
+                foreach (BadImage b in bad) Console.Error.WriteLine($"skipped: {b.Id}: {b.Reason}");
+                if (outPath is not null) Console.WriteLine($"{predictions.Count} predictions written to {outPath}");
+                return 0;
+            }));
+            return command;
+        }
+
+        private static string Csv(string value) => value.IndexOfAny(new[] { ',', '"', '\n' }) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
+
+        public static Command Backbones()
+        {
+            var command = new Command("backbones", "List the registered pretrained backbones.");
+            command.SetAction(_ => Guard(() =>
+            {
+                var table = new Table().AddColumn("name").AddColumn("input").AddColumn("features").AddColumn("groups").AddColumn("weights (NuGet)").AddColumn("description");
+                foreach (PretrainedConfig c in Registry.Entries)
+                    table.AddRow(c.Name, c.InputSize.ToString(), c.FeatureWidth.ToString(), string.Join(",", c.LayerGroups),
+                        Markup.Escape($"{c.Weights.PackageId} {c.Weights.PackageVersion}"), Markup.Escape(c.Description));
+                AnsiConsole.Write(table);
+                return 0;
+            }));
+            return command;
+        }
+
+        public static Command Dataset()
+        {
+            var images = new Option<string>("--images") { Description = "IDX images file (labels beside it).", Required = true };
+            var perClass = new Option<int>("--per-class") { Description = "Images to keep per class.", Required = true };
+            var seed = new Option<int>("--seed") { Description = "Seed of the draw.", DefaultValueFactory = _ => 0 };
+            var output = new Option<string>("--out") { Description = "Output folder.", Required = true };
+            var prefix = new Option<string>("--prefix") { Description = "File name prefix (train or t10k).", DefaultValueFactory = _ => "train" };
+            var subset = new Command("subset", "Cut a class-balanced subset of an IDX dataset (e.g. 100 labels per class).") { images, perClass, seed, output, prefix };
+            subset.SetAction(parse => Guard(() =>
+            {
+                string imagesPath = parse.GetValue(images)!;
+                var (all, rows, cols) = IdxFormat.ReadImages(imagesPath);
+                byte[] labels = IdxFormat.ReadLabels(IdxPaths.LabelsFor(imagesPath));
+                int n = parse.GetValue(perClass);
+                if (n < 1) throw new OptionException($"--per-class {n}: must be at least 1.");
+                int[] keep = StratifiedSplit.TakePerClass(labels.Select(l => (int)l).ToArray(), n, parse.GetValue(seed));
+                string dir = parse.GetValue(output)!;
+                Directory.CreateDirectory(dir);
+                string p = parse.GetValue(prefix)!;
+                IdxFormat.WriteImages(Path.Combine(dir, $"{p}-images-idx3-ubyte.gz"), keep.Select(i => all[i]).ToList(), rows, cols);
+                IdxFormat.WriteLabels(Path.Combine(dir, $"{p}-labels-idx1-ubyte.gz"), keep.Select(i => labels[i]).ToList());
+                Console.WriteLine($"wrote {keep.Length} images ({n} per class at most) to {dir}");
+                return 0;
+            }));
+            return new Command("dataset", "Dataset utilities.") { subset };
+        }
+    }
+
+    internal static class IdxPaths
+    {
+        public static string LabelsFor(string imagesPath)
+        {
+            string name = Path.GetFileName(imagesPath).Replace("images-idx3", "labels-idx1");
+            return Path.Combine(Path.GetDirectoryName(imagesPath) ?? ".", name);
+        }
+    }
+
+    internal static class ImageFiles
+    {
+        private static readonly HashSet<string> Extensions = new(StringComparer.OrdinalIgnoreCase) { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp" };
+
+        public static IEnumerable<string> Expand(IEnumerable<string> paths)
+        {
+            foreach (string path in paths)
+            {
+                if (File.Exists(path)) yield return path;
+                else if (Directory.Exists(path))
+                    foreach (string file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Where(f => Extensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal))
+                        yield return file;
+                else throw new DataException($"{path}: no such file or folder.", path);
+            }
+        }
+    }
+}

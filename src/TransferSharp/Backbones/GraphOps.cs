@@ -114,7 +114,9 @@ internal sealed class ConvOp : TensorOwningOp
 internal sealed class BatchNormOp : TensorOwningOp
 {
     public double Epsilon { get; }
-    public double Momentum { get; }
+    public double Momentum { get; set; }
+    public Tensor RunningMean => Buffer("running_mean");
+    public Tensor RunningVariance => Buffer("running_var");
 
     public BatchNormOp(string name, Tensor scale, Tensor bias, Tensor mean, Tensor variance, double epsilon, double momentum) : base(name)
     {

@@ -35,6 +35,8 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         this.steps = steps;
         foreach (var (node, op) in steps)
             if (op is nn.Module module) register_module(node.Name, module);
+        foreach (var p in parameters()) p.DetachFromDisposeScope();
+        foreach (var b in buffers()) b.DetachFromDisposeScope();
         lastUse = new Dictionary<string, int>();
         for (int i = 0; i < steps.Count; i++)
             foreach (string input in steps[i].node.Inputs)
@@ -83,7 +85,20 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         groupOfNode.Clear();
         foreach (var group in derived)
             foreach (string node in group.NodeNames) groupOfNode[node] = group.Index;
+        boundaries.Clear();
+        int[] groupOfStep = steps.Select(s => groupOfNode.GetValueOrDefault(s.node.Name)).ToArray();
+        if (groupOfStep.Zip(groupOfStep.Skip(1)).Any(p => p.Second < p.First)) return; // groups interleave: no cuts
+        for (int g = 1; g < derived.Count; g++)
+        {
+            int first = Array.FindIndex(groupOfStep, x => x >= g);
+            if (first <= 0) continue;
+            var produced = new HashSet<string>(steps.Take(first).Select(s => s.node.Output)) { InputName };
+            var crossing = steps.Skip(first).SelectMany(s => s.node.Inputs).Where(produced.Contains).Distinct().ToList();
+            if (crossing.Count == 1 && crossing[0] != InputName) boundaries[g] = (first, crossing[0]);
+        }
     }
+
+    private readonly Dictionary<int, (int firstStep, string tensor)> boundaries = new();
 
     internal IGraphOp OpOf(string nodeName) => steps.First(s => s.node.Name == nodeName).op;
 
@@ -97,11 +112,34 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input) => Run(input, observer: null);
 
     /// <summary>Runs the graph, reporting every node's output to <paramref name="observer"/> (used for shape tracing and analysis).</summary>
-    internal Tensor Run(Tensor input, Action<GraphNode, IReadOnlyList<Tensor?>, Tensor>? observer)
+    internal Tensor Run(Tensor input, Action<GraphNode, IReadOnlyList<Tensor?>, Tensor>? observer) =>
+        RunSteps(InputName, input, 0, steps.Count, OutputName, observer);
+
+    /// <summary>
+    /// Whether the graph can be cut before layer group <paramref name="group"/>: the groups run in order and exactly one
+    /// tensor crosses the cut (true for ResNet-style stages). Frozen prefixes are run, and cached, up to such a cut.
+    /// </summary>
+    public bool CanSplitBefore(int group) => group > 0 && group < groups.Count && boundaries.ContainsKey(group);
+
+    /// <summary>Runs groups [0, <paramref name="group"/>) and returns the one tensor that crosses the cut.</summary>
+    public Tensor ForwardPrefix(Tensor input, int group)
     {
-        var values = new Dictionary<string, Tensor> { [InputName] = input };
+        var (firstStep, tensorName) = boundaries[group];
+        return RunSteps(InputName, input, 0, firstStep, tensorName, null);
+    }
+
+    /// <summary>Runs groups [<paramref name="group"/>, end) from the tensor <see cref="ForwardPrefix"/> returned.</summary>
+    public Tensor ForwardFrom(Tensor boundary, int group)
+    {
+        var (firstStep, tensorName) = boundaries[group];
+        return RunSteps(tensorName, boundary, firstStep, steps.Count, OutputName, null);
+    }
+
+    private Tensor RunSteps(string inputName, Tensor input, int from, int to, string resultName, Action<GraphNode, IReadOnlyList<Tensor?>, Tensor>? observer)
+    {
+        var values = new Dictionary<string, Tensor> { [inputName] = input };
         bool isTraining = training;
-        for (int i = 0; i < steps.Count; i++)
+        for (int i = from; i < to; i++)
         {
             var (node, op) = steps[i];
             var args = new Tensor?[node.Inputs.Count];
@@ -112,12 +150,13 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
             values[node.Output] = output;
             // Release what no later node reads (autograd keeps its own references where it needs them).
             foreach (string name in node.Inputs.Distinct())
-                if (name.Length > 0 && name != InputName && lastUse.GetValueOrDefault(name) == i && values.Remove(name, out Tensor? dead) && !ReferenceEquals(dead, output))
+                if (name.Length > 0 && name != inputName && name != resultName && lastUse.GetValueOrDefault(name) == i
+                    && values.Remove(name, out Tensor? dead) && !ReferenceEquals(dead, output))
                     dead.Dispose();
         }
-        Tensor result = values[OutputName];
+        Tensor result = values[resultName];
         foreach (var (name, tensor) in values)
-            if (name != InputName && name != OutputName && !ReferenceEquals(tensor, result)) tensor.Dispose();
+            if (name != inputName && name != resultName && !ReferenceEquals(tensor, result)) tensor.Dispose();
         return result;
     }
 }

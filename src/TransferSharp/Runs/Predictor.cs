@@ -1,0 +1,52 @@
+using TransferSharp.Data;
+using TransferSharp.Progress;
+using TransferSharp.Training;
+using static TorchSharp.torch;
+
+namespace TransferSharp.Runs;
+
+/// <summary>One prediction.</summary>
+/// <param name="Id">The image (file path or IDX record).</param>
+/// <param name="Label">The predicted class name.</param>
+/// <param name="Probability">Its probability.</param>
+/// <param name="Probabilities">All class probabilities, by class index.</param>
+public sealed record Prediction(string Id, string Label, double Probability, float[] Probabilities);
+
+/// <summary>Runs a saved model on images: predictions and evaluation.</summary>
+public static class Predictor
+{
+    /// <summary>Class probabilities for each source (bad images skipped when <paramref name="skipBad"/>, else an error naming the file).</summary>
+    public static (List<Prediction> predictions, int[] kept, IReadOnlyList<BadImage> bad) Predict(SavedModel model, IReadOnlyList<IImageSource> sources,
+        IProgressSink progress, bool skipBad = false, int batchSize = 32, string? cacheDirectory = null)
+    {
+        // A fine-tuned backbone's features are not the pretrained backbone's: no shared cache for those.
+        string? cacheDir = model.Manifest.BackboneFile is null ? cacheDirectory : null;
+        var cache = new FeatureCache(cacheDir, model.Backbone.FeatureKey, model.Backbone.FeatureWidth);
+        FeatureSet features = FeatureExtractor.Extract(model.Backbone, sources, cache, new ExtractionOptions { BatchSize = batchSize, SkipBad = skipBad }, progress, "predict");
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var predictions = new List<Prediction>();
+        if (features.Rows.Length == 0) return (predictions, features.Kept, features.Bad);
+        float[] probabilities = nn.functional.softmax(model.Head.forward(features.ToTensor()), 1).data<float>().ToArray();
+        int k = model.Manifest.ClassNames.Count;
+        for (int r = 0; r < features.Kept.Length; r++)
+        {
+            float[] row = probabilities.AsSpan(r * k, k).ToArray();
+            int best = Array.IndexOf(row, row.Max());
+            predictions.Add(new Prediction(sources[features.Kept[r]].Id, model.Manifest.ClassNames[best], row[best], row));
+        }
+        return (predictions, features.Kept, features.Bad);
+    }
+
+    /// <summary>Accuracy, per-class accuracy and confusion matrix on a labelled dataset whose class names match the model's.</summary>
+    public static ClassificationReport Evaluate(SavedModel model, ImageDataset data, IProgressSink progress, bool skipBad = false, string? cacheDirectory = null)
+    {
+        if (!data.ClassNames.SequenceEqual(model.Manifest.ClassNames))
+            throw new DataException($"{data.Origin}: its classes ({string.Join(", ", data.ClassNames)}) differ from the model's ({string.Join(", ", model.Manifest.ClassNames)}).", data.Origin);
+        var (predictions, kept, _) = Predict(model, data.Items.Select(i => i.Source).ToList(), progress, skipBad, cacheDirectory: cacheDirectory);
+        var names = model.Manifest.ClassNames.ToList();
+        long[] truth = kept.Select(i => (long)data.Items[i].Label).ToArray();
+        long[] predicted = predictions.Select(p => (long)names.IndexOf(p.Label)).ToArray();
+        return ClassificationReport.From(truth, predicted, model.Manifest.ClassNames);
+    }
+}

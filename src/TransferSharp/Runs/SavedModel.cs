@@ -1,0 +1,84 @@
+using TransferSharp.Backbones;
+using TransferSharp.Training;
+
+namespace TransferSharp.Runs;
+
+/// <summary>model.json: what is needed to rebuild a trained model from a run folder.</summary>
+public sealed record ModelManifest
+{
+    /// <summary>Format version of this manifest.</summary>
+    public int FormatVersion { get; init; } = 1;
+    /// <summary>The strategy that trained it.</summary>
+    public required string Strategy { get; init; }
+    /// <summary>The registered backbone name.</summary>
+    public required string Backbone { get; init; }
+    /// <summary>SHA-256 prefix of the backbone's weights file at training time.</summary>
+    public required string BackboneWeightsHash { get; init; }
+    /// <summary>Input size (square).</summary>
+    public required int InputSize { get; init; }
+    /// <summary>Normalisation applied to inputs (description).</summary>
+    public required string Normalization { get; init; }
+    /// <summary>Class names, by class index.</summary>
+    public required IReadOnlyList<string> ClassNames { get; init; }
+    /// <summary>Feature width the head reads.</summary>
+    public required int FeatureWidth { get; init; }
+    /// <summary>The head's weights file (TorchSharp format), relative to the run folder.</summary>
+    public required string HeadFile { get; init; }
+    /// <summary>The fine-tuned backbone's weights file, or null when the backbone is the unchanged pretrained one.</summary>
+    public string? BackboneFile { get; init; }
+}
+
+/// <summary>A trained model loaded from a run folder: the backbone (pretrained or fine-tuned) and the head.</summary>
+public sealed class SavedModel : IDisposable
+{
+    /// <summary>The manifest file name.</summary>
+    public const string ManifestFile = "model.json";
+
+    private SavedModel(ModelManifest manifest, Backbone backbone, ClassifierHead head)
+    {
+        Manifest = manifest;
+        Backbone = backbone;
+        Head = head;
+    }
+
+    /// <summary>The manifest.</summary>
+    public ModelManifest Manifest { get; }
+    /// <summary>The backbone.</summary>
+    public Backbone Backbone { get; }
+    /// <summary>The head.</summary>
+    public ClassifierHead Head { get; }
+
+    /// <summary>Writes the manifest and weights into <paramref name="directory"/>.</summary>
+    public static void Save(string directory, ModelManifest manifest, ClassifierHead head, Backbone? fineTuned = null)
+    {
+        head.save(Path.Combine(directory, manifest.HeadFile));
+        if (fineTuned is not null && manifest.BackboneFile is not null)
+            fineTuned.Network.save(Path.Combine(directory, manifest.BackboneFile));
+        Json.Write(Path.Combine(directory, ManifestFile), manifest);
+    }
+
+    /// <summary>Loads a run folder; errors name the folder and what is missing.</summary>
+    public static SavedModel Load(string directory)
+    {
+        if (!Directory.Exists(directory)) throw new FileNotFoundException($"{directory}: run folder not found.");
+        string manifestPath = Path.Combine(directory, ManifestFile);
+        if (!File.Exists(manifestPath)) throw new FileNotFoundException($"{directory}: not a run folder ({ManifestFile} is missing).");
+        ModelManifest manifest = Json.Read<ModelManifest>(manifestPath);
+        var backbone = Backbone.Load(manifest.Backbone, manifest.InputSize);
+        if (backbone.WeightsHash != manifest.BackboneWeightsHash)
+            throw new InvalidDataException($"{manifestPath}: trained on backbone weights {manifest.BackboneWeightsHash}, but this installation has {backbone.WeightsHash}.");
+        if (manifest.BackboneFile is not null) backbone.Network.load(Path.Combine(directory, manifest.BackboneFile));
+        var head = new ClassifierHead(manifest.FeatureWidth, manifest.ClassNames.Count);
+        head.load(Path.Combine(directory, manifest.HeadFile));
+        backbone.Network.eval();
+        head.eval();
+        return new SavedModel(manifest, backbone, head);
+    }
+
+    /// <summary>Releases the networks.</summary>
+    public void Dispose()
+    {
+        Backbone.Dispose();
+        Head.Dispose();
+    }
+}

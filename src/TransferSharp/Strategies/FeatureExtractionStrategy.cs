@@ -1,0 +1,85 @@
+using TransferSharp.Backbones;
+using TransferSharp.Data;
+using TransferSharp.Progress;
+using TransferSharp.Runs;
+using TransferSharp.Training;
+using static TorchSharp.torch;
+
+namespace TransferSharp.Strategies;
+
+/// <summary>What feature extraction produced.</summary>
+/// <param name="Head">The trained head.</param>
+public sealed record FeatureExtractionOutcome(ClassifierHead Head);
+
+/// <summary>
+/// Feature extraction: the backbone frozen for real (no gradients, BN in eval mode, never touched by an optimizer);
+/// its pooled features computed once per image and cached; a logistic-regression head fitted on them.
+/// </summary>
+public static class FeatureExtractionStrategy
+{
+    /// <summary>Trains the head and records the metrics.</summary>
+    public static FeatureExtractionOutcome Train(Backbone backbone, ImageDataset train, int[] trainIdx, int[] valIdx, ImageDataset? test,
+        FitOptions options, Device device, RunRecord record, IProgressSink progress)
+    {
+        Freeze(backbone);
+        var cache = new FeatureCache(options.UseCache ? options.CacheDirectory ?? FeatureCache.DefaultDirectory() : null, backbone.FeatureKey, backbone.FeatureWidth);
+        var extraction = new ExtractionOptions { BatchSize = options.BatchSize, SkipBad = options.SkipBad, Device = device };
+
+        // 1. Features of every labelled image, then of the test images (all decoding problems surface here, before training).
+        var labelled = train.Items.Select(i => i.Source).ToList();
+        FeatureSet features = FeatureExtractor.Extract(backbone, labelled, cache, extraction, progress, "train+validation");
+        FeatureSet? testFeatures = test is null ? null
+            : FeatureExtractor.Extract(backbone, test.Items.Select(i => i.Source).ToList(), cache, extraction, progress, "test");
+        var bad = features.Bad.Concat(testFeatures?.Bad ?? Array.Empty<BadImage>()).ToList();
+        if (bad.Count > 0) progress.Info($"skipped {bad.Count} undecodable image(s); listed in metrics.json");
+        int hits = features.CacheHits + (testFeatures?.CacheHits ?? 0);
+        int computed = features.Computed + (testFeatures?.Computed ?? 0);
+        double seconds = features.Seconds + (testFeatures?.Seconds ?? 0);
+        record.Set("seconds_extraction", Math.Round(seconds, 3))
+              .Set("images_extracted", computed)
+              .Set("images_per_second_extraction", computed > 0 ? Math.Round(computed / seconds, 2) : 0)
+              .Set("feature_cache", new { hits, misses = computed, hit = computed == 0 && hits > 0, directory = options.UseCache ? options.CacheDirectory ?? FeatureCache.DefaultDirectory() : null })
+              .Set("skipped_images", bad);
+
+        // 2. The head, its weight decay chosen on the validation split.
+        using var scope = NewDisposeScope();
+        var position = features.Kept.Select((p, k) => (p, k)).ToDictionary(t => t.p, t => t.k);
+        Tensor all = features.ToTensor();
+        Tensor Rows(int[] idx) => all.index_select(0, tensor(idx.Where(position.ContainsKey).Select(i => (long)position[i]).ToArray()));
+        Tensor Labels(int[] idx) => tensor(idx.Where(position.ContainsKey).Select(i => (long)train.Items[i].Label).ToArray());
+        var probeOptions = new LinearProbeOptions { Seed = options.Seed, Steps = options.Epochs ?? 300 };
+        LinearProbeResult probe = LinearProbe.Fit(Rows(trainIdx), Labels(trainIdx), Rows(valIdx), Labels(valIdx), train.ClassNames.Count, probeOptions, progress);
+        record.Set("head", "multinomial logistic regression on standardised features")
+              .Set("head_steps", probeOptions.Steps)
+              .Set("weight_decay", probe.WeightDecay)
+              .Set("weight_decay_trials", probe.Trials)
+              .Set("refit_on_train_and_validation", probeOptions.RefitOnAll)
+              .Set("train_accuracy", Math.Round(probe.TrainAccuracy, 4))
+              .Set("val_accuracy", Math.Round(probe.ValidationAccuracy, 4))
+              .Set("val_loss", Math.Round(probe.ValidationLoss, 4))
+              .Set("trainable_parameters", probe.Head.parameters().Sum(p => p.numel()));
+
+        // 3. Test.
+        if (test is not null && testFeatures is not null)
+        {
+            Tensor testX = testFeatures.ToTensor();
+            Tensor testY = tensor(testFeatures.Kept.Select(i => (long)test.Items[i].Label).ToArray());
+            using var noGrad = no_grad();
+            Tensor predicted = probe.Head.forward(testX).argmax(1);
+            var report = ClassificationReport.From(testY.data<long>().ToArray(), predicted.data<long>().ToArray(), train.ClassNames);
+            record.Set("test_accuracy", Math.Round(report.Accuracy, 4)).Set("test_per_class_accuracy", report.PerClassAccuracy);
+        }
+        return new FeatureExtractionOutcome(probe.Head);
+    }
+
+    /// <summary>Freezes the whole backbone: requires_grad off, gradients null, BatchNorm in eval mode.</summary>
+    public static void Freeze(Backbone backbone)
+    {
+        foreach (var parameter in backbone.Network.parameters())
+        {
+            parameter.requires_grad_(false);
+            parameter.grad = null;
+        }
+        backbone.Network.eval();
+    }
+}

@@ -1,0 +1,115 @@
+using TransferSharp.Backbones;
+using TransferSharp.Training;
+
+namespace TransferSharp.Strategies;
+
+/// <summary>An option value out of its allowed range; the message names the option and the range.</summary>
+public sealed class OptionException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public OptionException(string message) : base(message) { }
+}
+
+/// <summary>
+/// Everything a <c>fit</c> run needs. Immutable: the CLI binds values into it and <see cref="Validate"/> checks them once.
+/// </summary>
+public sealed record FitOptions
+{
+    /// <summary>Training data: an image folder, a CSV of path,label, or IDX files. Null: the embedded Fashion-MNIST subset.</summary>
+    public string? Data { get; init; }
+    /// <summary>Optional separate test set (same formats). Null with <see cref="Data"/> null: the embedded test subset.</summary>
+    public string? Test { get; init; }
+    /// <summary>The strategy name (see <see cref="StrategyCatalog"/>). Default feature-extraction.</summary>
+    public string Strategy { get; init; } = StrategyCatalog.FeatureExtraction;
+    /// <summary>The registered backbone. Default resnet18-imagenet.</summary>
+    public string Backbone { get; init; } = Registry.DefaultName;
+    /// <summary>Input size; null = the backbone's own.</summary>
+    public int? Size { get; init; }
+    /// <summary>Training length: full-batch steps of the head for feature extraction (default 300).</summary>
+    public int? Epochs { get; init; }
+    /// <summary>Seed of the split, initialisation and shuffling. Default 0.</summary>
+    public int Seed { get; init; }
+    /// <summary>The run folder (created; must be writable).</summary>
+    public required string Output { get; init; }
+    /// <summary>Share of the training data held out for validation (stratified). Default 0.1.</summary>
+    public double ValidationFraction { get; init; } = 0.1;
+    /// <summary>Images per backbone pass. Default 32.</summary>
+    public int BatchSize { get; init; } = 32;
+    /// <summary>Skip undecodable images (listed in the run record) instead of stopping.</summary>
+    public bool SkipBad { get; init; }
+    /// <summary>cpu, cuda or cuda:N. Default cpu.</summary>
+    public string Device { get; init; } = "cpu";
+    /// <summary>Feature cache folder; null = the default (~/.cache/transfersharp).</summary>
+    public string? CacheDirectory { get; init; }
+    /// <summary>Use the on-disk feature cache. Default true.</summary>
+    public bool UseCache { get; init; } = true;
+    /// <summary>The fit loop's options (network-training strategies). Epochs and seed are taken from this record's own values.</summary>
+    public TrainingOptions Training { get; init; } = new();
+    /// <summary>fine-tune: groups below this index stay frozen (0 = all train).</summary>
+    public int FreezeTo { get; init; }
+    /// <summary>l2-sp: strength of the pull toward the pretrained backbone weights. Default 0.01.</summary>
+    public double L2SpAlpha { get; init; } = 0.01;
+    /// <summary>l2-sp: L2 strength on the head's weights. Default 0.01.</summary>
+    public double L2SpBeta { get; init; } = 0.01;
+    /// <summary>Re-estimate BatchNorm statistics on the training images before training (AdaBN).</summary>
+    public bool AdaBn { get; init; }
+
+    /// <summary>Checks every value; throws <see cref="OptionException"/> naming the first bad option and its allowed range.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Output)) throw new OptionException("--out: a run folder is required.");
+        if (Size is { } size && (size < 32 || size > 1024)) throw new OptionException($"--size {size}: must be between 32 and 1024.");
+        if (Epochs is { } epochs && (epochs < 1 || epochs > 100_000)) throw new OptionException($"--epochs {epochs}: must be between 1 and 100000.");
+        if (ValidationFraction <= 0 || ValidationFraction >= 0.9) throw new OptionException($"--val-fraction {ValidationFraction}: must be in (0, 0.9).");
+        if (BatchSize < 1 || BatchSize > 4096) throw new OptionException($"--batch-size {BatchSize}: must be between 1 and 4096.");
+        StrategyCatalog.Check(Strategy);
+        Registry.Get(Backbone);
+        if (FreezeTo < 0 || FreezeTo > 5) throw new OptionException($"--freeze-to {FreezeTo}: must be between 0 and the number of backbone groups (5 for resnet18).");
+        if (L2SpAlpha < 0 || L2SpAlpha > 100) throw new OptionException($"--l2sp-alpha {L2SpAlpha}: must be between 0 and 100.");
+        if (L2SpBeta < 0 || L2SpBeta > 100) throw new OptionException($"--l2sp-beta {L2SpBeta}: must be between 0 and 100.");
+        try { Training.Validate(); }
+        catch (ArgumentOutOfRangeException e) { throw new OptionException(e.Message.Split(" (Parameter")[0]); }
+    }
+}
+
+/// <summary>The strategies TransferSharp offers.</summary>
+public static class StrategyCatalog
+{
+    /// <summary>Frozen backbone, features cached, a logistic-regression head.</summary>
+    public const string FeatureExtraction = "feature-extraction";
+
+    /// <summary>Every strategy name with a one-line description.</summary>
+    public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
+    {
+        [FeatureExtraction] = "frozen backbone, features computed once and cached, multinomial logistic-regression head",
+        [FineTune] = "all groups train (or --freeze-to K), discriminative learning rates, warm-up then cosine or one-cycle",
+        [GradualUnfreeze] = "head first, then one group down each time validation plateaus; rolls back when a deeper unfreeze hurts",
+        [BatchNormOnly] = "only BatchNorm affine parameters and the head train (--adabn re-estimates BN statistics first)",
+        [AdaBatchNorm] = "AdaBN: BatchNorm statistics re-estimated on the training images, then a frozen head-only fit",
+        [L2Sp] = "fine-tune with alpha/2 ||w - w_pretrained||^2 on the backbone and beta/2 ||w||^2 on the head",
+        [LinearProbeThenFineTune] = "linear probe on cached features, then fine-tune everything starting from that head",
+        [Scratch] = "baseline: the same network from random initialisation, same budget",
+    };
+
+    /// <summary>Fine-tuning.</summary>
+    public const string FineTune = "fine-tune";
+    /// <summary>Gradual unfreezing.</summary>
+    public const string GradualUnfreeze = "gradual-unfreeze";
+    /// <summary>BatchNorm-only.</summary>
+    public const string BatchNormOnly = "bn-only";
+    /// <summary>AdaBN then a head.</summary>
+    public const string AdaBatchNorm = "adabn";
+    /// <summary>L2-SP.</summary>
+    public const string L2Sp = "l2-sp";
+    /// <summary>LP-FT.</summary>
+    public const string LinearProbeThenFineTune = "lp-ft";
+    /// <summary>From scratch.</summary>
+    public const string Scratch = "scratch";
+
+    /// <summary>Throws <see cref="OptionException"/> listing the strategies when <paramref name="name"/> is not one.</summary>
+    public static void Check(string name)
+    {
+        if (!All.ContainsKey(name))
+            throw new OptionException($"--strategy '{name}': no such strategy. Available: {string.Join(", ", All.Keys)}.");
+    }
+}

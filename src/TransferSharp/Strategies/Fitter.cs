@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using TransferSharp.Backbones;
+using TransferSharp.Data;
+using TransferSharp.Engine;
+using TransferSharp.Progress;
+using TransferSharp.Runs;
+using TransferSharp.Training;
+using static TorchSharp.torch;
+
+namespace TransferSharp.Strategies;
+
+/// <summary>The outcome of a fit: the run folder's record.</summary>
+/// <param name="Output">The run folder.</param>
+/// <param name="Record">What metrics.json holds.</param>
+public sealed record FitResult(string Output, RunRecord Record);
+
+/// <summary>
+/// Runs <c>fit</c>: load and split the data, load the backbone, train with the chosen strategy, evaluate, and save the
+/// model, its config and metrics.json into the run folder.
+/// </summary>
+public static class Fitter
+{
+    /// <summary>Runs a fit.</summary>
+    public static FitResult Run(FitOptions options, IProgressSink progress)
+    {
+        var total = Stopwatch.StartNew();
+        // 1. Check everything cheap before any work: options, the output folder, the data.
+        options.Validate();
+        string output = RunFolder.Prepare(options.Output);
+        Device device = TorchRuntime.ResolveDevice(options.Device);
+        var (train, test) = LoadData(options);
+        var (trainIdx, valIdx) = StratifiedSplit.Split(train.Labels(), train.ClassNames, options.ValidationFraction, options.Seed);
+        progress.Info($"data: {train.Count} labelled images in {train.ClassNames.Count} classes ({trainIdx.Length} train / {valIdx.Length} validation)" +
+                      (test is null ? "" : $", {test.Count} test images"));
+
+        // 2. The backbone.
+        manual_seed(options.Seed);
+        using Backbone backbone = Backbone.Load(options.Backbone, options.Size);
+        var record = new RunRecord()
+            .Set("strategy", options.Strategy)
+            .Set("backbone", backbone.Config.Name)
+            .Set("input_size", backbone.InputSize)
+            .Set("normalization", backbone.Normalization)
+            .Set("importer_adaptations", backbone.Network.Adaptations)
+            .Set("device", device.ToString())
+            .Set("seed", options.Seed)
+            .Set("classes", train.ClassNames)
+            .Set("train_images", trainIdx.Length)
+            .Set("val_images", valIdx.Length)
+            .Set("test_images", test?.Count);
+
+        // 3. The strategy.
+        ClassifierHead head;
+        TransferModel? trained = null;
+        if (options.Strategy == StrategyCatalog.FeatureExtraction)
+            head = FeatureExtractionStrategy.Train(backbone, train, trainIdx, valIdx, test, options, device, record, progress).Head;
+        else
+        {
+            trained = NetworkStrategy.Train(backbone, train, trainIdx, valIdx, test, options, device, record, progress);
+            head = trained.Head;
+        }
+
+        // 4. Save.
+        var manifest = new ModelManifest
+        {
+            Strategy = options.Strategy,
+            Backbone = backbone.Config.Name,
+            BackboneWeightsHash = backbone.WeightsHash,
+            InputSize = backbone.InputSize,
+            Normalization = backbone.Normalization,
+            ClassNames = train.ClassNames,
+            FeatureWidth = backbone.FeatureWidth,
+            HeadFile = "head.bin",
+            BackboneFile = trained is null ? null : "backbone.bin",
+        };
+        SavedModel.Save(output, manifest, head, trained?.Backbone);
+        head.Dispose();
+        Json.Write(Path.Combine(output, "config.json"), options);
+        record.Set("seconds_total", Math.Round(total.Elapsed.TotalSeconds, 3));
+        record.Save(Path.Combine(output, RunFolder.MetricsFile));
+        return new FitResult(output, record);
+    }
+
+    private static (ImageDataset train, ImageDataset? test) LoadData(FitOptions options)
+    {
+        if (options.Data is null)
+        {
+            var embeddedTrain = DatasetLoader.Load(EmbeddedData.TrainImages, DatasetRole.Train);
+            var embeddedTest = DatasetLoader.Load(options.Test ?? EmbeddedData.TestImages, DatasetRole.Test);
+            return (embeddedTrain, embeddedTest);
+        }
+        var train = DatasetLoader.Load(options.Data, DatasetRole.Train);
+        ImageDataset? test = options.Test is null ? null : DatasetLoader.Load(options.Test, DatasetRole.Test);
+        if (test is not null && !test.ClassNames.SequenceEqual(train.ClassNames))
+            throw new DataException($"{test.Origin}: the test set's classes ({string.Join(", ", test.ClassNames)}) differ from the training set's ({string.Join(", ", train.ClassNames)}).", test.Origin);
+        return (train, test);
+    }
+}
+
+/// <summary>The run folder's layout and its preparation.</summary>
+public static class RunFolder
+{
+    /// <summary>The run record's file name.</summary>
+    public const string MetricsFile = "metrics.json";
+
+    /// <summary>Creates the folder and proves it writable, before any work; errors name the folder.</summary>
+    public static string Prepare(string path)
+    {
+        string full = Path.GetFullPath(path);
+        try
+        {
+            Directory.CreateDirectory(full);
+            string probe = Path.Combine(full, $".write-test-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OptionException($"--out {path}: the folder cannot be written ({e.Message}).");
+        }
+        return full;
+    }
+}

@@ -1,0 +1,162 @@
+using TransferSharp.Backbones;
+using TransferSharp.Data;
+using TransferSharp.Progress;
+using TransferSharp.Runs;
+using TransferSharp.Training;
+using static TorchSharp.torch;
+
+namespace TransferSharp.Strategies;
+
+/// <summary>
+/// The strategies that train (part of) the network: fine-tune, gradual-unfreeze, bn-only, l2-sp, lp-ft, adabn and the
+/// from-scratch baseline. Each is a plan (which groups train) plus, where it needs one, a starting point (LP head,
+/// AdaBN statistics, random weights) or a regularizer (L2-SP); one trainer runs them all.
+/// </summary>
+public static class NetworkStrategy
+{
+    /// <summary>Trains and records; returns the trained model (the caller saves and disposes it).</summary>
+    public static TransferModel Train(Backbone backbone, ImageDataset train, int[] trainIdx, int[] valIdx, ImageDataset? test,
+        FitOptions options, Device device, RunRecord record, IProgressSink progress)
+    {
+        // 1. Decode the splits once.
+        int size = backbone.InputSize;
+        using ImageStore trainStore = ImageStore.Load(train, trainIdx, size, options.SkipBad, progress, "train");
+        using ImageStore valStore = ImageStore.Load(train, valIdx, size, options.SkipBad, progress, "validation");
+        using ImageStore? testStore = test is null ? null : ImageStore.Load(test, Enumerable.Range(0, test.Count).ToList(), size, options.SkipBad, progress, "test");
+        record.Set("skipped_images", trainStore.Bad.Concat(valStore.Bad).Concat(testStore?.Bad ?? Array.Empty<BadImage>()).ToList());
+        CheckSplit(trainStore, valStore, train.ClassNames);
+
+        // 2. The model and the strategy's starting point.
+        var head = new ClassifierHead(backbone.FeatureWidth, train.ClassNames.Count);
+        var model = new TransferModel(backbone, head);
+        TrainingOptions training = Defaults(options);
+        string strategy = options.Strategy;
+        if (strategy == StrategyCatalog.Scratch) BatchNormTools.Reinitialize(backbone, options.Seed);
+        if (options.AdaBn || strategy == StrategyCatalog.AdaBatchNorm)
+            record.Set("adabn_layers", BatchNormTools.ReestimateStatistics(model, trainStore, device, progress));
+        if (strategy == StrategyCatalog.LinearProbeThenFineTune || strategy == StrategyCatalog.AdaBatchNorm)
+            InitializeHeadByLinearProbe(model, trainStore, valStore, options, device, record, progress, useDiskCache: strategy == StrategyCatalog.LinearProbeThenFineTune && !options.AdaBn);
+
+        // 3. Train.
+        var names = model.Groups.Select(g => g.Name).ToList();
+        IStrategyPlan plan = strategy switch
+        {
+            StrategyCatalog.GradualUnfreeze => new GradualUnfreezePlan(names, training.Patience ?? 2),
+            StrategyCatalog.BatchNormOnly => new BatchNormOnlyPlan(names),
+            StrategyCatalog.AdaBatchNorm => new FineTunePlan(names, model.HeadIndex),
+            _ => new FineTunePlan(names, strategy == StrategyCatalog.FineTune ? options.FreezeTo : 0),
+        };
+        var callbacks = new List<ITrainingCallback>();
+        if (training.Patience is { } patience && plan is not GradualUnfreezePlan) callbacks.Add(new EarlyStopping(patience));
+        using L2SpRegularizer? l2sp = strategy == StrategyCatalog.L2Sp ? new L2SpRegularizer(model, options.L2SpAlpha, options.L2SpBeta) : null;
+        var trainer = new Trainer(model, training, device, progress);
+        TrainingOutcome outcome = trainer.Fit(plan, trainStore, valStore, callbacks, l2sp);
+        if (outcome.StopReason is not null) progress.Info($"stopped: {outcome.StopReason}");
+
+        // 4. Record.
+        var best = outcome.History.Best;
+        record.Set("epochs", outcome.History.Epochs)
+              .Set("best_epoch", best?.Epoch)
+              .Set("restored_epoch", outcome.RestoredEpoch)
+              .Set("stop_reason", outcome.StopReason)
+              .Set("val_accuracy", best is null ? null : Math.Round(best.ValAccuracy, 4))
+              .Set("val_loss", best is null ? null : Math.Round(best.ValLoss, 4))
+              .Set("trainable_parameters", outcome.History.Epochs.Count > 0 ? outcome.History.Epochs.Max(e => e.TrainableParameters) : 0)
+              .Set("group_learning_rates", names.Zip(training.GroupRates(names.Count)).ToDictionary(p => p.First, p => p.Second))
+              .Set("training_options", training)
+              .Set("l2sp", l2sp is null ? null : new { alpha = options.L2SpAlpha, beta = options.L2SpBeta });
+        if (plan is GradualUnfreezePlan unfreeze) record.Set("unfreeze_stages", unfreeze.Stages);
+        if (outcome.Failure is not null) record.Set("failure", outcome.Failure.Message);
+
+        // 5. Test.
+        if (testStore is not null)
+        {
+            var report = Evaluation.Report(model, testStore, train.ClassNames, device);
+            record.Set("test_accuracy", Math.Round(report.Accuracy, 4)).Set("test_per_class_accuracy", report.PerClassAccuracy);
+        }
+        return model;
+    }
+
+    /// <summary>The fit loop's options for the chosen strategy: the user's values with strategy-appropriate defaults.</summary>
+    public static TrainingOptions Defaults(FitOptions options)
+    {
+        TrainingOptions t = options.Training with { Seed = options.Seed };
+        if (options.Epochs is { } epochs) t = t with { Epochs = epochs };
+        return options.Strategy switch
+        {
+            // From scratch: no pretrained prior to protect: one rate for all groups.
+            StrategyCatalog.Scratch => t with { LrSpread = 1, LayerDecay = null },
+            // Gradual unfreezing decides its own stage lengths: a constant rate within stages.
+            StrategyCatalog.GradualUnfreeze => t with { Schedule = ScheduleKind.Constant, Patience = t.Patience ?? 2, Epochs = options.Epochs ?? 30 },
+            _ => t,
+        };
+    }
+
+    private static void CheckSplit(ImageStore trainStore, ImageStore valStore, IReadOnlyList<string> classNames)
+    {
+        long[] trainCounts = bincount(trainStore.Labels, minlength: classNames.Count).data<long>().ToArray();
+        long[] valCounts = bincount(valStore.Labels, minlength: classNames.Count).data<long>().ToArray();
+        for (int c = 0; c < classNames.Count; c++)
+            if (trainCounts[c] == 0 || valCounts[c] == 0)
+                throw new DataException($"class '{classNames[c]}' has {trainCounts[c]} training and {valCounts[c]} validation images after the split; each needs at least one.");
+    }
+
+    /// <summary>LP-FT's first stage: a linear probe on the frozen (possibly AdaBN-adapted) features, folded into the head.</summary>
+    private static void InitializeHeadByLinearProbe(TransferModel model, ImageStore trainStore, ImageStore valStore, FitOptions options, Device device,
+        RunRecord record, IProgressSink progress, bool useDiskCache)
+    {
+        using var scope = NewDisposeScope();
+        Tensor trainX = Evaluation.Features(model, trainStore, device, progress, "train");
+        Tensor valX = Evaluation.Features(model, valStore, device, progress, "validation");
+        var probe = LinearProbe.Fit(trainX, trainStore.Labels, valX, valStore.Labels, model.Head.Classes,
+            new LinearProbeOptions { Seed = options.Seed, RefitOnAll = false }, progress);
+        using (var _ = no_grad())
+        {
+            foreach (var (name, tensor) in probe.Head.state_dict()) model.Head.state_dict()[name].copy_(tensor);
+        }
+        record.Set("linear_probe", new { weight_decay = probe.WeightDecay, val_accuracy = Math.Round(probe.ValidationAccuracy, 4), features_cached_on_disk = useDiskCache });
+        probe.Head.Dispose();
+    }
+}
+
+/// <summary>Evaluation helpers over decoded stores.</summary>
+public static class Evaluation
+{
+    /// <summary>Pooled backbone features of every image of a store (eval mode, no autograd).</summary>
+    public static Tensor Features(TransferModel model, ImageStore store, Device device, IProgressSink progress, string label)
+    {
+        model.Train(false);
+        var parts = new List<Tensor>();
+        using var _ = no_grad();
+        using var task = progress.Begin($"{label}: extracting features", store.Count);
+        for (int start = 0; start < store.Count; start += 64)
+        {
+            using var scope = NewDisposeScope();
+            Tensor index = arange(start, Math.Min(start + 64, store.Count), dtype: ScalarType.Int64);
+            parts.Add(model.Backbone.Features(store.Batch(model.Backbone, index, device)).cpu().MoveToOuterDisposeScope());
+            task.Advance(index.shape[0]);
+        }
+        Tensor all = cat(parts.ToArray(), 0);
+        foreach (var p in parts) p.Dispose();
+        return all;
+    }
+
+    /// <summary>Predicted class of every image of a store.</summary>
+    public static long[] Predict(TransferModel model, ImageStore store, Device device)
+    {
+        model.Train(false);
+        var predicted = new List<long>();
+        using var _ = no_grad();
+        for (int start = 0; start < store.Count; start += 64)
+        {
+            using var scope = NewDisposeScope();
+            Tensor index = arange(start, Math.Min(start + 64, store.Count), dtype: ScalarType.Int64);
+            predicted.AddRange(model.Forward(store.Batch(model.Backbone, index, device)).argmax(1).cpu().data<long>().ToArray());
+        }
+        return predicted.ToArray();
+    }
+
+    /// <summary>Accuracy, per-class accuracy and confusion on a store.</summary>
+    public static ClassificationReport Report(TransferModel model, ImageStore store, IReadOnlyList<string> classNames, Device device) =>
+        ClassificationReport.From(store.Labels.data<long>().ToArray(), Predict(model, store, device), classNames);
+}

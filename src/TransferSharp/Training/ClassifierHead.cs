@@ -1,0 +1,61 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace TransferSharp.Training;
+
+/// <summary>
+/// The new head on top of the backbone's pooled features: standardisation (statistics of the training features,
+/// stored as buffers so they travel with the model) followed by a linear layer.
+/// </summary>
+public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear linear;
+
+    /// <summary>A head for <paramref name="width"/> features and <paramref name="classes"/> classes.</summary>
+    public ClassifierHead(int width, int classes) : base(nameof(ClassifierHead))
+    {
+        Width = width;
+        Classes = classes;
+        linear = nn.Linear(width, classes);
+        register_module("linear", linear);
+        register_buffer("feature_mean", zeros(width));
+        register_buffer("feature_scale", ones(width));
+        // The module owns its tensors: a dispose scope that happens to be open must not free them.
+        foreach (var p in parameters()) p.DetachFromDisposeScope();
+        foreach (var b in buffers()) b.DetachFromDisposeScope();
+    }
+
+    /// <summary>Feature width.</summary>
+    public int Width { get; }
+
+    /// <summary>Number of classes.</summary>
+    public int Classes { get; }
+
+    /// <summary>The linear layer's weight [classes, width].</summary>
+    public Tensor Weight => linear.weight ?? throw new InvalidOperationException("no weight");
+
+    /// <summary>The linear layer's bias [classes].</summary>
+    public Tensor Bias => linear.bias ?? throw new InvalidOperationException("no bias");
+
+    /// <summary>Sets the standardisation from training features [N, width].</summary>
+    public void SetStandardization(Tensor features)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        Tensor mean = features.mean(new long[] { 0 });
+        Tensor std = features.std(0).clamp_min(1e-6);
+        Buffer("feature_mean").copy_(mean);
+        Buffer("feature_scale").copy_(std.reciprocal());
+    }
+
+    private Tensor Buffer(string name) => get_buffer(name) ?? throw new InvalidOperationException(name);
+
+    /// <summary>Logits [N, classes] from features [N, width].</summary>
+    public override Tensor forward(Tensor features)
+    {
+        using var scope = NewDisposeScope();
+        Tensor standardized = (features - Buffer("feature_mean")) * Buffer("feature_scale");
+        return linear.forward(standardized).MoveToOuterDisposeScope();
+    }
+}

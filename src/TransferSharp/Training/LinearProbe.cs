@@ -1,0 +1,108 @@
+using TransferSharp.Progress;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace TransferSharp.Training;
+
+/// <summary>Options of the multinomial logistic-regression head fitted on frozen features.</summary>
+public sealed record LinearProbeOptions
+{
+    /// <summary>The L2 penalties tried (on standardised features); the best on the validation split wins. Default 1e-4 .. 1 (log grid).</summary>
+    public IReadOnlyList<double> WeightDecays { get; init; } = new[] { 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0 };
+    /// <summary>Full-batch optimisation steps per fit. Default 300.</summary>
+    public int Steps { get; init; } = 300;
+    /// <summary>Adam learning rate (cosine-decayed). Default 0.05.</summary>
+    public double LearningRate { get; init; } = 0.05;
+    /// <summary>Seed of the head's initialisation.</summary>
+    public int Seed { get; init; }
+    /// <summary>Refit on training + validation with the chosen penalty (as scikit-learn's LogisticRegressionCV does). Default true.</summary>
+    public bool RefitOnAll { get; init; } = true;
+}
+
+/// <summary>One point of the weight-decay search.</summary>
+/// <param name="WeightDecay">The L2 penalty.</param>
+/// <param name="ValidationLoss">Cross-entropy on the validation split.</param>
+/// <param name="ValidationAccuracy">Accuracy on the validation split.</param>
+public sealed record WeightDecayTrial(double WeightDecay, double ValidationLoss, double ValidationAccuracy);
+
+/// <summary>The fitted head and how it was chosen.</summary>
+/// <param name="Head">The final head.</param>
+/// <param name="WeightDecay">The chosen penalty.</param>
+/// <param name="ValidationAccuracy">Validation accuracy of the head fitted on the training split alone, at the chosen penalty.</param>
+/// <param name="ValidationLoss">Its validation loss.</param>
+/// <param name="TrainAccuracy">Training accuracy of that head.</param>
+/// <param name="Trials">Every penalty tried.</param>
+public sealed record LinearProbeResult(ClassifierHead Head, double WeightDecay, double ValidationAccuracy, double ValidationLoss, double TrainAccuracy,
+    IReadOnlyList<WeightDecayTrial> Trials);
+
+/// <summary>
+/// Multinomial logistic regression on cached features: full-batch Adam with a cosine schedule on standardised
+/// features; the L2 penalty is chosen on the validation split by validation loss (a proper score, steadier than
+/// accuracy on small splits), then the head is refitted on all labelled images.
+/// </summary>
+public static class LinearProbe
+{
+    /// <summary>Fits the head.</summary>
+    public static LinearProbeResult Fit(Tensor trainFeatures, Tensor trainLabels, Tensor validationFeatures, Tensor validationLabels, int classes,
+        LinearProbeOptions options, IProgressSink progress)
+    {
+        int width = (int)trainFeatures.shape[1];
+        var trials = new List<WeightDecayTrial>();
+        using (var task = progress.Begin("head: choosing weight decay on the validation split", options.WeightDecays.Count))
+        {
+            foreach (double decay in options.WeightDecays)
+            {
+                using ClassifierHead head = Train(trainFeatures, trainLabels, width, classes, decay, options);
+                var (loss, accuracy) = Score(head, validationFeatures, validationLabels);
+                trials.Add(new WeightDecayTrial(decay, loss, accuracy));
+                task.Advance(1);
+            }
+        }
+        WeightDecayTrial best = trials.OrderBy(t => t.ValidationLoss).ThenByDescending(t => t.ValidationAccuracy).First();
+        ClassifierHead trainOnly = Train(trainFeatures, trainLabels, width, classes, best.WeightDecay, options);
+        double trainAccuracy = Score(trainOnly, trainFeatures, trainLabels).accuracy;
+        progress.Info($"head: weight decay {best.WeightDecay:G3} chosen (validation loss {best.ValidationLoss:F4}, accuracy {best.ValidationAccuracy:P1})");
+        ClassifierHead final = trainOnly;
+        if (options.RefitOnAll && validationFeatures.shape[0] > 0)
+        {
+            using var scope = NewDisposeScope();
+            Tensor allFeatures = cat(new[] { trainFeatures, validationFeatures }, 0);
+            Tensor allLabels = cat(new[] { trainLabels, validationLabels }, 0);
+            final = Train(allFeatures, allLabels, width, classes, best.WeightDecay, options);
+            trainOnly.Dispose();
+        }
+        return new LinearProbeResult(final, best.WeightDecay, best.ValidationAccuracy, best.ValidationLoss, trainAccuracy, trials);
+    }
+
+    /// <summary>Trains one head at one penalty.</summary>
+    public static ClassifierHead Train(Tensor features, Tensor labels, int width, int classes, double weightDecay, LinearProbeOptions options)
+    {
+        manual_seed(options.Seed);
+        var head = new ClassifierHead(width, classes);
+        head.SetStandardization(features);
+        var optimizer = optim.Adam(head.parameters(), options.LearningRate);
+        for (int step = 0; step < options.Steps; step++)
+        {
+            using var scope = NewDisposeScope();
+            double rate = options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * step / options.Steps));
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
+            optimizer.zero_grad();
+            Tensor loss = F.cross_entropy(head.forward(features), labels) + 0.5 * weightDecay * head.Weight.pow(2).sum();
+            loss.backward();
+            optimizer.step();
+        }
+        return head;
+    }
+
+    /// <summary>Mean cross-entropy and accuracy of a head on features.</summary>
+    public static (double loss, double accuracy) Score(ClassifierHead head, Tensor features, Tensor labels)
+    {
+        if (features.shape[0] == 0) return (double.NaN, double.NaN);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        Tensor logits = head.forward(features);
+        double loss = F.cross_entropy(logits, labels).item<float>();
+        double accuracy = logits.argmax(1).eq(labels).to_type(ScalarType.Float32).mean().item<float>();
+        return (loss, accuracy);
+    }
+}

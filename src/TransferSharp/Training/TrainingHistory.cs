@@ -1,0 +1,55 @@
+namespace TransferSharp.Training;
+
+/// <summary>What one epoch measured.</summary>
+/// <param name="Epoch">1-based epoch number.</param>
+/// <param name="Stage">The plan's stage label (e.g. "head+stage4").</param>
+/// <param name="TrainLoss">Mean training loss (penalties excluded).</param>
+/// <param name="TrainAccuracy">Training accuracy (on augmented batches).</param>
+/// <param name="ValLoss">Validation loss.</param>
+/// <param name="ValAccuracy">Validation accuracy.</param>
+/// <param name="LearningRates">The rate of every layer group at the epoch's start, by group name.</param>
+/// <param name="TrainableParameters">Parameters that trained this epoch.</param>
+/// <param name="FrozenPrefixGroups">Leading groups run without autograd (0 = none).</param>
+/// <param name="PrefixCached">Whether the frozen prefix's outputs came from the in-memory cache.</param>
+/// <param name="Seconds">Wall time of the epoch.</param>
+public sealed record EpochResult(int Epoch, string Stage, double TrainLoss, double TrainAccuracy, double ValLoss, double ValAccuracy,
+    IReadOnlyDictionary<string, double> LearningRates, long TrainableParameters, int FrozenPrefixGroups, bool PrefixCached, double Seconds);
+
+/// <summary>The epochs so far, and which was best on validation.</summary>
+public sealed class TrainingHistory
+{
+    private readonly List<EpochResult> epochs = new();
+
+    /// <summary>Completed epochs.</summary>
+    public IReadOnlyList<EpochResult> Epochs => epochs;
+
+    /// <summary>The best epoch so far (highest validation accuracy, ties to lower loss), or null.</summary>
+    public EpochResult? Best { get; private set; }
+
+    /// <summary>Adds an epoch; returns whether it is the new best.</summary>
+    public bool Add(EpochResult result)
+    {
+        epochs.Add(result);
+        if (Best is null || IsBetter(result, Best))
+        {
+            Best = result;
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Validation order: higher accuracy, then lower loss.</summary>
+    public static bool IsBetter(EpochResult a, EpochResult b) =>
+        a.ValAccuracy > b.ValAccuracy + 1e-9 || (Math.Abs(a.ValAccuracy - b.ValAccuracy) <= 1e-9 && a.ValLoss < b.ValLoss);
+
+    /// <summary>The best of a subset of epochs.</summary>
+    public static EpochResult? BestOf(IEnumerable<EpochResult> results)
+    {
+        EpochResult? best = null;
+        foreach (var r in results) if (best is null || IsBetter(r, best)) best = r;
+        return best;
+    }
+
+    /// <summary>Epochs since the best one (0 when the last is the best).</summary>
+    public int EpochsSinceBest => Best is null ? 0 : epochs.Count - epochs.IndexOf(Best) - 1;
+}

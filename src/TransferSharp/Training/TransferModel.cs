@@ -1,0 +1,146 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using TransferSharp.Backbones;
+using static TorchSharp.torch;
+
+namespace TransferSharp.Training;
+
+/// <summary>How a layer group takes part in an epoch.</summary>
+public enum GroupMode
+{
+    /// <summary>No parameter trains; BatchNorm uses its running statistics.</summary>
+    Frozen,
+    /// <summary>Only BatchNorm affine parameters train; BatchNorm normalises with batch statistics and updates its running ones.</summary>
+    BatchNormOnly,
+    /// <summary>Everything trains.</summary>
+    Full,
+}
+
+/// <summary>A layer group of the whole model (backbone groups, then the head), with its parameters split for weight decay.</summary>
+/// <param name="Name">stem, stage1, ..., head.</param>
+/// <param name="Index">0 = nearest the input.</param>
+/// <param name="Decay">Weights that take weight decay (conv and linear weights).</param>
+/// <param name="NoDecay">Parameters without weight decay (biases, BatchNorm affine parameters).</param>
+/// <param name="BatchNormParameters">The BatchNorm affine parameters (a subset of <paramref name="NoDecay"/>).</param>
+public sealed record ModelGroup(string Name, int Index, IReadOnlyList<Parameter> Decay, IReadOnlyList<Parameter> NoDecay, IReadOnlyList<Parameter> BatchNormParameters)
+{
+    /// <summary>All parameters of the group.</summary>
+    public IEnumerable<Parameter> All => Decay.Concat(NoDecay);
+}
+
+/// <summary>The network being adapted: a backbone and a new classification head, organised in layer groups.</summary>
+public sealed class TransferModel : IDisposable
+{
+    private readonly List<ModelGroup> groups = new();
+    private readonly List<List<BatchNormOp>> batchNorms = new();
+
+    /// <summary>Wraps <paramref name="backbone"/> and <paramref name="head"/> (the model owns both).</summary>
+    public TransferModel(Backbone backbone, ClassifierHead head)
+    {
+        Backbone = backbone;
+        Head = head;
+        var network = backbone.Network;
+        for (int g = 0; g < network.Groups.Count; g++)
+        {
+            var bnLayers = network.GroupBatchNorms(g).ToList();
+            var bnParams = new HashSet<Parameter>(bnLayers.SelectMany(b => b.parameters()), ReferenceEqualityComparer.Instance);
+            var named = network.GroupParameters(g).ToList();
+            var decay = named.Where(p => !bnParams.Contains(p.parameter) && p.parameter.dim() > 1).Select(p => p.parameter).ToList();
+            var noDecay = named.Where(p => bnParams.Contains(p.parameter) || p.parameter.dim() <= 1).Select(p => p.parameter).ToList();
+            groups.Add(new ModelGroup(network.Groups[g].Name, g, decay, noDecay, bnParams.ToList()));
+            batchNorms.Add(bnLayers);
+        }
+        var headParams = head.parameters().ToList();
+        groups.Add(new ModelGroup("head", groups.Count, headParams.Where(p => p.dim() > 1).ToList(), headParams.Where(p => p.dim() <= 1).ToList(), Array.Empty<Parameter>()));
+        batchNorms.Add(new List<BatchNormOp>());
+    }
+
+    /// <summary>The backbone.</summary>
+    public Backbone Backbone { get; }
+
+    /// <summary>The head.</summary>
+    public ClassifierHead Head { get; }
+
+    /// <summary>Layer groups, input first, head last.</summary>
+    public IReadOnlyList<ModelGroup> Groups => groups;
+
+    /// <summary>Index of the head group.</summary>
+    public int HeadIndex => groups.Count - 1;
+
+    /// <summary>The BatchNorm layers of a group.</summary>
+    internal IReadOnlyList<BatchNormOp> BatchNormsOf(int group) => batchNorms[group];
+
+    /// <summary>Logits from normalised images.</summary>
+    public Tensor Forward(Tensor normalized)
+    {
+        using var scope = NewDisposeScope();
+        return Head.forward(Backbone.Features(normalized)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Logits from the output of the frozen prefix (groups before <paramref name="group"/>).</summary>
+    public Tensor ForwardFrom(Tensor boundary, int group)
+    {
+        using var scope = NewDisposeScope();
+        return Head.forward(Backbone.Network.ForwardFrom(boundary, group).flatten(1)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Sets train/eval mode of the whole model (BatchNorm of frozen groups keeps its running statistics either way).</summary>
+    public void Train(bool training)
+    {
+        Backbone.Network.train(training);
+        Head.train(training);
+    }
+
+    /// <summary>Number of parameters that require gradients.</summary>
+    public long TrainableParameters => groups.SelectMany(g => g.All).Where(p => p.requires_grad).Sum(p => p.numel());
+
+    /// <summary>A deep copy of every parameter and buffer (a checkpoint in memory).</summary>
+    public Dictionary<string, Tensor> Snapshot()
+    {
+        var copy = new Dictionary<string, Tensor>();
+        foreach (var (name, t) in Backbone.Network.state_dict()) copy["backbone." + name] = t.detach().clone();
+        foreach (var (name, t) in Head.state_dict()) copy["head." + name] = t.detach().clone();
+        return copy;
+    }
+
+    /// <summary>Restores a <see cref="Snapshot"/> in place.</summary>
+    public void Restore(Dictionary<string, Tensor> snapshot)
+    {
+        using var _ = no_grad();
+        foreach (var (name, t) in Backbone.Network.state_dict()) t.copy_(snapshot["backbone." + name]);
+        foreach (var (name, t) in Head.state_dict()) t.copy_(snapshot["head." + name]);
+    }
+
+    /// <summary>Releases backbone and head.</summary>
+    public void Dispose()
+    {
+        Backbone.Dispose();
+        Head.Dispose();
+    }
+}
+
+/// <summary>
+/// The one place that applies a plan's freezing to tensors: requires_grad, gradients set to null (TorchSharp's AdamW
+/// would otherwise still move a parameter whose gradient is a zero tensor), and BatchNorm statistics frozen in
+/// frozen groups. The optimizer's parameter groups are never rebuilt.
+/// </summary>
+public static class Freezer
+{
+    /// <summary>Applies one mode per group (index = group index).</summary>
+    public static void Apply(TransferModel model, IReadOnlyList<GroupMode> modes)
+    {
+        if (modes.Count != model.Groups.Count) throw new ArgumentException($"expected {model.Groups.Count} group modes, got {modes.Count}");
+        for (int g = 0; g < model.Groups.Count; g++)
+        {
+            ModelGroup group = model.Groups[g];
+            var bn = new HashSet<Parameter>(group.BatchNormParameters, ReferenceEqualityComparer.Instance);
+            foreach (Parameter p in group.All)
+            {
+                bool trains = modes[g] == GroupMode.Full || (modes[g] == GroupMode.BatchNormOnly && bn.Contains(p));
+                p.requires_grad_(trains);
+                if (!trains) p.grad = null;
+            }
+            foreach (BatchNormOp layer in model.BatchNormsOf(g)) layer.UpdatesStatistics = modes[g] != GroupMode.Frozen;
+        }
+    }
+}
