@@ -58,9 +58,28 @@ namespace TransferSharp.Cli
             var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
             var cacheDir = new Option<string?>("--cache-dir") { Description = "Feature cache folder (default ~/.cache/transfersharp)." };
             var noCache = new Option<bool>("--no-cache") { Description = "Do not read or write the on-disk feature cache." };
+            var t = new TrainingOptions();
+            var lr = new Option<double>("--lr") { Description = "Top (head) learning rate of network training.", DefaultValueFactory = _ => t.LearningRate };
+            var lrSpread = new Option<double>("--lr-spread") { Description = "Geometric spread: the earliest group trains at lr / spread (fastai's slice).", DefaultValueFactory = _ => t.LrSpread };
+            var layerDecay = new Option<double?>("--layer-decay") { Description = "timm-style layer decay (e.g. 0.7): each group decay times the next one up; overrides --lr-spread." };
+            var schedule = new Option<ScheduleKind>("--schedule") { Description = "cosine (warm-up then cosine), one-cycle or constant.", DefaultValueFactory = _ => t.Schedule, CustomParser = r => EnumArgument<ScheduleKind>(r, "--schedule") };
+            var warmup = new Option<double>("--warmup") { Description = "Warm-up share of all steps.", DefaultValueFactory = _ => t.WarmupFraction };
+            var optimizer = new Option<OptimizerKind>("--optimizer") { Description = "adamw or sgd.", DefaultValueFactory = _ => t.Optimizer, CustomParser = r => EnumArgument<OptimizerKind>(r, "--optimizer") };
+            var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay (not on biases or BatchNorm).", DefaultValueFactory = _ => t.WeightDecay };
+            var momentum = new Option<double>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => t.Momentum };
+            var smoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing of the loss.", DefaultValueFactory = _ => t.LabelSmoothing };
+            var patience = new Option<int?>("--patience") { Description = "Early-stopping patience (epochs); for gradual-unfreeze the per-stage patience (default 2)." };
+            var freezeTo = new Option<int>("--freeze-to") { Description = "fine-tune: keep groups below K frozen (0 = train all; groups: stem, stage1..4).", DefaultValueFactory = _ => 0 };
+            var augment = new Option<CropKind>("--augment") { Description = "Training crop: pad-crop, random-resized or none.", DefaultValueFactory = _ => t.Augmentation.Crop, CustomParser = r => EnumArgument<CropKind>(r, "--augment") };
+            var noFlip = new Option<bool>("--no-flip") { Description = "No random horizontal flips." };
+            var alpha = new Option<double>("--l2sp-alpha") { Description = "l2-sp: pull toward the pretrained weights.", DefaultValueFactory = _ => 0.01 };
+            var beta = new Option<double>("--l2sp-beta") { Description = "l2-sp: L2 on the head.", DefaultValueFactory = _ => 0.01 };
+            var adabn = new Option<bool>("--adabn") { Description = "Re-estimate BatchNorm statistics on the training images first (AdaBN)." };
+            var deterministic = new Option<bool>("--deterministic") { Description = "Deterministic training (one thread)." };
             var command = new Command("fit", "Train a model on labelled images and save it with its metrics.")
             {
                 data, test, strategy, backbone, size, epochs, seed, output, valFraction, batch, skipBad, device, cacheDir, noCache,
+                lr, lrSpread, layerDecay, schedule, warmup, optimizer, weightDecay, momentum, smoothing, patience, freezeTo, augment, noFlip, alpha, beta, adabn, deterministic,
             };
             command.SetAction(parse => Guard(() =>
             {
@@ -70,6 +89,15 @@ namespace TransferSharp.Cli
                     Size = parse.GetValue(size), Epochs = parse.GetValue(epochs), Seed = parse.GetValue(seed), Output = parse.GetValue(output)!,
                     ValidationFraction = parse.GetValue(valFraction), BatchSize = parse.GetValue(batch), SkipBad = parse.GetValue(skipBad),
                     Device = parse.GetValue(device)!, CacheDirectory = parse.GetValue(cacheDir), UseCache = !parse.GetValue(noCache),
+                    FreezeTo = parse.GetValue(freezeTo), L2SpAlpha = parse.GetValue(alpha), L2SpBeta = parse.GetValue(beta), AdaBn = parse.GetValue(adabn),
+                    Training = new TrainingOptions
+                    {
+                        BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr), LrSpread = parse.GetValue(lrSpread), LayerDecay = parse.GetValue(layerDecay),
+                        Schedule = parse.GetValue(schedule), WarmupFraction = parse.GetValue(warmup), Optimizer = parse.GetValue(optimizer),
+                        WeightDecay = parse.GetValue(weightDecay), Momentum = parse.GetValue(momentum), LabelSmoothing = parse.GetValue(smoothing),
+                        Patience = parse.GetValue(patience), Deterministic = parse.GetValue(deterministic),
+                        Augmentation = new AugmentationOptions { Crop = parse.GetValue(augment), HorizontalFlip = !parse.GetValue(noFlip) },
+                    },
                 };
                 FitResult result = ConsoleProgress.Run(sink => Fitter.Run(options, sink));
                 PrintSummary(result);
@@ -78,11 +106,27 @@ namespace TransferSharp.Cli
             return command;
         }
 
+        private static T EnumArgument<T>(System.CommandLine.Parsing.ArgumentResult result, string option) where T : struct, Enum
+        {
+            try { return ParseEnum<T>(result.Tokens[0].Value, option); }
+            catch (OptionException e) { result.AddError(e.Message); return default; }
+        }
+
+        /// <summary>Parses kebab-case enum values (one-cycle, random-resized); an unknown value names the option and the choices.</summary>
+        internal static T ParseEnum<T>(string value, string option) where T : struct, Enum
+        {
+            string wanted = value.Replace("-", "").Replace("_", "");
+            foreach (T candidate in Enum.GetValues<T>())
+                if (string.Equals(candidate.ToString(), wanted, StringComparison.OrdinalIgnoreCase)) return candidate;
+            string choices = string.Join(", ", Enum.GetNames<T>().Select(n => string.Concat(n.Select((c, i) => i > 0 && char.IsUpper(c) ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()))));
+            throw new OptionException($"{option} '{value}': unknown value; choose one of {choices}.");
+        }
+
         private static void PrintSummary(FitResult result)
         {
             RunRecord r = result.Record;
             var table = new Table().AddColumn("metric").AddColumn("value");
-            foreach (string key in new[] { "strategy", "backbone", "input_size", "train_images", "val_images", "test_images", "weight_decay",
+            foreach (string key in new[] { "strategy", "backbone", "input_size", "train_images", "val_images", "test_images", "weight_decay", "best_epoch", "stop_reason", "trainable_parameters",
                                            "val_accuracy", "test_accuracy", "seconds_extraction", "images_per_second_extraction", "seconds_total" })
             {
                 if (!r.Has(key)) continue;
@@ -145,7 +189,7 @@ namespace TransferSharp.Cli
                 writer.WriteLine("path,label,probability");
                 foreach (Prediction p in predictions)
                     writer.WriteLine($"{Csv(p.Id)},{Csv(p.Label)},{p.Probability.ToString("F6", CultureInfo.InvariantCulture)}");
-                foreach (BadImage b in bad) Console.Error.WriteLine($"skipped: {b.Id}: {b.Reason}");
+                foreach (BadImage b in bad) Console.Error.WriteLine($"skipped: {b.Reason}");
                 if (outPath is not null) Console.WriteLine($"{predictions.Count} predictions written to {outPath}");
                 return 0;
             }));
