@@ -86,8 +86,9 @@ public sealed class L2SpRegularizer : IRegularizer, IDisposable
     {
         this.alpha = alpha;
         this.beta = beta;
+        using var scope = NewDisposeScope();
         foreach (var group in model.Groups.Take(model.HeadIndex))
-            foreach (var p in group.Decay) anchors.Add((p, p.detach().clone()));
+            foreach (var p in group.Decay) anchors.Add((p, p.detach().clone().DetachFromDisposeScope()));
     }
 
     /// <inheritdoc />

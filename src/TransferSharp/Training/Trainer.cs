@@ -103,9 +103,10 @@ public sealed class Trainer
                     Tensor labels = train.Labels.index_select(0, index).to(device);
                     Tensor logits = Logits(train, index, prefix, cachePrefix, validation: false, random);
                     Tensor loss = F.cross_entropy(logits, labels, label_smoothing: options.LabelSmoothing);
-                    double lossValue = loss.item<float>();
-                    if (!double.IsFinite(lossValue)) { failure = new NonFiniteLossException(epoch + 1, b + 1); break; }
                     Tensor objective = regularizer is null ? loss : loss + regularizer.Penalty(model);
+                    double lossValue = loss.item<float>();
+                    if (!double.IsFinite(lossValue) || (regularizer is not null && !double.IsFinite(objective.item<float>())))
+                    { failure = new NonFiniteLossException(epoch + 1, b + 1); break; }
                     optimizer.zero_grad();
                     objective.backward();
                     optimizer.step();
@@ -196,11 +197,11 @@ public sealed class Trainer
                 Tensor index = arange(start, Math.Min(start + 64, data.Count), dtype: ScalarType.Int64);
                 Tensor part = RunPrefix(data.Batch(model.Backbone, index, device), prefix);
                 if (start == 0 && part.numel() / part.shape[0] * 4L * data.Count > options.PrefixCacheBytes) { model.Backbone.Network.train(wasTraining); return null; }
-                parts.Add(part.MoveToOuterDisposeScope());
+                parts.Add(part.DetachFromDisposeScope()); // owned by the cache, not by any batch's scope
             }
         }
         model.Backbone.Network.train(wasTraining);
-        Tensor all = cat(parts.ToArray(), 0);
+        Tensor all = cat(parts.ToArray(), 0).DetachFromDisposeScope();
         foreach (var p in parts) p.Dispose();
         prefixCache[(prefix, validation)] = all;
         return all;

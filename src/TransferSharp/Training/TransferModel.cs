@@ -98,8 +98,9 @@ public sealed class TransferModel : IDisposable
     public Dictionary<string, Tensor> Snapshot()
     {
         var copy = new Dictionary<string, Tensor>();
-        foreach (var (name, t) in Backbone.Network.state_dict()) copy["backbone." + name] = t.detach().clone();
-        foreach (var (name, t) in Head.state_dict()) copy["head." + name] = t.detach().clone();
+        using var scope = NewDisposeScope(); // frees the detach() aliases; the clones leave the scope
+        foreach (var (name, t) in Backbone.Network.state_dict()) copy["backbone." + name] = t.detach().clone().DetachFromDisposeScope();
+        foreach (var (name, t) in Head.state_dict()) copy["head." + name] = t.detach().clone().DetachFromDisposeScope();
         return copy;
     }
 

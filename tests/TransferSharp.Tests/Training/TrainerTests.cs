@@ -1,0 +1,168 @@
+using TorchSharp;
+using TransferSharp.Backbones;
+using TransferSharp.Data;
+using TransferSharp.Progress;
+using TransferSharp.Training;
+using static TorchSharp.torch;
+
+namespace TransferSharp.Tests.Training;
+
+/// <summary>A small synthetic dataset decoded once for the trainer tests (3 classes, 32x32).</summary>
+public sealed class TinyStores : IDisposable
+{
+    public TinyStores()
+    {
+        Data = DatasetLoader.Load(TestImages.WriteFolder(TestPaths.NewTempDir("tiny"), classes: 3, perClass: 8, size: 32, color: true));
+        var (train, val) = StratifiedSplit.Split(Data.Labels(), Data.ClassNames, 0.25, 0);
+        Train = ImageStore.Load(Data, train, 32, false, SilentProgress.Instance, "train");
+        Validation = ImageStore.Load(Data, val, 32, false, SilentProgress.Instance, "validation");
+    }
+
+    public ImageDataset Data { get; }
+    public ImageStore Train { get; }
+    public ImageStore Validation { get; }
+
+    public void Dispose()
+    {
+        Train.Dispose();
+        Validation.Dispose();
+    }
+}
+
+public class TrainerTests : IClassFixture<TinyStores>
+{
+    private readonly TinyStores stores;
+    public TrainerTests(TinyStores stores) => this.stores = stores;
+
+    private static TransferModel NewModel() => new(Backbone.Load(Registry.DefaultName, 32), new ClassifierHead(512, 3));
+
+    private static TrainingOptions Quick(int epochs = 2) => new() { Epochs = epochs, BatchSize = 8, LearningRate = 1e-3, Seed = 1 };
+
+    private static Dictionary<string, byte[]> Bytes(OnnxGraphModule network, Func<string, bool> include) =>
+        network.state_dict().Where(p => include(p.Key)).ToDictionary(p => p.Key, p => p.Value.bytes.ToArray());
+
+    private static string[] NodesOf(TransferModel model, params int[] groups) =>
+        groups.SelectMany(g => model.Backbone.Network.Groups[g].NodeNames).ToArray();
+
+    private void AssertFrozenIdentical(IStrategyPlan plan, Func<TransferModel, Func<string, bool>> frozen, IRegularizer? regularizer = null, AugmentationOptions? augmentation = null)
+    {
+        using TransferModel model = NewModel();
+        Func<string, bool> include = frozen(model);
+        var before = Bytes(model.Backbone.Network, include);
+        Assert.NotEmpty(before);
+        var all = Bytes(model.Backbone.Network, _ => true);
+        var options = Quick() with { Augmentation = augmentation ?? new AugmentationOptions() };
+        new Trainer(model, options, CPU, SilentProgress.Instance).Fit(plan, stores.Train, stores.Validation, Array.Empty<ITrainingCallback>(), regularizer);
+        var after = Bytes(model.Backbone.Network, include);
+        foreach (var (name, bytes) in before) Assert.True(bytes.AsSpan().SequenceEqual(after[name]), $"{name} changed");
+        // Something else did train.
+        var changed = Bytes(model.Backbone.Network, _ => true).Count(p => !p.Value.AsSpan().SequenceEqual(all[p.Key]));
+        // Gradual unfreezing may spend both epochs on the head alone.
+        Assert.True(changed > 0 || plan is GradualUnfreezePlan, "nothing trained in the backbone");
+    }
+
+    private static Func<string, bool> InNodes(string[] nodes) => name => nodes.Any(n => name.StartsWith(n + ".", StringComparison.Ordinal));
+
+    [Fact]
+    public void FineTuneWithFreezeToKeepsLowerGroupsByteIdentical()
+    {
+        var names = new[] { "stem", "stage1", "stage2", "stage3", "stage4", "head" };
+        // Weights and BN running statistics of stem..stage2, with and without augmentation (the frozen prefix is cached only without).
+        AssertFrozenIdentical(new FineTunePlan(names, 3), m => InNodes(NodesOf(m, 0, 1, 2)));
+        AssertFrozenIdentical(new FineTunePlan(names, 3), m => InNodes(NodesOf(m, 0, 1, 2)), augmentation: AugmentationOptions.Off);
+    }
+
+    [Fact]
+    public void BatchNormOnlyKeepsEveryConvolutionByteIdentical()
+    {
+        var names = new[] { "stem", "stage1", "stage2", "stage3", "stage4", "head" };
+        AssertFrozenIdentical(new BatchNormOnlyPlan(names), m =>
+        {
+            var bn = m.Backbone.Network.Nodes.Where(n => n.OpType == "BatchNormalization").Select(n => n.Name).ToHashSet();
+            return name => !bn.Contains(name[..name.LastIndexOf('.')]);
+        });
+    }
+
+    [Fact]
+    public void GradualUnfreezeKeepsNotYetUnfrozenGroupsByteIdentical()
+    {
+        var names = new[] { "stem", "stage1", "stage2", "stage3", "stage4", "head" };
+        // Two epochs with patience 1: head, then stage4 + head at most.
+        AssertFrozenIdentical(new GradualUnfreezePlan(names, 1), m => InNodes(NodesOf(m, 0, 1, 2, 3)));
+    }
+
+    [Fact]
+    public void GroupsGetTheRatesThatWereAsked()
+    {
+        using TransferModel model = NewModel();
+        var options = Quick(1) with { LearningRate = 1e-2, LrSpread = 100, Schedule = ScheduleKind.Constant, WarmupFraction = 0 };
+        var outcome = new Trainer(model, options, CPU, SilentProgress.Instance).Fit(
+            new FineTunePlan(model.Groups.Select(g => g.Name).ToList(), 0), stores.Train, stores.Validation, Array.Empty<ITrainingCallback>());
+        var rates = outcome.History.Epochs[0].LearningRates;
+        double[] expected = LearningRateSpread.Geometric(1e-2, 100, 6);
+        Assert.Equal(expected, model.Groups.Select(g => rates[g.Name]));
+        Assert.Equal(1e-4, rates["stem"], 12);
+        Assert.Equal(1e-2, rates["head"], 12);
+    }
+
+    private sealed class LiveTensorProbe : ITrainingCallback
+    {
+        public List<long> Counts { get; } = new();
+        public void OnEpochEnd(TransferModel model, EpochResult result, TrainingHistory history, bool isBest) =>
+            Counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
+    [Fact]
+    public void NoTensorLeaksAcrossEpochs()
+    {
+        using TransferModel model = NewModel();
+        var probe = new LiveTensorProbe();
+        var names = model.Groups.Select(g => g.Name).ToList();
+        new Trainer(model, Quick(4), CPU, SilentProgress.Instance).Fit(new FineTunePlan(names, 2), stores.Train, stores.Validation, new[] { probe });
+        Assert.Equal(4, probe.Counts.Count);
+        Assert.True(probe.Counts[3] <= probe.Counts[1], $"live tensors grew across epochs: {string.Join(", ", probe.Counts)}");
+    }
+
+    private sealed class PoisonAfterFirstEpoch : IRegularizer
+    {
+        public int Calls;
+        public int StepsPerEpoch;
+        public Tensor Penalty(TransferModel model) => ++Calls > StepsPerEpoch ? tensor(float.NaN) : zeros(1).squeeze();
+        public bool ReplacesWeightDecay(int group) => false;
+    }
+
+    [Fact]
+    public void NanLossStopsWithEpochAndBatchAndKeepsTheBestCheckpoint()
+    {
+        using TransferModel model = NewModel();
+        var options = Quick(3);
+        var poison = new PoisonAfterFirstEpoch { StepsPerEpoch = (stores.Train.Count + options.BatchSize - 1) / options.BatchSize };
+        var trainer = new Trainer(model, options, CPU, SilentProgress.Instance);
+        var outcome = trainer.Fit(new FineTunePlan(model.Groups.Select(g => g.Name).ToList(), 0), stores.Train, stores.Validation, Array.Empty<ITrainingCallback>(), poison);
+        Assert.NotNull(outcome.Failure);
+        Assert.Equal(2, outcome.Failure!.Epoch);
+        Assert.Equal(1, outcome.Failure.Batch);
+        Assert.Contains("epoch 2, batch 1", outcome.StopReason);
+        Assert.Equal(1, outcome.RestoredEpoch);
+        // The restored weights are finite and score as epoch 1 did.
+        Assert.All(model.Backbone.Network.parameters(), p => Assert.False(p.isnan().any().item<bool>()));
+        Assert.Equal(outcome.History.Epochs[0].ValAccuracy, trainer.Evaluate(stores.Validation).accuracy, 6);
+    }
+
+    [Fact]
+    public void FrozenPrefixGivesTheSameLogitsAsTheWholeNetwork()
+    {
+        using TransferModel model = NewModel();
+        model.Train(false);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        Tensor x = stores.Train.Batch(model.Backbone, arange(0, 4, dtype: ScalarType.Int64), CPU);
+        Tensor whole = model.Forward(x);
+        for (int k = 1; k < 5; k++)
+        {
+            Assert.True(model.Backbone.Network.CanSplitBefore(k), $"ResNet18 should split before group {k}");
+            Tensor split = model.ForwardFrom(model.Backbone.Network.ForwardPrefix(x, k), k);
+            Assert.True(whole.allclose(split, rtol: 1e-5, atol: 1e-5), $"split at {k} differs");
+        }
+    }
+}
