@@ -1,0 +1,130 @@
+using SkiaSharp;
+using TransferSharp.Backbones;
+using TransferSharp.Data;
+using TransferSharp.Progress;
+using TransferSharp.Runs;
+using TransferSharp.Strategies;
+using static TorchSharp.torch;
+
+namespace TransferSharp.Tests.Strategies;
+
+/// <summary>A tiny train/test pair of image folders (3 classes) shared by the fit tests.</summary>
+public sealed class TinyFolders
+{
+    public TinyFolders()
+    {
+        Train = TestImages.WriteFolder(TestPaths.NewTempDir("fit-train"), classes: 3, perClass: 10, size: 32);
+        Test = TestImages.WriteFolder(TestPaths.NewTempDir("fit-test"), classes: 3, perClass: 4, size: 32);
+    }
+
+    public string Train { get; }
+    public string Test { get; }
+}
+
+public class FitterTests : IClassFixture<TinyFolders>
+{
+    private readonly TinyFolders folders;
+    public FitterTests(TinyFolders folders) => this.folders = folders;
+
+    private FitOptions Options(string strategy = StrategyCatalog.FeatureExtraction) => new()
+    {
+        Data = folders.Train, Test = folders.Test, Strategy = strategy, Size = 32, Epochs = 60, Output = TestPaths.NewTempDir("run"),
+        CacheDirectory = TestPaths.NewTempDir("cache"), ValidationFraction = 0.2,
+    };
+
+    [Fact]
+    public void FeatureExtractionWritesTheRunRecordAndASecondRunHitsTheCache()
+    {
+        FitOptions options = Options();
+        FitResult first = Fitter.Run(options, SilentProgress.Instance);
+        RunRecord record = RunRecord.Load(Path.Combine(first.Output, "metrics.json"));
+        foreach (string key in new[] { "strategy", "backbone", "input_size", "train_images", "val_accuracy", "test_accuracy", "seconds_total", "seconds_extraction", "images_per_second_extraction" })
+            Assert.True(record.Has(key), $"metrics.json lacks {key}");
+        Assert.Equal("feature-extraction", record.Get<string>("strategy"));
+        Assert.Equal(32, record.Get<int>("input_size"));
+        Assert.Equal(24, record.Get<int>("train_images"));
+        Assert.True(record.Get<double>("test_accuracy") > 0.8, $"test accuracy {record.Get<double>("test_accuracy")} on an easy task");
+        // 30 labelled + 12 test images; the synthetic test images repeat training images, which the cache then serves.
+        Assert.Equal(42, record.Get<int>("images_extracted") + record.Get<System.Text.Json.JsonElement>("feature_cache").GetProperty("hits").GetInt32());
+        Assert.True(File.Exists(Path.Combine(first.Output, "model.json")) && File.Exists(Path.Combine(first.Output, "head.bin")) && File.Exists(Path.Combine(first.Output, "config.json")));
+
+        FitResult second = Fitter.Run(options with { Output = TestPaths.NewTempDir("run") }, SilentProgress.Instance);
+        Assert.Equal(0, second.Record.Get<int>("images_extracted"));
+        Assert.True(second.Record.Get<System.Text.Json.JsonElement>("feature_cache").GetProperty("hit").GetBoolean());
+        Assert.Equal(record.Get<double>("test_accuracy"), second.Record.Get<double>("test_accuracy"));
+    }
+
+    [Fact]
+    public void FeatureExtractionLeavesTheBackboneByteIdentical()
+    {
+        using Backbone backbone = Backbone.Load(Registry.DefaultName, 32);
+        var before = backbone.Network.state_dict().ToDictionary(p => p.Key, p => p.Value.bytes.ToArray());
+        ImageDataset train = DatasetLoader.Load(folders.Train);
+        var (trainIdx, valIdx) = StratifiedSplit.Split(train.Labels(), train.ClassNames, 0.2, 0);
+        var outcome = FeatureExtractionStrategy.Train(backbone, train, trainIdx, valIdx, null, Options() with { UseCache = false }, CPU, new RunRecord(), SilentProgress.Instance);
+        outcome.Head.Dispose();
+        Assert.All(backbone.Network.parameters(), p => Assert.False(p.requires_grad));
+        foreach (var (name, tensor) in backbone.Network.state_dict())
+            Assert.True(before[name].AsSpan().SequenceEqual(tensor.bytes), $"{name} changed");
+    }
+
+    [Fact]
+    public void SavedModelsEvaluateAsRecorded()
+    {
+        foreach (string strategy in new[] { StrategyCatalog.FeatureExtraction, StrategyCatalog.FineTune })
+        {
+            FitResult result = Fitter.Run(Options(strategy) with { Epochs = strategy == StrategyCatalog.FineTune ? 1 : 60 }, SilentProgress.Instance);
+            using SavedModel model = SavedModel.Load(result.Output);
+            Assert.Equal(strategy == StrategyCatalog.FineTune ? "backbone.bin" : null, model.Manifest.BackboneFile);
+            var report = Predictor.Evaluate(model, DatasetLoader.Load(folders.Test), SilentProgress.Instance);
+            Assert.Equal(result.Record.Get<double>("test_accuracy"), Math.Round(report.Accuracy, 4));
+            Assert.Equal(12, report.Confusion.Sum(row => row.Sum()));
+        }
+    }
+
+    [Fact]
+    public void CorruptImagesStopBeforeTrainingOrAreSkipped()
+    {
+        string root = TestImages.WriteFolder(TestPaths.NewTempDir("corrupt"), classes: 2, perClass: 6, size: 32);
+        string bad = Path.Combine(root, "class1", "broken.png");
+        File.WriteAllBytes(bad, TestImages.Encode(TestImages.Pattern(1, 32, 0, false), SKEncodedImageFormat.Png)[..40]);
+        FitOptions options = Options() with { Data = root, Test = null };
+        var error = Assert.Throws<DataException>(() => Fitter.Run(options, SilentProgress.Instance));
+        Assert.Contains("broken.png", error.Message);
+        Assert.False(File.Exists(Path.Combine(options.Output, "model.json")));
+
+        FitResult skipped = Fitter.Run(options with { SkipBad = true }, SilentProgress.Instance);
+        var list = skipped.Record.Get<List<TransferSharp.Training.BadImage>>("skipped_images")!;
+        Assert.Single(list);
+        Assert.Equal(bad, list[0].Id);
+    }
+
+    [Fact]
+    public void UnwritableOutputFailsBeforeAnyWork()
+    {
+        string file = Path.Combine(TestPaths.NewTempDir("out"), "a-file");
+        File.WriteAllText(file, "x");
+        var error = Assert.Throws<OptionException>(() => Fitter.Run(Options() with { Output = Path.Combine(file, "run") }, SilentProgress.Instance));
+        Assert.Contains("--out", error.Message);
+    }
+
+    [Fact]
+    public void BadOptionsNameTheOptionAndTheChoices()
+    {
+        Assert.Contains("feature-extraction, fine-tune", Assert.Throws<OptionException>(() => Fitter.Run(Options("magic"), SilentProgress.Instance)).Message);
+        Assert.Contains("resnet18-imagenet", Assert.Throws<UnknownBackboneException>(() => Fitter.Run(Options() with { Backbone = "vgg99" }, SilentProgress.Instance)).Message);
+        Assert.Contains("--size", Assert.Throws<OptionException>(() => Fitter.Run(Options() with { Size = 8 }, SilentProgress.Instance)).Message);
+        Assert.Contains("--lr", Assert.Throws<OptionException>(() => Fitter.Run(Options(StrategyCatalog.FineTune) with { Training = new() { LearningRate = -1 } }, SilentProgress.Instance)).Message);
+    }
+
+    [Fact]
+    public void AClassTooSmallToSplitIsNamed()
+    {
+        string root = TestImages.WriteFolder(TestPaths.NewTempDir("small"), classes: 2, perClass: 4, size: 32);
+        string lonely = Path.Combine(root, "lonely");
+        Directory.CreateDirectory(lonely);
+        File.Copy(Path.Combine(root, "class0", "img000.png"), Path.Combine(lonely, "only.png"));
+        var error = Assert.Throws<DataException>(() => Fitter.Run(Options() with { Data = root, Test = null }, SilentProgress.Instance));
+        Assert.Contains("lonely", error.Message);
+    }
+}
