@@ -14,6 +14,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 var root = new RootCommand("TransferSharp: transfer learning with pretrained CNNs on TorchSharp.");
 root.Subcommands.Add(Commands.Fit());
+root.Subcommands.Add(Commands.LrFind());
 root.Subcommands.Add(Commands.Evaluate());
 root.Subcommands.Add(Commands.Predict());
 root.Subcommands.Add(Commands.Backbones());
@@ -139,6 +140,34 @@ namespace TransferSharp.Cli
                 Console.WriteLine("feature cache hit: extraction skipped");
             if (r.Has("test_accuracy")) Console.WriteLine($"test accuracy: {r.Get<double>("test_accuracy"):F4}");
             Console.WriteLine($"run saved to {result.Output} (metrics.json, model.json, head.bin)");
+        }
+
+        public static Command LrFind()
+        {
+            var data = new Option<string?>("--data") { Description = "Training data (default: the embedded Fashion-MNIST subset)." };
+            var strategy = new Option<string>("--strategy") { Description = "The network-training strategy to sweep for.", DefaultValueFactory = _ => StrategyCatalog.FineTune };
+            var size = new Option<int?>("--size") { Description = "Input size." };
+            var batch = new Option<int>("--batch-size") { Description = "Images per step.", DefaultValueFactory = _ => 32 };
+            var spread = new Option<double>("--lr-spread") { Description = "Geometric spread across groups (kept during the sweep).", DefaultValueFactory = _ => 10 };
+            var steps = new Option<int>("--steps") { Description = "Sweep steps.", DefaultValueFactory = _ => 100 };
+            var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0, Description = "Seed." };
+            var output = new Option<string>("--out") { Description = "Folder for lr-find.json and lr-find.png.", Required = true };
+            var command = new Command("lr-find", "Learning-rate range test: loss against learning rate, a suggested rate and a PNG plot.") { data, strategy, size, batch, spread, steps, seed, output };
+            command.SetAction(parse => Guard(() =>
+            {
+                int stepCount = parse.GetValue(steps);
+                if (stepCount < 10 || stepCount > 10_000) throw new OptionException($"--steps {stepCount}: must be between 10 and 10000.");
+                var options = new FitOptions
+                {
+                    Data = parse.GetValue(data), Strategy = parse.GetValue(strategy)!, Size = parse.GetValue(size), Seed = parse.GetValue(seed), Output = parse.GetValue(output)!,
+                    Training = new TrainingOptions { BatchSize = parse.GetValue(batch), LrSpread = parse.GetValue(spread) },
+                };
+                var sweep = ConsoleProgress.Run(sink => TransferSharp.Strategies.LrFind.Run(options, sink, stepCount));
+                Console.WriteLine($"suggested learning rate (steepest descent): {sweep.Steepest:G3}; minimum/10: {sweep.MinimumOverTen:G3}");
+                Console.WriteLine($"plot: {Path.Combine(Path.GetFullPath(options.Output), "lr-find.png")}");
+                return 0;
+            }));
+            return command;
         }
 
         public static Command Evaluate()

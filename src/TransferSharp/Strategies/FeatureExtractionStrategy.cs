@@ -1,3 +1,4 @@
+using TorchSharp;
 using TransferSharp.Backbones;
 using TransferSharp.Data;
 using TransferSharp.Progress;
@@ -22,6 +23,7 @@ public static class FeatureExtractionStrategy
         FitOptions options, Device device, RunRecord record, IProgressSink progress)
     {
         Freeze(backbone);
+        if (device.type != DeviceType.CPU) backbone.Network.to(device);
         var cache = new FeatureCache(options.UseCache ? options.CacheDirectory ?? FeatureCache.DefaultDirectory() : null, backbone.FeatureKey, backbone.FeatureWidth);
         var extraction = new ExtractionOptions { BatchSize = options.BatchSize, SkipBad = options.SkipBad, Device = device };
 

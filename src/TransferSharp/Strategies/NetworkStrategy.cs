@@ -1,3 +1,4 @@
+using TorchSharp;
 using TransferSharp.Backbones;
 using TransferSharp.Data;
 using TransferSharp.Progress;
@@ -28,6 +29,12 @@ public static class NetworkStrategy
 
         // 2. The model and the strategy's starting point.
         var head = new ClassifierHead(backbone.FeatureWidth, train.ClassNames.Count);
+        if (device.type != DeviceType.CPU)
+        {
+            // Before the model is built: moving replaces parameter objects, and layer groups hold parameters.
+            backbone.Network.to(device);
+            head.to(device);
+        }
         var model = new TransferModel(backbone, head);
         TrainingOptions training = Defaults(options);
         string strategy = options.Strategy;
