@@ -165,4 +165,33 @@ public class TrainerTests : IClassFixture<TinyStores>
             Assert.True(whole.allclose(split, rtol: 1e-5, atol: 1e-5), $"split at {k} differs");
         }
     }
+
+    [Fact]
+    public void AdaBnChangesOnlyBatchNormStatistics()
+    {
+        using TransferModel model = NewModel();
+        var network = model.Backbone.Network;
+        var before = network.state_dict().ToDictionary(p => p.Key, p => p.Value.bytes.ToArray());
+        int layers = BatchNormTools.ReestimateStatistics(model, stores.Train, CPU, SilentProgress.Instance, batchSize: 8);
+        Assert.Equal(network.Nodes.Count(n => n.OpType == "BatchNormalization"), layers);
+        foreach (var (name, tensor) in network.state_dict())
+        {
+            bool statistic = name.EndsWith("running_mean") || name.EndsWith("running_var");
+            Assert.Equal(!statistic, before[name].AsSpan().SequenceEqual(tensor.bytes));
+        }
+        Assert.False(network.training);
+    }
+
+    [Fact]
+    public void LrFindSuggestsAFiniteRateAndRestoresTheWeights()
+    {
+        using TransferModel model = NewModel();
+        var before = model.Backbone.Network.state_dict().ToDictionary(p => p.Key, p => p.Value.bytes.ToArray());
+        var names = model.Groups.Select(g => g.Name).ToList();
+        var sweep = LearningRateFinder.Run(model, stores.Train, new FineTunePlan(names, 0), Quick() with { BatchSize = 4 }, CPU, SilentProgress.Instance, 1e-6, 1, steps: 12);
+        Assert.InRange(sweep.Steepest, 1e-6, 1);
+        Assert.True(sweep.LearningRates.Zip(sweep.LearningRates.Skip(1)).All(p => p.Second > p.First));
+        foreach (var (name, tensor) in model.Backbone.Network.state_dict())
+            Assert.True(before[name].AsSpan().SequenceEqual(tensor.bytes), $"{name} not restored");
+    }
 }
