@@ -77,10 +77,11 @@ namespace TransferSharp.Cli
             var beta = new Option<double>("--l2sp-beta") { Description = "l2-sp: L2 on the head.", DefaultValueFactory = _ => 0.01 };
             var adabn = new Option<bool>("--adabn") { Description = "Re-estimate BatchNorm statistics on the training images first (AdaBN)." };
             var deterministic = new Option<bool>("--deterministic") { Description = "Deterministic training (one thread)." };
+            var tta = new Option<bool>("--tta") { Description = "Test-time augmentation: average each image's prediction with its mirror image's (kept for predict and evaluate)." };
             var command = new Command("fit", "Train a model on labelled images and save it with its metrics.")
             {
                 data, test, strategy, backbone, size, epochs, seed, output, valFraction, batch, skipBad, device, cacheDir, noCache,
-                lr, lrSpread, layerDecay, schedule, warmup, optimizer, weightDecay, momentum, smoothing, patience, freezeTo, augment, noFlip, alpha, beta, adabn, deterministic,
+                lr, lrSpread, layerDecay, schedule, warmup, optimizer, weightDecay, momentum, smoothing, patience, freezeTo, augment, noFlip, alpha, beta, adabn, deterministic, tta,
             };
             command.SetAction(parse => Guard(() =>
             {
@@ -90,7 +91,7 @@ namespace TransferSharp.Cli
                     Size = parse.GetValue(size), Epochs = parse.GetValue(epochs), Seed = parse.GetValue(seed), Output = parse.GetValue(output)!,
                     ValidationFraction = parse.GetValue(valFraction), BatchSize = parse.GetValue(batch), SkipBad = parse.GetValue(skipBad),
                     Device = parse.GetValue(device)!, CacheDirectory = parse.GetValue(cacheDir), UseCache = !parse.GetValue(noCache),
-                    FreezeTo = parse.GetValue(freezeTo), L2SpAlpha = parse.GetValue(alpha), L2SpBeta = parse.GetValue(beta), AdaBn = parse.GetValue(adabn),
+                    FreezeTo = parse.GetValue(freezeTo), L2SpAlpha = parse.GetValue(alpha), L2SpBeta = parse.GetValue(beta), AdaBn = parse.GetValue(adabn), TestTimeAugmentation = parse.GetValue(tta),
                     Training = new TrainingOptions
                     {
                         BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr), LrSpread = parse.GetValue(lrSpread), LayerDecay = parse.GetValue(layerDecay),

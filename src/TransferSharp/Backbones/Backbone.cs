@@ -61,6 +61,9 @@ public sealed class Backbone : IDisposable
     /// <summary>Everything that decides what the backbone outputs for an image: for cache keys.</summary>
     public string FeatureKey => $"{Config.Name}|{WeightsHash}|{InputSize}|{Normalization}";
 
+    /// <summary>The cache key of features of mirrored images.</summary>
+    public string MirroredFeatureKey => FeatureKey + "|mirrored";
+
     /// <summary>Loads a registered backbone at <paramref name="inputSize"/> (default: its own).</summary>
     public static Backbone Load(string name, int? inputSize = null, OnnxImportOptions? options = null)
     {
@@ -103,12 +106,14 @@ public sealed class Backbone : IDisposable
 
     /// <summary>
     /// From a uint8 batch [N, S, S, C] (C = 1 gray, or 3 in R,G,B order) to the normalised float input [N, 3, S, S]
-    /// the network expects. Gray is replicated to three channels.
+    /// the network expects. Gray is replicated to three channels. <paramref name="mirror"/> flips the images horizontally
+    /// (test-time augmentation).
     /// </summary>
-    public Tensor Normalize(Tensor pixels, Device? device = null)
+    public Tensor Normalize(Tensor pixels, Device? device = null, bool mirror = false)
     {
         using var scope = NewDisposeScope();
         Tensor x = pixels.to(device ?? CPU).permute(0, 3, 1, 2).to_type(ScalarType.Float32);
+        if (mirror) x = x.flip(3); // before the mean image, which is not symmetric
         if (x.shape[1] == 1) x = x.expand(-1, 3, -1, -1);
         else if (x.shape[1] != 3) throw new ArgumentException($"expected 1 or 3 channels, got {x.shape[1]}.");
         if (Config.ChannelOrder == ChannelOrder.Bgr) x = x.flip(1);

@@ -27,7 +27,15 @@ public static class Predictor
         using var _ = no_grad();
         var predictions = new List<Prediction>();
         if (features.Rows.Length == 0) return (predictions, features.Kept, features.Bad);
-        float[] probabilities = nn.functional.softmax(model.Head.forward(features.ToTensor()), 1).data<float>().ToArray();
+        Tensor logits = model.Head.forward(features.ToTensor());
+        if (model.Manifest.TestTimeAugmentation)
+        {
+            var mirrorCache = new FeatureCache(cacheDir, model.Backbone.MirroredFeatureKey, model.Backbone.FeatureWidth);
+            var kept = features.Kept.Select(i => sources[i]).ToList();
+            FeatureSet mirrored = FeatureExtractor.Extract(model.Backbone, kept, mirrorCache, new ExtractionOptions { BatchSize = batchSize, Mirror = true }, progress, "predict (mirrored)");
+            logits = (logits + model.Head.forward(mirrored.ToTensor())) / 2;
+        }
+        float[] probabilities = nn.functional.softmax(logits, 1).data<float>().ToArray();
         int k = model.Manifest.ClassNames.Count;
         for (int r = 0; r < features.Kept.Length; r++)
         {

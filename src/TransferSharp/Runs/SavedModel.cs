@@ -24,6 +24,8 @@ public sealed record ModelManifest
     public required int FeatureWidth { get; init; }
     /// <summary>The head's weights file (TorchSharp format), relative to the run folder.</summary>
     public required string HeadFile { get; init; }
+    /// <summary>Whether predictions average each image with its mirror image.</summary>
+    public bool TestTimeAugmentation { get; init; }
     /// <summary>The fine-tuned backbone's weights file, or null when the backbone is the unchanged pretrained one.</summary>
     public string? BackboneFile { get; init; }
 }

@@ -32,6 +32,16 @@ public static class FeatureExtractionStrategy
         FeatureSet features = FeatureExtractor.Extract(backbone, labelled, cache, extraction, progress, "train+validation");
         FeatureSet? testFeatures = test is null ? null
             : FeatureExtractor.Extract(backbone, test.Items.Select(i => i.Source).ToList(), cache, extraction, progress, "test");
+        // Test-time augmentation: features of the mirror images too; the head trains on both views and predicts on their mean.
+        FeatureSet? mirrored = null, testMirrored = null;
+        if (options.TestTimeAugmentation)
+        {
+            var mirrorCache = new FeatureCache(options.UseCache ? options.CacheDirectory ?? FeatureCache.DefaultDirectory() : null, backbone.MirroredFeatureKey, backbone.FeatureWidth);
+            var mirrorOptions = extraction with { Mirror = true, SkipBad = true };
+            mirrored = FeatureExtractor.Extract(backbone, features.Kept.Select(i => labelled[i]).ToList(), mirrorCache, mirrorOptions, progress, "train+validation (mirrored)");
+            if (test is not null && testFeatures is not null)
+                testMirrored = FeatureExtractor.Extract(backbone, testFeatures.Kept.Select(i => test.Items[i].Source).ToList(), mirrorCache, mirrorOptions, progress, "test (mirrored)");
+        }
         var bad = features.Bad.Concat(testFeatures?.Bad ?? Array.Empty<BadImage>()).ToList();
         if (bad.Count > 0) progress.Info($"skipped {bad.Count} undecodable image(s); listed in metrics.json");
         int hits = features.CacheHits + (testFeatures?.CacheHits ?? 0);
@@ -47,10 +57,14 @@ public static class FeatureExtractionStrategy
         using var scope = NewDisposeScope();
         var position = features.Kept.Select((p, k) => (p, k)).ToDictionary(t => t.p, t => t.k);
         Tensor all = features.ToTensor();
-        Tensor Rows(int[] idx) => all.index_select(0, tensor(idx.Where(position.ContainsKey).Select(i => (long)position[i]).ToArray()));
+        Tensor? allMirrored = mirrored?.ToTensor();
+        Tensor Select(Tensor source, int[] idx) => source.index_select(0, tensor(idx.Where(position.ContainsKey).Select(i => (long)position[i]).ToArray()));
         Tensor Labels(int[] idx) => tensor(idx.Where(position.ContainsKey).Select(i => (long)train.Items[i].Label).ToArray());
+        // With mirrored views, training rows are both views of each training image; validation stays one view.
+        Tensor trainX = allMirrored is null ? Select(all, trainIdx) : cat(new[] { Select(all, trainIdx), Select(allMirrored, trainIdx) }, 0);
+        Tensor trainY = allMirrored is null ? Labels(trainIdx) : cat(new[] { Labels(trainIdx), Labels(trainIdx) }, 0);
         var probeOptions = new LinearProbeOptions { Seed = options.Seed, Steps = options.Epochs ?? 300 };
-        LinearProbeResult probe = LinearProbe.Fit(Rows(trainIdx), Labels(trainIdx), Rows(valIdx), Labels(valIdx), train.ClassNames.Count, probeOptions, progress);
+        LinearProbeResult probe = LinearProbe.Fit(trainX, trainY, Select(all, valIdx), Labels(valIdx), train.ClassNames.Count, probeOptions, progress);
         record.Set("head", "multinomial logistic regression on standardised features")
               .Set("head_steps", probeOptions.Steps)
               .Set("weight_decay", probe.WeightDecay)
@@ -67,7 +81,9 @@ public static class FeatureExtractionStrategy
             Tensor testX = testFeatures.ToTensor();
             Tensor testY = tensor(testFeatures.Kept.Select(i => (long)test.Items[i].Label).ToArray());
             using var noGrad = no_grad();
-            Tensor predicted = probe.Head.forward(testX).argmax(1);
+            Tensor logits = probe.Head.forward(testX);
+            if (testMirrored is not null) logits = (logits + probe.Head.forward(testMirrored.ToTensor())) / 2;
+            Tensor predicted = logits.argmax(1);
             var report = ClassificationReport.From(testY.data<long>().ToArray(), predicted.data<long>().ToArray(), train.ClassNames);
             record.Set("test_accuracy", Math.Round(report.Accuracy, 4)).Set("test_per_class_accuracy", report.PerClassAccuracy);
         }

@@ -51,6 +51,8 @@ public sealed record FitOptions
     public double L2SpAlpha { get; init; } = 0.01;
     /// <summary>l2-sp: L2 strength on the head's weights. Default 0.01.</summary>
     public double L2SpBeta { get; init; } = 0.01;
+    /// <summary>Test-time augmentation: predictions average the logits of each image and its mirror image (also in predict and evaluate). Default false.</summary>
+    public bool TestTimeAugmentation { get; init; }
     /// <summary>Re-estimate BatchNorm statistics on the training images before training (AdaBN).</summary>
     public bool AdaBn { get; init; }
 

@@ -44,6 +44,7 @@ public static class Fitter
             .Set("importer_adaptations", backbone.Network.Adaptations)
             .Set("device", device.ToString())
             .Set("seed", options.Seed)
+            .Set("test_time_augmentation", options.TestTimeAugmentation ? "mirror" : null)
             .Set("classes", train.ClassNames)
             .Set("train_images", trainIdx.Length)
             .Set("val_images", valIdx.Length)
@@ -72,6 +73,7 @@ public static class Fitter
             FeatureWidth = backbone.FeatureWidth,
             HeadFile = "head.bin",
             BackboneFile = trained is null ? null : "backbone.bin",
+            TestTimeAugmentation = options.TestTimeAugmentation,
         };
         SavedModel.Save(output, manifest, head, trained?.Backbone);
         head.Dispose();

@@ -78,7 +78,7 @@ public static class NetworkStrategy
         // 5. Test.
         if (testStore is not null)
         {
-            var report = Evaluation.Report(model, testStore, train.ClassNames, device);
+            var report = Evaluation.Report(model, testStore, train.ClassNames, device, options.TestTimeAugmentation);
             record.Set("test_accuracy", Math.Round(report.Accuracy, 4)).Set("test_per_class_accuracy", report.PerClassAccuracy);
         }
         return model;
@@ -149,7 +149,7 @@ public static class Evaluation
     }
 
     /// <summary>Predicted class of every image of a store.</summary>
-    public static long[] Predict(TransferModel model, ImageStore store, Device device)
+    public static long[] Predict(TransferModel model, ImageStore store, Device device, bool mirrorToo = false)
     {
         model.Train(false);
         var predicted = new List<long>();
@@ -158,12 +158,14 @@ public static class Evaluation
         {
             using var scope = NewDisposeScope();
             Tensor index = arange(start, Math.Min(start + 64, store.Count), dtype: ScalarType.Int64);
-            predicted.AddRange(model.Forward(store.Batch(model.Backbone, index, device)).argmax(1).cpu().data<long>().ToArray());
+            Tensor logits = model.Forward(store.Batch(model.Backbone, index, device));
+            if (mirrorToo) logits = logits + model.Forward(store.Batch(model.Backbone, index, device, mirror: true));
+            predicted.AddRange(logits.argmax(1).cpu().data<long>().ToArray());
         }
         return predicted.ToArray();
     }
 
     /// <summary>Accuracy, per-class accuracy and confusion on a store.</summary>
-    public static ClassificationReport Report(TransferModel model, ImageStore store, IReadOnlyList<string> classNames, Device device) =>
-        ClassificationReport.From(store.Labels.data<long>().ToArray(), Predict(model, store, device), classNames);
+    public static ClassificationReport Report(TransferModel model, ImageStore store, IReadOnlyList<string> classNames, Device device, bool mirrorToo = false) =>
+        ClassificationReport.From(store.Labels.data<long>().ToArray(), Predict(model, store, device, mirrorToo), classNames);
 }

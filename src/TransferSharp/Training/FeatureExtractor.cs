@@ -13,6 +13,8 @@ public sealed record ExtractionOptions
     public int BatchSize { get; init; } = 32;
     /// <summary>Skip (and report) images that fail to decode instead of stopping. Default false.</summary>
     public bool SkipBad { get; init; }
+    /// <summary>Extract features of horizontally mirrored images (for test-time augmentation). Default false.</summary>
+    public bool Mirror { get; init; }
     /// <summary>The device the backbone runs on. Default CPU.</summary>
     public Device? Device { get; init; }
 }
@@ -88,7 +90,7 @@ public static class FeatureExtractor
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
                 using Tensor pixels = batch.ToTensor();
-                float[] values = backbone.Features(backbone.Normalize(pixels, device)).cpu().data<float>().ToArray();
+                float[] values = backbone.Features(backbone.Normalize(pixels, device, options.Mirror)).cpu().data<float>().ToArray();
                 int width = backbone.FeatureWidth;
                 for (int k = 0; k < batch.Positions.Length; k++)
                 {

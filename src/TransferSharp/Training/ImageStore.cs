@@ -64,10 +64,10 @@ public sealed class ImageStore : IDisposable
     }
 
     /// <summary>Normalised float images [n, 3, S, S] for the rows in <paramref name="index"/>.</summary>
-    public Tensor Batch(Backbone backbone, Tensor index, Device device)
+    public Tensor Batch(Backbone backbone, Tensor index, Device device, bool mirror = false)
     {
         using var scope = NewDisposeScope();
-        return backbone.Normalize(Pixels.index_select(0, index), device).MoveToOuterDisposeScope();
+        return backbone.Normalize(Pixels.index_select(0, index), device, mirror).MoveToOuterDisposeScope();
     }
 
     /// <summary>Releases the tensors.</summary>
