@@ -41,14 +41,16 @@ public static class NetworkStrategy
         if (strategy == StrategyCatalog.Scratch) BatchNormTools.Reinitialize(backbone, options.Seed);
         if (options.AdaBn || strategy == StrategyCatalog.AdaBatchNorm)
             record.Set("adabn_layers", BatchNormTools.ReestimateStatistics(model, trainStore, device, progress));
-        if (strategy == StrategyCatalog.LinearProbeThenFineTune || strategy == StrategyCatalog.AdaBatchNorm)
+        // LP-FT and AdaBN start from a linear probe; so does gradual unfreezing, whose head-only stage then starts converged.
+        if (strategy is StrategyCatalog.LinearProbeThenFineTune or StrategyCatalog.AdaBatchNorm or StrategyCatalog.GradualUnfreeze)
             InitializeHeadByLinearProbe(model, trainStore, valStore, options, device, record, progress, useDiskCache: strategy == StrategyCatalog.LinearProbeThenFineTune && !options.AdaBn);
 
         // 3. Train.
         var names = model.Groups.Select(g => g.Name).ToList();
         IStrategyPlan plan = strategy switch
         {
-            StrategyCatalog.GradualUnfreeze => new GradualUnfreezePlan(names, training.Patience ?? 2),
+            // Rolling back needs a real drop: at least two validation images, or 1% of the split.
+            StrategyCatalog.GradualUnfreeze => new GradualUnfreezePlan(names, training.Patience ?? 2, Math.Max(0.01, 1.5 / Math.Max(1, valStore.Count))),
             StrategyCatalog.BatchNormOnly => new BatchNormOnlyPlan(names),
             StrategyCatalog.AdaBatchNorm => new FineTunePlan(names, model.HeadIndex),
             _ => new FineTunePlan(names, strategy == StrategyCatalog.FineTune ? options.FreezeTo : 0),

@@ -80,24 +80,28 @@ public sealed record UnfreezeStage(string Stage, IReadOnlyList<string> GroupsTra
 
 /// <summary>
 /// Validation-guided progressive unfreezing, top-down: the head alone first; when validation stops improving for
-/// <c>patience</c> epochs, the next group down joins. When a deeper stage ends worse than the stage before it, training
-/// rolls back to the best checkpoint and stops; it also stops once every group has trained to a plateau.
+/// <c>patience</c> epochs, the next group down joins. When a deeper stage ends worse than the stages before it (by more
+/// than <c>tolerance</c>: one image of a small validation split is noise), training rolls back to the best checkpoint
+/// and stops; it also stops once every group has trained to a plateau.
 /// </summary>
 public sealed class GradualUnfreezePlan : IStrategyPlan
 {
     private readonly IReadOnlyList<string> names;
     private readonly int patience;
+    private readonly double tolerance;
     private int unfrozen;            // backbone groups unfrozen, counted from the top
     private int stageStart;          // index in history where the current stage began
     private double bestBeforeStage = double.NegativeInfinity;
     private readonly List<UnfreezeStage> stages = new();
 
     /// <summary>A plan over <paramref name="groupNames"/> (head last).</summary>
-    public GradualUnfreezePlan(IReadOnlyList<string> groupNames, int patience)
+    public GradualUnfreezePlan(IReadOnlyList<string> groupNames, int patience, double tolerance = 0)
     {
         if (patience < 1) throw new ArgumentOutOfRangeException(nameof(patience), $"--patience {patience}: must be at least 1.");
+        if (tolerance is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(tolerance), $"tolerance {tolerance}: must be in [0, 1).");
         names = groupNames;
         this.patience = patience;
+        this.tolerance = tolerance;
     }
 
     /// <summary>The stages so far (the current one included once it has epochs).</summary>
@@ -131,7 +135,7 @@ public sealed class GradualUnfreezePlan : IStrategyPlan
             if (sinceBest >= patience)
             {
                 stages.Add(Describe(current));
-                if (unfrozen > 0 && stageBest.ValAccuracy < bestBeforeStage)
+                if (unfrozen > 0 && stageBest.ValAccuracy < bestBeforeStage - tolerance)
                     return new EpochPlan(Modes(), current[0].Stage, Stop: true, RestoreBest: true,
                         Reason: $"unfreezing {names[names.Count - 1 - unfrozen]} made validation worse ({stageBest.ValAccuracy:P1} < {bestBeforeStage:P1}): rolled back to the best checkpoint");
                 if (unfrozen == names.Count - 1)
