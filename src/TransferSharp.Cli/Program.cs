@@ -60,8 +60,8 @@ namespace TransferSharp.Cli
             var cacheDir = new Option<string?>("--cache-dir") { Description = "Feature cache folder (default ~/.cache/transfersharp)." };
             var noCache = new Option<bool>("--no-cache") { Description = "Do not read or write the on-disk feature cache." };
             var t = new TrainingOptions();
-            var lr = new Option<double>("--lr") { Description = "Top (head) learning rate of network training.", DefaultValueFactory = _ => t.LearningRate };
-            var lrSpread = new Option<double>("--lr-spread") { Description = "Geometric spread: the earliest group trains at lr / spread (fastai's slice).", DefaultValueFactory = _ => t.LrSpread };
+            var lr = new Option<double?>("--lr") { Description = "Top (head) learning rate of network training. Default: 1e-2 for bn-only, 1e-3 otherwise." };
+            var lrSpread = new Option<double?>("--lr-spread") { Description = "Geometric spread: the earliest group trains at lr / spread (fastai's slice). Default: 10 (1 for bn-only and scratch)." };
             var layerDecay = new Option<double?>("--layer-decay") { Description = "timm-style layer decay (e.g. 0.7): each group decay times the next one up; overrides --lr-spread." };
             var schedule = new Option<ScheduleKind>("--schedule") { Description = "cosine (warm-up then cosine), one-cycle or constant.", DefaultValueFactory = _ => t.Schedule, CustomParser = r => EnumArgument<ScheduleKind>(r, "--schedule") };
             var warmup = new Option<double>("--warmup") { Description = "Warm-up share of all steps.", DefaultValueFactory = _ => t.WarmupFraction };
@@ -92,9 +92,10 @@ namespace TransferSharp.Cli
                     ValidationFraction = parse.GetValue(valFraction), BatchSize = parse.GetValue(batch), SkipBad = parse.GetValue(skipBad),
                     Device = parse.GetValue(device)!, CacheDirectory = parse.GetValue(cacheDir), UseCache = !parse.GetValue(noCache),
                     FreezeTo = parse.GetValue(freezeTo), L2SpAlpha = parse.GetValue(alpha), L2SpBeta = parse.GetValue(beta), AdaBn = parse.GetValue(adabn), TestTimeAugmentation = parse.GetValue(tta),
+                    LearningRate = parse.GetValue(lr), LrSpread = parse.GetValue(lrSpread),
                     Training = new TrainingOptions
                     {
-                        BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(lr), LrSpread = parse.GetValue(lrSpread), LayerDecay = parse.GetValue(layerDecay),
+                        BatchSize = parse.GetValue(batch), LayerDecay = parse.GetValue(layerDecay),
                         Schedule = parse.GetValue(schedule), WarmupFraction = parse.GetValue(warmup), Optimizer = parse.GetValue(optimizer),
                         WeightDecay = parse.GetValue(weightDecay), Momentum = parse.GetValue(momentum), LabelSmoothing = parse.GetValue(smoothing),
                         Patience = parse.GetValue(patience), Deterministic = parse.GetValue(deterministic),
@@ -161,7 +162,7 @@ namespace TransferSharp.Cli
                 var options = new FitOptions
                 {
                     Data = parse.GetValue(data), Strategy = parse.GetValue(strategy)!, Size = parse.GetValue(size), Seed = parse.GetValue(seed), Output = parse.GetValue(output)!,
-                    Training = new TrainingOptions { BatchSize = parse.GetValue(batch), LrSpread = parse.GetValue(spread) },
+                    LrSpread = parse.GetValue(spread), Training = new TrainingOptions { BatchSize = parse.GetValue(batch) },
                 };
                 var sweep = ConsoleProgress.Run(sink => TransferSharp.Strategies.LrFind.Run(options, sink, stepCount));
                 Console.WriteLine($"suggested learning rate (steepest descent): {sweep.Steepest:G3}; minimum/10: {sweep.MinimumOverTen:G3}");

@@ -45,6 +45,10 @@ public sealed record FitOptions
     public bool UseCache { get; init; } = true;
     /// <summary>The fit loop's options (network-training strategies). Epochs and seed are taken from this record's own values.</summary>
     public TrainingOptions Training { get; init; } = new();
+    /// <summary>Top (head) learning rate; null = the strategy's default (1e-2 for bn-only, whose few BatchNorm parameters need larger steps; 1e-3 otherwise).</summary>
+    public double? LearningRate { get; init; }
+    /// <summary>Geometric learning-rate spread across groups; null = the strategy's default (1 for bn-only and scratch, else <see cref="TrainingOptions.LrSpread"/>).</summary>
+    public double? LrSpread { get; init; }
     /// <summary>fine-tune: groups below this index stay frozen (0 = all train).</summary>
     public int FreezeTo { get; init; }
     /// <summary>l2-sp: strength of the pull toward the pretrained backbone weights. Default 0.01.</summary>
@@ -66,6 +70,8 @@ public sealed record FitOptions
         if (BatchSize < 1 || BatchSize > 4096) throw new OptionException($"--batch-size {BatchSize}: must be between 1 and 4096.");
         StrategyCatalog.Check(Strategy);
         Registry.Get(Backbone);
+        if (LearningRate is { } rate && (rate <= 0 || rate > 10)) throw new OptionException($"--lr {rate}: must be in (0, 10].");
+        if (LrSpread is { } spread && (spread < 1 || spread > 1e6)) throw new OptionException($"--lr-spread {spread}: must be between 1 and 1e6.");
         if (FreezeTo < 0 || FreezeTo > 5) throw new OptionException($"--freeze-to {FreezeTo}: must be between 0 and the number of backbone groups (5 for resnet18).");
         if (L2SpAlpha < 0 || L2SpAlpha > 100) throw new OptionException($"--l2sp-alpha {L2SpAlpha}: must be between 0 and 100.");
         if (L2SpBeta < 0 || L2SpBeta > 100) throw new OptionException($"--l2sp-beta {L2SpBeta}: must be between 0 and 100.");

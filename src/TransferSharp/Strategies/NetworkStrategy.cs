@@ -91,10 +91,16 @@ public static class NetworkStrategy
     {
         TrainingOptions t = options.Training with { Seed = options.Seed };
         if (options.Epochs is { } epochs) t = t with { Epochs = epochs };
+        bool batchNormOnly = options.Strategy == StrategyCatalog.BatchNormOnly;
+        t = t with
+        {
+            LearningRate = options.LearningRate ?? (batchNormOnly ? 1e-2 : t.LearningRate),
+            LrSpread = options.LrSpread ?? (batchNormOnly || options.Strategy == StrategyCatalog.Scratch ? 1 : t.LrSpread),
+        };
         return options.Strategy switch
         {
             // From scratch: no pretrained prior to protect: one rate for all groups.
-            StrategyCatalog.Scratch => t with { LrSpread = 1, LayerDecay = null },
+            StrategyCatalog.Scratch => t with { LayerDecay = null },
             // Gradual unfreezing decides its own stage lengths: a constant rate within stages.
             StrategyCatalog.GradualUnfreeze => t with { Schedule = ScheduleKind.Constant, Patience = t.Patience ?? 2, Epochs = options.Epochs ?? 30 },
             _ => t,

@@ -115,6 +115,8 @@ public class FitterTests : IClassFixture<TinyFolders>
         Assert.Contains("resnet18-imagenet", Assert.Throws<UnknownBackboneException>(() => Fitter.Run(Options() with { Backbone = "vgg99" }, SilentProgress.Instance)).Message);
         Assert.Contains("--size", Assert.Throws<OptionException>(() => Fitter.Run(Options() with { Size = 8 }, SilentProgress.Instance)).Message);
         Assert.Contains("--lr", Assert.Throws<OptionException>(() => Fitter.Run(Options(StrategyCatalog.FineTune) with { Training = new() { LearningRate = -1 } }, SilentProgress.Instance)).Message);
+        Assert.Contains("--lr -1", Assert.Throws<OptionException>(() => Fitter.Run(Options(StrategyCatalog.FineTune) with { LearningRate = -1 }, SilentProgress.Instance)).Message);
+        Assert.Contains("--patience", Assert.Throws<OptionException>(() => Fitter.Run(Options(StrategyCatalog.GradualUnfreeze) with { Training = new() { Patience = 0 } }, SilentProgress.Instance)).Message);
     }
 
     [Fact]

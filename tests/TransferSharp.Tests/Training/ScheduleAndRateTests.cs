@@ -54,3 +54,19 @@ public class ScheduleAndRateTests
         Assert.Contains("--patience", Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingOptions { Patience = 0 }.Validate()).Message);
     }
 }
+
+public class StrategyDefaultsTests
+{
+    [Fact]
+    public void StrategiesGetTheirOwnDefaultsUnlessTheUserChose()
+    {
+        var fine = TransferSharp.Strategies.NetworkStrategy.Defaults(new() { Output = "x", Strategy = "fine-tune" });
+        Assert.Equal((1e-3, 10.0), (fine.LearningRate, fine.LrSpread));
+        var bn = TransferSharp.Strategies.NetworkStrategy.Defaults(new() { Output = "x", Strategy = "bn-only" });
+        Assert.Equal((1e-2, 1.0), (bn.LearningRate, bn.LrSpread));
+        var chosen = TransferSharp.Strategies.NetworkStrategy.Defaults(new() { Output = "x", Strategy = "bn-only", LearningRate = 3e-3, LrSpread = 4, Epochs = 7 });
+        Assert.Equal((3e-3, 4.0, 7), (chosen.LearningRate, chosen.LrSpread, chosen.Epochs));
+        var gradual = TransferSharp.Strategies.NetworkStrategy.Defaults(new() { Output = "x", Strategy = "gradual-unfreeze" });
+        Assert.Equal((ScheduleKind.Constant, 2, 30), (gradual.Schedule, gradual.Patience, gradual.Epochs));
+    }
+}
