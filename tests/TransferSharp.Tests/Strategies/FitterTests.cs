@@ -83,6 +83,20 @@ public class FitterTests : IClassFixture<TinyFolders>
     }
 
     [Fact]
+    public void TestTimeAugmentationIsSavedAndReproducedByEvaluate()
+    {
+        foreach (string strategy in new[] { StrategyCatalog.FeatureExtraction, StrategyCatalog.FineTune })
+        {
+            FitResult result = Fitter.Run(Options(strategy) with { TestTimeAugmentation = true, Epochs = strategy == StrategyCatalog.FineTune ? 1 : 60 }, SilentProgress.Instance);
+            Assert.Equal("mirror", result.Record.Get<string>("test_time_augmentation"));
+            using SavedModel model = SavedModel.Load(result.Output);
+            Assert.True(model.Manifest.TestTimeAugmentation);
+            var report = Predictor.Evaluate(model, DatasetLoader.Load(folders.Test), SilentProgress.Instance);
+            Assert.Equal(result.Record.Get<double>("test_accuracy"), Math.Round(report.Accuracy, 4));
+        }
+    }
+
+    [Fact]
     public void CorruptImagesStopBeforeTrainingOrAreSkipped()
     {
         string root = TestImages.WriteFolder(TestPaths.NewTempDir("corrupt"), classes: 2, perClass: 6, size: 32);
