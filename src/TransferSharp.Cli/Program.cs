@@ -77,11 +77,12 @@ namespace TransferSharp.Cli
             var beta = new Option<double>("--l2sp-beta") { Description = "l2-sp: L2 on the head.", DefaultValueFactory = _ => 0.01 };
             var adabn = new Option<bool>("--adabn") { Description = "Re-estimate BatchNorm statistics on the training images first (AdaBN)." };
             var deterministic = new Option<bool>("--deterministic") { Description = "Deterministic training (one thread)." };
+            var keepLast = new Option<bool>("--keep-last") { Description = "Keep the last epoch's weights instead of restoring the best validation epoch (a small validation split makes that choice noisy)." };
             var tta = new Option<bool>("--tta") { Description = "Test-time augmentation: average each image's prediction with its mirror image's (kept for predict and evaluate)." };
             var command = new Command("fit", "Train a model on labelled images and save it with its metrics.")
             {
                 data, test, strategy, backbone, size, epochs, seed, output, valFraction, batch, skipBad, device, cacheDir, noCache,
-                lr, lrSpread, layerDecay, schedule, warmup, optimizer, weightDecay, momentum, smoothing, patience, freezeTo, augment, noFlip, alpha, beta, adabn, deterministic, tta,
+                lr, lrSpread, layerDecay, schedule, warmup, optimizer, weightDecay, momentum, smoothing, patience, freezeTo, augment, noFlip, alpha, beta, adabn, deterministic, tta, keepLast,
             };
             command.SetAction(parse => Guard(() =>
             {
@@ -98,7 +99,7 @@ namespace TransferSharp.Cli
                         BatchSize = parse.GetValue(batch), LayerDecay = parse.GetValue(layerDecay),
                         Schedule = parse.GetValue(schedule), WarmupFraction = parse.GetValue(warmup), Optimizer = parse.GetValue(optimizer),
                         WeightDecay = parse.GetValue(weightDecay), Momentum = parse.GetValue(momentum), LabelSmoothing = parse.GetValue(smoothing),
-                        Patience = parse.GetValue(patience), Deterministic = parse.GetValue(deterministic),
+                        Patience = parse.GetValue(patience), Deterministic = parse.GetValue(deterministic), RestoreBest = !parse.GetValue(keepLast),
                         Augmentation = new AugmentationOptions { Crop = parse.GetValue(augment), HorizontalFlip = !parse.GetValue(noFlip) },
                     },
                 };
