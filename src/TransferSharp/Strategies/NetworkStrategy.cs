@@ -64,12 +64,14 @@ public static class NetworkStrategy
 
         // 4. Record.
         var best = outcome.History.Best;
+        // The validation score of the weights the model keeps (the best epoch, or the last with --keep-last).
+        var kept = outcome.History.Epochs.FirstOrDefault(e => e.Epoch == outcome.RestoredEpoch) ?? best;
         record.Set("epochs", outcome.History.Epochs)
               .Set("best_epoch", best?.Epoch)
               .Set("restored_epoch", outcome.RestoredEpoch)
               .Set("stop_reason", outcome.StopReason)
-              .Set("val_accuracy", best is null ? null : Math.Round(best.ValAccuracy, 4))
-              .Set("val_loss", best is null ? null : Math.Round(best.ValLoss, 4))
+              .Set("val_accuracy", kept is null ? null : Math.Round(kept.ValAccuracy, 4))
+              .Set("val_loss", kept is null ? null : Math.Round(kept.ValLoss, 4))
               .Set("trainable_parameters", outcome.History.Epochs.Count > 0 ? outcome.History.Epochs.Max(e => e.TrainableParameters) : 0)
               .Set("group_learning_rates", names.Zip(training.GroupRates(names.Count)).ToDictionary(p => p.First, p => p.Second))
               .Set("training_options", training)
