@@ -44,7 +44,10 @@ public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         Tensor mean = features.mean(new long[] { 0 });
-        Tensor std = features.std(0).clamp_min(1e-6);
+        // A floor at a tenth of the mean deviation: near-constant features (units that hardly fire on the training
+        // images) would otherwise be amplified without bound, and explode once fine-tuning moves them.
+        Tensor deviation = features.std(0);
+        Tensor std = deviation.clamp_min(Math.Max(1e-6, 0.1 * deviation.mean().item<float>()));
         Buffer("feature_mean").copy_(mean);
         Buffer("feature_scale").copy_(std.reciprocal());
     }
