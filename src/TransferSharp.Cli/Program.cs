@@ -257,7 +257,7 @@ namespace TransferSharp.Cli
             {
                 string imagesPath = parse.GetValue(images)!;
                 var (all, rows, cols) = IdxFormat.ReadImages(imagesPath);
-                byte[] labels = IdxFormat.ReadLabels(IdxPaths.LabelsFor(imagesPath));
+                byte[] labels = IdxFormat.ReadLabels(IdxFormat.LabelsPathFor(imagesPath));
                 int n = parse.GetValue(perClass);
                 if (n < 1) throw new OptionException($"--per-class {n}: must be at least 1.");
                 int[] keep = StratifiedSplit.TakePerClass(labels.Select(l => (int)l).ToArray(), n, parse.GetValue(seed));
@@ -273,26 +273,15 @@ namespace TransferSharp.Cli
         }
     }
 
-    internal static class IdxPaths
-    {
-        public static string LabelsFor(string imagesPath)
-        {
-            string name = Path.GetFileName(imagesPath).Replace("images-idx3", "labels-idx1");
-            return Path.Combine(Path.GetDirectoryName(imagesPath) ?? ".", name);
-        }
-    }
-
     internal static class ImageFiles
     {
-        private static readonly HashSet<string> Extensions = new(StringComparer.OrdinalIgnoreCase) { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp" };
-
         public static IEnumerable<string> Expand(IEnumerable<string> paths)
         {
             foreach (string path in paths)
             {
                 if (File.Exists(path)) yield return path;
                 else if (Directory.Exists(path))
-                    foreach (string file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Where(f => Extensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal))
+                    foreach (string file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Where(f => DatasetLoader.ImageExtensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal))
                         yield return file;
                 else throw new DataException($"{path}: no such file or folder.", path);
             }
