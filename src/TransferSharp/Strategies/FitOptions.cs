@@ -70,12 +70,11 @@ public sealed record FitOptions
         if (BatchSize < 1 || BatchSize > 4096) throw new OptionException($"--batch-size {BatchSize}: must be between 1 and 4096.");
         StrategyCatalog.Check(Strategy);
         Registry.Get(Backbone);
-        if (LearningRate is { } rate && (rate <= 0 || rate > 10)) throw new OptionException($"--lr {rate}: must be in (0, 10].");
-        if (LrSpread is { } spread && (spread < 1 || spread > 1e6)) throw new OptionException($"--lr-spread {spread}: must be between 1 and 1e6.");
         if (FreezeTo < 0 || FreezeTo > 5) throw new OptionException($"--freeze-to {FreezeTo}: must be between 0 and the number of backbone groups (5 for resnet18).");
         if (L2SpAlpha < 0 || L2SpAlpha > 100) throw new OptionException($"--l2sp-alpha {L2SpAlpha}: must be between 0 and 100.");
         if (L2SpBeta < 0 || L2SpBeta > 100) throw new OptionException($"--l2sp-beta {L2SpBeta}: must be between 0 and 100.");
-        try { Training.Validate(); }
+        // The top-level overrides are checked by the same rules as the fit loop's own options.
+        try { (Training with { LearningRate = LearningRate ?? Training.LearningRate, LrSpread = LrSpread ?? Training.LrSpread }).Validate(); }
         catch (ArgumentOutOfRangeException e) { throw new OptionException(e.Message.Split(" (Parameter")[0]); }
     }
 }
