@@ -24,7 +24,8 @@ public static class FeatureExtractionStrategy
     {
         Freeze(backbone);
         if (device.type != DeviceType.CPU) backbone.Network.to(device);
-        var cache = new FeatureCache(options.UseCache ? options.CacheDirectory ?? FeatureCache.DefaultDirectory() : null, backbone.FeatureKey, backbone.FeatureWidth);
+        string? cacheDirectory = options.UseCache ? options.CacheDirectory ?? FeatureCache.DefaultDirectory() : null;
+        var cache = new FeatureCache(cacheDirectory, backbone.FeatureKey, backbone.FeatureWidth);
         var extraction = new ExtractionOptions { BatchSize = options.BatchSize, SkipBad = options.SkipBad, Device = device };
 
         // 1. Features of every labelled image, then of the test images (all decoding problems surface here, before training).
@@ -36,7 +37,7 @@ public static class FeatureExtractionStrategy
         FeatureSet? mirrored = null, testMirrored = null;
         if (options.TestTimeAugmentation)
         {
-            var mirrorCache = new FeatureCache(options.UseCache ? options.CacheDirectory ?? FeatureCache.DefaultDirectory() : null, backbone.MirroredFeatureKey, backbone.FeatureWidth);
+            var mirrorCache = new FeatureCache(cacheDirectory, backbone.MirroredFeatureKey, backbone.FeatureWidth);
             var mirrorOptions = extraction with { Mirror = true, SkipBad = true };
             mirrored = FeatureExtractor.Extract(backbone, features.Kept.Select(i => labelled[i]).ToList(), mirrorCache, mirrorOptions, progress, "train+validation (mirrored)");
             if (test is not null && testFeatures is not null)
@@ -50,7 +51,7 @@ public static class FeatureExtractionStrategy
         record.Set("seconds_extraction", Math.Round(seconds, 3))
               .Set("images_extracted", computed)
               .Set("images_per_second_extraction", computed > 0 ? Math.Round(computed / seconds, 2) : 0)
-              .Set("feature_cache", new { hits, misses = computed, hit = computed == 0 && hits > 0, directory = options.UseCache ? options.CacheDirectory ?? FeatureCache.DefaultDirectory() : null })
+              .Set("feature_cache", new { hits, misses = computed, hit = computed == 0 && hits > 0, directory = cacheDirectory })
               .Set("skipped_images", bad);
 
         // 2. The head, its weight decay chosen on the validation split.
