@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
+using TransferSharp.Analysis;
 using TransferSharp.Backbones;
 using TransferSharp.Cli;
 using TransferSharp.Data;
@@ -19,14 +20,16 @@ root.Subcommands.Add(Commands.Evaluate());
 root.Subcommands.Add(Commands.Predict());
 root.Subcommands.Add(Commands.Backbones());
 root.Subcommands.Add(Commands.Dataset());
+root.Subcommands.Add(Commands.Diagnose());
+root.Subcommands.Add(Commands.Inspect());
 return root.Parse(args).Invoke();
 
 namespace TransferSharp.Cli
 {
-    internal static class Commands
+    internal static partial class Commands
     {
         /// <summary>Runs a command body; known bad-input errors print one clear line (exit 2), anything else its message (exit 1).</summary>
-        private static int Guard(Func<int> body)
+        internal static int Guard(Func<int> body)
         {
             try { return body(); }
             catch (Exception e) when (e is OptionException or DataException or OnnxImportException or UnknownBackboneException or EngineException
@@ -78,11 +81,12 @@ namespace TransferSharp.Cli
             var adabn = new Option<bool>("--adabn") { Description = "Re-estimate BatchNorm statistics on the training images first (AdaBN)." };
             var deterministic = new Option<bool>("--deterministic") { Description = "Deterministic training (one thread)." };
             var keepLast = new Option<bool>("--keep-last") { Description = "Keep the last epoch's weights instead of restoring the best validation epoch (a small validation split makes that choice noisy)." };
+            var averageLast = new Option<int?>("--average-last") { Description = "Weight averaging (SWA): keep the mean of the weights at the end of the last N epochs instead of one epoch's." };
             var tta = new Option<bool>("--tta") { Description = "Test-time augmentation: average each image's prediction with its mirror image's (kept for predict and evaluate)." };
             var command = new Command("fit", "Train a model on labelled images and save it with its metrics.")
             {
                 data, test, strategy, backbone, size, epochs, seed, output, valFraction, batch, skipBad, device, cacheDir, noCache,
-                lr, lrSpread, layerDecay, schedule, warmup, optimizer, weightDecay, momentum, smoothing, patience, freezeTo, augment, noFlip, alpha, beta, adabn, deterministic, tta, keepLast,
+                lr, lrSpread, layerDecay, schedule, warmup, optimizer, weightDecay, momentum, smoothing, patience, freezeTo, augment, noFlip, alpha, beta, adabn, deterministic, tta, keepLast, averageLast,
             };
             command.SetAction(parse => Guard(() =>
             {
@@ -99,7 +103,7 @@ namespace TransferSharp.Cli
                         BatchSize = parse.GetValue(batch), LayerDecay = parse.GetValue(layerDecay),
                         Schedule = parse.GetValue(schedule), WarmupFraction = parse.GetValue(warmup), Optimizer = parse.GetValue(optimizer),
                         WeightDecay = parse.GetValue(weightDecay), Momentum = parse.GetValue(momentum), LabelSmoothing = parse.GetValue(smoothing),
-                        Patience = parse.GetValue(patience), Deterministic = parse.GetValue(deterministic), RestoreBest = !parse.GetValue(keepLast),
+                        Patience = parse.GetValue(patience), Deterministic = parse.GetValue(deterministic), RestoreBest = !parse.GetValue(keepLast), AverageLastEpochs = parse.GetValue(averageLast),
                         Augmentation = new AugmentationOptions { Crop = parse.GetValue(augment), HorizontalFlip = !parse.GetValue(noFlip) },
                     },
                 };
@@ -207,16 +211,31 @@ namespace TransferSharp.Cli
             var inputs = new Argument<string[]>("images") { Description = "Image files or folders (searched recursively).", Arity = ArgumentArity.OneOrMore };
             var output = new Option<string?>("--output") { Description = "CSV file to write (default: standard output)." };
             var skipBad = new Option<bool>("--skip-bad") { Description = "Skip undecodable images." };
-            var command = new Command("predict", "Predict labels: CSV of path,label,probability.") { run, inputs, output, skipBad };
+            var adjust = new Option<string?>("--adjust-priors-from") { Description = "Unlabelled target images (files, folders or a dataset): estimate their class priors (EM on BCTS-calibrated probabilities) and correct the predictions for the label shift." };
+            var command = new Command("predict", "Predict labels: CSV of path,label,probability.") { run, inputs, output, skipBad, adjust };
             command.SetAction(parse => Guard(() =>
             {
                 using SavedModel model = SavedModel.Load(parse.GetValue(run)!);
                 var sources = ImageFiles.Expand(parse.GetValue(inputs)!).Select(p => (IImageSource)new FileImageSource(p)).ToList();
                 if (sources.Count == 0) throw new DataException("predict: no image files found in the given paths.");
                 string? outPath = parse.GetValue(output);
+                PriorAdjustment? adjustment = null;
+                if (parse.GetValue(adjust) is { } targetPath)
+                {
+                    string runDir = parse.GetValue(run)!;
+                    CalibrationSet validation = CalibrationSet.Load(runDir);
+                    var target = UnlabelledImages(targetPath);
+                    ModelOutputs targetOutputs = ConsoleProgress.Run(sink => Predictor.Outputs(model, target, sink, parse.GetValue(skipBad), cacheDirectory: FeatureCache.DefaultDirectory()));
+                    adjustment = PriorAdjustment.FromTarget(validation, targetOutputs.LogProbabilities);
+                    var names = model.Manifest.ClassNames;
+                    Console.Error.WriteLine($"label-shift correction from {targetOutputs.Kept.Length} target images (EM+BCTS, {adjustment.Estimate.Iterations} iterations, temperature {adjustment.Calibration.Temperature:F3}):");
+                    for (int c = 0; c < names.Count; c++)
+                        Console.Error.WriteLine($"  {names[c]}: prior {validation.SourcePriors[c]:F3} -> {adjustment.Estimate.Priors[c]:F3} (weight {adjustment.Estimate.Weights[c]:F2})");
+                    Json.Write(Path.Combine(runDir, "prior_adjustment.json"), new { target = targetPath, images = targetOutputs.Kept.Length, class_names = names, source_priors = validation.SourcePriors, adjustment });
+                }
                 var (predictions, _, bad) = outPath is null
-                    ? Predictor.Predict(model, sources, TransferSharp.Progress.SilentProgress.Instance, parse.GetValue(skipBad), cacheDirectory: FeatureCache.DefaultDirectory())
-                    : ConsoleProgress.Run(sink => Predictor.Predict(model, sources, sink, parse.GetValue(skipBad), cacheDirectory: FeatureCache.DefaultDirectory()));
+                    ? Predictor.Predict(model, sources, TransferSharp.Progress.SilentProgress.Instance, parse.GetValue(skipBad), cacheDirectory: FeatureCache.DefaultDirectory(), adjustment: adjustment)
+                    : ConsoleProgress.Run(sink => Predictor.Predict(model, sources, sink, parse.GetValue(skipBad), cacheDirectory: FeatureCache.DefaultDirectory(), adjustment: adjustment));
                 using TextWriter writer = outPath is null ? Console.Out : new StreamWriter(outPath);
                 writer.WriteLine("path,label,probability");
                 foreach (Prediction p in predictions)

@@ -12,21 +12,43 @@ namespace TransferSharp.Runs;
 /// <param name="Probabilities">All class probabilities, by class index.</param>
 public sealed record Prediction(string Id, string Label, double Probability, float[] Probabilities);
 
+/// <summary>A saved model's outputs on a list of images.</summary>
+/// <param name="Features">The backbone's pooled features, one row per kept image.</param>
+/// <param name="LogProbabilities">Log-softmax outputs (with the model's test-time augmentation), one row per kept image.</param>
+/// <param name="Kept">Positions in the source list of the kept images.</param>
+/// <param name="Bad">Images skipped as undecodable.</param>
+public sealed record ModelOutputs(float[][] Features, double[][] LogProbabilities, int[] Kept, IReadOnlyList<BadImage> Bad);
+
 /// <summary>Runs a saved model on images: predictions and evaluation.</summary>
 public static class Predictor
 {
     /// <summary>Class probabilities for each source (bad images skipped when <paramref name="skipBad"/>, else an error naming the file).</summary>
     public static (List<Prediction> predictions, int[] kept, IReadOnlyList<BadImage> bad) Predict(SavedModel model, IReadOnlyList<IImageSource> sources,
-        IProgressSink progress, bool skipBad = false, int batchSize = 32, string? cacheDirectory = null)
+        IProgressSink progress, bool skipBad = false, int batchSize = 32, string? cacheDirectory = null, Analysis.PriorAdjustment? adjustment = null)
+    {
+        ModelOutputs outputs = Outputs(model, sources, progress, skipBad, batchSize, cacheDirectory);
+        var predictions = new List<Prediction>();
+        for (int r = 0; r < outputs.Kept.Length; r++)
+        {
+            double[] p = adjustment is null ? outputs.LogProbabilities[r].Select(Math.Exp).ToArray() : adjustment.Apply(outputs.LogProbabilities[r]);
+            float[] row = p.Select(v => (float)v).ToArray();
+            int best = Array.IndexOf(row, row.Max());
+            predictions.Add(new Prediction(sources[outputs.Kept[r]].Id, model.Manifest.ClassNames[best], row[best], row));
+        }
+        return (predictions, outputs.Kept, outputs.Bad);
+    }
+
+    /// <summary>Features and log-probabilities of each source (features cached where the backbone is the pretrained one).</summary>
+    public static ModelOutputs Outputs(SavedModel model, IReadOnlyList<IImageSource> sources, IProgressSink progress, bool skipBad = false,
+        int batchSize = 32, string? cacheDirectory = null)
     {
         // A fine-tuned backbone's features are not the pretrained backbone's: no shared cache for those.
         string? cacheDir = model.Manifest.BackboneFile is null ? cacheDirectory : null;
         var cache = new FeatureCache(cacheDir, model.Backbone.FeatureKey, model.Backbone.FeatureWidth);
         FeatureSet features = FeatureExtractor.Extract(model.Backbone, sources, cache, new ExtractionOptions { BatchSize = batchSize, SkipBad = skipBad }, progress, "predict");
+        if (features.Rows.Length == 0) return new ModelOutputs(Array.Empty<float[]>(), Array.Empty<double[]>(), features.Kept, features.Bad);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var predictions = new List<Prediction>();
-        if (features.Rows.Length == 0) return (predictions, features.Kept, features.Bad);
         Tensor logits = model.Head.forward(features.ToTensor());
         if (model.Manifest.TestTimeAugmentation)
         {
@@ -35,15 +57,10 @@ public static class Predictor
             FeatureSet mirrored = FeatureExtractor.Extract(model.Backbone, kept, mirrorCache, new ExtractionOptions { BatchSize = batchSize, Mirror = true }, progress, "predict (mirrored)");
             logits = (logits + model.Head.forward(mirrored.ToTensor())) / 2;
         }
-        float[] probabilities = nn.functional.softmax(logits, 1).data<float>().ToArray();
         int k = model.Manifest.ClassNames.Count;
-        for (int r = 0; r < features.Kept.Length; r++)
-        {
-            float[] row = probabilities.AsSpan(r * k, k).ToArray();
-            int best = Array.IndexOf(row, row.Max());
-            predictions.Add(new Prediction(sources[features.Kept[r]].Id, model.Manifest.ClassNames[best], row[best], row));
-        }
-        return (predictions, features.Kept, features.Bad);
+        double[] logProbabilities = nn.functional.log_softmax(logits.to(ScalarType.Float64), 1).data<double>().ToArray();
+        var rows = Enumerable.Range(0, features.Kept.Length).Select(r => logProbabilities.AsSpan(r * k, k).ToArray()).ToArray();
+        return new ModelOutputs(features.Rows, rows, features.Kept, features.Bad);
     }
 
     /// <summary>Accuracy, per-class accuracy and confusion matrix on a labelled dataset whose class names match the model's.</summary>

@@ -10,7 +10,10 @@ namespace TransferSharp.Strategies;
 
 /// <summary>What feature extraction produced.</summary>
 /// <param name="Head">The trained head.</param>
-public sealed record FeatureExtractionOutcome(ClassifierHead Head);
+/// <param name="HeldOutLabels">Labels of every kept labelled image.</param>
+/// <param name="HeldOutLogProbabilities">Out-of-fold log-probabilities on them (5 folds at the chosen weight decay): a held-out
+/// calibration set as large as the labelled data.</param>
+public sealed record FeatureExtractionOutcome(ClassifierHead Head, int[] HeldOutLabels, double[][] HeldOutLogProbabilities);
 
 /// <summary>
 /// Feature extraction: the backbone frozen for real (no gradients, BN in eval mode, never touched by an optimizer);
@@ -24,7 +27,7 @@ public static class FeatureExtractionStrategy
     {
         Freeze(backbone);
         if (device.type != DeviceType.CPU) backbone.Network.to(device);
-        string? cacheDirectory = options.UseCache ? options.CacheDirectory ?? FeatureCache.DefaultDirectory() : null;
+        string? cacheDirectory = options.ResolveCacheDirectory();
         var cache = new FeatureCache(cacheDirectory, backbone.FeatureKey, backbone.FeatureWidth);
         var extraction = new ExtractionOptions { BatchSize = options.BatchSize, SkipBad = options.SkipBad, Device = device };
 
@@ -88,7 +91,11 @@ public static class FeatureExtractionStrategy
             var report = ClassificationReport.From(testY.data<long>().ToArray(), predicted.data<long>().ToArray(), train.ClassNames);
             record.Set("test_accuracy", Math.Round(report.Accuracy, 4)).Set("test_per_class_accuracy", report.PerClassAccuracy);
         }
-        return new FeatureExtractionOutcome(probe.Head);
+        // 4. Held-out predictions for calibration and label-shift estimation: out of fold over all labelled images.
+        int[] labelledRows = trainIdx.Concat(valIdx).Where(position.ContainsKey).ToArray();
+        double[][] outOfFold = LinearProbe.OutOfFold(Select(all, labelledRows), Labels(labelledRows), allMirrored is null ? null : Select(allMirrored, labelledRows),
+            train.ClassNames.Count, probe.WeightDecay, probeOptions, progress);
+        return new FeatureExtractionOutcome(probe.Head, labelledRows.Select(i => train.Items[i].Label).ToArray(), outOfFold);
     }
 
     /// <summary>Freezes the whole backbone: requires_grad off, gradients null, BatchNorm in eval mode.</summary>

@@ -43,6 +43,9 @@ public sealed record FitOptions
     public string? CacheDirectory { get; init; }
     /// <summary>Use the on-disk feature cache. Default true.</summary>
     public bool UseCache { get; init; } = true;
+
+    /// <summary>The feature cache folder to use, or null when caching is off.</summary>
+    public string? ResolveCacheDirectory() => UseCache ? CacheDirectory ?? TransferSharp.Training.FeatureCache.DefaultDirectory() : null;
     /// <summary>The fit loop's options (network-training strategies). Epochs and seed are taken from this record's own values.</summary>
     public TrainingOptions Training { get; init; } = new();
     /// <summary>Top (head) learning rate; null = the strategy's default (1e-2 for bn-only, whose few BatchNorm parameters need larger steps; 1e-3 otherwise).</summary>

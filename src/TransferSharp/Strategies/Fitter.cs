@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TransferSharp.Analysis;
 using TransferSharp.Backbones;
 using TransferSharp.Data;
 using TransferSharp.Engine;
@@ -50,11 +51,22 @@ public static class Fitter
             .Set("val_images", valIdx.Length)
             .Set("test_images", test?.Count);
 
+        // Domain distance to the pretraining data, on the pretrained weights (before any training changes them).
+        var sources = train.Items.Select(i => i.Source).ToList();
+        DomainDistanceResult distance = DomainDistance.Measure(backbone, trainIdx.Select(i => sources[i]).ToList(), progress, maxImages: 128, seed: options.Seed, device: device);
+        DomainDistance.Plot(distance, Path.Combine(output, "domain_distance.png"));
+        record.Set("domain_distance", new { d = Math.Round(distance.Overall, 4), per_group = distance.PerGroup.ToDictionary(p => p.Key, p => Math.Round(p.Value, 4)), images = distance.Images, plot = "domain_distance.png", layers = distance.Layers });
+        progress.Info($"domain distance to the pretraining data: d = {distance.Overall:F3} ({string.Join(", ", distance.PerGroup.Select(p => $"{p.Key} {p.Value:F3}"))})");
+
         // 3. The strategy.
         ClassifierHead head;
         TransferModel? trained = null;
+        FeatureExtractionOutcome? extraction = null;
         if (options.Strategy == StrategyCatalog.FeatureExtraction)
-            head = FeatureExtractionStrategy.Train(backbone, train, trainIdx, valIdx, test, options, device, record, progress).Head;
+        {
+            extraction = FeatureExtractionStrategy.Train(backbone, train, trainIdx, valIdx, test, options, device, record, progress);
+            head = extraction.Head;
+        }
         else
         {
             trained = NetworkStrategy.Train(backbone, train, trainIdx, valIdx, test, options, device, record, progress);
@@ -77,6 +89,17 @@ public static class Fitter
         };
         SavedModel.Save(output, manifest, head, trained?.Backbone);
         head.Dispose();
+        // Held-out predictions: calibration and label-shift estimation start from them. Feature extraction gives out-of-fold
+        // predictions on every labelled image (its head is refitted on train + validation); the other strategies, the
+        // validation split.
+        double[] trainPriors = LabelShift.Frequencies(trainIdx.Select(i => train.Items[i].Label), train.ClassNames.Count);
+        if (extraction is not null) new CalibrationSet(extraction.HeldOutLabels, extraction.HeldOutLogProbabilities, trainPriors).Save(output);
+        else
+        {
+            using SavedModel saved = SavedModel.Load(output);
+            ModelOutputs outputs = Predictor.Outputs(saved, valIdx.Select(i => sources[i]).ToList(), progress, skipBad: true, cacheDirectory: options.ResolveCacheDirectory());
+            new CalibrationSet(outputs.Kept.Select(k => train.Items[valIdx[k]].Label).ToArray(), outputs.LogProbabilities, trainPriors).Save(output);
+        }
         Json.Write(Path.Combine(output, "config.json"), options);
         record.Set("seconds_total", Math.Round(total.Elapsed.TotalSeconds, 3));
         record.Save(Path.Combine(output, RunFolder.MetricsFile));

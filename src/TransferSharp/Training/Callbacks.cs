@@ -49,6 +49,58 @@ public sealed class BestCheckpoint : ITrainingCallback, IDisposable
     }
 }
 
+/// <summary>
+/// Stochastic weight averaging over the last epochs: a running mean of every floating-point weight and BatchNorm statistic,
+/// taken at the end of each epoch from <see cref="FirstEpoch"/> on. Integer buffers keep their last value.
+/// </summary>
+public sealed class WeightAveraging : ITrainingCallback, IDisposable
+{
+    private Dictionary<string, Tensor>? mean;
+
+    /// <summary>Averages from epoch <paramref name="firstEpoch"/> (1-based) on.</summary>
+    public WeightAveraging(int firstEpoch) => FirstEpoch = firstEpoch;
+
+    /// <summary>The first averaged epoch (1-based).</summary>
+    public int FirstEpoch { get; }
+    /// <summary>The epochs averaged so far.</summary>
+    public List<int> Epochs { get; } = new();
+
+    /// <inheritdoc />
+    public void OnEpochEnd(TransferModel model, EpochResult result, TrainingHistory history, bool isBest)
+    {
+        if (result.Epoch < FirstEpoch) return;
+        Epochs.Add(result.Epoch);
+        var current = model.Snapshot();
+        if (mean is null) { mean = current; return; }
+        using (var _ = no_grad())
+        {
+            double k = Epochs.Count;
+            foreach (var (name, t) in current)
+            {
+                if (t.is_floating_point()) mean[name].mul_((k - 1) / k).add_(t, alpha: 1 / k);
+                else mean[name].copy_(t);
+                t.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Loads the average into <paramref name="model"/>; false when no epoch was averaged.</summary>
+    public bool LoadInto(TransferModel model)
+    {
+        if (mean is null) return false;
+        model.Restore(mean);
+        return true;
+    }
+
+    /// <summary>Releases the average.</summary>
+    public void Dispose()
+    {
+        if (mean is null) return;
+        foreach (var t in mean.Values) t.Dispose();
+        mean = null;
+    }
+}
+
 /// <summary>Stops when validation has not improved for <c>patience</c> epochs.</summary>
 public sealed class EarlyStopping : ITrainingCallback
 {

@@ -94,6 +94,47 @@ public static class LinearProbe
         return head;
     }
 
+    /// <summary>
+    /// Out-of-fold log-probabilities: every row predicted by a head trained (at <paramref name="weightDecay"/>) on the other
+    /// folds (stratified by label). Gives a held-out calibration set as large as the labelled data, for the cost of
+    /// <paramref name="folds"/> head fits on cached features. With <paramref name="mirrored"/>, each fold trains on both
+    /// views and predicts the mean of both, like the final model.
+    /// </summary>
+    public static double[][] OutOfFold(Tensor features, Tensor labels, Tensor? mirrored, int classes, double weightDecay, LinearProbeOptions options,
+        IProgressSink progress, int folds = 5)
+    {
+        int n = (int)features.shape[0], width = (int)features.shape[1];
+        long[] y = labels.data<long>().ToArray();
+        var random = new Random(options.Seed + 104729);
+        int[] fold = new int[n];
+        foreach (var group in Enumerable.Range(0, n).GroupBy(i => y[i]))
+        {
+            int[] members = group.ToArray();
+            random.Shuffle(members);
+            for (int k = 0; k < members.Length; k++) fold[members[k]] = k % folds;
+        }
+        var result = new double[n][];
+        using var task = progress.Begin($"calibration: {folds}-fold out-of-fold predictions", folds);
+        for (int f = 0; f < folds; f++)
+        {
+            using var scope = NewDisposeScope();
+            long[] trainRows = Enumerable.Range(0, n).Where(i => fold[i] != f).Select(i => (long)i).ToArray();
+            long[] testRows = Enumerable.Range(0, n).Where(i => fold[i] == f).Select(i => (long)i).ToArray();
+            if (testRows.Length == 0 || trainRows.Length == 0) { task.Advance(1); continue; }
+            Tensor trainIndex = tensor(trainRows), testIndex = tensor(testRows);
+            Tensor x = features.index_select(0, trainIndex), t = labels.index_select(0, trainIndex);
+            if (mirrored is not null) { x = cat(new[] { x, mirrored.index_select(0, trainIndex) }, 0); t = cat(new[] { t, t }, 0); }
+            using ClassifierHead head = Train(x, t, width, classes, weightDecay, options);
+            using var _ = no_grad();
+            Tensor logits = head.forward(features.index_select(0, testIndex));
+            if (mirrored is not null) logits = (logits + head.forward(mirrored.index_select(0, testIndex))) / 2;
+            double[] flat = F.log_softmax(logits.to(ScalarType.Float64), 1).data<double>().ToArray();
+            for (int r = 0; r < testRows.Length; r++) result[testRows[r]] = flat.AsSpan(r * classes, classes).ToArray();
+            task.Advance(1);
+        }
+        return result;
+    }
+
     /// <summary>Mean cross-entropy and accuracy of a head on features.</summary>
     public static (double loss, double accuracy) Score(ClassifierHead head, Tensor features, Tensor labels)
     {

@@ -28,7 +28,14 @@ public sealed class NonFiniteLossException : Exception
 /// <param name="StopReason">Why it stopped before the epoch budget, or null.</param>
 /// <param name="RestoredEpoch">The epoch whose weights the model holds at the end.</param>
 /// <param name="Failure">A non-finite loss that stopped training, or null.</param>
-public sealed record TrainingOutcome(TrainingHistory History, string? StopReason, int? RestoredEpoch, NonFiniteLossException? Failure);
+/// <param name="Averaged">With weight averaging: the averaged epochs and the average's validation loss and accuracy; else null.</param>
+public sealed record TrainingOutcome(TrainingHistory History, string? StopReason, int? RestoredEpoch, NonFiniteLossException? Failure, AveragedWeights? Averaged = null);
+
+/// <summary>The result of weight averaging.</summary>
+/// <param name="Epochs">The averaged epochs (1-based).</param>
+/// <param name="ValLoss">Validation loss of the averaged weights.</param>
+/// <param name="ValAccuracy">Validation accuracy of the averaged weights.</param>
+public sealed record AveragedWeights(IReadOnlyList<int> Epochs, double ValLoss, double ValAccuracy);
 
 /// <summary>The fit loop. Everything beyond the loop hangs on callbacks, plans and regularizers.</summary>
 public sealed class Trainer
@@ -65,7 +72,9 @@ public sealed class Trainer
         var random = new Random(options.Seed);
         var history = new TrainingHistory();
         using var best = new BestCheckpoint();
+        using var averaging = options.AverageLastEpochs is { } last ? new WeightAveraging(options.Epochs - last + 1) : null;
         var allCallbacks = callbacks.Prepend(best).ToList();
+        if (averaging is not null) allCallbacks.Add(averaging);
         double[] rates = options.GroupRates(model.Groups.Count);
         var (optimizer, groupOfParamGroup) = BuildOptimizer(rates, regularizer);
         int stepsPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
@@ -131,12 +140,21 @@ public sealed class Trainer
 
         if (plan is GradualUnfreezePlan unfreeze) unfreeze.Close(history);
         int? restored = history.Epochs.Count > 0 ? history.Epochs[^1].Epoch : null;
-        if (restoreBest && best.RestoreInto(model)) restored = best.Epoch;
+        AveragedWeights? averaged = null;
+        if (averaging is not null && failure is null && averaging.Epochs.Count >= 2 && averaging.LoadInto(model))
+        {
+            // The average replaces best-epoch restore; its validation score is measured, not assumed.
+            var (avgLoss, avgAccuracy) = Evaluate(validation);
+            averaged = new AveragedWeights(averaging.Epochs.ToList(), avgLoss, avgAccuracy);
+            restored = null;
+            progress.Info($"weight averaging of epochs {averaging.Epochs[0]}-{averaging.Epochs[^1]}: val loss {avgLoss:F4} acc {avgAccuracy:P1}");
+        }
+        else if (restoreBest && best.RestoreInto(model)) restored = best.Epoch;
         foreach (var c in allCallbacks) c.OnTrainingEnd(model, history);
         foreach (var cached in prefixCache.Values) cached.Dispose();
         prefixCache.Clear();
         optimizer.Dispose();
-        return new TrainingOutcome(history, stopReason, restored, failure);
+        return new TrainingOutcome(history, stopReason, restored, failure, averaged);
     }
 
     /// <summary>Mean loss and accuracy on a store, in eval mode without autograd.</summary>

@@ -38,6 +38,11 @@ public sealed record TrainingOptions
     public int? Patience { get; init; }
     /// <summary>Restore the best validation checkpoint at the end. Default true.</summary>
     public bool RestoreBest { get; init; } = true;
+    /// <summary>
+    /// Weight averaging (SWA, Izmailov et al. 2018): average the weights (and BatchNorm statistics) at the end of the last
+    /// N epochs and keep the average instead of a single epoch. Null = off. Replaces best-epoch restore.
+    /// </summary>
+    public int? AverageLastEpochs { get; init; }
     /// <summary>Augmentation of training batches.</summary>
     public AugmentationOptions Augmentation { get; init; } = new();
     /// <summary>Seed of shuffling, augmentation and initialisation.</summary>
@@ -63,6 +68,7 @@ public sealed record TrainingOptions
         Check(Momentum is >= 0 and < 1, $"--momentum {Momentum}: must be in [0, 1).");
         Check(LabelSmoothing is >= 0 and < 1, $"--label-smoothing {LabelSmoothing}: must be in [0, 1).");
         Check(Patience is null or (>= 1 and <= 1000), $"--patience {Patience}: must be between 1 and 1000.");
+        Check(AverageLastEpochs is null || (AverageLastEpochs >= 2 && AverageLastEpochs <= Epochs), $"--average-last {AverageLastEpochs}: must be between 2 and the number of epochs ({Epochs}).");
     }
 
     /// <summary>The base learning rate of every group (head last).</summary>

@@ -52,4 +52,39 @@ public class CliTests
         Assert.Equal(2, strategy.code);
         Assert.Contains("Available: feature-extraction", strategy.stderr);
     }
+
+    [Fact]
+    public void DiagnoseAndPriorAdjustedPredictionFromTheCommandLine()
+    {
+        string data = TestImages.WriteFolder(TestPaths.NewTempDir("cli-shift"), classes: 3, perClass: 10, size: 32);
+        string run = TestPaths.NewTempDir("cli-shift-run");
+        var fit = Run("fit", "--data", data, "--size", "32", "--epochs", "50", "--val-fraction", "0.3", "--out", run);
+        Assert.True(fit.code == 0, fit.stderr + fit.stdout);
+        Assert.True(File.Exists(Path.Combine(run, "validation_predictions.json")));
+        Assert.True(File.Exists(Path.Combine(run, "domain_distance.png")));
+        Assert.Contains("\"domain_distance\"", File.ReadAllText(Path.Combine(run, "metrics.json")));
+
+        // Target: only class-0 images, a drastic label shift.
+        string target = Path.Combine(data, "class0");
+        var diagnose = Run("diagnose", "--model", run, "--source", data, "--target", target, "--permutations", "99");
+        Assert.True(diagnose.code == 0, diagnose.stderr + diagnose.stdout);
+        Assert.Contains("verdict:", diagnose.stdout);
+        string report = File.ReadAllText(Path.Combine(run, "diagnosis.json"));
+        Assert.Contains("\"em_bcts\"", report);
+        Assert.Contains("\"p_value\"", report);
+
+        string csv = Path.Combine(run, "adjusted.csv");
+        var predict = Run("predict", run, target, "--adjust-priors-from", target, "--output", csv);
+        Assert.True(predict.code == 0, predict.stderr);
+        Assert.Contains("label-shift correction", predict.stderr);
+        Assert.True(File.Exists(Path.Combine(run, "prior_adjustment.json")));
+        Assert.All(File.ReadAllLines(csv).Skip(1), l => Assert.Contains(",class0,", l));
+
+        // A run folder without validation predictions: one clear line naming the file.
+        File.Delete(Path.Combine(run, "validation_predictions.json"));
+        var missing = Run("diagnose", "--model", run, "--source", data, "--target", target);
+        Assert.Equal(2, missing.code);
+        Assert.Contains("validation_predictions.json", missing.stderr);
+        Assert.DoesNotContain("   at ", missing.stderr);
+    }
 }
