@@ -97,6 +97,57 @@ internal static partial class Commands
             return 0;
         }));
         command.Subcommands.Add(domain);
+
+        var threshold = new Option<double>("--threshold") { Description = "Gray-excitable share below which a filter counts as colour-opponent.", DefaultValueFactory = _ => 0.2 };
+        var filtersOut = new Option<string>("--out") { Description = "Folder for the JSON record and the PNG grid.", DefaultValueFactory = _ => "inspect" };
+        var filters = new Command("filters", "First-layer filters against a replicated gray input: how many colour-opponent filters it blinds; a PNG grid.") { backbone, threshold, filtersOut };
+        filters.SetAction(parse => Guard(() =>
+        {
+            double t = parse.GetValue(threshold);
+            if (t is <= 0 or >= 1) throw new OptionException($"--threshold {t}: must be in (0, 1).");
+            string folder = RunFolder.Prepare(parse.GetValue(filtersOut)!);
+            using Backbone model = Backbone.Load(parse.GetValue(backbone)!);
+            FilterReport report = FilterAnalysis.Analyse(model, t);
+            string png = Path.Combine(folder, "filters.png");
+            FilterAnalysis.WriteGrid(model, report, png);
+            Json.Write(Path.Combine(folder, "filters.json"), report);
+            double[] shares = report.Filters.Select(f => f.GrayExcitableShare).Order().ToArray();
+            Console.WriteLine($"{report.Layer}: {report.Filters.Count} filters; a replicated gray input blinds {report.ColourOpponentCount} colour-opponent filters (gray-excitable share < {t:F2}).");
+            Console.WriteLine($"gray-excitable share: median {shares[shares.Length / 2]:F3}, min {shares[0]:F3}, max {shares[^1]:F3}; energy-weighted over the layer {report.EnergyWeightedShare:F3}.");
+            Console.WriteLine($"record: {Path.Combine(folder, "filters.json")}, grid: {png} (colour-opponent filters framed in red)");
+            return 0;
+        }));
+        command.Subcommands.Add(filters);
+
+        var freqData = new Option<string?>("--data") { Description = "Images whose spectrum to compare (a dataset, or image files/folders). Optional." };
+        var freqOut = new Option<string>("--out") { Description = "Folder for the JSON record and the PNG plot.", DefaultValueFactory = _ => "inspect" };
+        var freqSize = new Option<int?>("--size") { Description = "Input size in pixels. Default: the backbone's own." };
+        var frequency = new Command("frequency", "The backbone's gain across spatial frequencies per layer group, your images' spectrum beside natural images', and a verdict.") { backbone, freqSize, freqData, freqOut };
+        frequency.SetAction(parse => Guard(() =>
+        {
+            IReadOnlyList<IImageSource>? sources = parse.GetValue(freqData) is { } d ? UnlabelledImages(d) : null;
+            string folder = RunFolder.Prepare(parse.GetValue(freqOut)!);
+            using Backbone model = Backbone.Load(parse.GetValue(backbone)!, parse.GetValue(freqSize));
+            FrequencyReport report = ConsoleProgress.Run(sink => FrequencyAnalysis.Analyse(model, sources, sink));
+            string png = Path.Combine(folder, "frequency.png");
+            FrequencyAnalysis.Plot(report, png);
+            Json.Write(Path.Combine(folder, "frequency.json"), report);
+            var table = new Table().AddColumn("cycles/pixel");
+            foreach (string g in report.Response.Groups) table.AddColumn(Markup.Escape(g) + " dB");
+            if (report.Data is not null) table.AddColumn("your energy").AddColumn("natural");
+            for (int b = 0; b < report.Response.Frequencies.Length; b++)
+            {
+                var row = new List<string> { report.Response.Frequencies[b].ToString("F3", CultureInfo.InvariantCulture) };
+                row.AddRange(report.Response.GainDb.Select(g => g[b].ToString("F1", CultureInfo.InvariantCulture)));
+                if (report.Data is { } data) { row.Add(data.Share[b].ToString("P1", CultureInfo.InvariantCulture)); row.Add(data.NaturalShare[b].ToString("P1", CultureInfo.InvariantCulture)); }
+                table.AddRow(row.Select(Markup.Escape).ToArray());
+            }
+            AnsiConsole.Write(table);
+            Console.WriteLine(report.Verdict);
+            Console.WriteLine($"record: {Path.Combine(folder, "frequency.json")}, plot: {png}");
+            return 0;
+        }));
+        command.Subcommands.Add(frequency);
         return command;
     }
 }

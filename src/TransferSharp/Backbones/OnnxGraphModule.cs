@@ -100,6 +100,14 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
 
     private readonly Dictionary<int, (int firstStep, string tensor)> boundaries = new();
 
+    /// <summary>The first convolution in execution order: its node and weight [out, in, kh, kw] (null when the graph has none).</summary>
+    internal (GraphNode node, TorchSharp.Modules.Parameter weight)? FirstConvolution()
+    {
+        foreach (var (node, op) in steps)
+            if (op is ConvOp conv && conv.get_parameter("weight") is { } weight) return (node, weight);
+        return null;
+    }
+
     internal IGraphOp OpOf(string nodeName) => steps.First(s => s.node.Name == nodeName).op;
 
     internal void ReplaceOp(string nodeName, IGraphOp op)

@@ -61,6 +61,32 @@ public class TrainerTests : IClassFixture<TinyStores>
         Assert.True(changed > 0 || plan is GradualUnfreezePlan, "nothing trained in the backbone");
     }
 
+    private sealed class EpochSnapshots : ITrainingCallback
+    {
+        public List<Dictionary<string, Tensor>> Snapshots { get; } = new();
+        public void OnEpochEnd(TransferModel model, EpochResult result, TrainingHistory history, bool isBest) => Snapshots.Add(model.Snapshot());
+    }
+
+    [Fact]
+    public void WeightAveragingKeepsTheMeanOfTheLastEpochs()
+    {
+        using TransferModel model = NewModel();
+        var names = model.Groups.Select(g => g.Name).ToList();
+        var snapshots = new EpochSnapshots();
+        var outcome = new Trainer(model, Quick(3) with { AverageLastEpochs = 2 }, CPU, SilentProgress.Instance)
+            .Fit(new FineTunePlan(names, 0), stores.Train, stores.Validation, new ITrainingCallback[] { snapshots });
+        Assert.NotNull(outcome.Averaged);
+        Assert.Equal(new[] { 2, 3 }, outcome.Averaged!.Epochs);
+        Assert.Null(outcome.RestoredEpoch);
+        var final = model.Snapshot();
+        foreach (var (name, value) in final.Where(p => p.Value.is_floating_point()))
+        {
+            Tensor expected = (snapshots.Snapshots[1][name] + snapshots.Snapshots[2][name]) / 2;
+            Assert.True(value.allclose(expected, rtol: 1e-5, atol: 1e-6), $"{name} is not the mean of epochs 2 and 3");
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => (Quick(3) with { AverageLastEpochs = 4 }).Validate());
+    }
+
     private static Func<string, bool> InNodes(string[] nodes) => name => nodes.Any(n => name.StartsWith(n + ".", StringComparison.Ordinal));
 
     [Fact]
