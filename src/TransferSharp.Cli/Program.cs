@@ -81,12 +81,16 @@ namespace TransferSharp.Cli
             var adabn = new Option<bool>("--adabn") { Description = "Re-estimate BatchNorm statistics on the training images first (AdaBN)." };
             var deterministic = new Option<bool>("--deterministic") { Description = "Deterministic training (one thread)." };
             var keepLast = new Option<bool>("--keep-last") { Description = "Keep the last epoch's weights instead of restoring the best validation epoch (a small validation split makes that choice noisy)." };
+            var adapter = new Option<string>("--adapter") { Description = "How C input channels reach the 3-channel backbone: replicate (copy/tile), weight-sum (adapt the first convolution), conv1x1 (learnable 1x1 convolution trained with the head).", DefaultValueFactory = _ => "replicate" };
+            var adapterRate = new Option<double>("--adapter-lr-mult") { Description = "The conv1x1 adapter's learning rate as a multiple of the head's.", DefaultValueFactory = _ => 10 };
+            var channelsLast = new Option<bool>("--channels-last") { Description = ".npy arrays are [H, W, C] (default [C, H, W])." };
+            var mixup = new Option<double>("--mixup") { Description = "Mixup alpha (images and labels mixed in pairs, weight ~ Beta(alpha, alpha)); 0 = off. Needs a trainable first group.", DefaultValueFactory = _ => 0 };
             var averageLast = new Option<int?>("--average-last") { Description = "Weight averaging (SWA): keep the mean of the weights at the end of the last N epochs instead of one epoch's." };
             var tta = new Option<bool>("--tta") { Description = "Test-time augmentation: average each image's prediction with its mirror image's (kept for predict and evaluate)." };
             var command = new Command("fit", "Train a model on labelled images and save it with its metrics.")
             {
                 data, test, strategy, backbone, size, epochs, seed, output, valFraction, batch, skipBad, device, cacheDir, noCache,
-                lr, lrSpread, layerDecay, schedule, warmup, optimizer, weightDecay, momentum, smoothing, patience, freezeTo, augment, noFlip, alpha, beta, adabn, deterministic, tta, keepLast, averageLast,
+                lr, lrSpread, layerDecay, schedule, warmup, optimizer, weightDecay, momentum, smoothing, patience, freezeTo, augment, noFlip, alpha, beta, adabn, deterministic, tta, keepLast, averageLast, mixup, adapter, channelsLast, adapterRate,
             };
             command.SetAction(parse => Guard(() =>
             {
@@ -96,14 +100,14 @@ namespace TransferSharp.Cli
                     Size = parse.GetValue(size), Epochs = parse.GetValue(epochs), Seed = parse.GetValue(seed), Output = parse.GetValue(output)!,
                     ValidationFraction = parse.GetValue(valFraction), BatchSize = parse.GetValue(batch), SkipBad = parse.GetValue(skipBad),
                     Device = parse.GetValue(device)!, CacheDirectory = parse.GetValue(cacheDir), UseCache = !parse.GetValue(noCache),
-                    FreezeTo = parse.GetValue(freezeTo), L2SpAlpha = parse.GetValue(alpha), L2SpBeta = parse.GetValue(beta), AdaBn = parse.GetValue(adabn), TestTimeAugmentation = parse.GetValue(tta),
+                    FreezeTo = parse.GetValue(freezeTo), L2SpAlpha = parse.GetValue(alpha), L2SpBeta = parse.GetValue(beta), AdaBn = parse.GetValue(adabn), TestTimeAugmentation = parse.GetValue(tta), Adapter = TransferSharp.Adapters.InputAdapters.Parse(parse.GetValue(adapter)!), ChannelsLast = parse.GetValue(channelsLast),
                     LearningRate = parse.GetValue(lr), LrSpread = parse.GetValue(lrSpread),
                     Training = new TrainingOptions
                     {
                         BatchSize = parse.GetValue(batch), LayerDecay = parse.GetValue(layerDecay),
                         Schedule = parse.GetValue(schedule), WarmupFraction = parse.GetValue(warmup), Optimizer = parse.GetValue(optimizer),
                         WeightDecay = parse.GetValue(weightDecay), Momentum = parse.GetValue(momentum), LabelSmoothing = parse.GetValue(smoothing),
-                        Patience = parse.GetValue(patience), Deterministic = parse.GetValue(deterministic), RestoreBest = !parse.GetValue(keepLast), AverageLastEpochs = parse.GetValue(averageLast),
+                        Patience = parse.GetValue(patience), Deterministic = parse.GetValue(deterministic), RestoreBest = !parse.GetValue(keepLast), AverageLastEpochs = parse.GetValue(averageLast), MixupAlpha = parse.GetValue(mixup), AdapterRateMultiplier = parse.GetValue(adapterRate),
                         Augmentation = new AugmentationOptions { Crop = parse.GetValue(augment), HorizontalFlip = !parse.GetValue(noFlip) },
                     },
                 };
@@ -188,7 +192,7 @@ namespace TransferSharp.Cli
             {
                 string runDir = parse.GetValue(run)!;
                 using SavedModel model = SavedModel.Load(runDir);
-                var dataset = DatasetLoader.Load(parse.GetValue(data) ?? EmbeddedData.TestImages, DatasetRole.Test);
+                var dataset = DatasetLoader.Load(parse.GetValue(data) ?? EmbeddedData.TestImages, DatasetRole.Test, model.Manifest.ChannelsLast);
                 ClassificationReport result = ConsoleProgress.Run(sink => Predictor.Evaluate(model, dataset, sink, parse.GetValue(skipBad), FeatureCache.DefaultDirectory()));
                 var table = new Table().AddColumn("true \\ predicted");
                 foreach (string name in result.ClassNames) table.AddColumn(Markup.Escape(name));
@@ -216,7 +220,7 @@ namespace TransferSharp.Cli
             command.SetAction(parse => Guard(() =>
             {
                 using SavedModel model = SavedModel.Load(parse.GetValue(run)!);
-                var sources = ImageFiles.Expand(parse.GetValue(inputs)!).Select(p => (IImageSource)new FileImageSource(p)).ToList();
+                var sources = ImageFiles.Expand(parse.GetValue(inputs)!).Select(p => ImageFiles.Source(p, model.Manifest.ChannelsLast)).ToList();
                 if (sources.Count == 0) throw new DataException("predict: no image files found in the given paths.");
                 string? outPath = parse.GetValue(output);
                 PriorAdjustment? adjustment = null;
@@ -294,13 +298,18 @@ namespace TransferSharp.Cli
 
     internal static class ImageFiles
     {
+        private static bool IsArray(string file) => Path.GetExtension(file).Equals(".npy", StringComparison.OrdinalIgnoreCase);
+
+        /// <summary>An image file, or a .npy array.</summary>
+        public static IImageSource Source(string path, bool channelsLast = false) => IsArray(path) ? new NpyImageSource(path, channelsLast) : new FileImageSource(path);
+
         public static IEnumerable<string> Expand(IEnumerable<string> paths)
         {
             foreach (string path in paths)
             {
                 if (File.Exists(path)) yield return path;
                 else if (Directory.Exists(path))
-                    foreach (string file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Where(f => DatasetLoader.ImageExtensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal))
+                    foreach (string file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Where(f => DatasetLoader.ImageExtensions.Contains(Path.GetExtension(f)) || IsArray(f)).Order(StringComparer.Ordinal))
                         yield return file;
                 else throw new DataException($"{path}: no such file or folder.", path);
             }

@@ -19,7 +19,7 @@ internal static partial class Commands
             ? path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || Path.GetFileName(path).Contains("-idx3", StringComparison.Ordinal)
             : Directory.Exists(path) && (Directory.GetDirectories(path).Any(d => !Path.GetFileName(d).StartsWith('.')) || Directory.GetFiles(path).Any(f => Path.GetFileName(f).Contains("-idx3", StringComparison.Ordinal)));
         if (dataset) return DatasetLoader.Load(path, DatasetRole.Test).Items.Select(i => i.Source).ToList();
-        var files = ImageFiles.Expand(new[] { path }).Select(p => (IImageSource)new FileImageSource(p)).ToList();
+        var files = ImageFiles.Expand(new[] { path }).Select(p => ImageFiles.Source(p)).ToList();
         if (files.Count == 0) throw new DataException($"{path}: no image files found.", path);
         return files;
     }

@@ -24,7 +24,7 @@ public sealed record LayerGroup(string Name, int Index, IReadOnlyList<string> No
 public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
 {
     private readonly List<(GraphNode node, IGraphOp op)> steps;
-    private readonly Dictionary<string, int> lastUse;
+    private readonly Dictionary<string, int> lastUse = new();
     private List<LayerGroup> groups = new();
     private readonly Dictionary<string, int> groupOfNode = new();
 
@@ -37,10 +37,60 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
             if (op is nn.Module module) register_module(node.Name, module);
         foreach (var p in parameters()) p.DetachFromDisposeScope();
         foreach (var b in buffers()) b.DetachFromDisposeScope();
-        lastUse = new Dictionary<string, int>();
+        IndexLastUses();
+    }
+
+    private void IndexLastUses()
+    {
+        lastUse.Clear();
         for (int i = 0; i < steps.Count; i++)
             foreach (string input in steps[i].node.Inputs)
                 if (input.Length > 0) lastUse[input] = i;
+    }
+
+    /// <summary>
+    /// Replaces the first convolution's weight [out, 3, k, k] by <paramref name="weight"/> [out, C, k, k] (same
+    /// parameter object, new shape): the graph then takes C input channels (timm's adapt_input_conv).
+    /// </summary>
+    internal void ReshapeFirstConvolution(Tensor weight)
+    {
+        var (_, parameter) = FirstConvolution() ?? throw new InvalidOperationException("the graph has no convolution");
+        long channels = weight.shape[1];
+        using var _ = no_grad();
+        bool trains = parameter.requires_grad;
+        parameter.requires_grad_(false);
+        using Tensor owned = weight.detach().clone().DetachFromDisposeScope();
+        // The same parameter object now holds the new shape and values. set_ answers with a wrapper of the parameter's
+        // own native tensor: it must never be disposed or finalized, or the parameter would lose its storage.
+        GC.SuppressFinalize(parameter.set_(owned).DetachFromDisposeScope());
+        parameter.requires_grad_(trains);
+        InputChannels = channels;
+    }
+
+    /// <summary>
+    /// Puts a learnable 1x1 convolution in front of the graph, in a layer group of its own (index 0, named
+    /// <paramref name="groupName"/>): its output is what every former reader of the input now reads.
+    /// </summary>
+    internal void InsertInputAdapter(string groupName, Tensor weight)
+    {
+        const string name = "input_adapter", output = "input_adapter_out";
+        long channels = weight.shape[1]; // the parameter takes over the tensor's handle below
+        var window = new Window { Kernel = new long[] { 1, 1 }, Strides = new long[] { 1, 1 }, Dilations = new long[] { 1, 1 }, PadBegin = new long[] { 0, 0 }, PadEnd = new long[] { 0, 0 } };
+        var op = new ConvOp(name, weight, null, window, 1);
+        for (int i = 0; i < steps.Count; i++)
+        {
+            var (node, existing) = steps[i];
+            if (node.Inputs.Contains(InputName))
+                steps[i] = (node with { Inputs = node.Inputs.Select(n => n == InputName ? output : n).ToList() }, existing);
+        }
+        steps.Insert(0, (new GraphNode(name, "Conv", new[] { InputName }, output), op));
+        register_module(name, op);
+        foreach (var p in op.parameters()) p.DetachFromDisposeScope();
+        IndexLastUses();
+        var shifted = new List<LayerGroup> { new(groupName, 0, new[] { name }, 1) };
+        shifted.AddRange(groups.Select(g => g with { Index = g.Index + 1 }));
+        SetGroups(shifted);
+        InputChannels = channels;
     }
 
     /// <summary>Name of the graph's data input.</summary>

@@ -59,18 +59,18 @@ public static class DatasetLoader
     public static readonly IReadOnlySet<string> ImageExtensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp" };
 
     /// <summary>Loads <paramref name="path"/>: a folder of class subfolders, a .csv, an IDX images file, or a folder of IDX files.</summary>
-    public static ImageDataset Load(string path, DatasetRole role = DatasetRole.Train)
+    public static ImageDataset Load(string path, DatasetRole role = DatasetRole.Train, bool channelsLast = false)
     {
         if (File.Exists(path))
         {
-            if (path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) return LoadCsv(path);
+            if (path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) return LoadCsv(path, channelsLast);
             if (Path.GetFileName(path).Contains("-idx3", StringComparison.Ordinal)) return LoadIdx(path);
             throw new DataException($"{path}: not a dataset (expected a folder of class subfolders, a .csv of path,label, or an IDX images file).", path);
         }
         if (!Directory.Exists(path)) throw new DataException($"{path}: no such file or folder.", path);
         var idx = Directory.GetFiles(path).Where(f => Path.GetFileName(f).Contains("images-idx3", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
         if (idx.Count > 0) return LoadIdx(PickIdx(path, idx, role));
-        return LoadFolder(path);
+        return LoadFolder(path, channelsLast);
     }
 
     private static string PickIdx(string folder, List<string> images, DatasetRole role)
@@ -101,7 +101,7 @@ public static class DatasetLoader
         return new ImageDataset(items, names, imagesPath);
     }
 
-    private static ImageDataset LoadFolder(string folder)
+    private static ImageDataset LoadFolder(string folder, bool channelsLast)
     {
         var classDirs = Directory.GetDirectories(folder).Where(d => !Path.GetFileName(d).StartsWith('.')).Order(StringComparer.Ordinal).ToList();
         if (classDirs.Count < 2)
@@ -110,16 +110,19 @@ public static class DatasetLoader
         var names = new List<string>();
         foreach (string dir in classDirs)
         {
-            var files = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Where(f => ImageExtensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal).ToList();
-            if (files.Count == 0) throw new DataException($"{dir}: the class folder '{Path.GetFileName(dir)}' has no images ({string.Join(", ", ImageExtensions)}).", dir);
+            var files = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
+                .Where(f => ImageExtensions.Contains(Path.GetExtension(f)) || IsArray(f)).Order(StringComparer.Ordinal).ToList();
+            if (files.Count == 0) throw new DataException($"{dir}: the class folder '{Path.GetFileName(dir)}' has no images ({string.Join(", ", ImageExtensions)}, .npy).", dir);
             int label = names.Count;
             names.Add(Path.GetFileName(dir));
-            items.AddRange(files.Select(f => new LabeledImage(new FileImageSource(f), label)));
+            items.AddRange(files.Select(f => new LabeledImage(IsArray(f) ? new NpyImageSource(f, channelsLast) : new FileImageSource(f), label)));
         }
         return new ImageDataset(items, names, folder);
     }
 
-    private static ImageDataset LoadCsv(string csvPath)
+    private static bool IsArray(string file) => Path.GetExtension(file).Equals(".npy", StringComparison.OrdinalIgnoreCase);
+
+    private static ImageDataset LoadCsv(string csvPath, bool channelsLast)
     {
         string[] lines = File.ReadAllLines(csvPath);
         if (lines.Length == 0) throw new DataException($"{csvPath}: the CSV file is empty.", csvPath);
@@ -144,7 +147,7 @@ public static class DatasetLoader
         var names = rows.Select(r => r.label).Distinct().Order(StringComparer.Ordinal).ToList();
         if (names.Count < 2) throw new DataException($"{csvPath}: {names.Count} class(es); at least two are needed.", csvPath);
         var index = names.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i);
-        return new ImageDataset(rows.Select(r => new LabeledImage(new FileImageSource(r.file), index[r.label])).ToList(), names, csvPath);
+        return new ImageDataset(rows.Select(r => new LabeledImage(IsArray(r.file) ? new NpyImageSource(r.file, channelsLast) : new FileImageSource(r.file), index[r.label])).ToList(), names, csvPath);
     }
 
     /// <summary>Splits one CSV line (RFC 4180 quoting).</summary>

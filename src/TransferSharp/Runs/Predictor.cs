@@ -42,6 +42,7 @@ public static class Predictor
     public static ModelOutputs Outputs(SavedModel model, IReadOnlyList<IImageSource> sources, IProgressSink progress, bool skipBad = false,
         int batchSize = 32, string? cacheDirectory = null)
     {
+        if (model.ChannelInput is not null) return ChannelOutputs(model, sources, progress, skipBad, batchSize);
         // A fine-tuned backbone's features are not the pretrained backbone's: no shared cache for those.
         string? cacheDir = model.Manifest.BackboneFile is null ? cacheDirectory : null;
         var cache = new FeatureCache(cacheDir, model.Backbone.FeatureKey, model.Backbone.FeatureWidth);
@@ -61,6 +62,55 @@ public static class Predictor
         double[] logProbabilities = nn.functional.log_softmax(logits.to(ScalarType.Float64), 1).data<double>().ToArray();
         var rows = Enumerable.Range(0, features.Kept.Length).Select(r => logProbabilities.AsSpan(r * k, k).ToArray()).ToArray();
         return new ModelOutputs(features.Rows, rows, features.Kept, features.Bad);
+    }
+
+    /// <summary>The channel pipeline: arrays (or images) read as channels, standardised with the model's statistics; no cache.</summary>
+    private static ModelOutputs ChannelOutputs(SavedModel model, IReadOnlyList<IImageSource> sources, IProgressSink progress, bool skipBad, int batchSize)
+    {
+        Adapters.ChannelInput input = model.ChannelInput!;
+        int size = model.Manifest.InputSize, k = model.Manifest.ClassNames.Count;
+        var features = new List<float[]>();
+        var logs = new List<double[]>();
+        var kept = new List<int>();
+        var bad = new List<BadImage>();
+        model.Backbone.Network.eval();
+        model.Head.eval();
+        using var task = progress.Begin("predict: channels", sources.Count);
+        foreach (int[] chunk in Enumerable.Range(0, sources.Count).Chunk(batchSize))
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var rows = new List<Tensor>();
+            foreach (int i in chunk)
+            {
+                try
+                {
+                    ChannelImage image = Adapters.ChannelInput.Read(sources[i]);
+                    if (image.Channels != input.Channels)
+                        throw new DataException($"{sources[i].Id}: {image.Channels} channel(s), but the model was trained on {input.Channels}.", sources[i].Id);
+                    rows.Add(Adapters.ChannelInput.Resize(image, size));
+                    kept.Add(i);
+                }
+                catch (DataException e) when (skipBad) { bad.Add(new BadImage(sources[i].Id, e.Message)); }
+            }
+            if (rows.Count > 0)
+            {
+                Tensor raw = stack(rows.ToArray());
+                Tensor pooled = model.Backbone.Features(input.Prepare(raw, CPU));
+                Tensor logits = model.Head.forward(pooled);
+                if (model.Manifest.TestTimeAugmentation) logits = (logits + model.Head.forward(model.Backbone.Features(input.Prepare(raw, CPU, mirror: true)))) / 2;
+                float[] f = pooled.data<float>().ToArray();
+                double[] l = nn.functional.log_softmax(logits.to(ScalarType.Float64), 1).data<double>().ToArray();
+                int width = (int)pooled.shape[1];
+                for (int r = 0; r < rows.Count; r++)
+                {
+                    features.Add(f.AsSpan(r * width, width).ToArray());
+                    logs.Add(l.AsSpan(r * k, k).ToArray());
+                }
+            }
+            task.Advance(chunk.Length);
+        }
+        return new ModelOutputs(features.ToArray(), logs.ToArray(), kept.ToArray(), bad);
     }
 
     /// <summary>Accuracy, per-class accuracy and confusion matrix on a labelled dataset whose class names match the model's.</summary>

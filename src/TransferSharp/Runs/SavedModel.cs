@@ -28,6 +28,16 @@ public sealed record ModelManifest
     public bool TestTimeAugmentation { get; init; }
     /// <summary>The fine-tuned backbone's weights file, or null when the backbone is the unchanged pretrained one.</summary>
     public string? BackboneFile { get; init; }
+    /// <summary>The input adapter of a channel-pipeline model (replicate, weight-sum, conv1x1); null for 8-bit image models.</summary>
+    public string? Adapter { get; init; }
+    /// <summary>Per-channel statistics of the training split (channel pipeline).</summary>
+    public Adapters.ChannelStatistics? ChannelStatistics { get; init; }
+    /// <summary>The standardised channels' scale (channel pipeline).</summary>
+    public double? TargetScale { get; init; }
+    /// <summary>Channels of the training data (channel pipeline).</summary>
+    public int? InputChannels { get; init; }
+    /// <summary>.npy arrays were [H, W, C].</summary>
+    public bool ChannelsLast { get; init; }
 }
 
 /// <summary>A trained model loaded from a run folder: the backbone (pretrained or fine-tuned) and the head.</summary>
@@ -49,6 +59,8 @@ public sealed class SavedModel : IDisposable
     public Backbone Backbone { get; }
     /// <summary>The head.</summary>
     public ClassifierHead Head { get; }
+    /// <summary>The channel pipeline's input step, for channel-pipeline models; null for 8-bit image models.</summary>
+    public Adapters.ChannelInput? ChannelInput { get; private init; }
 
     /// <summary>Writes the manifest and weights into <paramref name="directory"/>.</summary>
     public static void Save(string directory, ModelManifest manifest, ClassifierHead head, Backbone? fineTuned = null)
@@ -69,12 +81,21 @@ public sealed class SavedModel : IDisposable
         var backbone = Backbone.Load(manifest.Backbone, manifest.InputSize);
         if (backbone.WeightsHash != manifest.BackboneWeightsHash)
             throw new InvalidDataException($"{manifestPath}: trained on backbone weights {manifest.BackboneWeightsHash}, but this installation has {backbone.WeightsHash}.");
+        Adapters.ChannelInput? channelInput = null;
+        if (manifest.Adapter is { } adapterName)
+        {
+            if (manifest.ChannelStatistics is null || manifest.InputChannels is null || manifest.TargetScale is null)
+                throw new InvalidDataException($"{manifestPath}: adapter '{adapterName}' without channel statistics.");
+            var kind = Adapters.InputAdapters.Parse(adapterName);
+            Adapters.InputAdapters.Apply(backbone, kind, manifest.InputChannels.Value);
+            channelInput = new Adapters.ChannelInput(kind, manifest.ChannelStatistics, manifest.TargetScale.Value);
+        }
         if (manifest.BackboneFile is not null) backbone.Network.load(Path.Combine(directory, manifest.BackboneFile));
         var head = new ClassifierHead(manifest.FeatureWidth, manifest.ClassNames.Count);
         head.load(Path.Combine(directory, manifest.HeadFile));
         backbone.Network.eval();
         head.eval();
-        return new SavedModel(manifest, backbone, head);
+        return new SavedModel(manifest, backbone, head) { ChannelInput = channelInput };
     }
 
     /// <summary>Releases the networks.</summary>

@@ -62,6 +62,17 @@ public sealed record FitOptions
     public bool TestTimeAugmentation { get; init; }
     /// <summary>Re-estimate BatchNorm statistics on the training images before training (AdaBN).</summary>
     public bool AdaBn { get; init; }
+    /// <summary>How the input's channels reach the backbone. Default replicate.</summary>
+    public Adapters.AdapterKind Adapter { get; init; } = Adapters.AdapterKind.Replicate;
+    /// <summary>.npy arrays are [H, W, C] rather than [C, H, W].</summary>
+    public bool ChannelsLast { get; init; }
+
+    /// <summary>
+    /// Whether the run uses the channel pipeline (raw channels standardised per channel with training statistics): for
+    /// .npy data, and for the weight-sum and conv1x1 adapters on any data.
+    /// </summary>
+    public bool UsesChannelPipeline(Data.ImageDataset data) =>
+        Adapter != Adapters.AdapterKind.Replicate || data.Items.Any(i => i.Source is Data.IChannelSource);
 
     /// <summary>Checks every value; throws <see cref="OptionException"/> naming the first bad option and its allowed range.</summary>
     public void Validate()

@@ -53,20 +53,26 @@ public static class Fitter
 
         // Domain distance to the pretraining data, on the pretrained weights (before any training changes them).
         var sources = train.Items.Select(i => i.Source).ToList();
-        DomainDistanceResult distance = DomainDistance.Measure(backbone, trainIdx.Select(i => sources[i]).ToList(), progress, maxImages: 128, seed: options.Seed, device: device);
-        DomainDistance.Plot(distance, Path.Combine(output, "domain_distance.png"));
-        record.Set("domain_distance", new { d = Math.Round(distance.Overall, 4), per_group = distance.PerGroup.ToDictionary(p => p.Key, p => Math.Round(p.Value, 4)), images = distance.Images, plot = "domain_distance.png", layers = distance.Layers });
-        progress.Info($"domain distance to the pretraining data: d = {distance.Overall:F3} ({string.Join(", ", distance.PerGroup.Select(p => $"{p.Key} {p.Value:F3}"))})");
+        bool channelPipeline = options.UsesChannelPipeline(train);
+        if (channelPipeline) record.Set("domain_distance", new { skipped = "measured on 8-bit gray or RGB images; this run uses the channel pipeline" });
+        else
+        {
+            DomainDistanceResult distance = DomainDistance.Measure(backbone, trainIdx.Select(i => sources[i]).ToList(), progress, maxImages: 128, seed: options.Seed, device: device);
+            DomainDistance.Plot(distance, Path.Combine(output, "domain_distance.png"));
+            record.Set("domain_distance", new { d = Math.Round(distance.Overall, 4), per_group = distance.PerGroup.ToDictionary(p => p.Key, p => Math.Round(p.Value, 4)), images = distance.Images, plot = "domain_distance.png", layers = distance.Layers });
+            progress.Info($"domain distance to the pretraining data: d = {distance.Overall:F3} ({string.Join(", ", distance.PerGroup.Select(p => $"{p.Key} {p.Value:F3}"))})");
+        }
 
         // 3. The strategy.
         ClassifierHead head;
         TransferModel? trained = null;
         FeatureExtractionOutcome? extraction = null;
-        if (options.Strategy == StrategyCatalog.FeatureExtraction)
+        if (options.Strategy == StrategyCatalog.FeatureExtraction && !channelPipeline)
         {
             extraction = FeatureExtractionStrategy.Train(backbone, train, trainIdx, valIdx, test, options, device, record, progress);
             head = extraction.Head;
         }
+        // Feature extraction through the channel pipeline runs as a head (and adapter) on the frozen backbone: the network path.
         else
         {
             trained = NetworkStrategy.Train(backbone, train, trainIdx, valIdx, test, options, device, record, progress);
@@ -86,6 +92,11 @@ public static class Fitter
             HeadFile = "head.bin",
             BackboneFile = trained is null ? null : "backbone.bin",
             TestTimeAugmentation = options.TestTimeAugmentation,
+            Adapter = channelPipeline ? Adapters.InputAdapters.NameOf(options.Adapter) : null,
+            ChannelStatistics = channelPipeline ? trained?.ChannelInput?.Statistics : null,
+            TargetScale = channelPipeline ? trained?.ChannelInput?.TargetScale : null,
+            InputChannels = channelPipeline ? trained?.ChannelInput?.Channels : null,
+            ChannelsLast = options.ChannelsLast,
         };
         SavedModel.Save(output, manifest, head, trained?.Backbone);
         head.Dispose();
@@ -114,8 +125,8 @@ public static class Fitter
             var embeddedTest = DatasetLoader.Load(options.Test ?? EmbeddedData.TestImages, DatasetRole.Test);
             return (embeddedTrain, embeddedTest);
         }
-        var train = DatasetLoader.Load(options.Data, DatasetRole.Train);
-        ImageDataset? test = options.Test is null ? null : DatasetLoader.Load(options.Test, DatasetRole.Test);
+        var train = DatasetLoader.Load(options.Data, DatasetRole.Train, options.ChannelsLast);
+        ImageDataset? test = options.Test is null ? null : DatasetLoader.Load(options.Test, DatasetRole.Test, options.ChannelsLast);
         if (test is not null && !test.ClassNames.SequenceEqual(train.ClassNames))
             throw new DataException($"{test.Origin}: the test set's classes ({string.Join(", ", test.ClassNames)}) differ from the training set's ({string.Join(", ", train.ClassNames)}).", test.Origin);
         return (train, test);

@@ -19,13 +19,19 @@ public static class NetworkStrategy
     public static TransferModel Train(Backbone backbone, ImageDataset train, int[] trainIdx, int[] valIdx, ImageDataset? test,
         FitOptions options, Device device, RunRecord record, IProgressSink progress)
     {
-        // 1. Decode the splits once.
+        // 1. Decode the splits once (8-bit images, or raw channels for the channel pipeline).
         int size = backbone.InputSize;
-        using ImageStore trainStore = ImageStore.Load(train, trainIdx, size, options.SkipBad, progress, "train");
-        using ImageStore valStore = ImageStore.Load(train, valIdx, size, options.SkipBad, progress, "validation");
-        using ImageStore? testStore = test is null ? null : ImageStore.Load(test, Enumerable.Range(0, test.Count).ToList(), size, options.SkipBad, progress, "test");
+        bool channels = options.UsesChannelPipeline(train);
+        ImageStore Load(ImageDataset data, IReadOnlyList<int> rows, string label) => channels
+            ? ImageStore.LoadChannels(data, rows, size, options.SkipBad, progress, label)
+            : ImageStore.Load(data, rows, size, options.SkipBad, progress, label);
+        using ImageStore trainStore = Load(train, trainIdx, "train");
+        using ImageStore valStore = Load(train, valIdx, "validation");
+        using ImageStore? testStore = test is null ? null : Load(test, Enumerable.Range(0, test.Count).ToList(), "test");
         record.Set("skipped_images", trainStore.Bad.Concat(valStore.Bad).Concat(testStore?.Bad ?? Array.Empty<BadImage>()).ToList());
         CheckSplit(trainStore, valStore, train.ClassNames);
+        bool frozenBackbone = options.Strategy == StrategyCatalog.FeatureExtraction;
+        if (channels) ChannelPipeline(backbone, trainStore, valStore, testStore, options, record, frozenBackbone);
 
         // 2. The model and the strategy's starting point.
         var head = new ClassifierHead(backbone.FeatureWidth, train.ClassNames.Count);
@@ -35,7 +41,7 @@ public static class NetworkStrategy
             backbone.Network.to(device);
             head.to(device);
         }
-        var model = new TransferModel(backbone, head);
+        var model = new TransferModel(backbone, head) { ChannelInput = trainStore.ChannelInput };
         TrainingOptions training = Defaults(options);
         string strategy = options.Strategy;
         if (strategy == StrategyCatalog.Scratch) BatchNormTools.Reinitialize(backbone, options.Seed);
@@ -52,8 +58,9 @@ public static class NetworkStrategy
             // Rolling back needs a real drop: at least two validation images, or 1% of the split.
             StrategyCatalog.GradualUnfreeze => new GradualUnfreezePlan(names, training.Patience ?? 2, Math.Max(0.01, 1.5 / Math.Max(1, valStore.Count))),
             StrategyCatalog.BatchNormOnly => new BatchNormOnlyPlan(names),
-            StrategyCatalog.AdaBatchNorm => new FineTunePlan(names, model.HeadIndex),
-            _ => new FineTunePlan(names, strategy == StrategyCatalog.FineTune ? options.FreezeTo : 0),
+            StrategyCatalog.AdaBatchNorm or StrategyCatalog.FeatureExtraction => new FineTunePlan(names, model.HeadIndex),
+            // --freeze-to counts backbone groups from the stem; an adapter group in front shifts the index.
+            _ => new FineTunePlan(names, strategy == StrategyCatalog.FineTune && options.FreezeTo > 0 ? options.FreezeTo + (HasAdapterGroup(model) ? 1 : 0) : 0),
         };
         var callbacks = new List<ITrainingCallback>();
         if (training.Patience is { } patience && plan is not GradualUnfreezePlan) callbacks.Add(new EarlyStopping(patience));
@@ -74,7 +81,7 @@ public static class NetworkStrategy
               .Set("val_loss", outcome.Averaged is { } avg2 ? Math.Round(avg2.ValLoss, 4) : kept is null ? null : Math.Round(kept.ValLoss, 4))
               .Set("weight_averaging", outcome.Averaged is { } a ? new { epochs = a.Epochs, val_accuracy = Math.Round(a.ValAccuracy, 4), val_loss = Math.Round(a.ValLoss, 4) } : null)
               .Set("trainable_parameters", outcome.History.Epochs.Count > 0 ? outcome.History.Epochs.Max(e => e.TrainableParameters) : 0)
-              .Set("group_learning_rates", names.Zip(training.GroupRates(names.Count)).ToDictionary(p => p.First, p => p.Second))
+              .Set("group_learning_rates", names.Zip(Trainer.GroupRates(model, training)).ToDictionary(p => p.First, p => p.Second))
               .Set("training_options", training)
               .Set("l2sp", l2sp is null ? null : new { alpha = options.L2SpAlpha, beta = options.L2SpBeta });
         if (plan is GradualUnfreezePlan unfreeze) record.Set("unfreeze_stages", unfreeze.Stages);
@@ -102,12 +109,39 @@ public static class NetworkStrategy
         };
         return options.Strategy switch
         {
+            // Feature extraction through the channel pipeline: a head (and adapter) on the frozen backbone, no augmentation.
+            StrategyCatalog.FeatureExtraction => t with { Augmentation = AugmentationOptions.Off, LrSpread = 1 },
             // From scratch: no pretrained prior to protect: one rate for all groups.
             StrategyCatalog.Scratch => t with { LayerDecay = null },
             // Gradual unfreezing decides its own stage lengths: a constant rate within stages.
             StrategyCatalog.GradualUnfreeze => t with { Schedule = ScheduleKind.Constant, Patience = t.Patience ?? 2, Epochs = options.Epochs ?? 30 },
             _ => t,
         };
+    }
+
+    private static bool HasAdapterGroup(TransferModel model) => model.Groups.Any(g => g.Name == Adapters.InputAdapters.GroupName);
+
+    /// <summary>
+    /// The channel pipeline: per-channel statistics from the training split, the adapter applied to the network, every
+    /// store told how to prepare its batches; and what was done, in the run record.
+    /// </summary>
+    private static void ChannelPipeline(Backbone backbone, ImageStore trainStore, ImageStore valStore, ImageStore? testStore, FitOptions options,
+        RunRecord record, bool frozenBackbone)
+    {
+        int count = (int)trainStore.Pixels.shape[1];
+        if (options.Adapter == Adapters.AdapterKind.Replicate && count > 3)
+            record.Set("adapter_warning", $"replicate keeps the first 3 of {count} channels; weight-sum or conv1x1 use all of them");
+        var input = new Adapters.ChannelInput(options.Adapter, Adapters.ChannelInput.Measure(trainStore.Pixels), Adapters.ChannelInput.TargetScaleFor(backbone));
+        foreach (var store in new[] { trainStore, valStore, testStore }) if (store is not null) store.ChannelInput = input;
+        Adapters.InputAdapters.Apply(backbone, options.Adapter, count);
+        string path = options.Adapter == Adapters.AdapterKind.Conv1x1 && frozenBackbone
+            ? "no feature caching: the conv1x1 adapter trains in front of the frozen backbone, so every step runs the backbone forward and backward (for the adapter's gradient) without weight gradients"
+            : frozenBackbone ? "frozen backbone outputs computed once and reused across epochs (augmentation off), head trained on them" : "trained end to end";
+        record.Set("adapter", new
+        {
+            kind = Adapters.InputAdapters.NameOf(options.Adapter), channels = count, network_input_channels = backbone.Network.InputChannels,
+            channel_mean = input.Statistics.Mean, channel_std = input.Statistics.Std, target_scale = input.TargetScale, feature_path = path,
+        });
     }
 
     private static void CheckSplit(ImageStore trainStore, ImageStore valStore, IReadOnlyList<string> classNames)

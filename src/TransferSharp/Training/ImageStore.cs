@@ -19,8 +19,12 @@ public sealed class ImageStore : IDisposable
         Bad = bad;
     }
 
-    /// <summary>uint8 [N, S, S, C] (C = 1 or 3, RGB).</summary>
+    /// <summary>uint8 [N, S, S, C] (C = 1 or 3, RGB); or, in the channel pipeline, float32 [N, C, S, S] raw channels.</summary>
     public Tensor Pixels { get; }
+    /// <summary>The channel pipeline's input step (set for channel stores before batches are drawn); null for 8-bit image stores.</summary>
+    public Adapters.ChannelInput? ChannelInput { get; set; }
+    /// <summary>Whether this store holds raw channels (the channel pipeline).</summary>
+    public bool IsChannelStore { get; private init; }
     /// <summary>int64 [N].</summary>
     public Tensor Labels { get; }
     /// <summary>Source ids, by row.</summary>
@@ -63,9 +67,64 @@ public sealed class ImageStore : IDisposable
         return new ImageStore(pixelTensor, labels, rows.Select(r => sources[r].Id).ToList(), bad);
     }
 
-    /// <summary>Normalised float images [n, 3, S, S] for the rows in <paramref name="index"/>.</summary>
+    /// <summary>
+    /// The channel pipeline: every source read as channels (arrays as they are, 8-bit images in 0..255), resized to
+    /// <paramref name="size"/>; all must have the same channel count (the error names a file of each kind).
+    /// </summary>
+    public static ImageStore LoadChannels(ImageDataset data, IReadOnlyList<int> positions, int size, bool skipBad, IProgressSink progress, string label)
+    {
+        var parts = new Tensor[positions.Count];
+        var ok = new bool[positions.Count];
+        var errors = new DataException?[positions.Count];
+        int[] channelCount = new int[positions.Count];
+        using (var task = progress.Begin($"{label}: reading channels", positions.Count))
+        {
+            int done = 0;
+            Parallel.For(0, positions.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+            {
+                try
+                {
+                    ChannelImage image = Adapters.ChannelInput.Read(data.Items[positions[i]].Source);
+                    channelCount[i] = image.Channels;
+                    using var scope = NewDisposeScope();
+                    parts[i] = Adapters.ChannelInput.Resize(image, size).DetachFromDisposeScope();
+                    ok[i] = true;
+                }
+                catch (DataException e) { errors[i] = e; }
+                if (Interlocked.Increment(ref done) % 64 == 0) lock (task) task.Advance(64);
+            });
+            task.Advance(positions.Count % 64);
+        }
+        var bad = new List<BadImage>();
+        for (int i = 0; i < positions.Count; i++)
+            if (errors[i] is { } e)
+            {
+                if (!skipBad) { foreach (var p in parts) p?.Dispose(); throw e; }
+                bad.Add(new BadImage(data.Items[positions[i]].Source.Id, e.Message));
+            }
+        var kept = Enumerable.Range(0, positions.Count).Where(i => ok[i]).ToList();
+        var kinds = kept.GroupBy(i => channelCount[i]).ToList();
+        if (kinds.Count > 1)
+        {
+            foreach (var p in parts) p?.Dispose();
+            throw new DataException($"{data.Origin}: mixed channel counts: {string.Join(", ", kinds.Select(k => $"{data.Items[positions[k.First()]].Source.Id} has {k.Key}"))}; every image needs the same channel count.", data.Origin);
+        }
+        if (kept.Count == 0) throw new DataException($"{data.Origin}: no image of the {label} split could be read.", data.Origin);
+        Tensor all = stack(kept.Select(i => parts[i]).ToArray());
+        foreach (var p in parts) p?.Dispose();
+        Tensor labels = tensor(kept.Select(i => (long)data.Items[positions[i]].Label).ToArray());
+        return new ImageStore(all, labels, kept.Select(i => data.Items[positions[i]].Source.Id).ToList(), bad) { IsChannelStore = true };
+    }
+
+    /// <summary>Normalised float images [n, 3 (or C for a channel adapter), S, S] for the rows in <paramref name="index"/>.</summary>
     public Tensor Batch(Backbone backbone, Tensor index, Device device, bool mirror = false)
     {
+        if (IsChannelStore)
+        {
+            Adapters.ChannelInput input = ChannelInput ?? throw new InvalidOperationException("a channel store needs its ChannelInput before batches are drawn");
+            using var channelScope = NewDisposeScope();
+            return input.Prepare(Pixels.index_select(0, index), device, mirror).MoveToOuterDisposeScope();
+        }
         using var scope = NewDisposeScope();
         return backbone.Normalize(Pixels.index_select(0, index), device, mirror).MoveToOuterDisposeScope();
     }

@@ -75,7 +75,8 @@ public sealed class Trainer
         using var averaging = options.AverageLastEpochs is { } last ? new WeightAveraging(options.Epochs - last + 1) : null;
         var allCallbacks = callbacks.Prepend(best).ToList();
         if (averaging is not null) allCallbacks.Add(averaging);
-        double[] rates = options.GroupRates(model.Groups.Count);
+        double[] rates = GroupRates(model, options);
+        int adapter = model.Groups.ToList().FindIndex(g => g.Name == Adapters.InputAdapters.GroupName);
         var (optimizer, groupOfParamGroup) = BuildOptimizer(rates, regularizer);
         int stepsPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
         long totalSteps = (long)stepsPerEpoch * options.Epochs, step = 0;
@@ -89,6 +90,8 @@ public sealed class Trainer
             // 1. Plan: which groups train this epoch.
             EpochPlan epochPlan = plan.Next(epoch, history);
             if (epochPlan.Stop) { stopReason = epochPlan.Reason; restoreBest |= epochPlan.RestoreBest; break; }
+            if (adapter >= 0 && epochPlan.Modes[adapter] != GroupMode.Full)
+                epochPlan = epochPlan with { Modes = epochPlan.Modes.Select((m, g) => g == adapter ? GroupMode.Full : m).ToList() };
             // 2. Apply it: freeze for real; find the frozen prefix that can run without autograd.
             Freezer.Apply(model, epochPlan.Modes);
             int prefix = FrozenPrefix(epochPlan.Modes);
@@ -110,8 +113,22 @@ public sealed class Trainer
                     for (int p = 0; p < groupOfParamGroup.Count; p++) optimizer.ParamGroups.ElementAt(p).LearningRate = rates[groupOfParamGroup[p]] * multiplier;
                     Tensor index = tensor(permutation.Skip(b * options.BatchSize).Take(options.BatchSize).ToArray());
                     Tensor labels = train.Labels.index_select(0, index).to(device);
-                    Tensor logits = Logits(train, index, prefix, cachePrefix, validation: false, random);
-                    Tensor loss = F.cross_entropy(logits, labels, label_smoothing: options.LabelSmoothing);
+                    Tensor logits, loss;
+                    if (options.MixupAlpha > 0 && prefix == 0)
+                    {
+                        // Mixup: one weight per batch, images and targets mixed with a shuffled copy of the batch.
+                        double lambda = MathNet.Numerics.Distributions.Beta.Sample(random, options.MixupAlpha, options.MixupAlpha);
+                        Tensor x = options.Augmentation.Apply(train.Batch(model.Backbone, index, device), random);
+                        Tensor partner = randperm(x.shape[0], generator: new Generator((ulong)(options.Seed * 104729 + step))).to(x.device);
+                        logits = model.Forward(x * lambda + x.index_select(0, partner) * (1 - lambda));
+                        loss = F.cross_entropy(logits, labels, label_smoothing: options.LabelSmoothing) * lambda
+                             + F.cross_entropy(logits, labels.index_select(0, partner), label_smoothing: options.LabelSmoothing) * (1 - lambda);
+                    }
+                    else
+                    {
+                        logits = Logits(train, index, prefix, cachePrefix, validation: false, random);
+                        loss = F.cross_entropy(logits, labels, label_smoothing: options.LabelSmoothing);
+                    }
                     Tensor objective = regularizer is null ? loss : loss + regularizer.Penalty(model);
                     double lossValue = loss.item<float>();
                     if (!double.IsFinite(lossValue) || (regularizer is not null && !double.IsFinite(objective.item<float>())))
@@ -155,6 +172,15 @@ public sealed class Trainer
         prefixCache.Clear();
         optimizer.Dispose();
         return new TrainingOutcome(history, stopReason, restored, failure, averaged);
+    }
+
+    /// <summary>The base rate of every group of <paramref name="model"/>: the spread, except that an input adapter learns at a multiple of the head's rate.</summary>
+    public static double[] GroupRates(TransferModel model, TrainingOptions options)
+    {
+        double[] rates = options.GroupRates(model.Groups.Count);
+        int adapter = model.Groups.ToList().FindIndex(g => g.Name == Adapters.InputAdapters.GroupName);
+        if (adapter >= 0) rates[adapter] = rates[model.HeadIndex] * options.AdapterRateMultiplier;
+        return rates;
     }
 
     /// <summary>Mean loss and accuracy on a store, in eval mode without autograd.</summary>

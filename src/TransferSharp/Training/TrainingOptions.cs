@@ -43,6 +43,13 @@ public sealed record TrainingOptions
     /// N epochs and keep the average instead of a single epoch. Null = off. Replaces best-epoch restore.
     /// </summary>
     public int? AverageLastEpochs { get; init; }
+    /// <summary>
+    /// An input adapter's learning rate as a multiple of the head's. Default 10: the adapter's weights are of order 1
+    /// (a channel mixing matrix) and must travel that far for bands the replicate start ignores to reach the backbone.
+    /// </summary>
+    public double AdapterRateMultiplier { get; init; } = 10;
+    /// <summary>Mixup (Zhang et al. 2018): train on convex combinations of image pairs and of their labels, with the weight drawn from Beta(alpha, alpha). 0 = off.</summary>
+    public double MixupAlpha { get; init; }
     /// <summary>Augmentation of training batches.</summary>
     public AugmentationOptions Augmentation { get; init; } = new();
     /// <summary>Seed of shuffling, augmentation and initialisation.</summary>
@@ -66,6 +73,8 @@ public sealed record TrainingOptions
         Check(WarmupFraction is >= 0 and < 1, $"--warmup {WarmupFraction}: must be in [0, 1).");
         Check(WeightDecay is >= 0 and <= 10, $"--weight-decay {WeightDecay}: must be between 0 and 10.");
         Check(Momentum is >= 0 and < 1, $"--momentum {Momentum}: must be in [0, 1).");
+        Check(AdapterRateMultiplier is > 0 and <= 1000, $"--adapter-lr-mult {AdapterRateMultiplier}: must be in (0, 1000].");
+        Check(MixupAlpha is >= 0 and <= 10, $"--mixup {MixupAlpha}: must be between 0 (off) and 10.");
         Check(LabelSmoothing is >= 0 and < 1, $"--label-smoothing {LabelSmoothing}: must be in [0, 1).");
         Check(Patience is null or (>= 1 and <= 1000), $"--patience {Patience}: must be between 1 and 1000.");
         Check(AverageLastEpochs is null || (AverageLastEpochs >= 2 && AverageLastEpochs <= Epochs), $"--average-last {AverageLastEpochs}: must be between 2 and the number of epochs ({Epochs}).");

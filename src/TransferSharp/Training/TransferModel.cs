@@ -61,6 +61,9 @@ public sealed class TransferModel : IDisposable
     /// <summary>The head.</summary>
     public ClassifierHead Head { get; }
 
+    /// <summary>The channel pipeline's input step, when the model was trained through it.</summary>
+    public Adapters.ChannelInput? ChannelInput { get; set; }
+
     /// <summary>Layer groups, input first, head last.</summary>
     public IReadOnlyList<ModelGroup> Groups => groups;
 

@@ -1,0 +1,137 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace TransferSharp.Data;
+
+/// <summary>A multichannel image as floats, channel-major [C, H, W], in the file's own units.</summary>
+/// <param name="Data">Values, C x H x W.</param>
+/// <param name="Channels">C.</param>
+/// <param name="Height">H.</param>
+/// <param name="Width">W.</param>
+public sealed record ChannelImage(float[] Data, int Channels, int Height, int Width)
+{
+    /// <summary>An 8-bit image (gray or RGB) as channels in 0..255.</summary>
+    public static ChannelImage FromRaw(RawImage image)
+    {
+        int c = image.Channels, plane = image.Width * image.Height;
+        var data = new float[c * plane];
+        for (int i = 0; i < plane; i++)
+            for (int k = 0; k < c; k++) data[k * plane + i] = image.Pixels[i * c + k];
+        return new ChannelImage(data, c, image.Height, image.Width);
+    }
+}
+
+/// <summary>A source that yields multichannel arrays (any channel count, any numeric range).</summary>
+public interface IChannelSource
+{
+    /// <summary>The file, for errors.</summary>
+    string Id { get; }
+    /// <summary>Reads the array; throws <see cref="DataException"/> naming the file for bad input.</summary>
+    ChannelImage DecodeChannels();
+}
+
+/// <summary>
+/// NumPy .npy arrays (format versions 1-3): uint8, uint16 or float32, little-endian, C order; shapes [H, W] (one
+/// channel), [C, H, W], or [H, W, C] when <c>channelsLast</c>. NaN and infinite values are an error naming the file.
+/// </summary>
+public static class Npy
+{
+    private static readonly byte[] Magic = { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y' };
+
+    /// <summary>Reads a .npy image.</summary>
+    public static ChannelImage Read(string path, bool channelsLast = false)
+    {
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (IOException e) { throw new DataException($"{path}: cannot read the file ({e.Message}).", path, e); }
+        if (bytes.Length < 10 || !bytes.AsSpan(0, 6).SequenceEqual(Magic)) throw new DataException($"{path}: not a NumPy .npy file (bad magic bytes).", path);
+        int major = bytes[6];
+        int headerLength = major == 1 ? BitConverter.ToUInt16(bytes, 8) : BitConverter.ToInt32(bytes, 8);
+        int headerStart = major == 1 ? 10 : 12;
+        if (headerStart + headerLength > bytes.Length) throw new DataException($"{path}: truncated .npy header.", path);
+        string header = Encoding.Latin1.GetString(bytes, headerStart, headerLength);
+        string descr = Regex.Match(header, @"'descr'\s*:\s*'([^']*)'").Groups[1].Value;
+        bool fortran = Regex.Match(header, @"'fortran_order'\s*:\s*(True|False)").Groups[1].Value == "True";
+        var shapeText = Regex.Match(header, @"'shape'\s*:\s*\(([^)]*)\)").Groups[1].Value;
+        int[] shape = shapeText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
+        if (fortran) throw new DataException($"{path}: Fortran-order arrays are not supported; save with np.ascontiguousarray.", path);
+        int size = descr switch
+        {
+            "|u1" or "<u1" => 1,
+            "<u2" => 2,
+            "<f4" => 4,
+            _ => throw new DataException($"{path}: unsupported dtype '{descr}' (supported: uint8 '|u1', uint16 '<u2', float32 '<f4').", path),
+        };
+        if (shape.Length is < 2 or > 3) throw new DataException($"{path}: shape ({shapeText}) is not an image: expected [H, W], [C, H, W] or [H, W, C].", path);
+        long count = shape.Aggregate(1L, (a, b) => a * b);
+        int offset = headerStart + headerLength;
+        if (bytes.Length - offset < count * size) throw new DataException($"{path}: truncated data ({bytes.Length - offset} bytes for {count} values of {size} bytes).", path);
+        var values = new float[count];
+        for (long i = 0; i < count; i++)
+        {
+            float v = size switch
+            {
+                1 => bytes[offset + i],
+                2 => BitConverter.ToUInt16(bytes, (int)(offset + 2 * i)),
+                _ => BitConverter.ToSingle(bytes, (int)(offset + 4 * i)),
+            };
+            if (!float.IsFinite(v)) throw new DataException($"{path}: contains NaN or infinite values (first at flat index {i}).", path);
+            values[i] = v;
+        }
+        if (shape.Length == 2) return new ChannelImage(values, 1, shape[0], shape[1]);
+        if (!channelsLast) return new ChannelImage(values, shape[0], shape[1], shape[2]);
+        int h = shape[0], w = shape[1], c = shape[2];
+        var chw = new float[count];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                for (int k = 0; k < c; k++) chw[(k * h + y) * w + x] = values[(y * w + x) * c + k];
+        return new ChannelImage(chw, c, h, w);
+    }
+
+    /// <summary>Writes a float32 [C, H, W] (or uint8 / uint16 when <paramref name="dtype"/> says so) .npy file.</summary>
+    public static void Write(string path, ChannelImage image, string dtype = "<f4")
+    {
+        int size = dtype switch { "|u1" => 1, "<u2" => 2, "<f4" => 4, _ => throw new ArgumentException($"unsupported dtype {dtype}") };
+        string header = $"{{'descr': '{dtype}', 'fortran_order': False, 'shape': ({image.Channels}, {image.Height}, {image.Width}), }}";
+        int total = 10 + header.Length + 1;
+        header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";
+        using var stream = File.Create(path);
+        using var writer = new BinaryWriter(stream);
+        writer.Write(Magic);
+        writer.Write((byte)1);
+        writer.Write((byte)0);
+        writer.Write((ushort)header.Length);
+        writer.Write(Encoding.Latin1.GetBytes(header));
+        foreach (float v in image.Data)
+        {
+            if (size == 1) writer.Write((byte)Math.Clamp(MathF.Round(v), 0, 255));
+            else if (size == 2) writer.Write((ushort)Math.Clamp(MathF.Round(v), 0, 65535));
+            else writer.Write(v);
+        }
+    }
+}
+
+/// <summary>One .npy file as an image source: multichannel (read through <see cref="IChannelSource"/>).</summary>
+public sealed class NpyImageSource : IImageSource, IChannelSource
+{
+    private readonly bool channelsLast;
+
+    /// <summary>The file at <paramref name="path"/>.</summary>
+    public NpyImageSource(string path, bool channelsLast = false)
+    {
+        Id = path;
+        this.channelsLast = channelsLast;
+    }
+
+    /// <inheritdoc cref="IImageSource.Id" />
+    public string Id { get; }
+
+    /// <inheritdoc />
+    public byte[] ContentBytes() => File.ReadAllBytes(Id);
+
+    /// <inheritdoc />
+    public ChannelImage DecodeChannels() => Npy.Read(Id, channelsLast);
+
+    /// <summary>8-bit decoding is not defined for arrays: multichannel data goes through the channel pipeline.</summary>
+    public RawImage Decode() => throw new DataException($"{Id}: a .npy array is multichannel data; it is read through the channel pipeline (fit chooses it for .npy datasets).", Id);
+}
