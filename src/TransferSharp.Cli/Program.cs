@@ -82,7 +82,7 @@ namespace TransferSharp.Cli
             var deterministic = new Option<bool>("--deterministic") { Description = "Deterministic training (one thread)." };
             var keepLast = new Option<bool>("--keep-last") { Description = "Keep the last epoch's weights instead of restoring the best validation epoch (a small validation split makes that choice noisy)." };
             var adapter = new Option<string>("--adapter") { Description = "How C input channels reach the 3-channel backbone: replicate (copy/tile), weight-sum (adapt the first convolution), conv1x1 (learnable 1x1 convolution trained with the head).", DefaultValueFactory = _ => "replicate" };
-            var adapterRate = new Option<double>("--adapter-lr-mult") { Description = "The conv1x1 adapter's learning rate as a multiple of the head's.", DefaultValueFactory = _ => 10 };
+            var adapterRate = new Option<double?>("--adapter-lr-mult") { Description = "The conv1x1 adapter's learning rate as a multiple of the head's (default 30 for feature extraction, 100 otherwise)." };
             var channelsLast = new Option<bool>("--channels-last") { Description = ".npy arrays are [H, W, C] (default [C, H, W])." };
             var mixup = new Option<double>("--mixup") { Description = "Mixup alpha (images and labels mixed in pairs, weight ~ Beta(alpha, alpha)); 0 = off. Needs a trainable first group.", DefaultValueFactory = _ => 0 };
             var averageLast = new Option<int?>("--average-last") { Description = "Weight averaging (SWA): keep the mean of the weights at the end of the last N epochs instead of one epoch's." };
@@ -100,14 +100,14 @@ namespace TransferSharp.Cli
                     Size = parse.GetValue(size), Epochs = parse.GetValue(epochs), Seed = parse.GetValue(seed), Output = parse.GetValue(output)!,
                     ValidationFraction = parse.GetValue(valFraction), BatchSize = parse.GetValue(batch), SkipBad = parse.GetValue(skipBad),
                     Device = parse.GetValue(device)!, CacheDirectory = parse.GetValue(cacheDir), UseCache = !parse.GetValue(noCache),
-                    FreezeTo = parse.GetValue(freezeTo), L2SpAlpha = parse.GetValue(alpha), L2SpBeta = parse.GetValue(beta), AdaBn = parse.GetValue(adabn), TestTimeAugmentation = parse.GetValue(tta), Adapter = TransferSharp.Adapters.InputAdapters.Parse(parse.GetValue(adapter)!), ChannelsLast = parse.GetValue(channelsLast),
+                    FreezeTo = parse.GetValue(freezeTo), L2SpAlpha = parse.GetValue(alpha), L2SpBeta = parse.GetValue(beta), AdaBn = parse.GetValue(adabn), TestTimeAugmentation = parse.GetValue(tta), AdapterRateMultiplier = parse.GetValue(adapterRate), Adapter = TransferSharp.Adapters.InputAdapters.Parse(parse.GetValue(adapter)!), ChannelsLast = parse.GetValue(channelsLast),
                     LearningRate = parse.GetValue(lr), LrSpread = parse.GetValue(lrSpread),
                     Training = new TrainingOptions
                     {
                         BatchSize = parse.GetValue(batch), LayerDecay = parse.GetValue(layerDecay),
                         Schedule = parse.GetValue(schedule), WarmupFraction = parse.GetValue(warmup), Optimizer = parse.GetValue(optimizer),
                         WeightDecay = parse.GetValue(weightDecay), Momentum = parse.GetValue(momentum), LabelSmoothing = parse.GetValue(smoothing),
-                        Patience = parse.GetValue(patience), Deterministic = parse.GetValue(deterministic), RestoreBest = !parse.GetValue(keepLast), AverageLastEpochs = parse.GetValue(averageLast), MixupAlpha = parse.GetValue(mixup), AdapterRateMultiplier = parse.GetValue(adapterRate),
+                        Patience = parse.GetValue(patience), Deterministic = parse.GetValue(deterministic), RestoreBest = !parse.GetValue(keepLast), AverageLastEpochs = parse.GetValue(averageLast), MixupAlpha = parse.GetValue(mixup),
                         Augmentation = new AugmentationOptions { Crop = parse.GetValue(augment), HorizontalFlip = !parse.GetValue(noFlip) },
                     },
                 };

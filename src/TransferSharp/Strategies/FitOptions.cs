@@ -62,6 +62,8 @@ public sealed record FitOptions
     public bool TestTimeAugmentation { get; init; }
     /// <summary>Re-estimate BatchNorm statistics on the training images before training (AdaBN).</summary>
     public bool AdaBn { get; init; }
+    /// <summary>The conv1x1 adapter's rate as a multiple of the head's; null = the strategy's default (30 for feature extraction, whose head starts at 1e-2 there; 100 otherwise).</summary>
+    public double? AdapterRateMultiplier { get; init; }
     /// <summary>How the input's channels reach the backbone. Default replicate.</summary>
     public Adapters.AdapterKind Adapter { get; init; } = Adapters.AdapterKind.Replicate;
     /// <summary>.npy arrays are [H, W, C] rather than [C, H, W].</summary>
@@ -88,7 +90,7 @@ public sealed record FitOptions
         if (L2SpAlpha < 0 || L2SpAlpha > 100) throw new OptionException($"--l2sp-alpha {L2SpAlpha}: must be between 0 and 100.");
         if (L2SpBeta < 0 || L2SpBeta > 100) throw new OptionException($"--l2sp-beta {L2SpBeta}: must be between 0 and 100.");
         // The top-level overrides are checked by the same rules as the fit loop's own options.
-        try { (Training with { LearningRate = LearningRate ?? Training.LearningRate, LrSpread = LrSpread ?? Training.LrSpread }).Validate(); }
+        try { (Training with { LearningRate = LearningRate ?? Training.LearningRate, LrSpread = LrSpread ?? Training.LrSpread, AdapterRateMultiplier = AdapterRateMultiplier ?? Training.AdapterRateMultiplier }).Validate(); }
         catch (ArgumentOutOfRangeException e) { throw new OptionException(e.Message.Split(" (Parameter")[0]); }
     }
 }

@@ -106,11 +106,17 @@ public static class NetworkStrategy
         {
             LearningRate = options.LearningRate ?? (batchNormOnly ? 1e-2 : t.LearningRate),
             LrSpread = options.LrSpread ?? (batchNormOnly || options.Strategy == StrategyCatalog.Scratch ? 1 : t.LrSpread),
+            AdapterRateMultiplier = options.AdapterRateMultiplier ?? t.AdapterRateMultiplier,
         };
         return options.Strategy switch
         {
-            // Feature extraction through the channel pipeline: a head (and adapter) on the frozen backbone, no augmentation.
-            StrategyCatalog.FeatureExtraction => t with { Augmentation = AugmentationOptions.Off, LrSpread = 1 },
+            // Feature extraction through the channel pipeline: a head (and adapter) on the frozen backbone, no augmentation;
+            // a linear head's usual rate (1e-2) and the adapter at 30x that (measured on the multispectral bench).
+            StrategyCatalog.FeatureExtraction => t with
+            {
+                Augmentation = AugmentationOptions.Off, LrSpread = 1, LearningRate = options.LearningRate ?? 1e-2,
+                AdapterRateMultiplier = options.AdapterRateMultiplier ?? 30,
+            },
             // From scratch: no pretrained prior to protect: one rate for all groups.
             StrategyCatalog.Scratch => t with { LayerDecay = null },
             // Gradual unfreezing decides its own stage lengths: a constant rate within stages.
