@@ -298,10 +298,10 @@ namespace TransferSharp.Cli
 
     internal static class ImageFiles
     {
-        private static bool IsArray(string file) => Path.GetExtension(file).Equals(".npy", StringComparison.OrdinalIgnoreCase);
+        private static bool IsArray(string file) => DatasetLoader.ArrayExtensions.Contains(Path.GetExtension(file));
 
-        /// <summary>An image file, or a .npy array.</summary>
-        public static IImageSource Source(string path, bool channelsLast = false) => IsArray(path) ? new NpyImageSource(path, channelsLast) : new FileImageSource(path);
+        /// <summary>An image file, or a .npy / TIFF array.</summary>
+        public static IImageSource Source(string path, bool channelsLast = false) => DatasetLoader.SourceFor(path, channelsLast);
 
         public static IEnumerable<string> Expand(IEnumerable<string> paths)
         {

@@ -112,15 +112,23 @@ public static class DatasetLoader
         {
             var files = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
                 .Where(f => ImageExtensions.Contains(Path.GetExtension(f)) || IsArray(f)).Order(StringComparer.Ordinal).ToList();
-            if (files.Count == 0) throw new DataException($"{dir}: the class folder '{Path.GetFileName(dir)}' has no images ({string.Join(", ", ImageExtensions)}, .npy).", dir);
+            if (files.Count == 0) throw new DataException($"{dir}: the class folder '{Path.GetFileName(dir)}' has no images ({string.Join(", ", ImageExtensions.Concat(ArrayExtensions))}).", dir);
             int label = names.Count;
             names.Add(Path.GetFileName(dir));
-            items.AddRange(files.Select(f => new LabeledImage(IsArray(f) ? new NpyImageSource(f, channelsLast) : new FileImageSource(f), label)));
+            items.AddRange(files.Select(f => new LabeledImage(SourceFor(f, channelsLast), label)));
         }
         return new ImageDataset(items, names, folder);
     }
 
-    private static bool IsArray(string file) => Path.GetExtension(file).Equals(".npy", StringComparison.OrdinalIgnoreCase);
+    /// <summary>Multichannel array files: .npy, .tif, .tiff.</summary>
+    public static readonly IReadOnlySet<string> ArrayExtensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".npy", ".tif", ".tiff" };
+
+    private static bool IsArray(string file) => ArrayExtensions.Contains(Path.GetExtension(file));
+
+    /// <summary>The source for a file: an array (.npy, TIFF) or an 8-bit image.</summary>
+    public static IImageSource SourceFor(string file, bool channelsLast = false) =>
+        Path.GetExtension(file).Equals(".npy", StringComparison.OrdinalIgnoreCase) ? new NpyImageSource(file, channelsLast)
+        : IsArray(file) ? new TiffImageSource(file) : new FileImageSource(file);
 
     private static ImageDataset LoadCsv(string csvPath, bool channelsLast)
     {
@@ -147,7 +155,7 @@ public static class DatasetLoader
         var names = rows.Select(r => r.label).Distinct().Order(StringComparer.Ordinal).ToList();
         if (names.Count < 2) throw new DataException($"{csvPath}: {names.Count} class(es); at least two are needed.", csvPath);
         var index = names.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i);
-        return new ImageDataset(rows.Select(r => new LabeledImage(IsArray(r.file) ? new NpyImageSource(r.file, channelsLast) : new FileImageSource(r.file), index[r.label])).ToList(), names, csvPath);
+        return new ImageDataset(rows.Select(r => new LabeledImage(SourceFor(r.file, channelsLast), index[r.label])).ToList(), names, csvPath);
     }
 
     /// <summary>Splits one CSV line (RFC 4180 quoting).</summary>

@@ -65,6 +65,64 @@ public class AdapterTests
         Assert.Contains("int64.npy", e2.Message);
     }
 
+    private static void WriteTiff(string path, ChannelImage image, int bits, bool planar, BitMiracle.LibTiff.Classic.SampleFormat format = BitMiracle.LibTiff.Classic.SampleFormat.UINT)
+    {
+        using var tiff = BitMiracle.LibTiff.Classic.Tiff.Open(path, "w");
+        tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.IMAGEWIDTH, image.Width);
+        tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.IMAGELENGTH, image.Height);
+        tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.SAMPLESPERPIXEL, image.Channels);
+        tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.BITSPERSAMPLE, bits);
+        tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.SAMPLEFORMAT, format);
+        tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.PLANARCONFIG, planar ? BitMiracle.LibTiff.Classic.PlanarConfig.SEPARATE : BitMiracle.LibTiff.Classic.PlanarConfig.CONTIG);
+        tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.PHOTOMETRIC, BitMiracle.LibTiff.Classic.Photometric.MINISBLACK);
+        tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.ROWSPERSTRIP, image.Height);
+        int bytes = bits / 8;
+        void Put(byte[] line, int offset, float v) { if (bits == 16) BitConverter.GetBytes((ushort)v).CopyTo(line, offset); else if (bits == 32) BitConverter.GetBytes(v).CopyTo(line, offset); else line[offset] = (byte)v; }
+        if (planar)
+            for (int c = 0; c < image.Channels; c++)
+                for (int y = 0; y < image.Height; y++)
+                {
+                    var line = new byte[image.Width * bytes];
+                    for (int x = 0; x < image.Width; x++) Put(line, x * bytes, image.Data[(c * image.Height + y) * image.Width + x]);
+                    tiff.WriteScanline(line, y, (short)c);
+                }
+        else
+            for (int y = 0; y < image.Height; y++)
+            {
+                var line = new byte[image.Width * image.Channels * bytes];
+                for (int x = 0; x < image.Width; x++)
+                    for (int c = 0; c < image.Channels; c++) Put(line, (x * image.Channels + c) * bytes, image.Data[(c * image.Height + y) * image.Width + x]);
+                tiff.WriteScanline(line, y);
+            }
+    }
+
+    [Theory]
+    [InlineData(16, false)]
+    [InlineData(16, true)]
+    [InlineData(8, false)]
+    public void MultichannelTiffReadsContiguousAndPlanar(int bits, bool planar)
+    {
+        string path = Path.Combine(TestPaths.NewTempDir("tiff"), "a.tif");
+        ChannelImage image = Random(5, 6, 7, bits == 8 ? 255 : 4000);
+        WriteTiff(path, image, bits, planar);
+        ChannelImage read = new TiffImageSource(path).DecodeChannels();
+        Assert.Equal((5, 6, 6), (read.Channels, read.Height, read.Width));
+        Assert.Equal(image.Data, read.Data);
+    }
+
+    [Fact]
+    public void UnsupportedTiffSampleTypeNamesFileAndType()
+    {
+        string path = Path.Combine(TestPaths.NewTempDir("tiff"), "int.tif");
+        WriteTiff(path, Random(2, 4, 1, 100), 32, false, BitMiracle.LibTiff.Classic.SampleFormat.INT);
+        var e = Assert.Throws<DataException>(() => TiffArrays.Read(path));
+        Assert.Contains("int.tif", e.Message);
+        Assert.Contains("unsupported", e.Message);
+        string notTiff = Path.Combine(TestPaths.NewTempDir("tiff"), "text.tif");
+        File.WriteAllText(notTiff, "hello");
+        Assert.Contains("text.tif", Assert.Throws<DataException>(() => TiffArrays.Read(notTiff)).Message);
+    }
+
     [Fact]
     public void MixedChannelCountsNameAFileOfEachKind()
     {
