@@ -83,6 +83,7 @@ namespace TransferSharp.Cli
             var keepLast = new Option<bool>("--keep-last") { Description = "Keep the last epoch's weights instead of restoring the best validation epoch (a small validation split makes that choice noisy)." };
             var adapter = new Option<string>("--adapter") { Description = "How C input channels reach the 3-channel backbone: replicate (copy/tile), weight-sum (adapt the first convolution), conv1x1 (learnable 1x1 convolution trained with the head).", DefaultValueFactory = _ => "replicate" };
             var adapterRate = new Option<double?>("--adapter-lr-mult") { Description = "The conv1x1 adapter's learning rate as a multiple of the head's (default 30 for feature extraction, 100 otherwise)." };
+            var analyze = new Option<bool>("--analyze") { Description = "Also run the frequency analysis of the backbone against the training images (frequency.png, metrics.json)." };
             var channelsLast = new Option<bool>("--channels-last") { Description = ".npy arrays are [H, W, C] (default [C, H, W])." };
             var mixup = new Option<double>("--mixup") { Description = "Mixup alpha (images and labels mixed in pairs, weight ~ Beta(alpha, alpha)); 0 = off. Needs a trainable first group.", DefaultValueFactory = _ => 0 };
             var averageLast = new Option<int?>("--average-last") { Description = "Weight averaging (SWA): keep the mean of the weights at the end of the last N epochs instead of one epoch's." };
@@ -90,7 +91,7 @@ namespace TransferSharp.Cli
             var command = new Command("fit", "Train a model on labelled images and save it with its metrics.")
             {
                 data, test, strategy, backbone, size, epochs, seed, output, valFraction, batch, skipBad, device, cacheDir, noCache,
-                lr, lrSpread, layerDecay, schedule, warmup, optimizer, weightDecay, momentum, smoothing, patience, freezeTo, augment, noFlip, alpha, beta, adabn, deterministic, tta, keepLast, averageLast, mixup, adapter, channelsLast, adapterRate,
+                lr, lrSpread, layerDecay, schedule, warmup, optimizer, weightDecay, momentum, smoothing, patience, freezeTo, augment, noFlip, alpha, beta, adabn, deterministic, tta, keepLast, averageLast, mixup, adapter, channelsLast, adapterRate, analyze,
             };
             command.SetAction(parse => Guard(() =>
             {
@@ -100,7 +101,7 @@ namespace TransferSharp.Cli
                     Size = parse.GetValue(size), Epochs = parse.GetValue(epochs), Seed = parse.GetValue(seed), Output = parse.GetValue(output)!,
                     ValidationFraction = parse.GetValue(valFraction), BatchSize = parse.GetValue(batch), SkipBad = parse.GetValue(skipBad),
                     Device = parse.GetValue(device)!, CacheDirectory = parse.GetValue(cacheDir), UseCache = !parse.GetValue(noCache),
-                    FreezeTo = parse.GetValue(freezeTo), L2SpAlpha = parse.GetValue(alpha), L2SpBeta = parse.GetValue(beta), AdaBn = parse.GetValue(adabn), TestTimeAugmentation = parse.GetValue(tta), AdapterRateMultiplier = parse.GetValue(adapterRate), Adapter = TransferSharp.Adapters.InputAdapters.Parse(parse.GetValue(adapter)!), ChannelsLast = parse.GetValue(channelsLast),
+                    FreezeTo = parse.GetValue(freezeTo), L2SpAlpha = parse.GetValue(alpha), L2SpBeta = parse.GetValue(beta), AdaBn = parse.GetValue(adabn), TestTimeAugmentation = parse.GetValue(tta), AdapterRateMultiplier = parse.GetValue(adapterRate), Adapter = TransferSharp.Adapters.InputAdapters.Parse(parse.GetValue(adapter)!), ChannelsLast = parse.GetValue(channelsLast), Analyze = parse.GetValue(analyze),
                     LearningRate = parse.GetValue(lr), LrSpread = parse.GetValue(lrSpread),
                     Training = new TrainingOptions
                     {

@@ -208,11 +208,12 @@ public static class FrequencyAnalysis
         string low = string.Join(", ", response.Groups.Select((g, i) => $"{g} {response.GainDb[i][^1]:+0.0;-0.0} dB"));
         string character = $"Gain at {f[^1]:F2} cycles/pixel relative to {f[0]:F3}: {low}.";
         bool tune = share is { } s && s > 1.5 * natural && attenuation < -6;
+        string effect = attenuation < 0 ? $"attenuates by {-attenuation:F1} dB" : $"passes with {attenuation:+0.0} dB gain";
         string verdict = share is null
-            ? $"{character} By {response.Groups[stage2]} the backbone attenuates {f[cutBand]:F2} cycles/pixel by {-attenuation:F1} dB. Give images (--data) to compare them with it."
+            ? $"{character} By {response.Groups[stage2]} the backbone {effect} at {f[cutBand]:F2} cycles/pixel. Give images (--data) to compare them with it."
             : tune
-                ? $"Your images carry {share:P0} of their energy above {f[cutBand]:F2} cycles/pixel (natural images: {natural:P0}), which the backbone attenuates by {-attenuation:F1} dB by {response.Groups[stage2]}: tune the stem and stage 1 (fine-tune with --freeze-to 0, not feature extraction). {character}"
-                : $"Your images carry {share:P0} of their energy above {f[cutBand]:F2} cycles/pixel (natural images: {natural:P0}); the backbone attenuates that band by {-attenuation:F1} dB by {response.Groups[stage2]}, {(share > natural ? "but the high-frequency share is not far above natural images'" : "which costs your task little")}: the early layers can stay frozen. {character}";
+                ? $"Your images carry {share:P0} of their energy above {f[cutBand]:F2} cycles/pixel (natural images: {natural:P0}), which the backbone {effect} by {response.Groups[stage2]}: tune the stem and stage 1 (fine-tune with --freeze-to 0, not feature extraction). {character}"
+                : $"Your images carry {share:P0} of their energy above {f[cutBand]:F2} cycles/pixel (natural images: {natural:P0}); the backbone {effect} there by {response.Groups[stage2]}, {(share > natural ? "but the high-frequency share is not far above natural images'" : "which costs your task little")}: the early layers can stay frozen. {character}";
         return new FrequencyReport(response, profile, f[cutBand], share, natural, attenuation, tune, verdict);
     }
 

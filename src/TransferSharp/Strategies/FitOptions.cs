@@ -66,6 +66,8 @@ public sealed record FitOptions
     public double? AdapterRateMultiplier { get; init; }
     /// <summary>How the input's channels reach the backbone. Default replicate.</summary>
     public Adapters.AdapterKind Adapter { get; init; } = Adapters.AdapterKind.Replicate;
+    /// <summary>Also run the frequency analysis (backbone response against the training images' spectrum) into the run record.</summary>
+    public bool Analyze { get; init; }
     /// <summary>.npy arrays are [H, W, C] rather than [C, H, W].</summary>
     public bool ChannelsLast { get; init; }
 

@@ -63,6 +63,19 @@ public static class Fitter
             progress.Info($"domain distance to the pretraining data: d = {distance.Overall:F3} ({string.Join(", ", distance.PerGroup.Select(p => $"{p.Key} {p.Value:F3}"))})");
         }
 
+        // The first layer against a replicated gray input (instant), and on request the frequency analysis.
+        FilterReport filters = FilterAnalysis.Analyse(backbone);
+        record.Set("first_layer_filters", new { layer = filters.Layer, filters = filters.Filters.Count, colour_opponent = filters.ColourOpponentCount,
+            threshold = filters.Threshold, gray_excitable_energy_share = Math.Round(filters.EnergyWeightedShare, 4) });
+        if (options.Analyze && !channelPipeline)
+        {
+            FrequencyReport frequency = FrequencyAnalysis.Analyse(backbone, trainIdx.Select(i => sources[i]).ToList(), progress);
+            FrequencyAnalysis.Plot(frequency, Path.Combine(output, "frequency.png"));
+            record.Set("frequency", new { frequency.Response.HighToLowDb, frequency.Cutoff, frequency.ShareAboveCutoff, frequency.NaturalShareAboveCutoff,
+                frequency.AttenuationDb, frequency.TuneEarlyLayers, frequency.Verdict, plot = "frequency.png" });
+            progress.Info(frequency.Verdict);
+        }
+
         // 3. The strategy.
         ClassifierHead head;
         TransferModel? trained = null;
