@@ -51,6 +51,19 @@ public static class NetworkStrategy
         if (strategy is StrategyCatalog.LinearProbeThenFineTune or StrategyCatalog.AdaBatchNorm or StrategyCatalog.GradualUnfreeze)
             InitializeHeadByLinearProbe(model, trainStore, valStore, options, device, record, progress, useDiskCache: strategy == StrategyCatalog.LinearProbeThenFineTune && !options.AdaBn);
 
+        // Feature extraction through the channel pipeline with an adapter that does not learn: the 8-bit path's head (a
+        // logistic regression, weight decay chosen on validation) on frozen features computed once; nothing else trains.
+        if (strategy == StrategyCatalog.FeatureExtraction && options.Adapter != Adapters.AdapterKind.Conv1x1)
+        {
+            InitializeHeadByLinearProbe(model, trainStore, valStore, options, device, record, progress, useDiskCache: false);
+            var (valLoss, valAccuracy) = new Trainer(model, training, device, progress).Evaluate(valStore);
+            record.Set("head", "multinomial logistic regression on the frozen features (channel pipeline)")
+                  .Set("val_accuracy", Math.Round(valAccuracy, 4)).Set("val_loss", Math.Round(valLoss, 4))
+                  .Set("trainable_parameters", model.Head.parameters().Sum(p => p.numel()));
+            Test(model, testStore, train.ClassNames, device, options, record);
+            return model;
+        }
+
         // 3. Train.
         var names = model.Groups.Select(g => g.Name).ToList();
         IStrategyPlan plan = strategy switch
@@ -88,12 +101,15 @@ public static class NetworkStrategy
         if (outcome.Failure is not null) record.Set("failure", outcome.Failure.Message);
 
         // 5. Test.
-        if (testStore is not null)
-        {
-            var report = Evaluation.Report(model, testStore, train.ClassNames, device, options.TestTimeAugmentation);
-            record.Set("test_accuracy", Math.Round(report.Accuracy, 4)).Set("test_per_class_accuracy", report.PerClassAccuracy);
-        }
+        Test(model, testStore, train.ClassNames, device, options, record);
         return model;
+    }
+
+    private static void Test(TransferModel model, ImageStore? testStore, IReadOnlyList<string> classNames, Device device, FitOptions options, RunRecord record)
+    {
+        if (testStore is null) return;
+        var report = Evaluation.Report(model, testStore, classNames, device, options.TestTimeAugmentation);
+        record.Set("test_accuracy", Math.Round(report.Accuracy, 4)).Set("test_per_class_accuracy", report.PerClassAccuracy);
     }
 
     /// <summary>The fit loop's options for the chosen strategy: the user's values with strategy-appropriate defaults.</summary>
@@ -142,7 +158,7 @@ public static class NetworkStrategy
         Adapters.InputAdapters.Apply(backbone, options.Adapter, count);
         string path = options.Adapter == Adapters.AdapterKind.Conv1x1 && frozenBackbone
             ? "no feature caching: the conv1x1 adapter trains in front of the frozen backbone, so every step runs the backbone forward and backward (for the adapter's gradient) without weight gradients"
-            : frozenBackbone ? "frozen backbone outputs computed once and reused across epochs (augmentation off), head trained on them" : "trained end to end";
+            : frozenBackbone ? "frozen features computed once (in memory), logistic-regression head fitted on them" : "trained end to end";
         record.Set("adapter", new
         {
             kind = Adapters.InputAdapters.NameOf(options.Adapter), channels = count, network_input_channels = backbone.Network.InputChannels,

@@ -208,6 +208,15 @@ public class AdapterTests
         Tensor adapter = saved.Backbone.Network.state_dict()["input_adapter.weight"].flatten();
         Assert.True(adapter[3].abs().item<float>() + adapter[7].abs().item<float>() + adapter[11].abs().item<float>() > 0, "the adapter did not learn");
 
+        // With an adapter that does not learn, feature extraction fits the logistic-regression head on frozen features.
+        string runWs = TestPaths.NewTempDir("npy-run-ws");
+        Fitter.Run(new FitOptions { Data = root, Output = runWs, Size = 32, Adapter = AdapterKind.WeightSum, ValidationFraction = 0.34 }, SilentProgress.Instance);
+        string wsMetrics = File.ReadAllText(Path.Combine(runWs, "metrics.json"));
+        Assert.Contains("logistic regression on the frozen features", wsMetrics);
+        Assert.Contains("\"network_input_channels\": 4", wsMetrics);
+        using (var ws = TransferSharp.Runs.SavedModel.Load(runWs))
+            Assert.Equal(4, TransferSharp.Runs.Predictor.Predict(ws, DatasetLoader.Load(root).Items.Take(4).Select(i => i.Source).ToList(), SilentProgress.Instance).predictions.Count);
+
         string three = Path.Combine(TestPaths.NewTempDir("npy-3"), "x.npy");
         Npy.Write(three, Random(3, 16, 99));
         var error = Assert.Throws<DataException>(() => TransferSharp.Runs.Predictor.Predict(saved, new IImageSource[] { new NpyImageSource(three) }, SilentProgress.Instance));
