@@ -22,6 +22,7 @@ root.Subcommands.Add(Commands.Backbones());
 root.Subcommands.Add(Commands.Dataset());
 root.Subcommands.Add(Commands.Diagnose());
 root.Subcommands.Add(Commands.Inspect());
+root.Subcommands.Add(Commands.Advise());
 return root.Parse(args).Invoke();
 
 namespace TransferSharp.Cli

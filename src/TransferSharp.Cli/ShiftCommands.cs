@@ -73,6 +73,34 @@ internal static partial class Commands
         return command;
     }
 
+    public static Command Advise()
+    {
+        var data = new Option<string?>("--data") { Description = "Labelled training data (any fit format). Default: the embedded Fashion-MNIST subset." };
+        var backbone = new Option<string>("--backbone") { Description = $"Backbone: {string.Join(", ", Registry.Names)}.", DefaultValueFactory = _ => Registry.DefaultName };
+        var size = new Option<int?>("--size") { Description = "Input size in pixels. Default: the backbone's own." };
+        var json = new Option<bool>("--json") { Description = "Print the measurements and the advice as JSON." };
+        var command = new Command("advise", "Recommend a strategy from N, P/N, the domain distance d, the frequency verdict and the channel count, and explain why.") { data, backbone, size, json };
+        command.SetAction(parse => Guard(() =>
+        {
+            ImageDataset dataset = DatasetLoader.Load(parse.GetValue(data) ?? EmbeddedData.TrainImages);
+            using Backbone model = Backbone.Load(parse.GetValue(backbone)!, parse.GetValue(size));
+            var (inputs, distance, frequency) = parse.GetValue(json)
+                ? AdviceMeasurements.Measure(model, dataset, TransferSharp.Progress.SilentProgress.Instance)
+                : ConsoleProgress.Run(sink => AdviceMeasurements.Measure(model, dataset, sink));
+            Advice advice = StrategyAdvisor.Advise(inputs);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { inputs, advice, domain_distance_per_group = distance?.PerGroup, frequency_verdict = frequency?.Verdict }, Json.Options));
+                return 0;
+            }
+            Console.WriteLine($"strategy: {advice.Strategy} (adapter {advice.Adapter}); worth a pilot: {string.Join(", ", advice.Alternatives)}");
+            Console.WriteLine(advice.Explanation);
+            if (frequency is not null) Console.WriteLine(frequency.Verdict);
+            return 0;
+        }));
+        return command;
+    }
+
     public static Command Inspect()
     {
         var command = new Command("inspect", "Analyses of data and backbone.");

@@ -72,3 +72,29 @@ public static class StrategyAdvisor
             $"N = {m.Images:N0} labelled images, {perClass:F0} per class (smallest class {m.SmallestClass}), {RatioText(strategy)}, {dText}: regime {size}/{domain}. Recommended: {strategy}, because {why}.{frequency}{adapterWhy}");
     }
 }
+
+/// <summary>Measures what the advisor needs on a dataset.</summary>
+public static class AdviceMeasurements
+{
+    /// <summary>N, class sizes, channels, d, the frequency verdict and P of each strategy, for <paramref name="data"/> on <paramref name="backbone"/>.</summary>
+    public static (AdviceInputs inputs, DomainDistanceResult? distance, FrequencyReport? frequency) Measure(Backbones.Backbone backbone, Data.ImageDataset data,
+        Progress.IProgressSink progress, int sample = 128)
+    {
+        int[] counts = data.CountsPerClass();
+        var sources = data.Items.Select(i => i.Source).ToList();
+        int channels = sources.Count == 0 ? 3 : Adapters.ChannelInput.Read(sources[0]).Channels;
+        bool eightBit = sources.All(s => s is not Data.IChannelSource);
+        DomainDistanceResult? distance = eightBit ? DomainDistance.Measure(backbone, sources, progress, maxImages: sample) : null;
+        FrequencyReport? frequency = eightBit ? FrequencyAnalysis.Analyse(backbone, sources, progress, maxImages: sample) : null;
+        long head = (long)backbone.FeatureWidth * data.ClassNames.Count + data.ClassNames.Count;
+        long all = backbone.Network.parameters().Sum(p => p.numel()) + head;
+        long batchNorm = backbone.Network.BatchNorms().Sum(b => b.layer.parameters().Sum(p => p.numel())) + head;
+        var parameters = new Dictionary<string, long>
+        {
+            ["feature-extraction"] = head, ["adabn"] = head, ["bn-only"] = batchNorm,
+            ["fine-tune"] = all, ["gradual-unfreeze"] = all, ["l2-sp"] = all, ["lp-ft"] = all, ["scratch"] = all,
+        };
+        var inputs = new AdviceInputs(data.Count, data.ClassNames.Count, counts.DefaultIfEmpty(0).Min(), channels, distance?.Overall, frequency?.TuneEarlyLayers ?? false, parameters);
+        return (inputs, distance, frequency);
+    }
+}

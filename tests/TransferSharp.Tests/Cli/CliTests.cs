@@ -87,4 +87,15 @@ public class CliTests
         Assert.Contains("validation_predictions.json", missing.stderr);
         Assert.DoesNotContain("   at ", missing.stderr);
     }
+
+    [Fact]
+    public void AdviseExplainsWithTheMeasurements()
+    {
+        string data = TestImages.WriteFolder(TestPaths.NewTempDir("cli-advise"), classes: 2, perClass: 6, size: 32);
+        var advise = Run("advise", "--data", data, "--size", "32", "--json");
+        Assert.True(advise.code == 0, advise.stderr + advise.stdout);
+        Assert.Contains("\"regime\": \"few-data/", advise.stdout); // 6 images per class
+        Assert.Contains("P/N", advise.stdout);
+        Assert.Contains("\"domain_distance\":", advise.stdout);
+    }
 }
