@@ -1,6 +1,5 @@
 using TransferSharp.Backbones;
 using TransferSharp.Data;
-using TransferSharp.Strategies;
 using static TorchSharp.torch;
 
 namespace TransferSharp.Adapters;
@@ -36,9 +35,9 @@ public static class InputAdapters
     /// <summary>The CLI name of a kind.</summary>
     public static string NameOf(AdapterKind kind) => Names.First(p => p.Value == kind).Key;
 
-    /// <summary>Parses a name; the error lists the known ones.</summary>
+    /// <summary>Parses a name; the error (an <see cref="ArgumentOutOfRangeException"/>, as the fit loop's options give) lists the known ones.</summary>
     public static AdapterKind Parse(string name) => Names.TryGetValue(name, out var kind) ? kind
-        : throw new OptionException($"--adapter {name}: unknown adapter. Available: {string.Join(", ", Names.Keys)}.");
+        : throw new ArgumentOutOfRangeException(null, $"--adapter {name}: unknown adapter. Available: {string.Join(", ", Names.Keys)}.");
 
     /// <summary>The replicate mapping as a [3, C] matrix: output channel k reads input channel k mod C.</summary>
     public static float[,] ReplicateMapping(int channels)

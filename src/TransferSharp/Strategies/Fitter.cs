@@ -79,6 +79,7 @@ public static class Fitter
         // 3. The strategy.
         ClassifierHead head;
         TransferModel? trained = null;
+        NetworkOutcome? network = null;
         FeatureExtractionOutcome? extraction = null;
         if (options.Strategy == StrategyCatalog.FeatureExtraction && !channelPipeline)
         {
@@ -88,7 +89,8 @@ public static class Fitter
         // Feature extraction through the channel pipeline runs as a head (and adapter) on the frozen backbone: the network path.
         else
         {
-            trained = NetworkStrategy.Train(backbone, train, trainIdx, valIdx, test, options, device, record, progress);
+            network = NetworkStrategy.Train(backbone, train, trainIdx, valIdx, test, options, device, record, progress);
+            trained = network.Model;
             head = trained.Head;
         }
 
@@ -118,12 +120,7 @@ public static class Fitter
         // validation split.
         double[] trainPriors = LabelShift.Frequencies(trainIdx.Select(i => train.Items[i].Label), train.ClassNames.Count);
         if (extraction is not null) new CalibrationSet(extraction.HeldOutLabels, extraction.HeldOutLogProbabilities, trainPriors).Save(output);
-        else
-        {
-            using SavedModel saved = SavedModel.Load(output);
-            ModelOutputs outputs = Predictor.Outputs(saved, valIdx.Select(i => sources[i]).ToList(), progress, skipBad: true, cacheDirectory: options.ResolveCacheDirectory());
-            new CalibrationSet(outputs.Kept.Select(k => train.Items[valIdx[k]].Label).ToArray(), outputs.LogProbabilities, trainPriors).Save(output);
-        }
+        else if (network is not null) new CalibrationSet(network.ValidationLabels, network.ValidationLogProbabilities, trainPriors).Save(output);
         Json.Write(Path.Combine(output, "config.json"), options);
         record.Set("seconds_total", Math.Round(total.Elapsed.TotalSeconds, 3));
         record.Save(Path.Combine(output, RunFolder.MetricsFile));

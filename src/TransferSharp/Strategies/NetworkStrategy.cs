@@ -8,6 +8,12 @@ using static TorchSharp.torch;
 
 namespace TransferSharp.Strategies;
 
+/// <summary>What a network-training strategy produced.</summary>
+/// <param name="Model">The trained model.</param>
+/// <param name="ValidationLabels">Labels of the validation images that were kept.</param>
+/// <param name="ValidationLogProbabilities">The trained model's log-probabilities on them (with its test-time augmentation).</param>
+public sealed record NetworkOutcome(TransferModel Model, int[] ValidationLabels, double[][] ValidationLogProbabilities);
+
 /// <summary>
 /// The strategies that train (part of) the network: fine-tune, gradual-unfreeze, bn-only, l2-sp, lp-ft, adabn and the
 /// from-scratch baseline. Each is a plan (which groups train) plus, where it needs one, a starting point (LP head,
@@ -15,8 +21,8 @@ namespace TransferSharp.Strategies;
 /// </summary>
 public static class NetworkStrategy
 {
-    /// <summary>Trains and records; returns the trained model (the caller saves and disposes it).</summary>
-    public static TransferModel Train(Backbone backbone, ImageDataset train, int[] trainIdx, int[] valIdx, ImageDataset? test,
+    /// <summary>Trains and records; returns the trained model (the caller saves and disposes it) with its validation predictions.</summary>
+    public static NetworkOutcome Train(Backbone backbone, ImageDataset train, int[] trainIdx, int[] valIdx, ImageDataset? test,
         FitOptions options, Device device, RunRecord record, IProgressSink progress)
     {
         // 1. Decode the splits once (8-bit images, or raw channels for the channel pipeline).
@@ -61,7 +67,7 @@ public static class NetworkStrategy
                   .Set("val_accuracy", Math.Round(valAccuracy, 4)).Set("val_loss", Math.Round(valLoss, 4))
                   .Set("trainable_parameters", model.Head.parameters().Sum(p => p.numel()));
             Test(model, testStore, train.ClassNames, device, options, record);
-            return model;
+            return Outcome(model, valStore, device, options);
         }
 
         // 3. Train.
@@ -73,7 +79,7 @@ public static class NetworkStrategy
             StrategyCatalog.BatchNormOnly => new BatchNormOnlyPlan(names),
             StrategyCatalog.AdaBatchNorm or StrategyCatalog.FeatureExtraction => new FineTunePlan(names, model.HeadIndex),
             // --freeze-to counts backbone groups from the stem; an adapter group in front shifts the index.
-            _ => new FineTunePlan(names, strategy == StrategyCatalog.FineTune && options.FreezeTo > 0 ? options.FreezeTo + (HasAdapterGroup(model) ? 1 : 0) : 0),
+            _ => new FineTunePlan(names, strategy == StrategyCatalog.FineTune && options.FreezeTo > 0 ? options.FreezeTo + (model.AdapterIndex is null ? 0 : 1) : 0),
         };
         var callbacks = new List<ITrainingCallback>();
         if (training.Patience is { } patience && plan is not GradualUnfreezePlan) callbacks.Add(new EarlyStopping(patience));
@@ -86,12 +92,14 @@ public static class NetworkStrategy
         var best = outcome.History.Best;
         // The validation score of the weights the model keeps (the best epoch, or the last with --keep-last).
         var kept = outcome.History.Epochs.FirstOrDefault(e => e.Epoch == outcome.RestoredEpoch) ?? best;
+        (double loss, double accuracy)? keptScore = outcome.Averaged is { } averaged ? (averaged.ValLoss, averaged.ValAccuracy)
+            : kept is null ? null : (kept.ValLoss, kept.ValAccuracy);
         record.Set("epochs", outcome.History.Epochs)
               .Set("best_epoch", best?.Epoch)
               .Set("restored_epoch", outcome.RestoredEpoch)
               .Set("stop_reason", outcome.StopReason)
-              .Set("val_accuracy", outcome.Averaged is { } avg ? Math.Round(avg.ValAccuracy, 4) : kept is null ? null : Math.Round(kept.ValAccuracy, 4))
-              .Set("val_loss", outcome.Averaged is { } avg2 ? Math.Round(avg2.ValLoss, 4) : kept is null ? null : Math.Round(kept.ValLoss, 4))
+              .Set("val_accuracy", keptScore is { } score ? Math.Round(score.accuracy, 4) : null)
+              .Set("val_loss", keptScore is { } scored ? Math.Round(scored.loss, 4) : null)
               .Set("weight_averaging", outcome.Averaged is { } a ? new { epochs = a.Epochs, val_accuracy = Math.Round(a.ValAccuracy, 4), val_loss = Math.Round(a.ValLoss, 4) } : null)
               .Set("trainable_parameters", outcome.History.Epochs.Count > 0 ? outcome.History.Epochs.Max(e => e.TrainableParameters) : 0)
               .Set("group_learning_rates", names.Zip(Trainer.GroupRates(model, training)).ToDictionary(p => p.First, p => p.Second))
@@ -102,8 +110,12 @@ public static class NetworkStrategy
 
         // 5. Test.
         Test(model, testStore, train.ClassNames, device, options, record);
-        return model;
+        return Outcome(model, valStore, device, options);
     }
+
+    /// <summary>The model with its held-out predictions on the validation split (calibration and label-shift estimation start from them).</summary>
+    private static NetworkOutcome Outcome(TransferModel model, ImageStore valStore, Device device, FitOptions options) =>
+        new(model, valStore.Labels.data<long>().Select(l => (int)l).ToArray(), Evaluation.LogProbabilities(model, valStore, device, options.TestTimeAugmentation));
 
     private static void Test(TransferModel model, ImageStore? testStore, IReadOnlyList<string> classNames, Device device, FitOptions options, RunRecord record)
     {
@@ -140,8 +152,6 @@ public static class NetworkStrategy
             _ => t,
         };
     }
-
-    private static bool HasAdapterGroup(TransferModel model) => model.Groups.Any(g => g.Name == Adapters.InputAdapters.GroupName);
 
     /// <summary>
     /// The channel pipeline: per-channel statistics from the training split, the adapter applied to the network, every
@@ -215,22 +225,28 @@ public static class Evaluation
         return all;
     }
 
-    /// <summary>Predicted class of every image of a store.</summary>
-    public static long[] Predict(TransferModel model, ImageStore store, Device device, bool mirrorToo = false)
+    /// <summary>Log-softmax outputs of every image of a store (with the mirror image's logits averaged in when asked), on the CPU.</summary>
+    public static double[][] LogProbabilities(TransferModel model, ImageStore store, Device device, bool mirrorToo = false)
     {
         model.Train(false);
-        var predicted = new List<long>();
+        var rows = new List<double[]>();
         using var _ = no_grad();
         for (int start = 0; start < store.Count; start += 64)
         {
             using var scope = NewDisposeScope();
             Tensor index = arange(start, Math.Min(start + 64, store.Count), dtype: ScalarType.Int64);
             Tensor logits = model.Forward(store.Batch(model.Backbone, index, device));
-            if (mirrorToo) logits = logits + model.Forward(store.Batch(model.Backbone, index, device, mirror: true));
-            predicted.AddRange(logits.argmax(1).cpu().data<long>().ToArray());
+            if (mirrorToo) logits = (logits + model.Forward(store.Batch(model.Backbone, index, device, mirror: true))) / 2;
+            int k = (int)logits.shape[1];
+            double[] flat = nn.functional.log_softmax(logits.to(ScalarType.Float64), 1).cpu().data<double>().ToArray();
+            for (int r = 0; r < index.shape[0]; r++) rows.Add(flat.AsSpan(r * k, k).ToArray());
         }
-        return predicted.ToArray();
+        return rows.ToArray();
     }
+
+    /// <summary>Predicted class of every image of a store.</summary>
+    public static long[] Predict(TransferModel model, ImageStore store, Device device, bool mirrorToo = false) =>
+        LogProbabilities(model, store, device, mirrorToo).Select(row => (long)Analysis.LabelShift.ArgMax(row)).ToArray();
 
     /// <summary>Accuracy, per-class accuracy and confusion on a store.</summary>
     public static ClassificationReport Report(TransferModel model, ImageStore store, IReadOnlyList<string> classNames, Device device, bool mirrorToo = false) =>

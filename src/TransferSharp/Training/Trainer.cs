@@ -76,7 +76,6 @@ public sealed class Trainer
         var allCallbacks = callbacks.Prepend(best).ToList();
         if (averaging is not null) allCallbacks.Add(averaging);
         double[] rates = GroupRates(model, options);
-        int adapter = model.Groups.ToList().FindIndex(g => g.Name == Adapters.InputAdapters.GroupName);
         var (optimizer, groupOfParamGroup) = BuildOptimizer(rates, regularizer);
         int stepsPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
         long totalSteps = (long)stepsPerEpoch * options.Epochs, step = 0;
@@ -90,7 +89,8 @@ public sealed class Trainer
             // 1. Plan: which groups train this epoch.
             EpochPlan epochPlan = plan.Next(epoch, history);
             if (epochPlan.Stop) { stopReason = epochPlan.Reason; restoreBest |= epochPlan.RestoreBest; break; }
-            if (adapter >= 0 && epochPlan.Modes[adapter] != GroupMode.Full)
+            // An input adapter learns with the head, whatever the plan freezes.
+            if (model.AdapterIndex is { } adapter && epochPlan.Modes[adapter] != GroupMode.Full)
                 epochPlan = epochPlan with { Modes = epochPlan.Modes.Select((m, g) => g == adapter ? GroupMode.Full : m).ToList() };
             // 2. Apply it: freeze for real; find the frozen prefix that can run without autograd.
             Freezer.Apply(model, epochPlan.Modes);
@@ -178,8 +178,7 @@ public sealed class Trainer
     public static double[] GroupRates(TransferModel model, TrainingOptions options)
     {
         double[] rates = options.GroupRates(model.Groups.Count);
-        int adapter = model.Groups.ToList().FindIndex(g => g.Name == Adapters.InputAdapters.GroupName);
-        if (adapter >= 0) rates[adapter] = rates[model.HeadIndex] * options.AdapterRateMultiplier;
+        if (model.AdapterIndex is { } adapter) rates[adapter] = rates[model.HeadIndex] * options.AdapterRateMultiplier;
         return rates;
     }
 

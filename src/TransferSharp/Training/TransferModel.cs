@@ -70,6 +70,9 @@ public sealed class TransferModel : IDisposable
     /// <summary>Index of the head group.</summary>
     public int HeadIndex => groups.Count - 1;
 
+    /// <summary>Index of the input adapter's group (a learnable 1x1 convolution in front of the backbone), or null when there is none.</summary>
+    public int? AdapterIndex => groups.FindIndex(g => g.Name == Adapters.InputAdapters.GroupName) is var i and >= 0 ? i : null;
+
     /// <summary>The BatchNorm layers of a group.</summary>
     internal IReadOnlyList<BatchNormOp> BatchNormsOf(int group) => batchNorms[group];
 
