@@ -70,6 +70,15 @@ public sealed record FitOptions
     public bool Analyze { get; init; }
     /// <summary>.npy arrays are [H, W, C] rather than [C, H, W].</summary>
     public bool ChannelsLast { get; init; }
+    /// <summary>
+    /// Benchmark baseline (issue 7's time-to-accuracy): run the recipe the plain way. Frozen passes on TorchSharp (no ONNX
+    /// Runtime), no frozen-prefix caching, default memory layout; LP-FT's linear probe becomes <see cref="NaiveProbeEpochs"/>
+    /// epochs of head training through the whole network (features recomputed every epoch) instead of a probe on
+    /// features computed once. Same results to expect, more time. Default false.
+    /// </summary>
+    public bool Naive { get; init; }
+    /// <summary>With <see cref="Naive"/>: epochs of LP-FT's head-only stage. Default 10.</summary>
+    public int NaiveProbeEpochs { get; init; } = 10;
 
     /// <summary>
     /// Whether the run uses the channel pipeline (raw channels standardised per channel with training statistics): for

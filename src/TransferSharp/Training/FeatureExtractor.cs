@@ -17,12 +17,25 @@ public sealed record ExtractionOptions
     public bool Mirror { get; init; }
     /// <summary>The device the backbone runs on. Default CPU.</summary>
     public Device? Device { get; init; }
+    /// <summary>Which engine runs the frozen backbone. Default <see cref="ExtractionEngine.Auto"/>.</summary>
+    public ExtractionEngine Engine { get; init; } = ExtractionEngine.Auto;
+}
+
+/// <summary>The engine of a frozen backbone pass.</summary>
+public enum ExtractionEngine
+{
+    /// <summary>ONNX Runtime on the CPU when the backbone is pristine (still the file's weights), TorchSharp otherwise.</summary>
+    Auto,
+    /// <summary>Always the imported TorchSharp module.</summary>
+    Torch,
+    /// <summary>Always ONNX Runtime (an error when the backbone was modified or the device is not the CPU).</summary>
+    OnnxRuntime,
 }
 
 /// <summary>Backbone features of a list of images.</summary>
 public sealed class FeatureSet
 {
-    internal FeatureSet(float[][] rows, int[] kept, List<BadImage> bad, int cacheHits, int computed, double seconds)
+    internal FeatureSet(float[][] rows, int[] kept, List<BadImage> bad, int cacheHits, int computed, double seconds, string engine)
     {
         Rows = rows;
         Kept = kept;
@@ -30,7 +43,11 @@ public sealed class FeatureSet
         CacheHits = cacheHits;
         Computed = computed;
         Seconds = seconds;
+        Engine = engine;
     }
+
+    /// <summary>"onnxruntime" or "torch": what ran the backbone ("none" when every vector came from the cache).</summary>
+    public string Engine { get; }
 
     /// <summary>One feature vector per kept image.</summary>
     public float[][] Rows { get; }
@@ -80,9 +97,12 @@ public static class FeatureExtractor
         if (hits > 0) progress.Info($"{label}: {hits} of {sources.Count} images' features found in the cache" + (missing.Count == 0 ? "; extraction skipped." : "."));
 
         var bad = new List<BadImage>();
+        string engine = "none";
         if (missing.Count > 0)
         {
             Device device = options.Device ?? CPU;
+            OnnxRuntimePass? onnx = ChooseEngine(backbone, options, device);
+            engine = onnx is null ? "torch" : "onnxruntime";
             backbone.Network.eval();
             using var task = progress.Begin($"{label}: extracting features", missing.Count);
             foreach (PixelBatch batch in ImageBatcher.Batches(sources, missing, backbone.InputSize, options.BatchSize, options.SkipBad, bad))
@@ -90,7 +110,9 @@ public static class FeatureExtractor
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
                 using Tensor pixels = batch.ToTensor();
-                float[] values = backbone.Features(backbone.Normalize(pixels, device, options.Mirror)).cpu().data<float>().ToArray();
+                float[] values = onnx is not null
+                    ? onnx.Features(backbone.Normalize(pixels, CPU, options.Mirror))
+                    : backbone.Features(backbone.Normalize(pixels, device, options.Mirror)).cpu().data<float>().ToArray();
                 int width = backbone.FeatureWidth;
                 for (int k = 0; k < batch.Positions.Length; k++)
                 {
@@ -103,7 +125,19 @@ public static class FeatureExtractor
             cache.Flush();
         }
         var kept = Enumerable.Range(0, sources.Count).Where(i => rows[i] is not null).ToArray();
-        return new FeatureSet(kept.Select(i => rows[i]).ToArray(), kept, bad, hits, missing.Count - bad.Count, watch.Elapsed.TotalSeconds);
+        return new FeatureSet(kept.Select(i => rows[i]).ToArray(), kept, bad, hits, missing.Count - bad.Count, watch.Elapsed.TotalSeconds, engine);
+    }
+
+    private static OnnxRuntimePass? ChooseEngine(Backbone backbone, ExtractionOptions options, Device device)
+    {
+        if (options.Engine == ExtractionEngine.Torch) return null;
+        bool cpu = device.type == TorchSharp.DeviceType.CPU;
+        bool pristine = cpu && backbone.IsPristine;
+        if (options.Engine == ExtractionEngine.OnnxRuntime && !pristine)
+            throw new InvalidOperationException(cpu
+                ? "ONNX Runtime can run only the backbone as shipped; this one was modified (trained, or given an input adapter)."
+                : $"ONNX Runtime runs the frozen pass on the CPU only; the device is {device}.");
+        return pristine ? backbone.OnnxRuntime : null;
     }
 
     private static byte[] ReadContent(IImageSource source)

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Performance benchmark (issue 7), side by side on one machine, one process per figure (each with its own peak RSS):
+#   ort        (a) a raw ONNX Runtime session on the backbone's ONNX file, default options (and with ORT_THREADS=cores)
+#   extract    (b) our feature-extraction pass, end to end from encoded PNG files (decode, resize, normalise, backbone)
+#   train      (c) our fine-tuning training step, every group trainable, batch 32, AdamW (libtorch's default layout: its
+#              channels-last path computes wrong 1x1 convolutions in this libtorch build, see bench/README.md)
+#   torch      (d) PyTorch 1.13 resnet18 training step (Debian's python3-torch, channels_last; and contiguous)
+#   decode     the data pipeline alone (decode + resize)
+# Usage: bench/perf.sh   (env SIZES="112 224", REPEAT=2, N=1024 images for extract/decode)
+# Results: JSON lines in bench/results/perf.jsonl (one "run" id per invocation); table: python3 bench/perf_table.py
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+if [ ! -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ]; then
+  ($SUDO apt-get update -qq && $SUDO apt-get install -y -qq dataset-fashion-mnist) >/dev/null
+fi
+# The peer, never a dependency of TransferSharp.
+if ! /usr/bin/python3 -c "import torch, torchvision" 2>/dev/null; then
+  ($SUDO apt-get update -qq && $SUDO apt-get install -y -qq python3-torch python3-torchvision) >/dev/null
+fi
+dotnet build -c Release bench/Perf -v q -nologo >/dev/null
+BENCH="dotnet bench/Perf/bin/Release/net10.0/PerfBench.dll"
+SIZES=${SIZES:-"112 224"}
+REPEAT=${REPEAT:-2}
+N=${N:-1024}
+PNGS=bench/work/perf/png-$N
+RESULTS=bench/results/perf.jsonl
+mkdir -p bench/results
+[ -d "$PNGS" ] || $BENCH pngs 28 "$PNGS" "$N" >/dev/null
+RUN=$(date -u +%Y%m%dT%H%M%SZ)
+CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
+record() { # variant, then the command
+  local variant=$1; shift
+  local line
+  line=$("$@" | tail -1)
+  python3 - "$line" "$variant" "$RUN" "$CPU" >> "$RESULTS" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1]); d.update(variant=sys.argv[2], run=sys.argv[3], cpu=sys.argv[4]); print(json.dumps(d))
+PY
+  echo "  $variant size=$(echo "$line" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["size"], "images/s=%.1f" % d["images_per_second"], "peak_rss_mib=%.0f" % d["peak_rss_mib"])')"
+}
+for r in $(seq 1 "$REPEAT"); do
+  for s in $SIZES; do
+    echo "repeat $r, size $s"
+    record decode $BENCH decode "$s" "$PNGS"
+    record ort-default $BENCH ort "$s"
+    ORT_THREADS=$(nproc) record ort-threads-cores $BENCH ort "$s"
+    record extract $BENCH extract "$s" "$PNGS" auto
+    record extract-torch $BENCH extract "$s" "$PNGS" torch
+    record train $BENCH train "$s"
+    record torch-channels-last /usr/bin/python3 bench/Perf/torch_step.py "$s" channels_last
+    record torch-contiguous /usr/bin/python3 bench/Perf/torch_step.py "$s" contiguous
+  done
+done
+python3 bench/perf_table.py "$RUN"
