@@ -6,7 +6,9 @@
 #              channels-last path computes wrong 1x1 convolutions in this libtorch build, see bench/README.md)
 #   torch      (d) PyTorch 1.13 resnet18 training step (Debian's python3-torch, channels_last; and contiguous)
 #   decode     the data pipeline alone (decode + resize)
-# Usage: bench/perf.sh   (env SIZES="112 224", REPEAT=2, N=1024 images for extract/decode)
+# Usage: bench/perf.sh   (env SIZES="112 224", REPEAT=5, N=1024 images for extract/decode; STEPS, WARMUP per process)
+# The machine's speed drifts by tens of percent from minute to minute: every repeat runs both sides of each ratio
+# back to back, and the table reports the median of the paired ratios with their range.
 # Results: JSON lines in bench/results/perf.jsonl (one "run" id per invocation); table: python3 bench/perf_table.py
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +23,7 @@ fi
 dotnet build -c Release bench/Perf -v q -nologo >/dev/null
 BENCH="dotnet bench/Perf/bin/Release/net10.0/PerfBench.dll"
 SIZES=${SIZES:-"112 224"}
-REPEAT=${REPEAT:-2}
+REPEAT=${REPEAT:-5}
 N=${N:-1024}
 PNGS=bench/work/perf/png-$N
 RESULTS=bench/results/perf.jsonl
@@ -33,9 +35,9 @@ record() { # variant, then the command
   local variant=$1; shift
   local line
   line=$("$@" | tail -1)
-  python3 - "$line" "$variant" "$RUN" "$CPU" >> "$RESULTS" <<'PY'
+  python3 - "$line" "$variant" "$RUN" "$CPU" "$r" >> "$RESULTS" <<'PY'
 import json, sys
-d = json.loads(sys.argv[1]); d.update(variant=sys.argv[2], run=sys.argv[3], cpu=sys.argv[4]); print(json.dumps(d))
+d = json.loads(sys.argv[1]); d.update(variant=sys.argv[2], run=sys.argv[3], cpu=sys.argv[4], repeat=int(sys.argv[5])); print(json.dumps(d))
 PY
   echo "  $variant size=$(echo "$line" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["size"], "images/s=%.1f" % d["images_per_second"], "peak_rss_mib=%.0f" % d["peak_rss_mib"])')"
 }

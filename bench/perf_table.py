@@ -20,6 +20,22 @@ for s in sizes:
         if (v, s) in med:
             print(f"| {s} | {v} | {med[(v, s)]:.1f} | {mrss[(v, s)]:.0f} |")
 print()
+# Ratios per repeat (the two sides of a ratio ran minutes apart in the same repeat): the machine's speed drifts, so
+# the median of paired ratios, with its range, is the figure to read.
+by_repeat = defaultdict(dict)
+for r in rows:
+    by_repeat[(r.get("repeat", 0), r["size"])][r["variant"]] = r
+def paired(size, num, den, key="images_per_second"):
+    vals = sorted(v[num][key] / v[den][key] for (rep, s), v in by_repeat.items() if s == size and num in v and den in v)
+    return (statistics.median(vals), vals[0], vals[-1], len(vals)) if vals else None
+print("Paired ratios (median [min-max] over repeats):\n")
+print("| size | (b)/(a) default session | (b)/(a) session with cores threads | (c)/(d) channels_last | (c)/(d) contiguous | peak RSS (c)/(d) channels_last |")
+print("|---|---|---|---|---|---|")
+fmt = lambda t: "-" if t is None else f"{t[0]:.2f} [{t[1]:.2f}-{t[2]:.2f}]"
+for s in sizes:
+    print(f"| {s} | {fmt(paired(s, 'extract', 'ort-default'))} | {fmt(paired(s, 'extract', 'ort-threads-cores'))} | {fmt(paired(s, 'train', 'torch-channels-last'))} | "
+          f"{fmt(paired(s, 'train', 'torch-contiguous'))} | {fmt(paired(s, 'train', 'torch-channels-last', 'peak_rss_mib'))} |")
+print()
 print("| size | (b)/(a) default session | (b)/(a) session with cores threads | (c)/(d) channels_last | (c)/(d) best PyTorch layout | RSS (c) / RSS (d) channels_last |")
 print("|---|---|---|---|---|---|")
 for s in sizes:

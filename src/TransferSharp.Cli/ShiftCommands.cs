@@ -93,7 +93,7 @@ internal static partial class Commands
                 Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { inputs, advice, domain_distance_per_group = distance?.PerGroup, frequency_verdict = frequency?.Verdict }, Json.Options));
                 return 0;
             }
-            Console.WriteLine($"strategy: {advice.Strategy} (adapter {advice.Adapter}); worth a pilot: {string.Join(", ", advice.Alternatives)}");
+            Console.WriteLine($"strategy: {advice.Strategy} (adapter {advice.Adapter}{(advice.FeatureLayers is { } layers ? $", features from {string.Join(",", layers)}" : "")}); worth a pilot: {string.Join(", ", advice.Alternatives)}");
             Console.WriteLine(advice.Explanation);
             if (frequency is not null) Console.WriteLine(frequency.Verdict);
             return 0;

@@ -27,6 +27,8 @@ public sealed class Backbone : IDisposable
         channelScale = scale;
         Normalization = normalization;
         loadedFingerprint = OnnxRuntimePass.Fingerprint(network);
+        FeatureLayers = new[] { network.Groups[^1].Name };
+        FeatureWidth = config.FeatureWidth;
     }
 
     /// <summary>
@@ -53,8 +55,42 @@ public sealed class Backbone : IDisposable
     /// <summary>A short description of the normalisation applied, e.g. "bgr 0..255 minus mean image".</summary>
     public string Normalization { get; }
 
-    /// <summary>The feature width.</summary>
-    public int FeatureWidth => Config.FeatureWidth;
+    /// <summary>The feature width: the last group's, or the sum over <see cref="FeatureLayers"/>.</summary>
+    public int FeatureWidth { get; private set; }
+
+    /// <summary>The layer groups whose globally average-pooled outputs, concatenated, are the features. Default: the last group.</summary>
+    public IReadOnlyList<string> FeatureLayers { get; private set; } = Array.Empty<string>();
+
+    /// <summary>True when the features are the network's own output (the last group's pooled output) alone.</summary>
+    public bool FinalFeaturesOnly => FeatureLayers.Count == 1 && FeatureLayers[0] == Network.Groups[^1].Name;
+
+    /// <summary>
+    /// Takes features from the pooled outputs of <paramref name="layers"/> (layer-group names, concatenated in network
+    /// order): intermediate layers transfer better when the target task is far from ImageNet's objects.
+    /// </summary>
+    public void UseFeatureLayers(IReadOnlyList<string> layers)
+    {
+        var names = Network.Groups.Select(g => g.Name).ToList();
+        var unknown = layers.Where(l => !names.Contains(l)).ToList();
+        if (layers.Count == 0 || unknown.Count > 0)
+            throw new ArgumentException($"--features {string.Join(",", layers)}: {(layers.Count == 0 ? "no layer group given" : $"unknown layer group(s) {string.Join(", ", unknown)}")}; the groups of {Config.Name} are {string.Join(", ", names)}.");
+        var ordered = names.Where(layers.Contains).ToList();
+        if (ordered.Count == 1 && ordered[0] == names[^1]) { FeatureLayers = ordered; FeatureWidth = Config.FeatureWidth; return; }
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        bool wasTraining = Network.training;
+        Network.eval();
+        Tensor?[] outputs = Network.PooledGroupOutputs(zeros(1, Network.InputChannels, InputSize, InputSize));
+        Network.train(wasTraining);
+        int width = 0;
+        foreach (string layer in ordered)
+        {
+            int g = names.IndexOf(layer);
+            width += (int)(outputs[g]?.shape[1] ?? throw new ArgumentException($"--features {layer}: this group's output is not a single tensor; it cannot serve as features."));
+        }
+        FeatureLayers = ordered;
+        FeatureWidth = width;
+    }
 
     /// <summary>SHA-256 of the weights file (hex, first 16 chars): part of every cache key.</summary>
     public string WeightsHash
@@ -71,7 +107,7 @@ public sealed class Backbone : IDisposable
     }
 
     /// <summary>Everything that decides what the backbone outputs for an image: for cache keys.</summary>
-    public string FeatureKey => $"{Config.Name}|{WeightsHash}|{InputSize}|{Normalization}";
+    public string FeatureKey => $"{Config.Name}|{WeightsHash}|{InputSize}|{Normalization}" + (FinalFeaturesOnly ? "" : $"|layers={string.Join(",", FeatureLayers)}");
 
     /// <summary>The cache key of features of mirrored images.</summary>
     public string MirroredFeatureKey => FeatureKey + "|mirrored";
@@ -138,11 +174,14 @@ public sealed class Backbone : IDisposable
         return x.contiguous().MoveToOuterDisposeScope();
     }
 
-    /// <summary>Runs the network and flattens the pooled output to [N, FeatureWidth].</summary>
+    /// <summary>Runs the network and returns the features [N, FeatureWidth]: the pooled output, or the concatenated pooled outputs of <see cref="FeatureLayers"/>.</summary>
     public Tensor Features(Tensor normalized)
     {
         using var scope = NewDisposeScope();
-        return Network.forward(normalized).flatten(1).MoveToOuterDisposeScope();
+        if (FinalFeaturesOnly) return Network.forward(normalized).flatten(1).MoveToOuterDisposeScope();
+        Tensor?[] outputs = Network.PooledGroupOutputs(normalized);
+        var names = Network.Groups.Select(g => g.Name).ToList();
+        return cat(FeatureLayers.Select(l => outputs[names.IndexOf(l)]!).ToArray(), 1).MoveToOuterDisposeScope();
     }
 
     /// <summary>Releases the network and normalisation tensors.</summary>

@@ -179,6 +179,28 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     /// </summary>
     public bool CanSplitBefore(int group) => group > 0 && group < groups.Count && boundaries.ContainsKey(group);
 
+    /// <summary>
+    /// The globally average-pooled output of every layer group [N, channels of the group] (one forward pass): the features
+    /// an intermediate layer offers. Groups whose output is not a single tensor crossing to the next group get null.
+    /// </summary>
+    public Tensor?[] PooledGroupOutputs(Tensor input)
+    {
+        var outputs = new Tensor?[groups.Count];
+        var groupOfTensor = new Dictionary<string, int>();
+        for (int g = 0; g + 1 < groups.Count; g++)
+            if (boundaries.TryGetValue(g + 1, out var cut)) groupOfTensor[cut.tensor] = g;
+        using (var scope = NewDisposeScope())
+        {
+            Tensor final = Run(input, (node, _, output) =>
+            {
+                if (groupOfTensor.TryGetValue(node.Output, out int g) && output.dim() == 4)
+                    outputs[g] = output.mean(new long[] { 2, 3 }).MoveToOuterDisposeScope();
+            });
+            outputs[^1] = final.flatten(1).MoveToOuterDisposeScope();
+        }
+        return outputs;
+    }
+
     /// <summary>Runs groups [0, <paramref name="group"/>) and returns the one tensor that crosses the cut.</summary>
     public Tensor ForwardPrefix(Tensor input, int group)
     {

@@ -38,6 +38,8 @@ public sealed record ModelManifest
     public int? InputChannels { get; init; }
     /// <summary>.npy arrays were [H, W, C].</summary>
     public bool ChannelsLast { get; init; }
+    /// <summary>The layer groups whose pooled outputs are the features; null = the last group.</summary>
+    public IReadOnlyList<string>? FeatureLayers { get; init; }
 }
 
 /// <summary>A trained model loaded from a run folder: the backbone (pretrained or fine-tuned) and the head.</summary>
@@ -91,6 +93,7 @@ public sealed class SavedModel : IDisposable
             channelInput = new Adapters.ChannelInput(kind, manifest.ChannelStatistics, manifest.TargetScale.Value);
         }
         if (manifest.BackboneFile is not null) backbone.Network.load(Path.Combine(directory, manifest.BackboneFile));
+        if (manifest.FeatureLayers is { } layers) backbone.UseFeatureLayers(layers);
         var head = new ClassifierHead(manifest.FeatureWidth, manifest.ClassNames.Count);
         head.load(Path.Combine(directory, manifest.HeadFile));
         backbone.Network.eval();

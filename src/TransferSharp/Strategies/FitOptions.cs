@@ -77,6 +77,11 @@ public sealed record FitOptions
     /// features computed once. Same results to expect, more time. Default false.
     /// </summary>
     public bool Naive { get; init; }
+    /// <summary>
+    /// Feature extraction from these layer groups' pooled outputs, concatenated (e.g. stage3, stage4); null = the last
+    /// group (the network's own features). Only with the feature-extraction strategy.
+    /// </summary>
+    public IReadOnlyList<string>? Features { get; init; }
     /// <summary>With <see cref="Naive"/>: epochs of LP-FT's head-only stage. Default 10.</summary>
     public int NaiveProbeEpochs { get; init; } = 10;
 
@@ -97,6 +102,8 @@ public sealed record FitOptions
         if (BatchSize < 1 || BatchSize > 4096) throw new OptionException($"--batch-size {BatchSize}: must be between 1 and 4096.");
         StrategyCatalog.Check(Strategy);
         Registry.Get(Backbone);
+        if (Features is { } layers && Strategy != StrategyCatalog.FeatureExtraction)
+            throw new OptionException($"--features {string.Join(",", layers)}: intermediate-layer features are an option of feature extraction (--strategy feature-extraction), not of {Strategy}.");
         if (FreezeTo < 0 || FreezeTo > 5) throw new OptionException($"--freeze-to {FreezeTo}: must be between 0 and the number of backbone groups (5 for resnet18).");
         if (L2SpAlpha < 0 || L2SpAlpha > 100) throw new OptionException($"--l2sp-alpha {L2SpAlpha}: must be between 0 and 100.");
         if (L2SpBeta < 0 || L2SpBeta > 100) throw new OptionException($"--l2sp-beta {L2SpBeta}: must be between 0 and 100.");

@@ -37,9 +37,15 @@ public static class Fitter
         // 2. The backbone.
         manual_seed(options.Seed);
         using Backbone backbone = Backbone.Load(options.Backbone, options.Size);
+        if (options.Features is { } layers)
+        {
+            try { backbone.UseFeatureLayers(layers); }
+            catch (ArgumentException e) { throw new OptionException(e.Message); }
+        }
         var record = new RunRecord()
             .Set("strategy", options.Strategy)
             .Set("backbone", backbone.Config.Name)
+            .Set("feature_layers", backbone.FeatureLayers)
             .Set("input_size", backbone.InputSize)
             .Set("normalization", backbone.Normalization)
             .Set("importer_adaptations", backbone.Network.Adaptations)
@@ -112,6 +118,7 @@ public static class Fitter
             TargetScale = channelPipeline ? trained?.ChannelInput?.TargetScale : null,
             InputChannels = channelPipeline ? trained?.ChannelInput?.Channels : null,
             ChannelsLast = options.ChannelsLast,
+            FeatureLayers = backbone.FinalFeaturesOnly ? null : backbone.FeatureLayers,
         };
         SavedModel.Save(output, manifest, head, trained?.Backbone);
         head.Dispose();

@@ -132,10 +132,10 @@ public static class FeatureExtractor
     {
         if (options.Engine == ExtractionEngine.Torch) return null;
         bool cpu = device.type == TorchSharp.DeviceType.CPU;
-        bool pristine = cpu && backbone.IsPristine;
+        bool pristine = cpu && backbone.FinalFeaturesOnly && backbone.IsPristine;
         if (options.Engine == ExtractionEngine.OnnxRuntime && !pristine)
             throw new InvalidOperationException(cpu
-                ? "ONNX Runtime can run only the backbone as shipped; this one was modified (trained, or given an input adapter)."
+                ? "ONNX Runtime can run only the backbone as shipped, to its final features; this one was modified (trained, or given an input adapter) or reads intermediate layers."
                 : $"ONNX Runtime runs the frozen pass on the CPU only; the device is {device}.");
         return pristine ? backbone.OnnxRuntime : null;
     }

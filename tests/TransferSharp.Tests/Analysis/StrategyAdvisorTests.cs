@@ -40,4 +40,38 @@ public class StrategyAdvisorTests
         Assert.Equal("feature-extraction", advice.Strategy);
         Assert.Contains("too few to hold out", advice.Explanation);
     }
+
+    [Fact]
+    public void AnIntermediateGroupThatTransfersBetterIsRecommendedWithTheLast()
+    {
+        GroupTransferability[] Scores(double stage3) => new[]
+        {
+            new GroupTransferability("stem", 64, -1.2), new GroupTransferability("stage3", 256, stage3), new GroupTransferability("stage4", 512, -0.80),
+        };
+        Advice better = StrategyAdvisor.Advise(new AdviceInputs(100, 10, 10, 3, 0.49, false, Parameters, Scores(-0.70)));
+        Assert.Equal(new[] { "stage3" }, better.FeatureLayers);
+        Assert.Contains("--features stage3", better.Explanation);
+        Assert.Contains("stage4 -0.800", better.Explanation);
+        // Within the margin: the last group alone.
+        Advice same = StrategyAdvisor.Advise(new AdviceInputs(100, 10, 10, 3, 0.49, false, Parameters, Scores(-0.795)));
+        Assert.Equal(new[] { "stage4" }, same.FeatureLayers);
+        Assert.Null(Advise(10, 0.49).FeatureLayers); // not measured: no layer advice
+    }
+
+    [Fact]
+    public void LogMeScoresPredictiveFeaturesAboveNoise()
+    {
+        var random = new Random(4);
+        int n = 120, classes = 3, width = 16;
+        int[] labels = Enumerable.Range(0, n).Select(i => i % classes).ToArray();
+        double Gaussian() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+        double[][] noise = Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, width).Select(_ => Gaussian()).ToArray()).ToArray();
+        // The same noise, plus a label-dependent shift along three directions.
+        double[][] informative = noise.Select((row, i) => row.Select((v, j) => v + (j == labels[i] ? 3.0 : 0)).ToArray()).ToArray();
+        double good = Transferability.LogMe(informative, labels, classes), bad = Transferability.LogMe(noise, labels, classes);
+        Assert.True(double.IsFinite(good) && double.IsFinite(bad));
+        Assert.True(good > bad + 0.1, $"LogME informative {good:F3} should beat noise {bad:F3}");
+        // More rows than features and fewer (d > n) both work.
+        Assert.True(double.IsFinite(Transferability.LogMe(informative.Take(10).ToArray(), labels.Take(10).ToArray(), classes)));
+    }
 }

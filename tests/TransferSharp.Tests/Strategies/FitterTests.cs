@@ -83,6 +83,30 @@ public class FitterTests : IClassFixture<TinyFolders>
     }
 
     [Fact]
+    public void IntermediateLayerFeaturesAreSavedAndReproducedByEvaluate()
+    {
+        FitResult result = Fitter.Run(Options() with { Features = new[] { "stage4", "stage3" } }, SilentProgress.Instance);
+        using SavedModel model = SavedModel.Load(result.Output);
+        Assert.Equal(new[] { "stage3", "stage4" }, model.Manifest.FeatureLayers);
+        Assert.Equal(256 + 512, model.Manifest.FeatureWidth);
+        var report = Predictor.Evaluate(model, DatasetLoader.Load(folders.Test), SilentProgress.Instance);
+        Assert.Equal(result.Record.Get<double>("test_accuracy"), Math.Round(report.Accuracy, 4));
+        // The concatenation's last 512 columns are the network's own features.
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using Backbone plain = Backbone.Load(Registry.DefaultName, 32);
+        Tensor x = randn(2, 3, 32, 32);
+        model.Backbone.Network.eval(); plain.Network.eval();
+        Tensor both = model.Backbone.Features(x), last = plain.Features(x);
+        Assert.Equal(new long[] { 2, 768 }, both.shape);
+        Assert.True(both.narrow(1, 256, 512).allclose(last, rtol: 1e-4, atol: 1e-5));
+        Assert.NotEqual(plain.FeatureKey, model.Backbone.FeatureKey); // cached features of other layers never mix
+        var error = Assert.Throws<OptionException>(() => Fitter.Run(Options() with { Features = new[] { "stage9" } }, SilentProgress.Instance));
+        Assert.Contains("stem, stage1, stage2, stage3, stage4", error.Message);
+        Assert.Contains("--features", Assert.Throws<OptionException>(() => Fitter.Run(Options(StrategyCatalog.FineTune) with { Features = new[] { "stage3" } }, SilentProgress.Instance)).Message);
+    }
+
+    [Fact]
     public void TestTimeAugmentationIsSavedAndReproducedByEvaluate()
     {
         foreach (string strategy in new[] { StrategyCatalog.FeatureExtraction, StrategyCatalog.FineTune })

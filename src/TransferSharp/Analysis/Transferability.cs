@@ -1,0 +1,104 @@
+using MathNet.Numerics.LinearAlgebra;
+using TransferSharp.Backbones;
+using TransferSharp.Data;
+using TransferSharp.Progress;
+using TransferSharp.Training;
+using static TorchSharp.torch;
+
+namespace TransferSharp.Analysis;
+
+/// <summary>The transferability of one layer group's pooled features.</summary>
+/// <param name="Group">The layer group (its globally average-pooled output).</param>
+/// <param name="Width">Feature width.</param>
+/// <param name="LogMe">LogME: the mean per-sample log evidence of a Bayesian linear model from the features to the labels (higher transfers better).</param>
+public sealed record GroupTransferability(string Group, int Width, double LogMe);
+
+/// <summary>
+/// How well frozen features predict the labels, without training anything: LogME (You, Liu, Wang and Long, "LogME:
+/// Practical Assessment of Pre-trained Models for Transfer Learning", ICML 2021). For each class (one-vs-rest targets),
+/// the evidence p(y | F) of a linear model with a Gaussian prior (precision alpha) and noise (precision beta) is
+/// maximised over alpha and beta by MacKay's fixed-point updates on the SVD of F; LogME is its mean log per sample,
+/// averaged over classes. Computed on every layer group's pooled output so that an intermediate layer can be chosen
+/// when it transfers better than the last.
+/// </summary>
+public static class Transferability
+{
+    /// <summary>LogME of <paramref name="features"/> [N, D] for integer <paramref name="labels"/> in [0, classes).</summary>
+    public static double LogMe(double[][] features, int[] labels, int classes)
+    {
+        int n = features.Length;
+        if (n < 2) throw new ArgumentException("LogME needs at least two labelled rows.");
+        int d = features[0].Length;
+        var f = Matrix<double>.Build.DenseOfRowArrays(features);
+        var svd = f.Svd(computeVectors: true);
+        int rank = Math.Min(n, d);
+        double[] sigma = svd.S.Take(rank).Select(s => s * s).ToArray();
+        var u = svd.U.SubMatrix(0, n, 0, rank); // n x rank, orthonormal columns
+        double total = 0;
+        for (int k = 0; k < classes; k++)
+        {
+            var y = Vector<double>.Build.Dense(n, i => labels[i] == k ? 1.0 : 0.0);
+            double[] x2 = (u.TransposeThisAndMultiply(y)).Select(v => v * v).ToArray();
+            double outside = Math.Max(0, y.DotProduct(y) - x2.Sum()); // the part of y no feature direction explains
+            double alpha = 1, beta = 1, res2 = 0, m2 = 0;
+            for (int iteration = 0; iteration < 100; iteration++)
+            {
+                double t = alpha / beta;
+                double gamma = 0; m2 = 0; res2 = outside;
+                for (int i = 0; i < rank; i++)
+                {
+                    gamma += sigma[i] / (sigma[i] + t);
+                    m2 += sigma[i] * x2[i] / ((t + sigma[i]) * (t + sigma[i]));
+                    double shrink = t / (t + sigma[i]);
+                    res2 += shrink * shrink * x2[i];
+                }
+                alpha = gamma / (m2 + 1e-5);
+                beta = (n - gamma) / (res2 + 1e-5);
+                if (Math.Abs(alpha / beta - t) / t < 1e-3) break;
+            }
+            double logDet = sigma.Sum(s => Math.Log(alpha + beta * s)) + (d - rank) * Math.Log(alpha);
+            double evidence = d / 2.0 * Math.Log(alpha) + n / 2.0 * Math.Log(beta) - 0.5 * logDet
+                            - beta / 2 * res2 - alpha / 2 * m2 - n / 2.0 * Math.Log(2 * Math.PI);
+            total += evidence / n;
+        }
+        return total / classes;
+    }
+
+    /// <summary>
+    /// LogME of every layer group's pooled output of <paramref name="backbone"/> on a class-balanced sample of
+    /// <paramref name="data"/> (at most <paramref name="perClass"/> images per class).
+    /// </summary>
+    public static IReadOnlyList<GroupTransferability> PerGroup(Backbone backbone, ImageDataset data, IProgressSink progress, int perClass = 50, int seed = 0)
+    {
+        int[] labels = data.Items.Select(i => i.Label).ToArray();
+        int[] rows = StratifiedSplit.TakePerClass(labels, perClass, seed);
+        var sources = data.Items.Select(i => i.Source).ToList();
+        var groups = backbone.Network.Groups;
+        var features = groups.Select(_ => new List<double[]>()).ToArray();
+        var kept = new List<int>();
+        backbone.Network.eval();
+        using var task = progress.Begin("transferability: pooled features of every layer group", rows.Length);
+        foreach (PixelBatch batch in ImageBatcher.Batches(sources, rows, backbone.InputSize, 32, skipBad: true, new List<BadImage>()))
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            Tensor?[] outputs = backbone.Network.PooledGroupOutputs(backbone.Normalize(batch.ToTensor()));
+            for (int g = 0; g < groups.Count; g++)
+            {
+                if (outputs[g] is not { } output) continue;
+                int width = (int)output.shape[1];
+                float[] values = output.cpu().data<float>().ToArray();
+                for (int r = 0; r < batch.Positions.Length; r++)
+                    features[g].Add(values.AsSpan(r * width, width).ToArray().Select(v => (double)v).ToArray());
+            }
+            kept.AddRange(batch.Positions);
+            task.Advance(batch.Positions.Length);
+        }
+        int[] keptLabels = kept.Select(k => labels[k]).ToArray();
+        var result = new List<GroupTransferability>();
+        for (int g = 0; g < groups.Count; g++)
+            if (features[g].Count == keptLabels.Length && keptLabels.Length >= 2)
+                result.Add(new GroupTransferability(groups[g].Name, features[g][0].Length, LogMe(features[g].ToArray(), keptLabels, data.ClassNames.Count)));
+        return result;
+    }
+}
