@@ -51,7 +51,7 @@ namespace TransferSharp.Cli
         {
             var data = new Option<string?>("--data") { Description = "Training data: image folder (one subfolder per class), CSV of path,label, or IDX files. Default: the embedded Fashion-MNIST subset." };
             var test = new Option<string?>("--test") { Description = "Separate labelled test set (same formats)." };
-            var strategy = new Option<string>("--strategy") { Description = $"Strategy: {string.Join(", ", StrategyCatalog.All.Keys)}.", DefaultValueFactory = _ => StrategyCatalog.FeatureExtraction };
+            var strategy = new Option<string>("--strategy") { Description = $"Strategy: {string.Join(", ", StrategyCatalog.All.Keys)}, or auto (the advisor measures the data and picks; see `advise`).", DefaultValueFactory = _ => StrategyCatalog.FeatureExtraction };
             var backbone = new Option<string>("--backbone") { Description = $"Backbone: {string.Join(", ", Registry.Names)}.", DefaultValueFactory = _ => Registry.DefaultName };
             var size = new Option<int?>("--size") { Description = "Input size in pixels (square). Default: the backbone's own (224)." };
             var epochs = new Option<int?>("--epochs") { Description = "Training length (feature extraction: full-batch head steps, default 300)." };

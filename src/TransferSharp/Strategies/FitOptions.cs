@@ -100,7 +100,7 @@ public sealed record FitOptions
         if (Epochs is { } epochs && (epochs < 1 || epochs > 100_000)) throw new OptionException($"--epochs {epochs}: must be between 1 and 100000.");
         if (ValidationFraction <= 0 || ValidationFraction >= 0.9) throw new OptionException($"--val-fraction {ValidationFraction}: must be in (0, 0.9).");
         if (BatchSize < 1 || BatchSize > 4096) throw new OptionException($"--batch-size {BatchSize}: must be between 1 and 4096.");
-        StrategyCatalog.Check(Strategy);
+        if (Strategy != StrategyCatalog.Auto) StrategyCatalog.Check(Strategy);
         Registry.Get(Backbone);
         if (Features is { } layers && Strategy != StrategyCatalog.FeatureExtraction)
             throw new OptionException($"--features {string.Join(",", layers)}: intermediate-layer features are an option of feature extraction (--strategy feature-extraction), not of {Strategy}.");
@@ -132,6 +132,12 @@ public static class StrategyCatalog
         [Scratch] = "baseline: the same network from random initialisation, same budget",
     };
 
+    /// <summary>
+    /// Not a strategy but a request for one: the advisor (<c>Analysis.StrategyAdvisor</c>) measures N, P/N, d, the
+    /// frequency verdict, the channels and LogME per layer group on the training data and picks the strategy (and, for
+    /// feature extraction, the feature layers); the run record keeps the advice.
+    /// </summary>
+    public const string Auto = "auto";
     /// <summary>Fine-tuning.</summary>
     public const string FineTune = "fine-tune";
     /// <summary>Gradual unfreezing.</summary>
@@ -151,6 +157,6 @@ public static class StrategyCatalog
     public static void Check(string name)
     {
         if (!All.ContainsKey(name))
-            throw new OptionException($"--strategy '{name}': no such strategy. Available: {string.Join(", ", All.Keys)}.");
+            throw new OptionException($"--strategy '{name}': no such strategy. Available: {string.Join(", ", All.Keys)}, or {Auto} (the advisor picks).");
     }
 }

@@ -37,6 +37,23 @@ public static class Fitter
         // 2. The backbone.
         manual_seed(options.Seed);
         using Backbone backbone = Backbone.Load(options.Backbone, options.Size);
+        Advice? advice = null;
+        if (options.Strategy == StrategyCatalog.Auto)
+        {
+            // The advisor decides, from measurements on the training data and the pretrained backbone (before any change).
+            AdviceInputs inputs = AdviceMeasurements.Measure(backbone, train, progress).inputs;
+            advice = StrategyAdvisor.Advise(inputs);
+            bool intermediate = advice.Strategy == StrategyCatalog.FeatureExtraction && advice.FeatureLayers is { } advised
+                && !(advised.Count == 1 && advised[0] == backbone.Network.Groups[^1].Name);
+            options = options with
+            {
+                Strategy = advice.Strategy,
+                Features = options.Features ?? (intermediate ? advice.FeatureLayers : null),
+                Adapter = options.Adapter == Adapters.AdapterKind.Replicate ? Adapters.InputAdapters.Parse(advice.Adapter) : options.Adapter,
+            };
+            options.Validate();
+            progress.Info($"strategy auto: {advice.Strategy}{(options.Features is { } chosen ? $" on {string.Join(",", chosen)} features" : "")}. {advice.Explanation}");
+        }
         if (options.Features is { } layers)
         {
             try { backbone.UseFeatureLayers(layers); }
@@ -44,6 +61,7 @@ public static class Fitter
         }
         var record = new RunRecord()
             .Set("strategy", options.Strategy)
+            .Set("advice", advice is null ? null : new { requested = StrategyCatalog.Auto, advice.Regime, advice.Strategy, advice.Adapter, advice.Alternatives, feature_layers = advice.FeatureLayers, advice.Explanation })
             .Set("backbone", backbone.Config.Name)
             .Set("feature_layers", backbone.FeatureLayers)
             .Set("input_size", backbone.InputSize)

@@ -83,6 +83,21 @@ public class FitterTests : IClassFixture<TinyFolders>
     }
 
     [Fact]
+    public void AutoRunsTheAdvisedStrategyAndRecordsTheAdvice()
+    {
+        FitResult result = Fitter.Run(Options(StrategyCatalog.Auto), SilentProgress.Instance);
+        // 10 images per class: the few-data regime, whatever d is: feature extraction (or gradual unfreezing, for a far domain).
+        string chosen = result.Record.Get<string>("strategy") ?? "";
+        Assert.Contains(chosen, new[] { StrategyCatalog.FeatureExtraction, StrategyCatalog.GradualUnfreeze });
+        string json = File.ReadAllText(Path.Combine(result.Output, "metrics.json"));
+        Assert.Contains("\"requested\": \"auto\"", json);
+        Assert.Contains("few-data", json);
+        Assert.Contains("LogME", json);
+        using SavedModel model = SavedModel.Load(result.Output);
+        Assert.Equal(chosen, model.Manifest.Strategy);
+    }
+
+    [Fact]
     public void IntermediateLayerFeaturesAreSavedAndReproducedByEvaluate()
     {
         FitResult result = Fitter.Run(Options() with { Features = new[] { "stage4", "stage3" } }, SilentProgress.Instance);
