@@ -89,12 +89,14 @@ namespace TransferSharp.Cli
             var mixup = new Option<double>("--mixup") { Description = "Mixup alpha (images and labels mixed in pairs, weight ~ Beta(alpha, alpha)); 0 = off. Needs a trainable first group.", DefaultValueFactory = _ => 0 };
             var averageLast = new Option<int?>("--average-last") { Description = "Weight averaging (SWA): keep the mean of the weights at the end of the last N epochs instead of one epoch's." };
             var features = new Option<string?>("--features") { Description = "Feature extraction from these layer groups' pooled outputs, concatenated, e.g. stage3,stage4 (default: the last group). `advise` scores every group (LogME)." };
+            var pilot = new Option<bool>("--pilot") { Description = "With --strategy auto: short pilot runs of the advised strategy and its two best alternatives; the best on validation runs in full." };
+            var pilotEpochs = new Option<int>("--pilot-epochs") { Description = "Epochs of each pilot run.", DefaultValueFactory = _ => 2 };
             var naive = new Option<bool>("--naive") { Description = "Benchmark baseline: the recipe run the plain way (no ONNX Runtime, no caching of frozen outputs, default memory layout; lp-ft's probe as head-only epochs through the network)." };
             var tta = new Option<bool>("--tta") { Description = "Test-time augmentation: average each image's prediction with its mirror image's (kept for predict and evaluate)." };
             var command = new Command("fit", "Train a model on labelled images and save it with its metrics.")
             {
                 data, test, strategy, backbone, size, epochs, seed, output, valFraction, batch, skipBad, device, cacheDir, noCache,
-                lr, lrSpread, layerDecay, schedule, warmup, optimizer, weightDecay, momentum, smoothing, patience, freezeTo, augment, noFlip, alpha, beta, adabn, deterministic, tta, keepLast, averageLast, mixup, adapter, channelsLast, adapterRate, analyze, naive, features,
+                lr, lrSpread, layerDecay, schedule, warmup, optimizer, weightDecay, momentum, smoothing, patience, freezeTo, augment, noFlip, alpha, beta, adabn, deterministic, tta, keepLast, averageLast, mixup, adapter, channelsLast, adapterRate, analyze, naive, features, pilot, pilotEpochs,
             };
             command.SetAction(parse => Guard(() =>
             {
@@ -104,7 +106,7 @@ namespace TransferSharp.Cli
                     Size = parse.GetValue(size), Epochs = parse.GetValue(epochs), Seed = parse.GetValue(seed), Output = parse.GetValue(output)!,
                     ValidationFraction = parse.GetValue(valFraction), BatchSize = parse.GetValue(batch), SkipBad = parse.GetValue(skipBad),
                     Device = parse.GetValue(device)!, CacheDirectory = parse.GetValue(cacheDir), UseCache = !parse.GetValue(noCache),
-                    FreezeTo = parse.GetValue(freezeTo), L2SpAlpha = parse.GetValue(alpha), L2SpBeta = parse.GetValue(beta), AdaBn = parse.GetValue(adabn), TestTimeAugmentation = parse.GetValue(tta), AdapterRateMultiplier = parse.GetValue(adapterRate), Adapter = TransferSharp.Adapters.InputAdapters.Parse(parse.GetValue(adapter)!), ChannelsLast = parse.GetValue(channelsLast), Analyze = parse.GetValue(analyze), Naive = parse.GetValue(naive), Features = parse.GetValue(features)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                    FreezeTo = parse.GetValue(freezeTo), L2SpAlpha = parse.GetValue(alpha), L2SpBeta = parse.GetValue(beta), AdaBn = parse.GetValue(adabn), TestTimeAugmentation = parse.GetValue(tta), AdapterRateMultiplier = parse.GetValue(adapterRate), Adapter = TransferSharp.Adapters.InputAdapters.Parse(parse.GetValue(adapter)!), ChannelsLast = parse.GetValue(channelsLast), Analyze = parse.GetValue(analyze), Naive = parse.GetValue(naive), Pilot = parse.GetValue(pilot), PilotEpochs = parse.GetValue(pilotEpochs), Features = parse.GetValue(features)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                     LearningRate = parse.GetValue(lr), LrSpread = parse.GetValue(lrSpread),
                     Training = new TrainingOptions
                     {

@@ -82,6 +82,14 @@ public sealed record FitOptions
     /// group (the network's own features). Only with the feature-extraction strategy.
     /// </summary>
     public IReadOnlyList<string>? Features { get; init; }
+    /// <summary>
+    /// With <see cref="StrategyCatalog.Auto"/>: short pilot runs (<see cref="PilotEpochs"/> epochs, no test set) of the
+    /// advised strategy and its first two alternatives on the same training/validation split; the one with the best
+    /// validation accuracy is then run in full. The run record keeps the pilots' scores and times. Default false.
+    /// </summary>
+    public bool Pilot { get; init; }
+    /// <summary>Epochs of each pilot run (feature extraction's head fit is not cut short). Default 2.</summary>
+    public int PilotEpochs { get; init; } = 2;
     /// <summary>With <see cref="Naive"/>: epochs of LP-FT's head-only stage. Default 10.</summary>
     public int NaiveProbeEpochs { get; init; } = 10;
 
@@ -102,7 +110,9 @@ public sealed record FitOptions
         if (BatchSize < 1 || BatchSize > 4096) throw new OptionException($"--batch-size {BatchSize}: must be between 1 and 4096.");
         if (Strategy != StrategyCatalog.Auto) StrategyCatalog.Check(Strategy);
         Registry.Get(Backbone);
-        if (Features is { } layers && Strategy != StrategyCatalog.FeatureExtraction)
+        if (Pilot && Strategy != StrategyCatalog.Auto) throw new OptionException($"--pilot: pilots choose among the advisor's candidates; use it with --strategy auto (not {Strategy}).");
+        if (PilotEpochs < 1 || PilotEpochs > 100) throw new OptionException($"--pilot-epochs {PilotEpochs}: must be between 1 and 100.");
+                if (Features is { } layers && Strategy != StrategyCatalog.FeatureExtraction)
             throw new OptionException($"--features {string.Join(",", layers)}: intermediate-layer features are an option of feature extraction (--strategy feature-extraction), not of {Strategy}.");
         if (FreezeTo < 0 || FreezeTo > 5) throw new OptionException($"--freeze-to {FreezeTo}: must be between 0 and the number of backbone groups (5 for resnet18).");
         if (L2SpAlpha < 0 || L2SpAlpha > 100) throw new OptionException($"--l2sp-alpha {L2SpAlpha}: must be between 0 and 100.");

@@ -21,6 +21,40 @@ public sealed record FitResult(string Output, RunRecord Record);
 /// </summary>
 public static class Fitter
 {
+    /// <summary>
+    /// Short runs of the advised strategy and its first two alternatives on the same split (no test set, into
+    /// <c>pilot/</c> of the run folder); returns the options of the one with the best validation accuracy (the advised
+    /// one on ties).
+    /// </summary>
+    private static FitOptions RunPilots(FitOptions options, Advice advice, string output, Action<object> record, IProgressSink progress)
+    {
+        var candidates = new[] { advice.Strategy }.Concat(advice.Alternatives).Distinct().Take(3).ToList();
+        var results = new List<(string strategy, double accuracy, double seconds, FitOptions options)>();
+        var watch = Stopwatch.StartNew();
+        foreach (string candidate in candidates)
+        {
+            FitOptions pilot = options with
+            {
+                Strategy = candidate, Pilot = false, Test = null, Output = Path.Combine(output, "pilot", candidate),
+                Epochs = candidate == StrategyCatalog.FeatureExtraction ? options.Epochs : Math.Min(options.PilotEpochs, options.Epochs ?? int.MaxValue),
+                Features = candidate == StrategyCatalog.FeatureExtraction ? options.Features : null,
+            };
+            progress.Info($"pilot {results.Count + 1}/{candidates.Count}: {candidate}");
+            var pilotWatch = Stopwatch.StartNew();
+            FitResult result = Run(pilot, progress);
+            double accuracy = result.Record.Get<double?>("val_accuracy") ?? double.NaN;
+            results.Add((candidate, accuracy, pilotWatch.Elapsed.TotalSeconds, pilot));
+            progress.Info($"pilot {candidate}: val accuracy {accuracy:F4} in {pilotWatch.Elapsed.TotalSeconds:F1} s");
+        }
+        var winner = results.Where(r => !double.IsNaN(r.accuracy)).DefaultIfEmpty(results[0]).MaxBy(r => r.accuracy);
+        record(new
+        {
+            candidates = results.Select(r => new { r.strategy, val_accuracy = Math.Round(r.accuracy, 4), seconds = Math.Round(r.seconds, 2), epochs = r.options.Epochs }),
+            winner = winner.strategy, seconds = Math.Round(watch.Elapsed.TotalSeconds, 2), folder = "pilot",
+        });
+        return options with { Strategy = winner.strategy, Pilot = false, Features = winner.strategy == StrategyCatalog.FeatureExtraction ? options.Features : null };
+    }
+
     /// <summary>Runs a fit.</summary>
     public static FitResult Run(FitOptions options, IProgressSink progress)
     {
@@ -38,6 +72,7 @@ public static class Fitter
         manual_seed(options.Seed);
         using Backbone backbone = Backbone.Load(options.Backbone, options.Size);
         Advice? advice = null;
+        object? pilotRecord = null;
         if (options.Strategy == StrategyCatalog.Auto)
         {
             // The advisor decides, from measurements on the training data and the pretrained backbone (before any change).
@@ -51,8 +86,9 @@ public static class Fitter
                 Features = options.Features ?? (intermediate ? advice.FeatureLayers : null),
                 Adapter = options.Adapter == Adapters.AdapterKind.Replicate ? Adapters.InputAdapters.Parse(advice.Adapter) : options.Adapter,
             };
+            if (options.Pilot) options = RunPilots(options, advice, output, record: pilots => pilotRecord = pilots, progress);
             options.Validate();
-            progress.Info($"strategy auto: {advice.Strategy}{(options.Features is { } chosen ? $" on {string.Join(",", chosen)} features" : "")}. {advice.Explanation}");
+            progress.Info($"strategy auto: {options.Strategy}{(options.Features is { } chosen ? $" on {string.Join(",", chosen)} features" : "")}. {advice.Explanation}");
         }
         if (options.Features is { } layers)
         {
@@ -62,6 +98,7 @@ public static class Fitter
         var record = new RunRecord()
             .Set("strategy", options.Strategy)
             .Set("advice", advice is null ? null : new { requested = StrategyCatalog.Auto, advice.Regime, advice.Strategy, advice.Adapter, advice.Alternatives, feature_layers = advice.FeatureLayers, advice.Explanation })
+            .Set("pilot", pilotRecord)
             .Set("backbone", backbone.Config.Name)
             .Set("feature_layers", backbone.FeatureLayers)
             .Set("input_size", backbone.InputSize)

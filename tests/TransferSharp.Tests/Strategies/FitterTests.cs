@@ -98,6 +98,23 @@ public class FitterTests : IClassFixture<TinyFolders>
     }
 
     [Fact]
+    public void PilotRunsTheCandidatesAndKeepsTheBestOnValidation()
+    {
+        FitResult result = Fitter.Run(Options(StrategyCatalog.Auto) with { Pilot = true, PilotEpochs = 1 }, SilentProgress.Instance);
+        string json = File.ReadAllText(Path.Combine(result.Output, "metrics.json"));
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        var pilot = doc.RootElement.GetProperty("pilot");
+        var candidates = pilot.GetProperty("candidates").EnumerateArray().ToList();
+        Assert.Equal(3, candidates.Count);
+        double best = candidates.Max(c => c.GetProperty("val_accuracy").GetDouble());
+        string winner = pilot.GetProperty("winner").GetString()!;
+        Assert.Equal(best, candidates.First(c => c.GetProperty("strategy").GetString() == winner).GetProperty("val_accuracy").GetDouble());
+        Assert.Equal(winner, result.Record.Get<string>("strategy"));
+        Assert.True(Directory.Exists(Path.Combine(result.Output, "pilot", winner)));
+        Assert.Contains("--pilot", Assert.Throws<OptionException>(() => Fitter.Run(Options(StrategyCatalog.FineTune) with { Pilot = true }, SilentProgress.Instance)).Message);
+    }
+
+    [Fact]
     public void IntermediateLayerFeaturesAreSavedAndReproducedByEvaluate()
     {
         FitResult result = Fitter.Run(Options() with { Features = new[] { "stage4", "stage3" } }, SilentProgress.Instance);
