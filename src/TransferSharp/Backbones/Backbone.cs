@@ -179,8 +179,8 @@ public sealed class Backbone : IDisposable
     {
         using var scope = NewDisposeScope();
         if (FinalFeaturesOnly) return Network.forward(normalized).flatten(1).MoveToOuterDisposeScope();
-        Tensor?[] outputs = Network.PooledGroupOutputs(normalized);
         var names = Network.Groups.Select(g => g.Name).ToList();
+        Tensor?[] outputs = Network.PooledGroupOutputs(normalized, FeatureLayers.Max(l => names.IndexOf(l)));
         return cat(FeatureLayers.Select(l => outputs[names.IndexOf(l)]!).ToArray(), 1).MoveToOuterDisposeScope();
     }
 

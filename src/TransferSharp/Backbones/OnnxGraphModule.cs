@@ -181,22 +181,34 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// The globally average-pooled output of every layer group [N, channels of the group] (one forward pass): the features
-    /// an intermediate layer offers. Groups whose output is not a single tensor crossing to the next group get null.
+    /// an intermediate layer offers. Groups whose output is not a single tensor crossing to the next group get null; with
+    /// <paramref name="lastGroup"/>, the pass stops after that group.
     /// </summary>
-    public Tensor?[] PooledGroupOutputs(Tensor input)
+    public Tensor?[] PooledGroupOutputs(Tensor input, int? lastGroup = null)
     {
         var outputs = new Tensor?[groups.Count];
         var groupOfTensor = new Dictionary<string, int>();
         for (int g = 0; g + 1 < groups.Count; g++)
             if (boundaries.TryGetValue(g + 1, out var cut)) groupOfTensor[cut.tensor] = g;
+        // Stop after lastGroup when its output crosses a cut: later groups are not computed (their entries stay null).
+        int stopAt = lastGroup is { } last && last + 1 < groups.Count && boundaries.TryGetValue(last + 1, out var stop) ? last + 1 : groups.Count;
         using (var scope = NewDisposeScope())
         {
-            Tensor final = Run(input, (node, _, output) =>
+            void Observe(GraphNode node, IReadOnlyList<Tensor?> _, Tensor output)
             {
                 if (groupOfTensor.TryGetValue(node.Output, out int g) && output.dim() == 4)
                     outputs[g] = output.mean(new long[] { 2, 3 }).MoveToOuterDisposeScope();
-            });
-            outputs[^1] = final.flatten(1).MoveToOuterDisposeScope();
+            }
+            if (stopAt < groups.Count)
+            {
+                var (firstStep, tensorName) = boundaries[stopAt];
+                RunSteps(InputName, input, 0, firstStep, tensorName, Observe);
+            }
+            else
+            {
+                Tensor final = Run(input, Observe);
+                outputs[^1] = final.flatten(1).MoveToOuterDisposeScope();
+            }
         }
         return outputs;
     }

@@ -133,6 +133,10 @@ public class FitterTests : IClassFixture<TinyFolders>
         Assert.Equal(new long[] { 2, 768 }, both.shape);
         Assert.True(both.narrow(1, 256, 512).allclose(last, rtol: 1e-4, atol: 1e-5));
         Assert.NotEqual(plain.FeatureKey, model.Backbone.FeatureKey); // cached features of other layers never mix
+        // stage3 alone: the pass stops after stage3, same values as the concatenation's first 256 columns.
+        plain.UseFeatureLayers(new[] { "stage3" });
+        Assert.Equal(256, plain.FeatureWidth);
+        Assert.True(plain.Features(x).allclose(both.narrow(1, 0, 256), rtol: 1e-4, atol: 1e-5));
         var error = Assert.Throws<OptionException>(() => Fitter.Run(Options() with { Features = new[] { "stage9" } }, SilentProgress.Instance));
         Assert.Contains("stem, stage1, stage2, stage3, stage4", error.Message);
         Assert.Contains("--features", Assert.Throws<OptionException>(() => Fitter.Run(Options(StrategyCatalog.FineTune) with { Features = new[] { "stage3" } }, SilentProgress.Instance)).Message);
