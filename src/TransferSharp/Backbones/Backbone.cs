@@ -37,7 +37,13 @@ public sealed class Backbone : IDisposable
     /// </summary>
     public bool IsPristine => OnnxRuntimePass.Fingerprint(Network) == loadedFingerprint;
 
-    /// <summary>The frozen backbone on ONNX Runtime (created on first use); callers check <see cref="IsPristine"/> first.</summary>
+    /// <summary>
+    /// Whether a frozen pass of this backbone on <paramref name="device"/> can run on ONNX Runtime: on the CPU, reading the
+    /// network's own final features, while <see cref="IsPristine"/>.
+    /// </summary>
+    public bool RunsOnOnnxRuntime(Device device) => device.type == TorchSharp.DeviceType.CPU && FinalFeaturesOnly && IsPristine;
+
+    /// <summary>The frozen backbone on ONNX Runtime (created on first use); callers check <see cref="RunsOnOnnxRuntime"/> first.</summary>
     public OnnxRuntimePass OnnxRuntime => onnxRuntime ??= OnnxRuntimePass.Create(this);
 
     /// <summary>The pretrained facts.</summary>

@@ -191,7 +191,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         for (int g = 0; g + 1 < groups.Count; g++)
             if (boundaries.TryGetValue(g + 1, out var cut)) groupOfTensor[cut.tensor] = g;
         // Stop after lastGroup when its output crosses a cut: later groups are not computed (their entries stay null).
-        int stopAt = lastGroup is { } last && last + 1 < groups.Count && boundaries.TryGetValue(last + 1, out var stop) ? last + 1 : groups.Count;
+        int stopAt = lastGroup is { } last && last + 1 < groups.Count && boundaries.ContainsKey(last + 1) ? last + 1 : groups.Count;
         using (var scope = NewDisposeScope())
         {
             void Observe(GraphNode node, IReadOnlyList<Tensor?> _, Tensor output)

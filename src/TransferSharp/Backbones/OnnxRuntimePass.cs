@@ -25,14 +25,12 @@ public sealed class OnnxRuntimePass : IDisposable
         this.width = width;
     }
 
-    /// <summary>Threads ONNX Runtime's operators use (intra-op).</summary>
-    public int Threads { get; private init; }
-
     /// <summary>Builds the session for <paramref name="backbone"/> (its file must be the one the module was imported from, unmodified).</summary>
-    public static OnnxRuntimePass Create(Backbone backbone, int? threads = null)
+    public static OnnxRuntimePass Create(Backbone backbone)
     {
         byte[] model = OnnxSizeAgnostic.Rewrite(OnnxImporter.ReadModel(backbone.WeightsPath), backbone.Network).ToByteArray();
-        int intraOp = threads ?? Math.Max(1, Environment.ProcessorCount);
+        // ONNX Runtime's default here is one intra-op thread: use every core.
+        int intraOp = Math.Max(1, Environment.ProcessorCount);
         var options = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
@@ -42,7 +40,7 @@ public sealed class OnnxRuntimePass : IDisposable
         // Decoding runs on other threads while a batch is in the backbone: worker threads that spin when idle would
         // steal its cores.
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        return new OnnxRuntimePass(new InferenceSession(model, options), backbone.FeatureWidth) { Threads = intraOp };
+        return new OnnxRuntimePass(new InferenceSession(model, options), backbone.FeatureWidth);
     }
 
     /// <summary>Pooled features [N * width] (row-major) of a normalised CPU batch [N, 3, S, S].</summary>

@@ -26,7 +26,7 @@ public static class Fitter
     /// <c>pilot/</c> of the run folder); returns the options of the one with the best validation accuracy (the advised
     /// one on ties).
     /// </summary>
-    private static FitOptions RunPilots(FitOptions options, Advice advice, string output, Action<object> record, IProgressSink progress)
+    private static (FitOptions winner, object record) RunPilots(FitOptions options, Advice advice, string output, IProgressSink progress)
     {
         var candidates = new[] { advice.Strategy }.Concat(advice.Alternatives).Distinct().Take(3).ToList();
         var results = new List<(string strategy, double accuracy, double seconds, FitOptions options)>();
@@ -47,12 +47,12 @@ public static class Fitter
             progress.Info($"pilot {candidate}: val accuracy {accuracy:F4} in {pilotWatch.Elapsed.TotalSeconds:F1} s");
         }
         var winner = results.Where(r => !double.IsNaN(r.accuracy)).DefaultIfEmpty(results[0]).MaxBy(r => r.accuracy);
-        record(new
+        var record = new
         {
             candidates = results.Select(r => new { r.strategy, val_accuracy = Math.Round(r.accuracy, 4), seconds = Math.Round(r.seconds, 2), epochs = r.options.Epochs }),
             winner = winner.strategy, seconds = Math.Round(watch.Elapsed.TotalSeconds, 2), folder = "pilot",
-        });
-        return options with { Strategy = winner.strategy, Pilot = false, Features = winner.strategy == StrategyCatalog.FeatureExtraction ? options.Features : null };
+        };
+        return (options with { Strategy = winner.strategy, Pilot = false, Features = winner.strategy == StrategyCatalog.FeatureExtraction ? options.Features : null }, record);
     }
 
     /// <summary>Runs a fit.</summary>
@@ -78,15 +78,14 @@ public static class Fitter
             // The advisor decides, from measurements on the training data and the pretrained backbone (before any change).
             AdviceInputs inputs = AdviceMeasurements.Measure(backbone, train, progress).inputs;
             advice = StrategyAdvisor.Advise(inputs);
-            bool intermediate = advice.Strategy == StrategyCatalog.FeatureExtraction && advice.FeatureLayers is { } advised
-                && !(advised.Count == 1 && advised[0] == backbone.Network.Groups[^1].Name);
+            // The advised feature layers apply to feature extraction only (the last group alone is the default anyway).
             options = options with
             {
                 Strategy = advice.Strategy,
-                Features = options.Features ?? (intermediate ? advice.FeatureLayers : null),
+                Features = options.Features ?? (advice.Strategy == StrategyCatalog.FeatureExtraction ? advice.FeatureLayers : null),
                 Adapter = options.Adapter == Adapters.AdapterKind.Replicate ? Adapters.InputAdapters.Parse(advice.Adapter) : options.Adapter,
             };
-            if (options.Pilot) options = RunPilots(options, advice, output, record: pilots => pilotRecord = pilots, progress);
+            if (options.Pilot) (options, pilotRecord) = RunPilots(options, advice, output, progress);
             options.Validate();
             progress.Info($"strategy auto: {options.Strategy}{(options.Features is { } chosen ? $" on {string.Join(",", chosen)} features" : "")}. {advice.Explanation}");
         }

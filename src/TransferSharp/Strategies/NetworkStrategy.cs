@@ -258,7 +258,7 @@ public static class Evaluation
 
     /// <summary>What runs a frozen pass of <paramref name="model"/>'s backbone: "onnxruntime" while it is pristine and on the CPU, else "torch".</summary>
     public static string FrozenEngine(TransferModel model, Device device) =>
-        device.type == DeviceType.CPU && model.Backbone.FinalFeaturesOnly && model.Backbone.IsPristine ? "onnxruntime" : "torch";
+        model.Backbone.RunsOnOnnxRuntime(device) ? "onnxruntime" : "torch";
 
     /// <summary>Log-softmax outputs of every image of a store (with the mirror image's logits averaged in when asked), on the CPU.</summary>
     public static double[][] LogProbabilities(TransferModel model, ImageStore store, Device device, bool mirrorToo = false)

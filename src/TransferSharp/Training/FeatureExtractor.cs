@@ -131,13 +131,12 @@ public static class FeatureExtractor
     private static OnnxRuntimePass? ChooseEngine(Backbone backbone, ExtractionOptions options, Device device)
     {
         if (options.Engine == ExtractionEngine.Torch) return null;
-        bool cpu = device.type == TorchSharp.DeviceType.CPU;
-        bool pristine = cpu && backbone.FinalFeaturesOnly && backbone.IsPristine;
-        if (options.Engine == ExtractionEngine.OnnxRuntime && !pristine)
-            throw new InvalidOperationException(cpu
+        bool eligible = backbone.RunsOnOnnxRuntime(device);
+        if (options.Engine == ExtractionEngine.OnnxRuntime && !eligible)
+            throw new InvalidOperationException(device.type == TorchSharp.DeviceType.CPU
                 ? "ONNX Runtime can run only the backbone as shipped, to its final features; this one was modified (trained, or given an input adapter) or reads intermediate layers."
                 : $"ONNX Runtime runs the frozen pass on the CPU only; the device is {device}.");
-        return pristine ? backbone.OnnxRuntime : null;
+        return eligible ? backbone.OnnxRuntime : null;
     }
 
     private static byte[] ReadContent(IImageSource source)
