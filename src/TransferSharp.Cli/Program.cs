@@ -54,7 +54,7 @@ namespace TransferSharp.Cli
             var strategy = new Option<string>("--strategy") { Description = $"Strategy: {string.Join(", ", StrategyCatalog.All.Keys)}, or auto (the advisor measures the data and picks; see `advise`).", DefaultValueFactory = _ => StrategyCatalog.FeatureExtraction };
             var backbone = new Option<string>("--backbone") { Description = $"Backbone: {string.Join(", ", Registry.Names)}.", DefaultValueFactory = _ => Registry.DefaultName };
             var size = new Option<int?>("--size") { Description = "Input size in pixels (square). Default: the backbone's own (224)." };
-            var epochs = new Option<int?>("--epochs") { Description = "Training length (feature extraction: full-batch head steps, default 300)." };
+            var epochs = new Option<int?>("--epochs") { Description = "Training length (feature extraction: full-batch head steps, default 300; with --strategy auto: the network strategies' epochs, feature extraction keeping its 300 steps)." };
             var seed = new Option<int>("--seed") { Description = "Seed of the split and initialisation.", DefaultValueFactory = _ => 0 };
             var output = new Option<string>("--out") { Description = "Run folder for the model, its config and metrics.json.", Required = true };
             var valFraction = new Option<double>("--val-fraction") { Description = "Share held out for validation (stratified).", DefaultValueFactory = _ => 0.1 };
@@ -90,7 +90,7 @@ namespace TransferSharp.Cli
             var averageLast = new Option<int?>("--average-last") { Description = "Weight averaging (SWA): keep the mean of the weights at the end of the last N epochs instead of one epoch's." };
             var features = new Option<string?>("--features") { Description = "Feature extraction from these layer groups' pooled outputs, concatenated, e.g. stage3,stage4 (default: the last group). `advise` scores every group (LogME)." };
             var pilot = new Option<bool>("--pilot") { Description = "With --strategy auto: short pilot runs of the advised strategy and its two best alternatives; the best on validation runs in full." };
-            var pilotEpochs = new Option<int>("--pilot-epochs") { Description = "Epochs of each pilot run.", DefaultValueFactory = _ => 2 };
+            var pilotEpochs = new Option<int>("--pilot-epochs") { Description = "Epochs of each network pilot run (each on at most a fifth of the full run's image-steps: a stratified share of the training split when the full run is short).", DefaultValueFactory = _ => 2 };
             var naive = new Option<bool>("--naive") { Description = "Benchmark baseline: the recipe run the plain way (no ONNX Runtime, no caching of frozen outputs, default memory layout; lp-ft's probe as head-only epochs through the network)." };
             var tta = new Option<bool>("--tta") { Description = "Test-time augmentation: average each image's prediction with its mirror image's (kept for predict and evaluate)." };
             var command = new Command("fit", "Train a model on labelled images and save it with its metrics.")

@@ -33,12 +33,14 @@ public static class Fitter
         var watch = Stopwatch.StartNew();
         foreach (string candidate in candidates)
         {
-            FitOptions pilot = options with
+            FitOptions pilot = Chosen(options, candidate, advice) with { Pilot = false, Test = null, Output = Path.Combine(output, "pilot", candidate) };
+            if (candidate != StrategyCatalog.FeatureExtraction)
             {
-                Strategy = candidate, Pilot = false, Test = null, Output = Path.Combine(output, "pilot", candidate),
-                Epochs = candidate == StrategyCatalog.FeatureExtraction ? options.Epochs : Math.Min(options.PilotEpochs, options.Epochs ?? int.MaxValue),
-                Features = candidate == StrategyCatalog.FeatureExtraction ? options.Features : null,
-            };
+                // Each network pilot sees at most PilotBudget of the full run's image-steps: PilotEpochs epochs on a
+                // stratified share of the training split when the full run is short.
+                int fullEpochs = NetworkStrategy.Defaults(pilot).Epochs, epochs = Math.Min(options.PilotEpochs, fullEpochs);
+                pilot = pilot with { Epochs = epochs, TrainFraction = Math.Min(1.0, PilotBudget * fullEpochs / epochs) };
+            }
             progress.Info($"pilot {results.Count + 1}/{candidates.Count}: {candidate}");
             var pilotWatch = Stopwatch.StartNew();
             FitResult result = Run(pilot, progress);
@@ -49,11 +51,24 @@ public static class Fitter
         var winner = results.Where(r => !double.IsNaN(r.accuracy)).DefaultIfEmpty(results[0]).MaxBy(r => r.accuracy);
         var record = new
         {
-            candidates = results.Select(r => new { r.strategy, val_accuracy = Math.Round(r.accuracy, 4), seconds = Math.Round(r.seconds, 2), epochs = r.options.Epochs }),
+            candidates = results.Select(r => new { r.strategy, val_accuracy = Math.Round(r.accuracy, 4), seconds = Math.Round(r.seconds, 2), epochs = r.options.Epochs, train_fraction = Math.Round(r.options.TrainFraction, 3) }),
             winner = winner.strategy, seconds = Math.Round(watch.Elapsed.TotalSeconds, 2), folder = "pilot",
         };
-        return (options with { Strategy = winner.strategy, Pilot = false, Features = winner.strategy == StrategyCatalog.FeatureExtraction ? options.Features : null }, record);
+        return (Chosen(options, winner.strategy, advice) with { Pilot = false }, record);
     }
+
+    /// <summary>Share of the full run's training image-steps each network pilot may use.</summary>
+    public const double PilotBudget = 0.2;
+
+    /// <summary>
+    /// The options of an auto run once <paramref name="strategy"/> is chosen: feature extraction takes the advised
+    /// feature layers (unless --features was given) and keeps its own head-fit length (with auto, --epochs is the
+    /// network strategies' training length, not feature extraction's full-batch head steps).
+    /// </summary>
+    private static FitOptions Chosen(FitOptions auto, string strategy, Advice advice) =>
+        strategy == StrategyCatalog.FeatureExtraction
+            ? auto with { Strategy = strategy, Features = auto.Features ?? advice.FeatureLayers, Epochs = null }
+            : auto with { Strategy = strategy, Features = null };
 
     /// <summary>Runs a fit.</summary>
     public static FitResult Run(FitOptions options, IProgressSink progress)
@@ -65,6 +80,12 @@ public static class Fitter
         Device device = TorchRuntime.ResolveDevice(options.Device);
         var (train, test) = LoadData(options);
         var (trainIdx, valIdx) = StratifiedSplit.Split(train.Labels(), train.ClassNames, options.ValidationFraction, options.Seed);
+        if (options.TrainFraction < 1)
+        {
+            // A stratified share of the training split (pilots); the validation split stays whole.
+            int[] kept = StratifiedSplit.Split(trainIdx.Select(i => train.Items[i].Label).ToList(), train.ClassNames, 1 - options.TrainFraction, options.Seed).train;
+            trainIdx = kept.Select(k => trainIdx[k]).ToArray();
+        }
         progress.Info($"data: {train.Count} labelled images in {train.ClassNames.Count} classes ({trainIdx.Length} train / {valIdx.Length} validation)" +
                       (test is null ? "" : $", {test.Count} test images"));
 
@@ -79,13 +100,18 @@ public static class Fitter
             AdviceInputs inputs = AdviceMeasurements.Measure(backbone, train, progress).inputs;
             advice = StrategyAdvisor.Advise(inputs);
             // The advised feature layers apply to feature extraction only (the last group alone is the default anyway).
-            options = options with
+            if (options.Adapter == Adapters.AdapterKind.Replicate) options = options with { Adapter = Adapters.InputAdapters.Parse(advice.Adapter) };
+            if (options.Pilot && valIdx.Length >= options.PilotMinimumValidation) (options, pilotRecord) = RunPilots(options, advice, output, progress);
+            else
             {
-                Strategy = advice.Strategy,
-                Features = options.Features ?? (advice.Strategy == StrategyCatalog.FeatureExtraction ? advice.FeatureLayers : null),
-                Adapter = options.Adapter == Adapters.AdapterKind.Replicate ? Adapters.InputAdapters.Parse(advice.Adapter) : options.Adapter,
-            };
-            if (options.Pilot) (options, pilotRecord) = RunPilots(options, advice, output, progress);
+                if (options.Pilot)
+                {
+                    string reason = $"the validation split has {valIdx.Length} images, fewer than {options.PilotMinimumValidation}: too few to rank the candidates (an accuracy on {valIdx.Length} images has a standard error near {100 * Math.Sqrt(0.16 / Math.Max(1, valIdx.Length)):F0} points)";
+                    pilotRecord = new { skipped = reason };
+                    progress.Info($"pilots skipped: {reason}; the advised strategy runs");
+                }
+                options = Chosen(options, advice.Strategy, advice) with { Pilot = false };
+            }
             options.Validate();
             progress.Info($"strategy auto: {options.Strategy}{(options.Features is { } chosen ? $" on {string.Join(",", chosen)} features" : "")}. {advice.Explanation}");
         }

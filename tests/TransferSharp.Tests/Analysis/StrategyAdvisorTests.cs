@@ -52,9 +52,12 @@ public class StrategyAdvisorTests
         Assert.Equal(new[] { "stage3" }, better.FeatureLayers);
         Assert.Contains("--features stage3", better.Explanation);
         Assert.Contains("stage4 -0.800", better.Explanation);
-        // Within the margin: the last group alone.
-        Advice same = StrategyAdvisor.Advise(new AdviceInputs(100, 10, 10, 3, 0.49, false, Parameters, Scores(-0.795)));
+        // Ranked first by a hair: still chosen (no margin for the last group); a tie or below: the last group alone.
+        Assert.Equal(new[] { "stage3" }, StrategyAdvisor.Advise(new AdviceInputs(100, 10, 10, 3, 0.49, false, Parameters, Scores(-0.795))).FeatureLayers);
+        Assert.Equal(new[] { "stage4" }, StrategyAdvisor.Advise(new AdviceInputs(100, 10, 10, 3, 0.49, false, Parameters, Scores(-0.80))).FeatureLayers);
+        Advice same = StrategyAdvisor.Advise(new AdviceInputs(100, 10, 10, 3, 0.49, false, Parameters, Scores(-0.9)));
         Assert.Equal(new[] { "stage4" }, same.FeatureLayers);
+        Assert.Contains("The last group's features transfer best", same.Explanation);
         Assert.Null(Advise(10, 0.49).FeatureLayers); // not measured: no layer advice
     }
 

@@ -100,7 +100,9 @@ public class FitterTests : IClassFixture<TinyFolders>
     [Fact]
     public void PilotRunsTheCandidatesAndKeepsTheBestOnValidation()
     {
-        FitResult result = Fitter.Run(Options(StrategyCatalog.Auto) with { Pilot = true, PilotEpochs = 1 }, SilentProgress.Instance);
+        // 6 validation images: allowed here (the default minimum is 50). 2 full epochs: each network pilot gets 1 epoch on
+        // 40 % of the training split (PilotBudget 0.2 of the full run's image-steps), i.e. 3 of each class's 8 images.
+        FitResult result = Fitter.Run(Options(StrategyCatalog.Auto) with { Pilot = true, PilotEpochs = 1, Epochs = 2, PilotMinimumValidation = 6 }, SilentProgress.Instance);
         string json = File.ReadAllText(Path.Combine(result.Output, "metrics.json"));
         using var doc = System.Text.Json.JsonDocument.Parse(json);
         var pilot = doc.RootElement.GetProperty("pilot");
@@ -111,7 +113,37 @@ public class FitterTests : IClassFixture<TinyFolders>
         Assert.Equal(best, candidates.First(c => c.GetProperty("strategy").GetString() == winner).GetProperty("val_accuracy").GetDouble());
         Assert.Equal(winner, result.Record.Get<string>("strategy"));
         Assert.True(Directory.Exists(Path.Combine(result.Output, "pilot", winner)));
+        Assert.Equal(24, result.Record.Get<int>("train_images"));
+        foreach (var candidate in candidates)
+        {
+            string name = candidate.GetProperty("strategy").GetString()!;
+            RunRecord pilotRecord = RunRecord.Load(Path.Combine(result.Output, "pilot", name, "metrics.json"));
+            if (name == StrategyCatalog.FeatureExtraction)
+            {
+                // Feature extraction keeps its own head fit: --epochs is the network strategies' length under auto.
+                Assert.Equal(24, pilotRecord.Get<int>("train_images"));
+                Assert.Equal(300, pilotRecord.Get<int>("head_steps"));
+            }
+            else
+            {
+                Assert.Equal(9, pilotRecord.Get<int>("train_images"));
+                Assert.Equal(0.4, candidate.GetProperty("train_fraction").GetDouble(), 3);
+            }
+        }
         Assert.Contains("--pilot", Assert.Throws<OptionException>(() => Fitter.Run(Options(StrategyCatalog.FineTune) with { Pilot = true }, SilentProgress.Instance)).Message);
+    }
+
+    [Fact]
+    public void PilotsAreSkippedWithTheReasonWhenTheValidationSplitIsTooSmall()
+    {
+        FitResult result = Fitter.Run(Options(StrategyCatalog.Auto) with { Pilot = true, PilotEpochs = 1, Epochs = 2 }, SilentProgress.Instance);
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(result.Output, "metrics.json")));
+        string skipped = doc.RootElement.GetProperty("pilot").GetProperty("skipped").GetString()!;
+        Assert.Contains("6 images, fewer than 50", skipped);
+        Assert.False(Directory.Exists(Path.Combine(result.Output, "pilot")));
+        string advised = doc.RootElement.GetProperty("advice").GetProperty("strategy").GetString()!;
+        Assert.Equal(advised, result.Record.Get<string>("strategy"));
+        if (advised == StrategyCatalog.FeatureExtraction) Assert.Equal(300, result.Record.Get<int>("head_steps"));
     }
 
     [Fact]
