@@ -90,7 +90,7 @@ namespace TransferSharp.Cli
             var averageLast = new Option<int?>("--average-last") { Description = "Weight averaging (SWA): keep the mean of the weights at the end of the last N epochs instead of one epoch's." };
             var features = new Option<string?>("--features") { Description = "Feature extraction from these layer groups' pooled outputs, concatenated, e.g. stage3,stage4 (default: the last group). `advise` scores every group (LogME)." };
             var pilot = new Option<bool>("--pilot") { Description = "With --strategy auto: short pilot runs of the advised strategy and its two best alternatives; the best on validation runs in full." };
-            var pilotEpochs = new Option<int>("--pilot-epochs") { Description = "Epochs of each network pilot run (each on at most a fifth of the full run's image-steps: a stratified share of the training split when the full run is short).", DefaultValueFactory = _ => 2 };
+            var pilotEpochs = new Option<int>("--pilot-epochs") { Description = "Epochs of each network pilot run (together on at most 30 % of the full run's image-steps: a stratified share of the training split when the full run is short).", DefaultValueFactory = _ => 2 };
             var naive = new Option<bool>("--naive") { Description = "Benchmark baseline: the recipe run the plain way (no ONNX Runtime, no caching of frozen outputs, default memory layout; lp-ft's probe as head-only epochs through the network)." };
             var tta = new Option<bool>("--tta") { Description = "Test-time augmentation: average each image's prediction with its mirror image's (kept for predict and evaluate)." };
             var command = new Command("fit", "Train a model on labelled images and save it with its metrics.")

@@ -29,6 +29,7 @@ public static class Fitter
     private static (FitOptions winner, object record) RunPilots(FitOptions options, Advice advice, string output, IProgressSink progress)
     {
         var candidates = new[] { advice.Strategy }.Concat(advice.Alternatives).Distinct().Take(3).ToList();
+        int networkPilots = candidates.Count(c => c != StrategyCatalog.FeatureExtraction);
         var results = new List<(string strategy, double accuracy, double seconds, FitOptions options)>();
         var watch = Stopwatch.StartNew();
         foreach (string candidate in candidates)
@@ -36,10 +37,10 @@ public static class Fitter
             FitOptions pilot = Chosen(options, candidate, advice) with { Pilot = false, Test = null, Output = Path.Combine(output, "pilot", candidate) };
             if (candidate != StrategyCatalog.FeatureExtraction)
             {
-                // Each network pilot sees at most PilotBudget of the full run's image-steps: PilotEpochs epochs on a
-                // stratified share of the training split when the full run is short.
+                // The network pilots together see at most PilotBudget of the full run's image-steps: PilotEpochs epochs
+                // each, on a stratified share of the training split when the full run is short.
                 int fullEpochs = NetworkStrategy.Defaults(pilot).Epochs, epochs = Math.Min(options.PilotEpochs, fullEpochs);
-                pilot = pilot with { Epochs = epochs, TrainFraction = Math.Min(1.0, PilotBudget * fullEpochs / epochs) };
+                pilot = pilot with { Epochs = epochs, TrainFraction = Math.Min(1.0, PilotBudget * fullEpochs / (networkPilots * epochs)) };
             }
             progress.Info($"pilot {results.Count + 1}/{candidates.Count}: {candidate}");
             var pilotWatch = Stopwatch.StartNew();
@@ -57,8 +58,8 @@ public static class Fitter
         return (Chosen(options, winner.strategy, advice) with { Pilot = false }, record);
     }
 
-    /// <summary>Share of the full run's training image-steps each network pilot may use.</summary>
-    public const double PilotBudget = 0.2;
+    /// <summary>Share of the full run's training image-steps that the network pilots may use together.</summary>
+    public const double PilotBudget = 0.3;
 
     /// <summary>
     /// The options of an auto run once <paramref name="strategy"/> is chosen: feature extraction takes the advised

@@ -42,7 +42,7 @@ public class StrategyAdvisorTests
     }
 
     [Fact]
-    public void AnIntermediateGroupThatTransfersBetterIsRecommendedWithTheLast()
+    public void AnIntermediateGroupRankedFirstByLogMeIsRecommended()
     {
         GroupTransferability[] Scores(double stage3) => new[]
         {

@@ -100,8 +100,8 @@ public class FitterTests : IClassFixture<TinyFolders>
     [Fact]
     public void PilotRunsTheCandidatesAndKeepsTheBestOnValidation()
     {
-        // 6 validation images: allowed here (the default minimum is 50). 2 full epochs: each network pilot gets 1 epoch on
-        // 40 % of the training split (PilotBudget 0.2 of the full run's image-steps), i.e. 3 of each class's 8 images.
+        // 6 validation images: allowed here (the default minimum is 50). 2 full epochs: the k network pilots share 0.3 of
+        // the full run's image-steps, 1 epoch each on 0.6 / k of the training split: 2 of each class's 8 images for k = 2 or 3.
         FitResult result = Fitter.Run(Options(StrategyCatalog.Auto) with { Pilot = true, PilotEpochs = 1, Epochs = 2, PilotMinimumValidation = 6 }, SilentProgress.Instance);
         string json = File.ReadAllText(Path.Combine(result.Output, "metrics.json"));
         using var doc = System.Text.Json.JsonDocument.Parse(json);
@@ -126,8 +126,9 @@ public class FitterTests : IClassFixture<TinyFolders>
             }
             else
             {
-                Assert.Equal(9, pilotRecord.Get<int>("train_images"));
-                Assert.Equal(0.4, candidate.GetProperty("train_fraction").GetDouble(), 3);
+                Assert.Equal(6, pilotRecord.Get<int>("train_images"));
+                int network = candidates.Count(c => c.GetProperty("strategy").GetString() != StrategyCatalog.FeatureExtraction);
+                Assert.Equal(Fitter.PilotBudget * 2 / network, candidate.GetProperty("train_fraction").GetDouble(), 3);
             }
         }
         Assert.Contains("--pilot", Assert.Throws<OptionException>(() => Fitter.Run(Options(StrategyCatalog.FineTune) with { Pilot = true }, SilentProgress.Instance)).Message);
