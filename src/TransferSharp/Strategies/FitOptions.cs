@@ -119,6 +119,7 @@ public sealed record FitOptions
         if (Strategy != StrategyCatalog.Auto) StrategyCatalog.Check(Strategy);
         Registry.Get(Backbone);
         if (Pilot && Strategy != StrategyCatalog.Auto) throw new OptionException($"--pilot: pilots choose among the advisor's candidates; use it with --strategy auto (not {Strategy}).");
+        if (PilotMinimumValidation < 0) throw new OptionException($"pilot minimum validation {PilotMinimumValidation}: must be at least 0.");
         if (!(TrainFraction > 0 && TrainFraction <= 1)) throw new OptionException($"train fraction {TrainFraction}: must be in (0, 1].");
         if (PilotEpochs < 1 || PilotEpochs > 100) throw new OptionException($"--pilot-epochs {PilotEpochs}: must be between 1 and 100.");
                 if (Features is { } layers && Strategy != StrategyCatalog.FeatureExtraction)

@@ -34,7 +34,7 @@ public static class Fitter
         var watch = Stopwatch.StartNew();
         foreach (string candidate in candidates)
         {
-            FitOptions pilot = Chosen(options, candidate, advice) with { Pilot = false, Test = null, Output = Path.Combine(output, "pilot", candidate) };
+            FitOptions pilot = Chosen(options, candidate, advice) with { Test = null, Output = Path.Combine(output, "pilot", candidate) };
             if (candidate != StrategyCatalog.FeatureExtraction)
             {
                 // The network pilots together see at most PilotBudget of the full run's image-steps: PilotEpochs epochs
@@ -55,21 +55,21 @@ public static class Fitter
             candidates = results.Select(r => new { r.strategy, val_accuracy = Math.Round(r.accuracy, 4), seconds = Math.Round(r.seconds, 2), epochs = r.options.Epochs, train_fraction = Math.Round(r.options.TrainFraction, 3) }),
             winner = winner.strategy, seconds = Math.Round(watch.Elapsed.TotalSeconds, 2), folder = "pilot",
         };
-        return (Chosen(options, winner.strategy, advice) with { Pilot = false }, record);
+        return (Chosen(options, winner.strategy, advice), record);
     }
 
     /// <summary>Share of the full run's training image-steps that the network pilots may use together.</summary>
     public const double PilotBudget = 0.3;
 
     /// <summary>
-    /// The options of an auto run once <paramref name="strategy"/> is chosen: feature extraction takes the advised
-    /// feature layers (unless --features was given) and keeps its own head-fit length (with auto, --epochs is the
-    /// network strategies' training length, not feature extraction's full-batch head steps).
+    /// The options of an auto run once <paramref name="strategy"/> is chosen (no more pilots): feature extraction takes
+    /// the advised feature layers (unless --features was given) and keeps its own head-fit length (with auto, --epochs
+    /// is the network strategies' training length, not feature extraction's full-batch head steps).
     /// </summary>
     private static FitOptions Chosen(FitOptions auto, string strategy, Advice advice) =>
         strategy == StrategyCatalog.FeatureExtraction
-            ? auto with { Strategy = strategy, Features = auto.Features ?? advice.FeatureLayers, Epochs = null }
-            : auto with { Strategy = strategy, Features = null };
+            ? auto with { Strategy = strategy, Pilot = false, Features = auto.Features ?? advice.FeatureLayers, Epochs = null }
+            : auto with { Strategy = strategy, Pilot = false, Features = null };
 
     /// <summary>Runs a fit.</summary>
     public static FitResult Run(FitOptions options, IProgressSink progress)
@@ -90,7 +90,13 @@ public static class Fitter
         progress.Info($"data: {train.Count} labelled images in {train.ClassNames.Count} classes ({trainIdx.Length} train / {valIdx.Length} validation)" +
                       (test is null ? "" : $", {test.Count} test images"));
 
-        // 2. The backbone.
+        // 2. The backbone, for auto without --size at the advised input size (from the images' size).
+        if (options.Strategy == StrategyCatalog.Auto && options.Size is null
+            && StrategyAdvisor.InputSizeFor(AdviceMeasurements.ImageSide(train), Registry.Get(options.Backbone).InputSize) is { } advisedSize)
+        {
+            options = options with { Size = advisedSize };
+            progress.Info($"strategy auto: input size {advisedSize} px");
+        }
         manual_seed(options.Seed);
         using Backbone backbone = Backbone.Load(options.Backbone, options.Size);
         Advice? advice = null;
@@ -100,7 +106,6 @@ public static class Fitter
             // The advisor decides, from measurements on the training data and the pretrained backbone (before any change).
             AdviceInputs inputs = AdviceMeasurements.Measure(backbone, train, progress).inputs;
             advice = StrategyAdvisor.Advise(inputs);
-            // The advised feature layers apply to feature extraction only (the last group alone is the default anyway).
             if (options.Adapter == Adapters.AdapterKind.Replicate) options = options with { Adapter = Adapters.InputAdapters.Parse(advice.Adapter) };
             if (options.Pilot && valIdx.Length >= options.PilotMinimumValidation) (options, pilotRecord) = RunPilots(options, advice, output, progress);
             else
@@ -111,7 +116,7 @@ public static class Fitter
                     pilotRecord = new { skipped = reason };
                     progress.Info($"pilots skipped: {reason}; the advised strategy runs");
                 }
-                options = Chosen(options, advice.Strategy, advice) with { Pilot = false };
+                options = Chosen(options, advice.Strategy, advice);
             }
             options.Validate();
             progress.Info($"strategy auto: {options.Strategy}{(options.Features is { } chosen ? $" on {string.Join(",", chosen)} features" : "")}. {advice.Explanation}");

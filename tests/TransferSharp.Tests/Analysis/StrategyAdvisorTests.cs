@@ -34,6 +34,41 @@ public class StrategyAdvisorTests
     }
 
     [Fact]
+    public void TheAdviceIncludesInputSizeEpochsAndLearningRates()
+    {
+        Assert.Equal(112, StrategyAdvisor.InputSizeFor(28, 224));   // Fashion-MNIST: 4x
+        Assert.Equal(208, StrategyAdvisor.InputSizeFor(50, 224));   // 4x, rounded up to a multiple of 16
+        Assert.Equal(224, StrategyAdvisor.InputSizeFor(60, 224));   // capped at the native size
+        Assert.Equal(224, StrategyAdvisor.InputSizeFor(500, 224));  // large images: the backbone's own size
+        Assert.Equal(64, StrategyAdvisor.InputSizeFor(8, 224));     // never below 64
+        Assert.Null(StrategyAdvisor.InputSizeFor(null, 224));
+
+        var inputs = new AdviceInputs(1000, 10, 100, 1, 0.49, false, Parameters, ImageSide: 28, NativeSize: 224);
+        Advice tune = StrategyAdvisor.Advise(inputs);
+        Assert.Equal("fine-tune", tune.Strategy);
+        Assert.Equal(112, tune.InputSize);
+        TrainingRecipe recipe = Assert.IsType<TrainingRecipe>(tune.Training);
+        Assert.Equal(15, recipe.Epochs);
+        Assert.True(recipe.StemLearningRate < recipe.HeadLearningRate, "discriminative rates: the stem learns slower than the head");
+        Assert.Contains("Input: 112 px for 28 px images", tune.Explanation);
+        Assert.Contains("15 epochs", tune.Explanation);
+        Assert.Contains("discriminative", tune.Explanation);
+
+        Advice frozen = StrategyAdvisor.Advise(inputs with { Images = 100, SmallestClass = 10 });
+        Assert.Equal("feature-extraction", frozen.Strategy);
+        Assert.Null(frozen.Training);
+        Assert.Contains("300 full-batch steps", frozen.Explanation);
+        Assert.Equal(30, StrategyAdvisor.RecipeFor("gradual-unfreeze")!.Epochs);
+    }
+
+    [Fact]
+    public void TheImageSideIsMeasuredOnASample()
+    {
+        string folder = TestImages.WriteFolder(TestPaths.NewTempDir("side"), classes: 2, perClass: 3, size: 40);
+        Assert.Equal(40, AdviceMeasurements.ImageSide(TransferSharp.Data.DatasetLoader.Load(folder)));
+    }
+
+    [Fact]
     public void TooSmallToSplitStillGetsFeatureExtractionWithTheReason()
     {
         Advice advice = Advise(5, 0.49, smallest: 1);
