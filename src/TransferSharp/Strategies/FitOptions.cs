@@ -122,7 +122,7 @@ public sealed record FitOptions
         if (PilotMinimumValidation < 0) throw new OptionException($"pilot minimum validation {PilotMinimumValidation}: must be at least 0.");
         if (!(TrainFraction > 0 && TrainFraction <= 1)) throw new OptionException($"train fraction {TrainFraction}: must be in (0, 1].");
         if (PilotEpochs < 1 || PilotEpochs > 100) throw new OptionException($"--pilot-epochs {PilotEpochs}: must be between 1 and 100.");
-                if (Features is { } layers && Strategy != StrategyCatalog.FeatureExtraction)
+        if (Features is { } layers && Strategy != StrategyCatalog.FeatureExtraction)
             throw new OptionException($"--features {string.Join(",", layers)}: intermediate-layer features are an option of feature extraction (--strategy feature-extraction), not of {Strategy}.");
         if (FreezeTo < 0 || FreezeTo > 5) throw new OptionException($"--freeze-to {FreezeTo}: must be between 0 and the number of backbone groups (5 for resnet18).");
         if (L2SpAlpha < 0 || L2SpAlpha > 100) throw new OptionException($"--l2sp-alpha {L2SpAlpha}: must be between 0 and 100.");
