@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Time-to-accuracy (issue 7): `fit --strategy lp-ft` on Fashion-MNIST at 100 labels per class, against the same recipe
-# run naively (`--naive`: no ONNX Runtime, no caching of frozen outputs; the probe stage as head-only epochs through
+# run naively (`--naive`: no ONNX Runtime, no caching of frozen outputs, autograd through the frozen parameters (their
+# gradients computed and discarded, as when frozen layers are merely left out of the optimizer); the probe stage as head-only epochs through
 # the whole network, features recomputed every epoch). Time to reach a validation accuracy = probe stage + training
 # epochs up to the first epoch at or above it (data loading and the test pass, the same in both, excluded).
 # Usage: bench/time_to_accuracy.sh   (env SIZE=112, EPOCHS=8, SEED=0; needs bench/strategies.sh's data: run it once)

@@ -24,6 +24,8 @@ Console.WriteLine($"model {run} ({model.Manifest.Strategy}, {validation.Labels.L
 ModelOutputs outputs = Predictor.Outputs(model, test.Items.Select(i => i.Source).ToList(), new ConsoleLines(), cacheDirectory: FeatureCache.DefaultDirectory());
 int[] labels = outputs.Kept.Select(k => test.Items[k].Label).ToArray();
 int classes = validation.Classes;
+if (Environment.GetEnvironmentVariable("DUMP") is { Length: > 0 } dump) // the test set's log-probabilities and labels, for analysis outside
+    File.WriteAllText(dump, JsonSerializer.Serialize(new { labels, log_probabilities = outputs.LogProbabilities }));
 double[] source = validation.SourcePriors;
 var byClass = Enumerable.Range(0, classes).Select(c => Enumerable.Range(0, labels.Length).Where(i => labels[i] == c).ToArray()).ToArray();
 // The calibration is the same for every target (fitted on the held-out source predictions).

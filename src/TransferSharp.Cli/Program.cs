@@ -80,6 +80,7 @@ namespace TransferSharp.Cli
             var alpha = new Option<double>("--l2sp-alpha") { Description = "l2-sp: pull toward the pretrained weights.", DefaultValueFactory = _ => 0.01 };
             var beta = new Option<double>("--l2sp-beta") { Description = "l2-sp: L2 on the head.", DefaultValueFactory = _ => 0.01 };
             var adabn = new Option<bool>("--adabn") { Description = "Re-estimate BatchNorm statistics on the training images first (AdaBN)." };
+            var bnStats = new Option<string?>("--bn-stats") { Description = "BatchNorm statistics while training: frozen (the running statistics; lp-ft's default) or batch (each batch's, running statistics updated; the other strategies' default)." };
             var deterministic = new Option<bool>("--deterministic") { Description = "Deterministic training (one thread)." };
             var keepLast = new Option<bool>("--keep-last") { Description = "Keep the last epoch's weights instead of restoring the best validation epoch (a small validation split makes that choice noisy)." };
             var adapter = new Option<string>("--adapter") { Description = "How C input channels reach the 3-channel backbone: replicate (copy/tile), weight-sum (adapt the first convolution), conv1x1 (learnable 1x1 convolution trained with the head).", DefaultValueFactory = _ => "replicate" };
@@ -89,14 +90,15 @@ namespace TransferSharp.Cli
             var mixup = new Option<double>("--mixup") { Description = "Mixup alpha (images and labels mixed in pairs, weight ~ Beta(alpha, alpha)); 0 = off. Needs a trainable first group.", DefaultValueFactory = _ => 0 };
             var averageLast = new Option<int?>("--average-last") { Description = "Weight averaging (SWA): keep the mean of the weights at the end of the last N epochs instead of one epoch's." };
             var features = new Option<string?>("--features") { Description = "Feature extraction from these layer groups' pooled outputs, concatenated, e.g. stage3,stage4 (default: the last group). `advise` scores every group (LogME)." };
+            var featureGrid = new Option<int>("--feature-grid") { Description = "With --features: pool intermediate groups over a g x g grid of cells instead of globally (channels x g x g features; where a pattern sits survives). Default 1.", DefaultValueFactory = _ => 1 };
             var pilot = new Option<bool>("--pilot") { Description = "With --strategy auto: short pilot runs of the advised strategy and its two best alternatives; the best on validation runs in full." };
             var pilotEpochs = new Option<int>("--pilot-epochs") { Description = "Epochs of each network pilot run (together on at most 30 % of the full run's image-steps: a stratified share of the training split when the full run is short).", DefaultValueFactory = _ => 2 };
-            var naive = new Option<bool>("--naive") { Description = "Benchmark baseline: the recipe run the plain way (no ONNX Runtime, no caching of frozen outputs, default memory layout; lp-ft's probe as head-only epochs through the network)." };
+            var naive = new Option<bool>("--naive") { Description = "Benchmark baseline: the recipe run the plain way (no ONNX Runtime, no caching of frozen outputs, autograd through frozen parameters, default memory layout; lp-ft's probe as head-only epochs through the network)." };
             var tta = new Option<bool>("--tta") { Description = "Test-time augmentation: average each image's prediction with its mirror image's (kept for predict and evaluate)." };
             var command = new Command("fit", "Train a model on labelled images and save it with its metrics.")
             {
                 data, test, strategy, backbone, size, epochs, seed, output, valFraction, batch, skipBad, device, cacheDir, noCache,
-                lr, lrSpread, layerDecay, schedule, warmup, optimizer, weightDecay, momentum, smoothing, patience, freezeTo, augment, noFlip, alpha, beta, adabn, deterministic, tta, keepLast, averageLast, mixup, adapter, channelsLast, adapterRate, analyze, naive, features, pilot, pilotEpochs,
+                lr, lrSpread, layerDecay, schedule, warmup, optimizer, weightDecay, momentum, smoothing, patience, freezeTo, augment, noFlip, alpha, beta, adabn, bnStats, deterministic, tta, keepLast, averageLast, mixup, adapter, channelsLast, adapterRate, analyze, naive, features, featureGrid, pilot, pilotEpochs,
             };
             command.SetAction(parse => Guard(() =>
             {
@@ -106,7 +108,7 @@ namespace TransferSharp.Cli
                     Size = parse.GetValue(size), Epochs = parse.GetValue(epochs), Seed = parse.GetValue(seed), Output = parse.GetValue(output)!,
                     ValidationFraction = parse.GetValue(valFraction), BatchSize = parse.GetValue(batch), SkipBad = parse.GetValue(skipBad),
                     Device = parse.GetValue(device)!, CacheDirectory = parse.GetValue(cacheDir), UseCache = !parse.GetValue(noCache),
-                    FreezeTo = parse.GetValue(freezeTo), L2SpAlpha = parse.GetValue(alpha), L2SpBeta = parse.GetValue(beta), AdaBn = parse.GetValue(adabn), TestTimeAugmentation = parse.GetValue(tta), AdapterRateMultiplier = parse.GetValue(adapterRate), Adapter = TransferSharp.Adapters.InputAdapters.Parse(parse.GetValue(adapter)!), ChannelsLast = parse.GetValue(channelsLast), Analyze = parse.GetValue(analyze), Naive = parse.GetValue(naive), Pilot = parse.GetValue(pilot), PilotEpochs = parse.GetValue(pilotEpochs), Features = parse.GetValue(features)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                    FreezeTo = parse.GetValue(freezeTo), L2SpAlpha = parse.GetValue(alpha), L2SpBeta = parse.GetValue(beta), AdaBn = parse.GetValue(adabn), FreezeBatchNormStatistics = BatchNormStatistics(parse.GetValue(bnStats)), TestTimeAugmentation = parse.GetValue(tta), AdapterRateMultiplier = parse.GetValue(adapterRate), Adapter = TransferSharp.Adapters.InputAdapters.Parse(parse.GetValue(adapter)!), ChannelsLast = parse.GetValue(channelsLast), Analyze = parse.GetValue(analyze), Naive = parse.GetValue(naive), Pilot = parse.GetValue(pilot), PilotEpochs = parse.GetValue(pilotEpochs), Features = parse.GetValue(features)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), FeatureGrid = parse.GetValue(featureGrid),
                     LearningRate = parse.GetValue(lr), LrSpread = parse.GetValue(lrSpread),
                     Training = new TrainingOptions
                     {
@@ -129,6 +131,15 @@ namespace TransferSharp.Cli
             try { return ParseEnum<T>(result.Tokens[0].Value, option); }
             catch (OptionException e) { result.AddError(e.Message); return default; }
         }
+
+        /// <summary>--bn-stats: frozen, batch, or absent (the strategy's default).</summary>
+        internal static bool? BatchNormStatistics(string? value) => value?.ToLowerInvariant() switch
+        {
+            null => null,
+            "frozen" => true,
+            "batch" => false,
+            _ => throw new OptionException($"--bn-stats {value}: expected frozen or batch."),
+        };
 
         /// <summary>Parses kebab-case enum values (one-cycle, random-resized); an unknown value names the option and the choices.</summary>
         internal static T ParseEnum<T>(string value, string option) where T : struct, Enum

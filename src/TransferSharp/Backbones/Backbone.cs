@@ -67,26 +67,33 @@ public sealed class Backbone : IDisposable
     /// <summary>The layer groups whose globally average-pooled outputs, concatenated, are the features. Default: the last group.</summary>
     public IReadOnlyList<string> FeatureLayers { get; private set; } = Array.Empty<string>();
 
+    /// <summary>Intermediate groups' outputs are average-pooled over a grid of this many cells a side (1 = globally). Default 1.</summary>
+    public int FeatureGrid { get; private set; } = 1;
+
     /// <summary>True when the features are the network's own output (the last group's pooled output) alone.</summary>
     public bool FinalFeaturesOnly => FeatureLayers.Count == 1 && FeatureLayers[0] == Network.Groups[^1].Name;
 
     /// <summary>
     /// Takes features from the pooled outputs of <paramref name="layers"/> (layer-group names, concatenated in network
-    /// order): intermediate layers transfer better when the target task is far from ImageNet's objects.
+    /// order): intermediate layers transfer better when the target task is far from ImageNet's objects. With
+    /// <paramref name="grid"/> g &gt; 1, intermediate groups are pooled over a g x g grid (channels x g x g features each;
+    /// the last group keeps the network's own global pooling).
     /// </summary>
-    public void UseFeatureLayers(IReadOnlyList<string> layers)
+    public void UseFeatureLayers(IReadOnlyList<string> layers, int grid = 1)
     {
         var names = Network.Groups.Select(g => g.Name).ToList();
         var unknown = layers.Where(l => !names.Contains(l)).ToList();
         if (layers.Count == 0 || unknown.Count > 0)
             throw new ArgumentException($"--features {string.Join(",", layers)}: {(layers.Count == 0 ? "no layer group given" : $"unknown layer group(s) {string.Join(", ", unknown)}")}; the groups of {Config.Name} are {string.Join(", ", names)}.");
+        if (grid < 1 || grid > 8) throw new ArgumentException($"--feature-grid {grid}: must be between 1 and 8.");
         var ordered = names.Where(layers.Contains).ToList();
+        FeatureGrid = ordered.Any(l => l != names[^1]) ? grid : 1; // the last group keeps the network's own pooling
         if (ordered.Count == 1 && ordered[0] == names[^1]) { FeatureLayers = ordered; FeatureWidth = Config.FeatureWidth; return; }
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         bool wasTraining = Network.training;
         Network.eval();
-        Tensor?[] outputs = Network.PooledGroupOutputs(zeros(1, Network.InputChannels, InputSize, InputSize));
+        Tensor?[] outputs = Network.PooledGroupOutputs(zeros(1, Network.InputChannels, InputSize, InputSize), grid: grid);
         Network.train(wasTraining);
         int width = 0;
         foreach (string layer in ordered)
@@ -113,7 +120,7 @@ public sealed class Backbone : IDisposable
     }
 
     /// <summary>Everything that decides what the backbone outputs for an image: for cache keys.</summary>
-    public string FeatureKey => $"{Config.Name}|{WeightsHash}|{InputSize}|{Normalization}" + (FinalFeaturesOnly ? "" : $"|layers={string.Join(",", FeatureLayers)}");
+    public string FeatureKey => $"{Config.Name}|{WeightsHash}|{InputSize}|{Normalization}" + (FinalFeaturesOnly ? "" : $"|layers={string.Join(",", FeatureLayers)}") + (FeatureGrid > 1 ? $"|grid={FeatureGrid}" : "");
 
     /// <summary>The cache key of features of mirrored images.</summary>
     public string MirroredFeatureKey => FeatureKey + "|mirrored";
@@ -186,7 +193,7 @@ public sealed class Backbone : IDisposable
         using var scope = NewDisposeScope();
         if (FinalFeaturesOnly) return Network.forward(normalized).flatten(1).MoveToOuterDisposeScope();
         var names = Network.Groups.Select(g => g.Name).ToList();
-        Tensor?[] outputs = Network.PooledGroupOutputs(normalized, FeatureLayers.Max(l => names.IndexOf(l)));
+        Tensor?[] outputs = Network.PooledGroupOutputs(normalized, FeatureLayers.Max(l => names.IndexOf(l)), FeatureGrid);
         return cat(FeatureLayers.Select(l => outputs[names.IndexOf(l)]!).ToArray(), 1).MoveToOuterDisposeScope();
     }
 

@@ -182,9 +182,11 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     /// <summary>
     /// The globally average-pooled output of every layer group [N, channels of the group] (one forward pass): the features
     /// an intermediate layer offers. Groups whose output is not a single tensor crossing to the next group get null; with
-    /// <paramref name="lastGroup"/>, the pass stops after that group.
+    /// <paramref name="lastGroup"/>, the pass stops after that group. With <paramref name="grid"/> g &gt; 1, every group but the
+    /// last is average-pooled over a g x g grid of cells instead of globally ([N, channels x g x g], channel-major): where
+    /// in the image a pattern sits survives pooling.
     /// </summary>
-    public Tensor?[] PooledGroupOutputs(Tensor input, int? lastGroup = null)
+    public Tensor?[] PooledGroupOutputs(Tensor input, int? lastGroup = null, int grid = 1)
     {
         var outputs = new Tensor?[groups.Count];
         var groupOfTensor = new Dictionary<string, int>();
@@ -197,7 +199,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
             void Observe(GraphNode node, IReadOnlyList<Tensor?> _, Tensor output)
             {
                 if (groupOfTensor.TryGetValue(node.Output, out int g) && output.dim() == 4)
-                    outputs[g] = output.mean(new long[] { 2, 3 }).MoveToOuterDisposeScope();
+                    outputs[g] = (grid > 1 && g + 1 < groups.Count ? nn.functional.adaptive_avg_pool2d(output, new long[] { grid, grid }).flatten(1) : output.mean(new long[] { 2, 3 })).MoveToOuterDisposeScope();
             }
             if (stopAt < groups.Count)
             {

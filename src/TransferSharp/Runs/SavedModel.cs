@@ -40,6 +40,8 @@ public sealed record ModelManifest
     public bool ChannelsLast { get; init; }
     /// <summary>The layer groups whose pooled outputs are the features; null = the last group.</summary>
     public IReadOnlyList<string>? FeatureLayers { get; init; }
+    /// <summary>Grid pooling of the intermediate feature groups (cells a side); null = 1, global pooling.</summary>
+    public int? FeatureGrid { get; init; }
 }
 
 /// <summary>A trained model loaded from a run folder: the backbone (pretrained or fine-tuned) and the head.</summary>
@@ -93,7 +95,7 @@ public sealed class SavedModel : IDisposable
             channelInput = new Adapters.ChannelInput(kind, manifest.ChannelStatistics, manifest.TargetScale.Value);
         }
         if (manifest.BackboneFile is not null) backbone.Network.load(Path.Combine(directory, manifest.BackboneFile));
-        if (manifest.FeatureLayers is { } layers) backbone.UseFeatureLayers(layers);
+        if (manifest.FeatureLayers is { } layers) backbone.UseFeatureLayers(layers, manifest.FeatureGrid ?? 1);
         var head = new ClassifierHead(manifest.FeatureWidth, manifest.ClassNames.Count);
         head.load(Path.Combine(directory, manifest.HeadFile));
         backbone.Network.eval();

@@ -60,6 +60,12 @@ public sealed record FitOptions
     public double L2SpBeta { get; init; } = 0.01;
     /// <summary>Test-time augmentation: predictions average the logits of each image and its mirror image (also in predict and evaluate). Default false.</summary>
     public bool TestTimeAugmentation { get; init; }
+    /// <summary>
+    /// BatchNorm statistics while the network trains: true = the running statistics, frozen (a head fitted on the
+    /// frozen features keeps seeing them); false = each batch's, running statistics updated; null = the strategy's
+    /// default (frozen for lp-ft, batch statistics otherwise).
+    /// </summary>
+    public bool? FreezeBatchNormStatistics { get; init; }
     /// <summary>Re-estimate BatchNorm statistics on the training images before training (AdaBN).</summary>
     public bool AdaBn { get; init; }
     /// <summary>The conv1x1 adapter's rate as a multiple of the head's; null = the strategy's default (30 for feature extraction, whose head starts at 1e-2 there; 100 otherwise).</summary>
@@ -72,7 +78,8 @@ public sealed record FitOptions
     public bool ChannelsLast { get; init; }
     /// <summary>
     /// Benchmark baseline (issue 7's time-to-accuracy): run the recipe the plain way. Frozen passes on TorchSharp (no ONNX
-    /// Runtime), no frozen-prefix caching, default memory layout; LP-FT's linear probe becomes <see cref="NaiveProbeEpochs"/>
+    /// Runtime), no frozen-prefix caching, autograd through frozen parameters (their gradients computed, then discarded),
+    /// default memory layout; LP-FT's linear probe becomes <see cref="NaiveProbeEpochs"/>
     /// epochs of head training through the whole network (features recomputed every epoch) instead of a probe on
     /// features computed once. Same results to expect, more time. Default false.
     /// </summary>
@@ -82,6 +89,11 @@ public sealed record FitOptions
     /// group (the network's own features). Only with the feature-extraction strategy.
     /// </summary>
     public IReadOnlyList<string>? Features { get; init; }
+    /// <summary>
+    /// With intermediate <see cref="Features"/>: pool each intermediate group over a g x g grid of cells instead of
+    /// globally (channels x g x g features), so that where a pattern sits survives (a collar, a sleeve). Default 1.
+    /// </summary>
+    public int FeatureGrid { get; init; } = 1;
     /// <summary>
     /// With <see cref="StrategyCatalog.Auto"/>: short pilot runs (<see cref="PilotEpochs"/> epochs, no test set) of the
     /// advised strategy and its first two alternatives on the same training/validation split; the one with the best
@@ -124,6 +136,9 @@ public sealed record FitOptions
         if (PilotEpochs < 1 || PilotEpochs > 100) throw new OptionException($"--pilot-epochs {PilotEpochs}: must be between 1 and 100.");
         if (Features is { } layers && Strategy != StrategyCatalog.FeatureExtraction)
             throw new OptionException($"--features {string.Join(",", layers)}: intermediate-layer features are an option of feature extraction (--strategy feature-extraction), not of {Strategy}.");
+        if (FeatureGrid < 1 || FeatureGrid > 8) throw new OptionException($"--feature-grid {FeatureGrid}: must be between 1 and 8.");
+        if (FeatureGrid > 1 && Features is null && Strategy != StrategyCatalog.Auto)
+            throw new OptionException($"--feature-grid {FeatureGrid}: grid pooling applies to intermediate feature groups; name them with --features (e.g. --features stage3).");
         if (FreezeTo < 0 || FreezeTo > 5) throw new OptionException($"--freeze-to {FreezeTo}: must be between 0 and the number of backbone groups (5 for resnet18).");
         if (L2SpAlpha < 0 || L2SpAlpha > 100) throw new OptionException($"--l2sp-alpha {L2SpAlpha}: must be between 0 and 100.");
         if (L2SpBeta < 0 || L2SpBeta > 100) throw new OptionException($"--l2sp-beta {L2SpBeta}: must be between 0 and 100.");

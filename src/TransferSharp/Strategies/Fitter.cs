@@ -69,7 +69,7 @@ public static class Fitter
     private static FitOptions Chosen(FitOptions auto, string strategy, Advice advice) =>
         strategy == StrategyCatalog.FeatureExtraction
             ? auto with { Strategy = strategy, Pilot = false, Features = auto.Features ?? advice.FeatureLayers, Epochs = null }
-            : auto with { Strategy = strategy, Pilot = false, Features = null };
+            : auto with { Strategy = strategy, Pilot = false, Features = null, FeatureGrid = 1 };
 
     /// <summary>Runs a fit.</summary>
     public static FitResult Run(FitOptions options, IProgressSink progress)
@@ -123,8 +123,10 @@ public static class Fitter
         }
         if (options.Features is { } layers)
         {
-            try { backbone.UseFeatureLayers(layers); }
+            try { backbone.UseFeatureLayers(layers, options.FeatureGrid); }
             catch (ArgumentException e) { throw new OptionException(e.Message); }
+            if (options.FeatureGrid > 1 && backbone.FeatureGrid == 1)
+                progress.Info($"--feature-grid {options.FeatureGrid} ignored: grid pooling applies to intermediate groups, and the features come from {string.Join(",", layers)} only (the network's own global pooling)");
         }
         var record = new RunRecord()
             .Set("strategy", options.Strategy)
@@ -132,6 +134,7 @@ public static class Fitter
             .Set("pilot", pilotRecord)
             .Set("backbone", backbone.Config.Name)
             .Set("feature_layers", backbone.FeatureLayers)
+            .Set("feature_grid", backbone.FeatureGrid)
             .Set("input_size", backbone.InputSize)
             .Set("normalization", backbone.Normalization)
             .Set("importer_adaptations", backbone.Network.Adaptations)
@@ -205,6 +208,7 @@ public static class Fitter
             InputChannels = channelPipeline ? trained?.ChannelInput?.Channels : null,
             ChannelsLast = options.ChannelsLast,
             FeatureLayers = backbone.FinalFeaturesOnly ? null : backbone.FeatureLayers,
+            FeatureGrid = backbone.FeatureGrid > 1 ? backbone.FeatureGrid : null,
         };
         SavedModel.Save(output, manifest, head, trained?.Backbone);
         head.Dispose();

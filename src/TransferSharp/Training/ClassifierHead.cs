@@ -38,8 +38,12 @@ public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
     /// <summary>The linear layer's bias [classes].</summary>
     public Tensor Bias => linear.bias ?? throw new InvalidOperationException("no bias");
 
-    /// <summary>Sets the standardisation from training features [N, width].</summary>
-    public void SetStandardization(Tensor features)
+    /// <summary>
+    /// Sets the standardisation from training features [N, width]: per feature, or with <paramref name="perFeature"/>
+    /// false one scale for all (the mean deviation; features are only centred): a head that fine-tuning will move the
+    /// features under, since a per-feature scale amplifies the drift of the units that hardly vary.
+    /// </summary>
+    public void SetStandardization(Tensor features, bool perFeature = true)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
@@ -47,7 +51,8 @@ public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
         // A floor at a tenth of the mean deviation: near-constant features (units that hardly fire on the training
         // images) would otherwise be amplified without bound, and explode once fine-tuning moves them.
         Tensor deviation = features.std(0);
-        Tensor std = deviation.clamp_min(Math.Max(1e-6, 0.1 * deviation.mean().item<float>()));
+        double meanDeviation = deviation.mean().item<float>();
+        Tensor std = perFeature ? deviation.clamp_min(Math.Max(1e-6, 0.1 * meanDeviation)) : full_like(deviation, Math.Max(1e-6, meanDeviation));
         Buffer("feature_mean").copy_(mean);
         Buffer("feature_scale").copy_(std.reciprocal());
     }

@@ -15,6 +15,8 @@ public sealed record LinearProbeOptions
     public double LearningRate { get; init; } = 0.05;
     /// <summary>Seed of the head's initialisation.</summary>
     public int Seed { get; init; }
+    /// <summary>Standardise each feature (true, default) or only centre them and scale all by one number (a head that fine-tuning continues from).</summary>
+    public bool PerFeatureScale { get; init; } = true;
     /// <summary>Refit on training + validation with the chosen penalty (as scikit-learn's LogisticRegressionCV does). Default true.</summary>
     public bool RefitOnAll { get; init; } = true;
 }
@@ -79,7 +81,7 @@ public static class LinearProbe
     {
         manual_seed(options.Seed);
         var head = new ClassifierHead(width, classes);
-        head.SetStandardization(features);
+        head.SetStandardization(features, options.PerFeatureScale);
         var optimizer = optim.Adam(head.parameters(), options.LearningRate);
         for (int step = 0; step < options.Steps; step++)
         {

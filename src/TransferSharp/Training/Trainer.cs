@@ -93,8 +93,11 @@ public sealed class Trainer
             if (model.AdapterIndex is { } adapter && epochPlan.Modes[adapter] != GroupMode.Full)
                 epochPlan = epochPlan with { Modes = epochPlan.Modes.Select((m, g) => g == adapter ? GroupMode.Full : m).ToList() };
             // 2. Apply it: freeze for real; find the frozen prefix that can run without autograd.
-            Freezer.Apply(model, epochPlan.Modes);
+            Freezer.Apply(model, epochPlan.Modes, options.FreezeBatchNormStatistics);
             int prefix = FrozenPrefix(epochPlan.Modes);
+            // The naive baseline's frozen parts: autograd computes their gradients, which are then thrown away.
+            List<Parameter> tracked = options.AutogradThroughFrozen ? model.Groups.SelectMany(g => g.All).Where(p => !p.requires_grad).ToList() : new();
+            foreach (Parameter p in tracked) p.requires_grad_(true);
             bool cachePrefix = prefix > 0 && options.Augmentation.IsOff;
             var watch = Stopwatch.StartNew();
             var rateLog = model.Groups.ToDictionary(g => g.Name, g => rates[g.Index] * Schedules.Multiplier(options.Schedule, (double)step / totalSteps, options.WarmupFraction));
@@ -135,6 +138,7 @@ public sealed class Trainer
                     { failure = new NonFiniteLossException(epoch + 1, b + 1); break; }
                     optimizer.zero_grad();
                     objective.backward();
+                    foreach (Parameter p in tracked) p.grad = null;
                     optimizer.step();
                     lossSum += lossValue * index.shape[0];
                     correct += logits.argmax(1).eq(labels).sum().item<long>();
@@ -142,6 +146,7 @@ public sealed class Trainer
                     if (b % 5 == 0) task.Describe($"epoch {epoch + 1}/{options.Epochs} [{epochPlan.Stage}] loss {lossSum / Math.Min((b + 1) * options.BatchSize, train.Count):F3}");
                 }
             }
+            foreach (Parameter p in tracked) { p.requires_grad_(false); p.grad = null; }
             if (failure is not null) { stopReason = failure.Message + "; keeping the best checkpoint so far"; restoreBest = true; break; }
             // 4. Validate.
             var (valLoss, valAccuracy) = Evaluate(validation, prefix, cachePrefix);

@@ -59,6 +59,17 @@ public sealed record TrainingOptions
     public bool Deterministic { get; init; }
     /// <summary>Run frozen leading groups without autograd and, when augmentation is off, cache their outputs across epochs. Default true.</summary>
     public bool OptimizeFrozenPrefix { get; init; } = true;
+    /// <summary>
+    /// Normalise with the running (pretrained, or AdaBN-estimated) BatchNorm statistics throughout training and leave
+    /// them unchanged; BatchNorm's affine weights still learn. The features a head was fitted on stay the features
+    /// training starts from. Default false (statistics of each batch, running statistics updated).
+    /// </summary>
+    public bool FreezeBatchNormStatistics { get; init; }
+    /// <summary>
+    /// Benchmark baseline only (issue 7's naive run): frozen parameters stay tracked by autograd, so every backward pass
+    /// computes their gradients, which are discarded before the step. Nothing changes but the time. Default false.
+    /// </summary>
+    public bool AutogradThroughFrozen { get; init; }
     /// <summary>Memory allowed for cached frozen-prefix outputs, in bytes. Default 3 GiB.</summary>
     public long PrefixCacheBytes { get; init; } = 3L << 30;
 

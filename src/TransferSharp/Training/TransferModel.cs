@@ -134,7 +134,7 @@ public sealed class TransferModel : IDisposable
 public static class Freezer
 {
     /// <summary>Applies one mode per group (index = group index).</summary>
-    public static void Apply(TransferModel model, IReadOnlyList<GroupMode> modes)
+    public static void Apply(TransferModel model, IReadOnlyList<GroupMode> modes, bool freezeBatchNormStatistics = false)
     {
         if (modes.Count != model.Groups.Count) throw new ArgumentException($"expected {model.Groups.Count} group modes, got {modes.Count}");
         for (int g = 0; g < model.Groups.Count; g++)
@@ -147,7 +147,7 @@ public static class Freezer
                 p.requires_grad_(trains);
                 if (!trains) p.grad = null;
             }
-            foreach (BatchNormOp layer in model.BatchNormsOf(g)) layer.UpdatesStatistics = modes[g] != GroupMode.Frozen;
+            foreach (BatchNormOp layer in model.BatchNormsOf(g)) layer.UpdatesStatistics = modes[g] != GroupMode.Frozen && !freezeBatchNormStatistics;
         }
     }
 }

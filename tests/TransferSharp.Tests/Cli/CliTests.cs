@@ -51,6 +51,10 @@ public class CliTests
         var strategy = Run("fit", "--strategy", "magic", "--out", TestPaths.NewTempDir("cli-run"));
         Assert.Equal(2, strategy.code);
         Assert.Contains("Available: feature-extraction", strategy.stderr);
+        var bnStats = Run("fit", "--strategy", "lp-ft", "--bn-stats", "sometimes", "--out", TestPaths.NewTempDir("cli-run"));
+        Assert.Equal(2, bnStats.code);
+        Assert.Contains("--bn-stats sometimes: expected frozen or batch", bnStats.stderr);
+        Assert.DoesNotContain("   at ", bnStats.stderr);
     }
 
     [Fact]

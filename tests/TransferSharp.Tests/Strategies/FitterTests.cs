@@ -176,6 +176,44 @@ public class FitterTests : IClassFixture<TinyFolders>
     }
 
     [Fact]
+    public void GridPooledFeaturesKeepWhereAPatternSitsAndAreSavedWithTheModel()
+    {
+        using var scope = NewDisposeScope();
+        using (no_grad())
+        {
+            using Backbone global = Backbone.Load(Registry.DefaultName, 64), grid = Backbone.Load(Registry.DefaultName, 64);
+            global.UseFeatureLayers(new[] { "stage3" });
+            grid.UseFeatureLayers(new[] { "stage3" }, grid: 2);
+            Assert.Equal(256 * 4, grid.FeatureWidth);
+            Assert.NotEqual(global.FeatureKey, grid.FeatureKey); // cached features of another pooling never mix
+            global.Network.eval(); grid.Network.eval();
+            // stage3's map is 4x4 at 64 px: the four cells' mean is the global mean...
+            Tensor x = randn(2, 3, 64, 64);
+            Tensor cells = grid.Features(x).view(2, 256, 4);
+            Assert.True(cells.mean(new long[] { 2 }).allclose(global.Features(x), rtol: 1e-4, atol: 1e-5));
+            // ...and the cells see where things sit: an image bright on its left half only.
+            Tensor left = zeros(1, 3, 64, 64);
+            left.narrow(3, 0, 24).fill_(2.0f);
+            Tensor perCell = grid.Features(left).view(256, 2, 2);
+            Assert.True((perCell.select(2, 0) - perCell.select(2, 1)).abs().mean().item<float>() > 0.05f, "left and right cells agree");
+            // The last group keeps the network's own pooling: a grid there is ignored, with a note in the run.
+            using Backbone last = Backbone.Load(Registry.DefaultName, 64);
+            last.UseFeatureLayers(new[] { "stage4" }, grid: 3);
+            Assert.Equal(1, last.FeatureGrid);
+            Assert.Equal(512, last.FeatureWidth);
+        }
+        // Fitted and saved: evaluate reproduces the test accuracy from the saved manifest.
+        FitResult result = Fitter.Run(Options() with { Features = new[] { "stage3" }, FeatureGrid = 2 }, SilentProgress.Instance);
+        using SavedModel model = SavedModel.Load(result.Output);
+        Assert.Equal(2, model.Manifest.FeatureGrid);
+        Assert.Equal(2, model.Backbone.FeatureGrid);
+        var report = Predictor.Evaluate(model, DatasetLoader.Load(folders.Test), SilentProgress.Instance);
+        Assert.Equal(result.Record.Get<double>("test_accuracy"), Math.Round(report.Accuracy, 4));
+        Assert.Contains("--feature-grid", Assert.Throws<OptionException>(() => Fitter.Run(Options() with { FeatureGrid = 2 }, SilentProgress.Instance)).Message);
+        Assert.Contains("--feature-grid", Assert.Throws<OptionException>(() => Fitter.Run(Options() with { Features = new[] { "stage3" }, FeatureGrid = 9 }, SilentProgress.Instance)).Message);
+    }
+
+    [Fact]
     public void TestTimeAugmentationIsSavedAndReproducedByEvaluate()
     {
         foreach (string strategy in new[] { StrategyCatalog.FeatureExtraction, StrategyCatalog.FineTune })

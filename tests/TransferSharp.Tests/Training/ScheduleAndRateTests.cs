@@ -68,5 +68,10 @@ public class StrategyDefaultsTests
         Assert.Equal((3e-3, 4.0, 7), (chosen.LearningRate, chosen.LrSpread, chosen.Epochs));
         var gradual = TransferSharp.Strategies.NetworkStrategy.Defaults(new() { Output = "x", Strategy = "gradual-unfreeze" });
         Assert.Equal((ScheduleKind.Constant, 2, 30), (gradual.Schedule, gradual.Patience, gradual.Epochs));
+        // LP-FT fine-tunes on the statistics its probe saw; the others normalise with each batch's, unless the user chose.
+        Assert.True(TransferSharp.Strategies.NetworkStrategy.Defaults(new() { Output = "x", Strategy = "lp-ft" }).FreezeBatchNormStatistics);
+        Assert.False(fine.FreezeBatchNormStatistics);
+        Assert.False(TransferSharp.Strategies.NetworkStrategy.Defaults(new() { Output = "x", Strategy = "lp-ft", FreezeBatchNormStatistics = false }).FreezeBatchNormStatistics);
+        Assert.True(TransferSharp.Strategies.NetworkStrategy.Defaults(new() { Output = "x", Strategy = "fine-tune", FreezeBatchNormStatistics = true }).FreezeBatchNormStatistics);
     }
 }

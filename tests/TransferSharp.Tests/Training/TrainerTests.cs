@@ -192,6 +192,41 @@ public class TrainerTests : IClassFixture<TinyStores>
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void FrozenBatchNormStatisticsStayWhileEverythingTrains(bool freeze)
+    {
+        using TransferModel model = NewModel();
+        var network = model.Backbone.Network;
+        static bool IsStatistic(string name) => name.EndsWith("running_mean") || name.EndsWith("running_var");
+        var before = network.state_dict().ToDictionary(p => p.Key, p => p.Value.bytes.ToArray());
+        var options = Quick(1) with { FreezeBatchNormStatistics = freeze };
+        new Trainer(model, options, CPU, SilentProgress.Instance).Fit(new FineTunePlan(model.Groups.Select(g => g.Name).ToList(), 0), stores.Train, stores.Validation, Array.Empty<ITrainingCallback>());
+        var after = network.state_dict().ToDictionary(p => p.Key, p => p.Value.bytes.ToArray());
+        int statisticsChanged = before.Count(p => IsStatistic(p.Key) && !p.Value.AsSpan().SequenceEqual(after[p.Key]));
+        int weightsChanged = before.Count(p => !IsStatistic(p.Key) && !p.Value.AsSpan().SequenceEqual(after[p.Key]));
+        Assert.True(weightsChanged > 0, "nothing trained");
+        if (freeze) Assert.Equal(0, statisticsChanged);
+        else Assert.True(statisticsChanged > 0, "batch statistics did not update the running statistics");
+    }
+
+    [Fact]
+    public void AutogradThroughFrozenPartsOnlyCostsTime()
+    {
+        // The naive baseline: frozen groups' gradients are computed and thrown away; nothing frozen moves, and they end frozen.
+        using TransferModel model = NewModel();
+        var names = model.Groups.Select(g => g.Name).ToList();
+        Func<string, bool> isFrozen = InNodes(NodesOf(model, 0, 1));
+        var before = Bytes(model.Backbone.Network, isFrozen);
+        Assert.NotEmpty(before);
+        var options = Quick(1) with { AutogradThroughFrozen = true, OptimizeFrozenPrefix = false };
+        new Trainer(model, options, CPU, SilentProgress.Instance).Fit(new FineTunePlan(names, 2), stores.Train, stores.Validation, Array.Empty<ITrainingCallback>());
+        var after = Bytes(model.Backbone.Network, isFrozen);
+        foreach (var (name, bytes) in before) Assert.True(bytes.AsSpan().SequenceEqual(after[name]), $"{name} changed");
+        Assert.All(model.Groups.Take(2).SelectMany(g => g.All), p => { Assert.False(p.requires_grad); Assert.Null(p.grad); });
+    }
+
     [Fact]
     public void AdaBnChangesOnlyBatchNormStatistics()
     {
