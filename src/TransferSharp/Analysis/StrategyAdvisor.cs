@@ -142,7 +142,7 @@ public static class AdviceMeasurements
 {
     /// <summary>N, class sizes, channels, d, the frequency verdict and P of each strategy, for <paramref name="data"/> on <paramref name="backbone"/>.</summary>
     public static (AdviceInputs inputs, DomainDistanceResult? distance, FrequencyReport? frequency) Measure(Backbones.Backbone backbone, Data.ImageDataset data,
-        Progress.IProgressSink progress, int sample = 128, int transferabilityPerClass = 50)
+        Progress.IProgressSink progress, int sample = 128, int transferabilityPerClass = 50, int? imageSide = null)
     {
         int[] counts = data.CountsPerClass();
         var sources = data.Items.Select(i => i.Source).ToList();
@@ -161,7 +161,7 @@ public static class AdviceMeasurements
         IReadOnlyList<GroupTransferability>? transferability = eightBit && counts.Length > 1 && data.Count >= 2
             ? Transferability.PerGroup(backbone, data, progress, transferabilityPerClass) : null;
         var inputs = new AdviceInputs(data.Count, data.ClassNames.Count, counts.DefaultIfEmpty(0).Min(), channels, distance?.Overall, frequency?.TuneEarlyLayers ?? false, parameters, transferability,
-            ImageSide(data), backbone.Config.InputSize);
+            imageSide ?? ImageSide(data), backbone.Config.InputSize);
         return (inputs, distance, frequency);
     }
 

@@ -67,6 +67,9 @@ public sealed class Backbone : IDisposable
     /// <summary>The layer groups whose globally average-pooled outputs, concatenated, are the features. Default: the last group.</summary>
     public IReadOnlyList<string> FeatureLayers { get; private set; } = Array.Empty<string>();
 
+    /// <summary>The largest grid <see cref="UseFeatureLayers"/> accepts (cells a side).</summary>
+    public const int MaxFeatureGrid = 8;
+
     /// <summary>Intermediate groups' outputs are average-pooled over a grid of this many cells a side (1 = globally). Default 1.</summary>
     public int FeatureGrid { get; private set; } = 1;
 
@@ -85,7 +88,7 @@ public sealed class Backbone : IDisposable
         var unknown = layers.Where(l => !names.Contains(l)).ToList();
         if (layers.Count == 0 || unknown.Count > 0)
             throw new ArgumentException($"--features {string.Join(",", layers)}: {(layers.Count == 0 ? "no layer group given" : $"unknown layer group(s) {string.Join(", ", unknown)}")}; the groups of {Config.Name} are {string.Join(", ", names)}.");
-        if (grid < 1 || grid > 8) throw new ArgumentException($"--feature-grid {grid}: must be between 1 and 8.");
+        if (grid < 1 || grid > MaxFeatureGrid) throw new ArgumentException($"--feature-grid {grid}: must be between 1 and {MaxFeatureGrid}.");
         var ordered = names.Where(layers.Contains).ToList();
         FeatureGrid = ordered.Any(l => l != names[^1]) ? grid : 1; // the last group keeps the network's own pooling
         if (ordered.Count == 1 && ordered[0] == names[^1]) { FeatureLayers = ordered; FeatureWidth = Config.FeatureWidth; return; }

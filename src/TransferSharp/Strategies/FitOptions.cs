@@ -136,7 +136,7 @@ public sealed record FitOptions
         if (PilotEpochs < 1 || PilotEpochs > 100) throw new OptionException($"--pilot-epochs {PilotEpochs}: must be between 1 and 100.");
         if (Features is { } layers && Strategy != StrategyCatalog.FeatureExtraction)
             throw new OptionException($"--features {string.Join(",", layers)}: intermediate-layer features are an option of feature extraction (--strategy feature-extraction), not of {Strategy}.");
-        if (FeatureGrid < 1 || FeatureGrid > 8) throw new OptionException($"--feature-grid {FeatureGrid}: must be between 1 and 8.");
+        if (FeatureGrid < 1 || FeatureGrid > Backbones.Backbone.MaxFeatureGrid) throw new OptionException($"--feature-grid {FeatureGrid}: must be between 1 and {Backbones.Backbone.MaxFeatureGrid}.");
         if (FeatureGrid > 1 && Features is null && Strategy != StrategyCatalog.Auto)
             throw new OptionException($"--feature-grid {FeatureGrid}: grid pooling applies to intermediate feature groups; name them with --features (e.g. --features stage3).");
         if (FreezeTo < 0 || FreezeTo > 5) throw new OptionException($"--freeze-to {FreezeTo}: must be between 0 and the number of backbone groups (5 for resnet18).");

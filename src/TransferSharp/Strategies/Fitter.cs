@@ -90,9 +90,10 @@ public static class Fitter
         progress.Info($"data: {train.Count} labelled images in {train.ClassNames.Count} classes ({trainIdx.Length} train / {valIdx.Length} validation)" +
                       (test is null ? "" : $", {test.Count} test images"));
 
-        // 2. The backbone, for auto without --size at the advised input size (from the images' size).
+        // 2. The backbone, for auto without --size at the advised input size (from the images' size, measured once).
+        int? imageSide = options.Strategy == StrategyCatalog.Auto ? AdviceMeasurements.ImageSide(train) : null;
         if (options.Strategy == StrategyCatalog.Auto && options.Size is null
-            && StrategyAdvisor.InputSizeFor(AdviceMeasurements.ImageSide(train), Registry.Get(options.Backbone).InputSize) is { } advisedSize)
+            && StrategyAdvisor.InputSizeFor(imageSide, Registry.Get(options.Backbone).InputSize) is { } advisedSize)
         {
             options = options with { Size = advisedSize };
             progress.Info($"strategy auto: input size {advisedSize} px");
@@ -104,7 +105,7 @@ public static class Fitter
         if (options.Strategy == StrategyCatalog.Auto)
         {
             // The advisor decides, from measurements on the training data and the pretrained backbone (before any change).
-            AdviceInputs inputs = AdviceMeasurements.Measure(backbone, train, progress).inputs;
+            AdviceInputs inputs = AdviceMeasurements.Measure(backbone, train, progress, imageSide: imageSide).inputs;
             advice = StrategyAdvisor.Advise(inputs);
             if (options.Adapter == Adapters.AdapterKind.Replicate) options = options with { Adapter = Adapters.InputAdapters.Parse(advice.Adapter) };
             if (options.Pilot && valIdx.Length >= options.PilotMinimumValidation) (options, pilotRecord) = RunPilots(options, advice, output, progress);
