@@ -12,7 +12,8 @@ public class StrategyAdvisorTests
     [Theory]
     [InlineData(10, 0.49, "few-data/moderate-domain", "feature-extraction")]
     [InlineData(10, 2.0, "few-data/far-domain", "gradual-unfreeze")]
-    [InlineData(100, 0.49, "some-data/moderate-domain", "fine-tune")]
+    [InlineData(100, 0.49, "some-data/moderate-domain", "lp-ft")]
+    [InlineData(100, 2.0, "some-data/far-domain", "fine-tune")]
     [InlineData(100, 0.1, "some-data/near-domain", "lp-ft")]
     [InlineData(1000, 2.0, "much-data/far-domain", "fine-tune")]
     public void RulesPickTheExpectedRegime(int perClass, double d, string regime, string strategy)
@@ -45,7 +46,7 @@ public class StrategyAdvisorTests
 
         var inputs = new AdviceInputs(1000, 10, 100, 1, 0.49, false, Parameters, ImageSide: 28, NativeSize: 224);
         Advice tune = StrategyAdvisor.Advise(inputs);
-        Assert.Equal("fine-tune", tune.Strategy);
+        Assert.Equal("lp-ft", tune.Strategy);
         Assert.Equal(112, tune.InputSize);
         TrainingRecipe recipe = Assert.IsType<TrainingRecipe>(tune.Training);
         Assert.Equal(15, recipe.Epochs);
