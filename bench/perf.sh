@@ -6,6 +6,10 @@
 #              channels-last path computes wrong 1x1 convolutions in this libtorch build, see bench/README.md)
 #   torch      (d) PyTorch 1.13 resnet18 training step (Debian's python3-torch, channels_last; and contiguous)
 #   decode     the data pipeline alone (decode + resize)
+# Our side runs as the CLI does: under tcmalloc when installed (this script installs libtcmalloc-minimal4; see
+# TransferSharp.Engine.NativeAllocator); the -glibc variants measure glibc's malloc (tuned by mallopt). The raw ONNX
+# Runtime session runs under glibc, as a plain program would; PyTorch runs as shipped, and once more with tcmalloc
+# preloaded (torch-channels-last-tcmalloc), so that the allocator's share of each ratio is visible.
 # Usage: bench/perf.sh   (env SIZES="112 224", REPEAT=5, N=1024 images for extract/decode; STEPS, WARMUP per process)
 # The machine's speed drifts by tens of percent from minute to minute: every repeat runs both sides of each ratio
 # back to back, and the table reports the median of the paired ratios with their range.
@@ -16,6 +20,10 @@ SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
 if [ ! -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ]; then
   ($SUDO apt-get update -qq && $SUDO apt-get install -y -qq dataset-fashion-mnist) >/dev/null
 fi
+if ! ls /usr/lib/*/libtcmalloc_minimal.so.4 >/dev/null 2>&1; then
+  ($SUDO apt-get update -qq && $SUDO apt-get install -y -qq libtcmalloc-minimal4) >/dev/null
+fi
+TCMALLOC=$(ls /usr/lib/*/libtcmalloc_minimal.so.4 | head -1)
 # The peer, never a dependency of TransferSharp.
 if ! /usr/bin/python3 -c "import torch, torchvision" 2>/dev/null; then
   ($SUDO apt-get update -qq && $SUDO apt-get install -y -qq python3-torch python3-torchvision) >/dev/null
@@ -45,12 +53,15 @@ for r in $(seq 1 "$REPEAT"); do
   for s in $SIZES; do
     echo "repeat $r, size $s"
     record decode $BENCH decode "$s" "$PNGS"
-    record ort-default $BENCH ort "$s"
-    ORT_THREADS=$(nproc) record ort-threads-cores $BENCH ort "$s"
+    TRANSFERSHARP_ALLOCATOR=glibc record ort-default $BENCH ort "$s"
+    TRANSFERSHARP_ALLOCATOR=glibc ORT_THREADS=$(nproc) record ort-threads-cores $BENCH ort "$s"
     record extract $BENCH extract "$s" "$PNGS" auto
+    TRANSFERSHARP_ALLOCATOR=glibc record extract-glibc $BENCH extract "$s" "$PNGS" auto
     record extract-torch $BENCH extract "$s" "$PNGS" torch
     record train $BENCH train "$s"
+    TRANSFERSHARP_ALLOCATOR=glibc record train-glibc $BENCH train "$s"
     record torch-channels-last /usr/bin/python3 bench/Perf/torch_step.py "$s" channels_last
+    LD_PRELOAD=$TCMALLOC record torch-channels-last-tcmalloc /usr/bin/python3 bench/Perf/torch_step.py "$s" channels_last
     record torch-contiguous /usr/bin/python3 bench/Perf/torch_step.py "$s" contiguous
   done
 done

@@ -16,7 +16,8 @@ print(f"run {run}, {rows[0]['cores']} cores ({rows[0]['cpu']}), batch {rows[0]['
 print("| size | variant | images/s | peak RSS MiB |")
 print("|---|---|---|---|")
 for s in sizes:
-    for v in ["decode", "ort-default", "ort-threads-cores", "extract", "extract-torch", "train", "torch-channels-last", "torch-contiguous"]:
+    for v in ["decode", "ort-default", "ort-threads-cores", "extract", "extract-glibc", "extract-torch", "train", "train-glibc",
+              "torch-channels-last", "torch-channels-last-tcmalloc", "torch-contiguous"]:
         if (v, s) in med:
             print(f"| {s} | {v} | {med[(v, s)]:.1f} | {mrss[(v, s)]:.0f} |")
 print()
@@ -35,6 +36,14 @@ fmt = lambda t: "-" if t is None else f"{t[0]:.2f} [{t[1]:.2f}-{t[2]:.2f}]"
 for s in sizes:
     print(f"| {s} | {fmt(paired(s, 'extract', 'ort-default'))} | {fmt(paired(s, 'extract', 'ort-threads-cores'))} | {fmt(paired(s, 'train', 'torch-channels-last'))} | "
           f"{fmt(paired(s, 'train', 'torch-contiguous'))} | {fmt(paired(s, 'train', 'torch-channels-last', 'peak_rss_mib'))} |")
+if any(v == "train-glibc" for (v, _) in med):
+    print("\nThe allocator's share (paired, median [min-max]):\n")
+    print("| size | (c) tcmalloc / (c) glibc speed | peak RSS (c) glibc / (d) | (c)/(d) both under tcmalloc | peak RSS (c)/(d) both under tcmalloc | (b) tcmalloc / (b) glibc |")
+    print("|---|---|---|---|---|---|")
+    for s in sizes:
+        print(f"| {s} | {fmt(paired(s, 'train', 'train-glibc'))} | {fmt(paired(s, 'train-glibc', 'torch-channels-last', 'peak_rss_mib'))} | "
+              f"{fmt(paired(s, 'train', 'torch-channels-last-tcmalloc'))} | {fmt(paired(s, 'train', 'torch-channels-last-tcmalloc', 'peak_rss_mib'))} | "
+              f"{fmt(paired(s, 'extract', 'extract-glibc'))} |")
 print()
 print("| size | (b)/(a) default session | (b)/(a) session with cores threads | (c)/(d) channels_last | (c)/(d) best PyTorch layout | RSS (c) / RSS (d) channels_last |")
 print("|---|---|---|---|---|---|")

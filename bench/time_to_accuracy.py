@@ -29,6 +29,7 @@ final = min(max(a for _, a in fast), max(a for _, a in slow))   # the best accur
 probe_level = fast[0][1]                                          # what the optimized run's probe stage reaches
 out = {"optimized": sys.argv[1], "naive": sys.argv[2], "input_size": fast_d["input_size"],
        "test_accuracy": {"optimized": fast_d["test_accuracy"], "naive": slow_d["test_accuracy"]},
+       "allocator": {"optimized": fast_d.get("allocator"), "naive": slow_d.get("allocator")},
        "targets": {}}
 for name, target in (("best_val_both_reach", final), ("probe_stage_val", probe_level)):
     tf, ts = reach(fast, target), reach(slow, target)

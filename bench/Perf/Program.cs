@@ -6,7 +6,7 @@
 //   decode SIZE DIR               the data pipeline alone: decode + resize, parallel
 //   train  SIZE                   (c) our fine-tuning training step, every group trainable, AdamW (as Trainer runs it)
 //   load   SIZE                   resident memory after each stage of loading the backbone
-// Env BATCH (32), STEPS (timed batches), WARMUP (untimed batches). Prints one JSON line.
+// Env TRANSFERSHARP_ALLOCATOR (auto: tcmalloc when installed; glibc), BATCH (32), STEPS (timed batches), WARMUP (untimed batches). Prints one JSON line.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -21,6 +21,8 @@ using static TorchSharp.torch;
 using Tensor = TorchSharp.torch.Tensor;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+// As the CLI runs: tcmalloc under libtorch when installed (TRANSFERSHARP_ALLOCATOR=glibc measures glibc's malloc).
+TransferSharp.Engine.NativeAllocator.RelaunchWithPreferredAllocator();
 if (args.Length < 2) { Console.Error.WriteLine("usage: PerfBench MODE SIZE [...]"); return 2; }
 string mode = args[0];
 int size = int.Parse(args[1]);
@@ -148,6 +150,7 @@ switch (mode)
         Console.Error.WriteLine($"unknown mode {mode}");
         return 2;
 }
+result["allocator"] = TransferSharp.Engine.NativeAllocator.Describe();
 result["peak_rss_mib"] = PeakRssMiB();
 Console.WriteLine(JsonSerializer.Serialize(result));
 return 0;

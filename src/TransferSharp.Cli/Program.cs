@@ -13,6 +13,15 @@ using TransferSharp.Training;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
+// tcmalloc under libtorch when installed (faster training in less memory than glibc's malloc): a relaunch, before
+// anything is loaded or printed. TRANSFERSHARP_ALLOCATOR=glibc keeps the process as it is.
+try { NativeAllocator.RelaunchWithPreferredAllocator(); }
+catch (EngineException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+
 var root = new RootCommand("TransferSharp: transfer learning with pretrained CNNs on TorchSharp.");
 root.Subcommands.Add(Commands.Fit());
 root.Subcommands.Add(Commands.LrFind());

@@ -91,17 +91,23 @@ public static class TorchRuntime
 
     /// <summary>
     /// glibc maps and unmaps every large activation tensor on each op; raising the mmap threshold keeps them in
-    /// the heap (measured 3-30% faster CPU inference on this project's machines). Only on glibc Linux; harmless elsewhere.
+    /// the heap (measured 3-30% faster CPU inference on this project's machines), at the price of a fragmented heap
+    /// (see <see cref="NativeAllocator"/>, which avoids both under tcmalloc). Only on glibc Linux; harmless elsewhere.
     /// </summary>
     private static void TuneAllocator()
     {
-        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("TRANSFERSHARP_NO_MALLOPT") == "1") return;
+        // Under tcmalloc (NativeAllocator) there is nothing to tune: its mallopt is a no-op.
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("TRANSFERSHARP_NO_MALLOPT") == "1" || NativeAllocator.MappedTcmalloc() is not null) return;
         try
         {
             const int M_TRIM_THRESHOLD = -1, M_MMAP_MAX = -4;
             Mallopt(M_MMAP_MAX, 0);                      // no mmap for large blocks: reuse heap memory
             Mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024); // and keep up to 256 MiB of freed heap for reuse
+            AllocatorTuned = true;
         }
         catch (Exception) { /* not glibc: nothing to tune */ }
     }
+
+    /// <summary>Whether glibc's malloc was tuned (<see cref="TuneAllocator"/>) when the engine loaded.</summary>
+    internal static bool AllocatorTuned { get; private set; }
 }

@@ -140,6 +140,7 @@ public static class Fitter
             .Set("normalization", backbone.Normalization)
             .Set("importer_adaptations", backbone.Network.Adaptations)
             .Set("device", device.ToString())
+            .Set("allocator", NativeAllocator.Describe())
             .Set("seed", options.Seed)
             .Set("test_time_augmentation", options.TestTimeAugmentation ? "mirror" : null)
             .Set("classes", train.ClassNames)

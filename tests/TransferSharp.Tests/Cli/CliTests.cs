@@ -4,13 +4,16 @@ namespace TransferSharp.Tests.Cli;
 
 public class CliTests
 {
-    private static (int code, string stdout, string stderr) Run(params string[] args)
+    private static (int code, string stdout, string stderr) Run(params string[] args) => RunWith(new Dictionary<string, string>(), args);
+
+    private static (int code, string stdout, string stderr) RunWith(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         string cli = Path.Combine(AppContext.BaseDirectory, "TransferSharp.Cli.dll");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(cli);
         foreach (string a in args) info.ArgumentList.Add(a);
         info.Environment["TRANSFERSHARP_CACHE"] = TestPaths.NewTempDir("cli-cache");
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         using var process = Process.Start(info)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();
         Assert.True(process.WaitForExit(300_000), "the CLI did not finish");
@@ -26,6 +29,10 @@ public class CliTests
         Assert.True(fit.code == 0, fit.stderr + fit.stdout);
         Assert.Contains("test accuracy:", fit.stdout);
         Assert.True(File.Exists(Path.Combine(run, "metrics.json")));
+        // The record names the allocator: tcmalloc, preloaded by the CLI's relaunch, wherever it is installed.
+        string allocator = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json"))).RootElement.GetProperty("allocator").GetString()!;
+        if (TransferSharp.Engine.NativeAllocator.TcmallocPaths.Any(File.Exists)) Assert.Contains("tcmalloc", allocator);
+        else Assert.StartsWith("glibc malloc", allocator);
 
         string csv = Path.Combine(run, "predictions.csv");
         var predict = Run("predict", run, Path.Combine(data, "class1"), "--output", csv);
@@ -55,6 +62,26 @@ public class CliTests
         Assert.Equal(2, bnStats.code);
         Assert.Contains("--bn-stats sometimes: expected frozen or batch", bnStats.stderr);
         Assert.DoesNotContain("   at ", bnStats.stderr);
+        var allocator = RunWith(new Dictionary<string, string> { ["TRANSFERSHARP_ALLOCATOR"] = "/no/such/libmalloc.so" }, "backbones");
+        Assert.Equal(2, allocator.code);
+        Assert.Contains("TRANSFERSHARP_ALLOCATOR=/no/such/libmalloc.so: file not found", allocator.stderr);
+        Assert.DoesNotContain("   at ", allocator.stderr);
+    }
+
+    [Fact]
+    public void TheCliRelaunchesItselfWithTheChosenAllocatorAndKeepsItsArguments()
+    {
+        // Any library works to watch the relaunch; the C library this test runs on is always there.
+        string libc = File.ReadLines("/proc/self/maps").Select(l => l.IndexOf('/') is var i and >= 0 ? l[i..] : "").First(p => Path.GetFileName(p).StartsWith("libc.so", StringComparison.Ordinal));
+        string data = TestImages.WriteFolder(TestPaths.NewTempDir("cli-data"), classes: 2, perClass: 6, size: 32);
+        string run = TestPaths.NewTempDir("cli-run");
+        var fit = RunWith(new Dictionary<string, string> { ["TRANSFERSHARP_ALLOCATOR"] = libc },
+            "fit", "--data", data, "--size", "32", "--strategy", "feature-extraction", "--seed", "3", "--out", run);
+        Assert.True(fit.code == 0, fit.stderr + fit.stdout);
+        using var record = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")));
+        Assert.Equal($"{libc} (preloaded by relaunch)", record.RootElement.GetProperty("allocator").GetString());
+        Assert.Equal(3, record.RootElement.GetProperty("seed").GetInt32());
+        Assert.Equal("feature-extraction", record.RootElement.GetProperty("strategy").GetString());
     }
 
     [Fact]
