@@ -13,6 +13,8 @@ def curve(run):
     else:
         t = probe["seconds"]
         points.append((t, probe["val_accuracy"]))
+    if d.get("start"):   # the fine-tuning stage's epoch 0: the starting point scored on validation
+        t += d["start"]["seconds"]
     for e in d["epochs"]:
         t += e["seconds"]
         points.append((t, e["val_accuracy"]))

@@ -98,6 +98,7 @@ public static class NetworkStrategy
         (double loss, double accuracy)? keptScore = outcome.Averaged is { } averaged ? (averaged.ValLoss, averaged.ValAccuracy)
             : kept is null ? null : (kept.ValLoss, kept.ValAccuracy);
         record.Set("epochs", outcome.History.Epochs)
+              .Set("start", outcome.History.Start is { } start ? new { val_accuracy = Math.Round(start.ValAccuracy, 4), val_loss = Math.Round(start.ValLoss, 4), seconds = Math.Round(start.Seconds, 3) } : null)
               .Set("best_epoch", best?.Epoch)
               .Set("restored_epoch", outcome.RestoredEpoch)
               .Set("stop_reason", outcome.StopReason)
@@ -139,6 +140,8 @@ public static class NetworkStrategy
             LrSpread = options.LrSpread ?? (batchNormOnly || options.Strategy == StrategyCatalog.Scratch ? 1 : t.LrSpread),
             AdapterRateMultiplier = options.AdapterRateMultiplier ?? t.AdapterRateMultiplier,
             FreezeBatchNormStatistics = options.FreezeBatchNormStatistics ?? (t.FreezeBatchNormStatistics || options.Strategy == StrategyCatalog.LinearProbeThenFineTune),
+            // The strategies that start from a fitted head keep it unless an epoch beats it on validation.
+            ScoreStart = t.ScoreStart || options.Strategy is StrategyCatalog.LinearProbeThenFineTune or StrategyCatalog.AdaBatchNorm or StrategyCatalog.GradualUnfreeze,
         };
         return options.Strategy switch
         {
@@ -196,7 +199,7 @@ public static class NetworkStrategy
     private static void TrainHeadNaively(TransferModel model, ImageStore trainStore, ImageStore valStore, TrainingOptions training, FitOptions options,
         Device device, RunRecord record, IProgressSink progress)
     {
-        var probeTraining = training with { Epochs = options.NaiveProbeEpochs, LearningRate = 1e-2, LrSpread = 1, LayerDecay = null, Augmentation = AugmentationOptions.Off, AverageLastEpochs = null, MixupAlpha = 0, Patience = null };
+        var probeTraining = training with { ScoreStart = false, Epochs = options.NaiveProbeEpochs, LearningRate = 1e-2, LrSpread = 1, LayerDecay = null, Augmentation = AugmentationOptions.Off, AverageLastEpochs = null, MixupAlpha = 0, Patience = null };
         var plan = new FineTunePlan(model.Groups.Select(g => g.Name).ToList(), model.HeadIndex);
         TrainingOutcome probe = new Trainer(model, probeTraining, device, progress).Fit(plan, trainStore, valStore, Array.Empty<ITrainingCallback>());
         record.Set("linear_probe", new

@@ -83,6 +83,17 @@ public sealed class Trainer
         NonFiniteLossException? failure = null;
         bool restoreBest = options.RestoreBest;
         foreach (var c in allCallbacks) c.OnTrainingStart(model);
+        if (options.ScoreStart)
+        {
+            // Epoch 0: the starting point competes for the best checkpoint (a fitted head is not thrown away by a bad first epoch).
+            var startWatch = Stopwatch.StartNew();
+            var (startLoss, startAccuracy) = Evaluate(validation);
+            var start = new EpochResult(0, "start", double.NaN, double.NaN, startLoss, startAccuracy,
+                model.Groups.ToDictionary(g => g.Name, _ => 0.0), 0, 0, false, startWatch.Elapsed.TotalSeconds);
+            history.SetStart(start);
+            best.OnEpochEnd(model, start, history, isBest: true);
+            progress.Info($"start: val loss {startLoss:F4} acc {startAccuracy:P1}");
+        }
 
         for (int epoch = 0; epoch < options.Epochs; epoch++)
         {

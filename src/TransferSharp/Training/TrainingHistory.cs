@@ -23,8 +23,18 @@ public sealed class TrainingHistory
     /// <summary>Completed epochs.</summary>
     public IReadOnlyList<EpochResult> Epochs => epochs;
 
-    /// <summary>The best epoch so far (highest validation accuracy, ties to lower loss), or null.</summary>
+    /// <summary>The best epoch so far (highest validation accuracy, ties to lower loss), or null; epoch 0 is <see cref="Start"/>.</summary>
     public EpochResult? Best { get; private set; }
+
+    /// <summary>The starting point's validation score (epoch 0, before any training), when it was measured; not among <see cref="Epochs"/>.</summary>
+    public EpochResult? Start { get; private set; }
+
+    /// <summary>Sets the starting point (epoch 0): the first best, which training epochs must beat.</summary>
+    public void SetStart(EpochResult start)
+    {
+        if (epochs.Count > 0) throw new InvalidOperationException("the starting point is scored before the first epoch");
+        Start = Best = start;
+    }
 
     /// <summary>Adds an epoch; returns whether it is the new best.</summary>
     public bool Add(EpochResult result)
@@ -50,6 +60,6 @@ public sealed class TrainingHistory
         return best;
     }
 
-    /// <summary>Epochs since the best one (0 when the last is the best).</summary>
+    /// <summary>Epochs since the best one (0 when the last is the best; every epoch when the starting point is still the best).</summary>
     public int EpochsSinceBest => Best is null ? 0 : epochs.Count - epochs.IndexOf(Best) - 1;
 }

@@ -39,6 +39,12 @@ public sealed record TrainingOptions
     /// <summary>Restore the best validation checkpoint at the end. Default true.</summary>
     public bool RestoreBest { get; init; } = true;
     /// <summary>
+    /// Score the model on validation before the first epoch ("epoch 0") and let that starting point compete for the best
+    /// checkpoint and count for early stopping: a strategy that starts from a fitted head (LP-FT, AdaBN, gradual
+    /// unfreezing) then never ends below where it started. Default false (the strategies that start from a fitted head set it).
+    /// </summary>
+    public bool ScoreStart { get; init; }
+    /// <summary>
     /// Weight averaging (SWA, Izmailov et al. 2018): average the weights (and BatchNorm statistics) at the end of the last
     /// N epochs and keep the average instead of a single epoch. Null = off. Replaces best-epoch restore.
     /// </summary>

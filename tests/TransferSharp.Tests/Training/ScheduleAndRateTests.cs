@@ -73,5 +73,11 @@ public class StrategyDefaultsTests
         Assert.False(fine.FreezeBatchNormStatistics);
         Assert.False(TransferSharp.Strategies.NetworkStrategy.Defaults(new() { Output = "x", Strategy = "lp-ft", FreezeBatchNormStatistics = false }).FreezeBatchNormStatistics);
         Assert.True(TransferSharp.Strategies.NetworkStrategy.Defaults(new() { Output = "x", Strategy = "fine-tune", FreezeBatchNormStatistics = true }).FreezeBatchNormStatistics);
+        // The strategies that start from a fitted head score it as epoch 0; the others start from nothing worth keeping.
+        Assert.True(TransferSharp.Strategies.NetworkStrategy.Defaults(new() { Output = "x", Strategy = "lp-ft" }).ScoreStart);
+        Assert.True(gradual.ScoreStart);
+        Assert.True(TransferSharp.Strategies.NetworkStrategy.Defaults(new() { Output = "x", Strategy = "adabn" }).ScoreStart);
+        Assert.False(fine.ScoreStart);
+        Assert.False(bn.ScoreStart);
     }
 }

@@ -87,6 +87,36 @@ public class TrainerTests : IClassFixture<TinyStores>
         Assert.Throws<ArgumentOutOfRangeException>(() => (Quick(3) with { AverageLastEpochs = 4 }).Validate());
     }
 
+    [Fact]
+    public void AScoredStartingPointIsKeptWhenNoEpochBeatsIt()
+    {
+        using TransferModel model = NewModel();
+        var names = model.Groups.Select(g => g.Name).ToList();
+        // A fitted start: three ordinary epochs.
+        new Trainer(model, Quick(3), CPU, SilentProgress.Instance).Fit(new FineTunePlan(names, 0), stores.Train, stores.Validation, Array.Empty<ITrainingCallback>());
+        var start = Bytes(model.Backbone.Network, _ => true);
+        var startHead = model.Head.state_dict().ToDictionary(p => p.Key, p => p.Value.bytes.ToArray());
+        // Then one epoch at a rate that wrecks the network: with the start scored, the start comes back.
+        var wreck = Quick(1) with { LearningRate = 5.0, LrSpread = 1, WeightDecay = 0, LabelSmoothing = 0 };
+        var trainer = new Trainer(model, wreck with { ScoreStart = true }, CPU, SilentProgress.Instance);
+        double startAccuracy = trainer.Evaluate(stores.Validation).accuracy;
+        var kept = trainer.Fit(new FineTunePlan(names, 0), stores.Train, stores.Validation, Array.Empty<ITrainingCallback>());
+        Assert.NotNull(kept.History.Start);
+        Assert.Equal(0, kept.History.Start!.Epoch);
+        Assert.Equal(startAccuracy, kept.History.Start.ValAccuracy, 6);
+        Assert.Same(kept.History.Start, kept.History.Best);
+        Assert.Equal(1, kept.History.EpochsSinceBest);
+        Assert.Equal(0, kept.RestoredEpoch);
+        Assert.All(Bytes(model.Backbone.Network, _ => true), p => Assert.True(p.Value.AsSpan().SequenceEqual(start[p.Key]), $"{p.Key} was not restored"));
+        Assert.All(model.Head.state_dict(), p => Assert.True(p.Value.bytes.ToArray().AsSpan().SequenceEqual(startHead[p.Key]), $"head {p.Key} was not restored"));
+        // Without it, the wrecked epoch is the only checkpoint and stays.
+        var lost = new Trainer(model, wreck, CPU, SilentProgress.Instance).Fit(new FineTunePlan(names, 0), stores.Train, stores.Validation, Array.Empty<ITrainingCallback>());
+        Assert.Null(lost.History.Start);
+        Assert.Equal(1, lost.RestoredEpoch);
+        Assert.Contains(Bytes(model.Backbone.Network, _ => true), p => !p.Value.AsSpan().SequenceEqual(start[p.Key]));
+        Assert.True(lost.History.Epochs[0].ValLoss > kept.History.Start.ValLoss, "the wrecking rate did not wreck");
+    }
+
     private static Func<string, bool> InNodes(string[] nodes) => name => nodes.Any(n => name.StartsWith(n + ".", StringComparison.Ordinal));
 
     [Fact]
