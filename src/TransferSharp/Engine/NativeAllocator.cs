@@ -45,11 +45,11 @@ public static class NativeAllocator
             {
                 if (value.Equals("tcmalloc", StringComparison.OrdinalIgnoreCase))
                     throw new EngineException($"{Variable}=tcmalloc: no tcmalloc found (looked for {string.Join(", ", TcmallocPaths)}); install it (Debian: apt-get install libtcmalloc-minimal4) or set {Variable}=glibc.");
-                return new Plan(null, "glibc malloc: tcmalloc is not installed (Debian: apt-get install libtcmalloc-minimal4 for faster training in less memory)");
+                return new Plan(null, "tcmalloc is not installed (Debian: apt-get install libtcmalloc-minimal4 for faster training in less memory)");
             }
         }
         else if (value.Equals("glibc", StringComparison.OrdinalIgnoreCase) || value.Equals("system", StringComparison.OrdinalIgnoreCase))
-            return new Plan(null, $"glibc malloc ({Variable}={value})");
+            return new Plan(null, $"chosen by {Variable}={value}");
         else if (Path.IsPathRooted(value))
         {
             if (!exists(value)) throw new EngineException($"{Variable}={value}: file not found; give the path of a malloc library to preload, or auto, tcmalloc or glibc.");
@@ -91,7 +91,10 @@ public static class NativeAllocator
         execve("/proc/self/exe", args, envp); // returns only on failure: go on with the allocator we have
     }
 
-    /// <summary>The allocator serving this process, in words (for run records): tcmalloc's path when it is mapped, what a relaunch preloaded, else glibc's.</summary>
+    /// <summary>
+    /// The allocator serving this process, in words (for run records): tcmalloc's path when it is mapped, what a relaunch
+    /// preloaded, else glibc's with why tcmalloc is not in use (not installed, or the user's choice).
+    /// </summary>
     public static string Describe()
     {
         string? relaunched = Environment.GetEnvironmentVariable(RelaunchedVariable);
@@ -99,7 +102,11 @@ public static class NativeAllocator
         if (MappedTcmalloc() is { } path) return $"tcmalloc ({path}{by})";
         if (relaunched is not null) return $"{relaunched} (preloaded by relaunch)";
         if (!OperatingSystem.IsLinux()) return "system malloc";
-        return TorchRuntime.AllocatorTuned ? "glibc malloc (mallopt: no mmap for large blocks, 256 MiB trim threshold)" : "glibc malloc (defaults)";
+        string glibc = TorchRuntime.AllocatorTuned ? "glibc malloc (mallopt: no mmap for large blocks, 256 MiB trim threshold)" : "glibc malloc (defaults)";
+        Plan? plan = null;
+        try { plan = Choose(Environment.GetEnvironmentVariable(Variable), Environment.GetEnvironmentVariable("LD_PRELOAD"), File.Exists); }
+        catch (EngineException) { }
+        return plan is { Preload: null } ? $"{glibc}; {plan.Reason}" : glibc;
     }
 
     /// <summary>The path of a tcmalloc mapped into this process, or null.</summary>

@@ -18,7 +18,9 @@ public class NativeAllocatorTests
         Assert.Null(missing.Preload);
         Assert.Contains("libtcmalloc-minimal4", missing.Reason);
         // The user's choice wins; an allocator already preloaded is not preloaded twice.
-        Assert.Null(NativeAllocator.Choose("glibc", null, installed).Preload);
+        var chosen = NativeAllocator.Choose("glibc", null, installed);
+        Assert.Null(chosen.Preload);
+        Assert.Equal("chosen by TRANSFERSHARP_ALLOCATOR=glibc", chosen.Reason);
         var already = NativeAllocator.Choose(null, "/lib/other.so:/opt/x/libtcmalloc_minimal.so.4", installed);
         Assert.Null(already.Preload);
         Assert.Contains("already in LD_PRELOAD", already.Reason);
