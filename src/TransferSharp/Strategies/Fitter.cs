@@ -23,10 +23,9 @@ public static class Fitter
 {
     /// <summary>
     /// Short runs of the advised strategy and its first two alternatives on the same split (no test set, into
-    /// <c>pilot/</c> of the run folder); returns the options of the one with the best validation accuracy (the advised
-    /// one on ties).
+    /// <c>pilot/</c> of the run folder); returns the options of the one <see cref="PilotWinner"/> keeps.
     /// </summary>
-    private static (FitOptions winner, object record) RunPilots(FitOptions options, Advice advice, string output, IProgressSink progress)
+    private static (FitOptions winner, object record) RunPilots(FitOptions options, Advice advice, int validationImages, string output, IProgressSink progress)
     {
         var candidates = new[] { advice.Strategy }.Concat(advice.Alternatives).Distinct().Take(3).ToList();
         int networkPilots = candidates.Count(c => c != StrategyCatalog.FeatureExtraction);
@@ -49,14 +48,45 @@ public static class Fitter
             results.Add((candidate, accuracy, pilotWatch.Elapsed.TotalSeconds, pilot));
             progress.Info($"pilot {candidate}: val accuracy {accuracy:F4} in {pilotWatch.Elapsed.TotalSeconds:F1} s");
         }
-        var winner = results.Where(r => !double.IsNaN(r.accuracy)).DefaultIfEmpty(results[0]).MaxBy(r => r.accuracy);
+        var winner = results[PilotWinner(results.Select(r => r.accuracy).ToList(), validationImages)];
+        double advised = results[0].accuracy;
         var record = new
         {
-            candidates = results.Select(r => new { r.strategy, val_accuracy = Math.Round(r.accuracy, 4), seconds = Math.Round(r.seconds, 2), epochs = r.options.Epochs, train_fraction = Math.Round(r.options.TrainFraction, 3) }),
-            winner = winner.strategy, seconds = Math.Round(watch.Elapsed.TotalSeconds, 2), folder = "pilot",
+            candidates = results.Select((r, i) => new
+            {
+                r.strategy, val_accuracy = Math.Round(r.accuracy, 4), seconds = Math.Round(r.seconds, 2), epochs = r.options.Epochs, train_fraction = Math.Round(r.options.TrainFraction, 3),
+                margin_needed = i == 0 || double.IsNaN(advised) ? (double?)null : Math.Round(PilotMargin(advised, r.accuracy, validationImages), 4),
+            }),
+            winner = winner.strategy, validation_images = validationImages, seconds = Math.Round(watch.Elapsed.TotalSeconds, 2), folder = "pilot",
+            rule = "an alternative replaces the advised strategy only when its validation accuracy is higher by more than one standard error of the difference, sqrt((a(1-a) + b(1-b)) / n) on n validation images; pilot scores closer than that are noise",
         };
+        if (winner.strategy != results[0].strategy || results.Any(r => r.accuracy > advised))
+            progress.Info(winner.strategy == results[0].strategy
+                ? $"pilots: {results[0].strategy} kept: no alternative beats its {advised:F4} by more than the noise of {validationImages} validation images"
+                : $"pilots: {winner.strategy} ({winner.accuracy:F4}) replaces {results[0].strategy} ({advised:F4})");
         return (Chosen(options, winner.strategy, advice), record);
     }
+
+    /// <summary>
+    /// Which pilot wins: the advised strategy (index 0) unless another candidate's validation accuracy beats it by more than
+    /// <see cref="PilotMargin"/> (then the most accurate of those). One epoch on a share of the data ranks the candidates
+    /// roughly, and an accuracy on n images moves by sqrt(p(1-p)/n) from chance alone (4 points at 100 images): a pilot
+    /// that wins by less is as likely luck as skill, and the advice, made from measurements of the whole task, stands.
+    /// A failed advised pilot (NaN) gives way to the most accurate of the others.
+    /// </summary>
+    public static int PilotWinner(IReadOnlyList<double> accuracies, int validationImages)
+    {
+        if (double.IsNaN(accuracies[0]))
+            return Enumerable.Range(0, accuracies.Count).Where(i => !double.IsNaN(accuracies[i])).DefaultIfEmpty(0).MaxBy(i => accuracies[i]);
+        int best = 0;
+        for (int i = 1; i < accuracies.Count; i++)
+            if (!double.IsNaN(accuracies[i]) && accuracies[i] - accuracies[0] > PilotMargin(accuracies[0], accuracies[i], validationImages) && accuracies[i] > accuracies[best])
+                best = i;
+        return best;
+    }
+
+    /// <summary>One standard error of the difference of two accuracies <paramref name="a"/> and <paramref name="b"/>, each on <paramref name="n"/> images.</summary>
+    public static double PilotMargin(double a, double b, int n) => Math.Sqrt((a * (1 - a) + b * (1 - b)) / Math.Max(1, n));
 
     /// <summary>Share of the full run's training image-steps that the network pilots may use together.</summary>
     public const double PilotBudget = 0.3;
@@ -108,7 +138,7 @@ public static class Fitter
             AdviceInputs inputs = AdviceMeasurements.Measure(backbone, train, progress, imageSide: imageSide).inputs;
             advice = StrategyAdvisor.Advise(inputs);
             if (options.Adapter == Adapters.AdapterKind.Replicate) options = options with { Adapter = Adapters.InputAdapters.Parse(advice.Adapter) };
-            if (options.Pilot && valIdx.Length >= options.PilotMinimumValidation) (options, pilotRecord) = RunPilots(options, advice, output, progress);
+            if (options.Pilot && valIdx.Length >= options.PilotMinimumValidation) (options, pilotRecord) = RunPilots(options, advice, valIdx.Length, output, progress);
             else
             {
                 if (options.Pilot)

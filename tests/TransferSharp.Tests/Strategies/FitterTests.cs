@@ -108,9 +108,13 @@ public class FitterTests : IClassFixture<TinyFolders>
         var pilot = doc.RootElement.GetProperty("pilot");
         var candidates = pilot.GetProperty("candidates").EnumerateArray().ToList();
         Assert.Equal(3, candidates.Count);
-        double best = candidates.Max(c => c.GetProperty("val_accuracy").GetDouble());
+        // The advised strategy runs first; the winner is the one the rule keeps on these scores (6 validation images: an
+        // alternative must win by more than about 25 points).
+        var accuracies = candidates.Select(c => c.GetProperty("val_accuracy").GetDouble()).ToList();
         string winner = pilot.GetProperty("winner").GetString()!;
-        Assert.Equal(best, candidates.First(c => c.GetProperty("strategy").GetString() == winner).GetProperty("val_accuracy").GetDouble());
+        Assert.Equal(doc.RootElement.GetProperty("advice").GetProperty("strategy").GetString(), candidates[0].GetProperty("strategy").GetString());
+        Assert.Equal(candidates[Fitter.PilotWinner(accuracies, 6)].GetProperty("strategy").GetString(), winner);
+        Assert.Equal(6, pilot.GetProperty("validation_images").GetInt32());
         Assert.Equal(winner, result.Record.Get<string>("strategy"));
         Assert.True(Directory.Exists(Path.Combine(result.Output, "pilot", winner)));
         Assert.Equal(24, result.Record.Get<int>("train_images"));
@@ -132,6 +136,24 @@ public class FitterTests : IClassFixture<TinyFolders>
             }
         }
         Assert.Contains("--pilot", Assert.Throws<OptionException>(() => Fitter.Run(Options(StrategyCatalog.FineTune) with { Pilot = true }, SilentProgress.Instance)).Message);
+    }
+
+    [Fact]
+    public void APilotReplacesTheAdviceOnlyWhenItWinsByMoreThanTheNoise()
+    {
+        // colourised-100 of the suite: feature extraction's pilot 3 points above LP-FT's on 100 images (margin 5.6 points): advice kept.
+        Assert.Equal(0, Fitter.PilotWinner(new[] { 0.79, 0.66, 0.82 }, 100));
+        Assert.Equal(0.0566, Fitter.PilotMargin(0.8, 0.8, 100), 4);
+        // plain-1000: 1.5 points on 1,000 images (margin 1.7 points): advice kept.
+        Assert.Equal(0, Fitter.PilotWinner(new[] { 0.82, 0.822, 0.835 }, 1000));
+        // An advised pilot far below both alternatives: the most accurate replaces it.
+        Assert.Equal(2, Fitter.PilotWinner(new[] { 0.44, 0.61, 0.75 }, 100));
+        Assert.Equal(1, Fitter.PilotWinner(new[] { 0.70, 0.80, 0.78 }, 1000));
+        // The same scores on fewer images are noise.
+        Assert.Equal(0, Fitter.PilotWinner(new[] { 0.70, 0.80, 0.78 }, 30));
+        // A failed pilot: a failed advised one gives way; a failed alternative never wins.
+        Assert.Equal(2, Fitter.PilotWinner(new[] { double.NaN, 0.5, 0.6 }, 100));
+        Assert.Equal(0, Fitter.PilotWinner(new[] { 0.1, double.NaN, 0.05 }, 100));
     }
 
     [Fact]
