@@ -11,7 +11,11 @@ namespace TransferSharp.Analysis;
 /// <param name="Group">The layer group (its globally average-pooled output).</param>
 /// <param name="Width">Feature width.</param>
 /// <param name="LogMe">LogME: the mean per-sample log evidence of a Bayesian linear model from the features to the labels (higher transfers better).</param>
-public sealed record GroupTransferability(string Group, int Width, double LogMe);
+/// <param name="NoiseBelowLast">
+/// Measured only for the best intermediate group when the last group ranks first: the bootstrap standard error of the
+/// last group's LogME minus this group's (the same resampled images for both); null otherwise.
+/// </param>
+public sealed record GroupTransferability(string Group, int Width, double LogMe, double? NoiseBelowLast = null);
 
 /// <summary>
 /// How well frozen features predict the labels, without training anything: LogME (You, Liu, Wang and Long, "LogME:
@@ -96,9 +100,39 @@ public static class Transferability
         }
         int[] keptLabels = kept.Select(k => labels[k]).ToArray();
         var result = new List<GroupTransferability>();
+        var measured = new List<double[][]>();
         for (int g = 0; g < groups.Count; g++)
             if (features[g].Count == keptLabels.Length && keptLabels.Length >= 2)
-                result.Add(new GroupTransferability(groups[g].Name, features[g][0].Length, LogMe(features[g].ToArray(), keptLabels, data.ClassNames.Count)));
+            {
+                measured.Add(features[g].ToArray());
+                result.Add(new GroupTransferability(groups[g].Name, features[g][0].Length, LogMe(measured[^1], keptLabels, data.ClassNames.Count)));
+            }
+        // When the last group ranks first, how sure is that ranking against the best intermediate group?
+        if (result.Count >= 2 && result[^1].LogMe >= result.Max(r => r.LogMe))
+        {
+            int runnerUp = Enumerable.Range(0, result.Count - 1).MaxBy(i => result[i].LogMe);
+            double noise = DifferenceNoise(measured[^1], measured[runnerUp], keptLabels, data.ClassNames.Count, seed: seed);
+            result[runnerUp] = result[runnerUp] with { NoiseBelowLast = noise };
+        }
         return result;
+    }
+
+    /// <summary>
+    /// Bootstrap standard error of LogME(<paramref name="a"/>) - LogME(<paramref name="b"/>): the rows resampled with
+    /// replacement within each class (every class keeps its count), the same rows for both feature sets.
+    /// </summary>
+    public static double DifferenceNoise(double[][] a, double[][] b, int[] labels, int classes, int resamples = 20, int seed = 0)
+    {
+        var random = new Random(seed);
+        var byClass = Enumerable.Range(0, classes).Select(c => Enumerable.Range(0, labels.Length).Where(i => labels[i] == c).ToArray()).Where(r => r.Length > 0).ToArray();
+        var differences = new double[resamples];
+        for (int r = 0; r < resamples; r++)
+        {
+            int[] rows = byClass.SelectMany(members => members.Select(_ => members[random.Next(members.Length)])).ToArray();
+            int[] y = rows.Select(i => labels[i]).ToArray();
+            differences[r] = LogMe(rows.Select(i => a[i]).ToArray(), y, classes) - LogMe(rows.Select(i => b[i]).ToArray(), y, classes);
+        }
+        double mean = differences.Average();
+        return Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / (resamples - 1));
     }
 }

@@ -98,6 +98,45 @@ public class StrategyAdvisorTests
     }
 
     [Fact]
+    public void ALastGroupRankedFirstWithinNoiseGivesWayToTheNarrowerRunnerUp()
+    {
+        GroupTransferability[] Scores(double? noise) => new[]
+        {
+            new GroupTransferability("stem", 64, -1.2), new GroupTransferability("stage3", 256, -0.813, noise), new GroupTransferability("stage4", 512, -0.80),
+        };
+        // stage4 first by 0.013: within a bootstrap noise of 0.018, stage3 (half the features) is chosen and the reason given.
+        Advice close = StrategyAdvisor.Advise(new AdviceInputs(100, 10, 10, 3, 0.49, false, Parameters, Scores(0.018)));
+        Assert.Equal(new[] { "stage3" }, close.FeatureLayers);
+        Assert.Contains("stage4 ranks first by 0.013, less than the sampling noise of that difference (0.018", close.Explanation);
+        // Beyond the noise, or not measured: the last group.
+        Assert.Equal(new[] { "stage4" }, StrategyAdvisor.Advise(new AdviceInputs(100, 10, 10, 3, 0.49, false, Parameters, Scores(0.005))).FeatureLayers);
+        Assert.Equal(new[] { "stage4" }, StrategyAdvisor.Advise(new AdviceInputs(100, 10, 10, 3, 0.49, false, Parameters, Scores(null))).FeatureLayers);
+    }
+
+    [Fact]
+    public void TheNoiseOfALogMeDifferenceIsZeroForIdenticalFeaturesAndShrinksWithTheSample()
+    {
+        var random = new Random(5);
+        int classes = 3, width = 8;
+        double Gaussian() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+        (double[][] a, double[][] b, int[] labels) Sample(int n)
+        {
+            int[] labels = Enumerable.Range(0, n).Select(i => i % classes).ToArray();
+            double[][] a = labels.Select(y => Enumerable.Range(0, width).Select(j => Gaussian() + (j == y ? 1.5 : 0)).ToArray()).ToArray();
+            double[][] b = labels.Select(y => Enumerable.Range(0, width).Select(j => Gaussian() + (j == y ? 1.0 : 0)).ToArray()).ToArray();
+            return (a, b, labels);
+        }
+        var (a, b, labels) = Sample(60);
+        Assert.Equal(0, Transferability.DifferenceNoise(a, a, labels, classes), 12);
+        double small = Transferability.DifferenceNoise(a, b, labels, classes);
+        Assert.True(small > 0);
+        Assert.Equal(small, Transferability.DifferenceNoise(a, b, labels, classes), 12); // seeded: the same resamples
+        var (a2, b2, labels2) = Sample(960);
+        double large = Transferability.DifferenceNoise(a2, b2, labels2, classes);
+        Assert.True(large < small, $"noise on 960 rows {large:F4} should be below that on 60 rows {small:F4}");
+    }
+
+    [Fact]
     public void LogMeScoresPredictiveFeaturesAboveNoise()
     {
         var random = new Random(4);
