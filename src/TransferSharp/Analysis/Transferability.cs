@@ -1,4 +1,3 @@
-using MathNet.Numerics.LinearAlgebra;
 using TransferSharp.Backbones;
 using TransferSharp.Data;
 using TransferSharp.Progress;
@@ -33,17 +32,31 @@ public static class Transferability
         int n = features.Length;
         if (n < 2) throw new ArgumentException("LogME needs at least two labelled rows.");
         int d = features[0].Length;
-        var f = Matrix<double>.Build.DenseOfRowArrays(features);
-        var svd = f.Svd(computeVectors: true);
         int rank = Math.Min(n, d);
-        double[] sigma = svd.S.Take(rank).Select(s => s * s).ToArray();
-        var u = svd.U.SubMatrix(0, n, 0, rank); // n x rank, orthonormal columns
+        // The thin SVD by libtorch's LAPACK (MathNet's managed SVD took 0.8 s for 500 x 512 features).
+        double[] sigma, uRows; // squared singular values; U [n x rank], row-major, orthonormal columns
+        using (var scope = NewDisposeScope())
+        {
+            var flat = new double[(long)n * d];
+            for (int i = 0; i < n; i++) features[i].CopyTo(flat, (long)i * d);
+            var (u, s, _) = linalg.svd(tensor(flat, new long[] { n, d }, ScalarType.Float64), fullMatrices: false);
+            sigma = s.data<double>().Take(rank).Select(v => v * v).ToArray();
+            uRows = u.contiguous().data<double>().ToArray();
+        }
         double total = 0;
         for (int k = 0; k < classes; k++)
         {
-            var y = Vector<double>.Build.Dense(n, i => labels[i] == k ? 1.0 : 0.0);
-            double[] x2 = (u.TransposeThisAndMultiply(y)).Select(v => v * v).ToArray();
-            double outside = Math.Max(0, y.DotProduct(y) - x2.Sum()); // the part of y no feature direction explains
+            // U^T y for the class indicator y: the sums of U's rows of the class's images.
+            var uy = new double[rank];
+            int count = 0;
+            for (int i = 0; i < n; i++)
+            {
+                if (labels[i] != k) continue;
+                count++;
+                for (int j = 0; j < rank; j++) uy[j] += uRows[(long)i * rank + j];
+            }
+            double[] x2 = uy.Select(v => v * v).ToArray();
+            double outside = Math.Max(0, count - x2.Sum()); // the part of y no feature direction explains
             double alpha = 1, beta = 1, res2 = 0, m2 = 0;
             for (int iteration = 0; iteration < 100; iteration++)
             {
@@ -111,7 +124,7 @@ public static class Transferability
         if (result.Count >= 2 && result[^1].LogMe >= result.Max(r => r.LogMe))
         {
             int runnerUp = Enumerable.Range(0, result.Count - 1).MaxBy(i => result[i].LogMe);
-            double noise = DifferenceNoise(measured[^1], measured[runnerUp], keptLabels, data.ClassNames.Count, seed: seed);
+            double noise = DifferenceNoise(measured[^1], measured[runnerUp], keptLabels, data.ClassNames.Count, seed: seed, progress: progress);
             result[runnerUp] = result[runnerUp] with { NoiseBelowLast = noise };
         }
         return result;
@@ -121,9 +134,10 @@ public static class Transferability
     /// Bootstrap standard error of LogME(<paramref name="a"/>) - LogME(<paramref name="b"/>): the rows resampled with
     /// replacement within each class (every class keeps its count), the same rows for both feature sets.
     /// </summary>
-    public static double DifferenceNoise(double[][] a, double[][] b, int[] labels, int classes, int resamples = 20, int seed = 0)
+    public static double DifferenceNoise(double[][] a, double[][] b, int[] labels, int classes, int resamples = 20, int seed = 0, IProgressSink? progress = null)
     {
         var random = new Random(seed);
+        using var task = progress?.Begin("transferability: the last group's lead, bootstrap", resamples);
         var byClass = Enumerable.Range(0, classes).Select(c => Enumerable.Range(0, labels.Length).Where(i => labels[i] == c).ToArray()).Where(r => r.Length > 0).ToArray();
         var differences = new double[resamples];
         for (int r = 0; r < resamples; r++)
@@ -131,6 +145,7 @@ public static class Transferability
             int[] rows = byClass.SelectMany(members => members.Select(_ => members[random.Next(members.Length)])).ToArray();
             int[] y = rows.Select(i => labels[i]).ToArray();
             differences[r] = LogMe(rows.Select(i => a[i]).ToArray(), y, classes) - LogMe(rows.Select(i => b[i]).ToArray(), y, classes);
+            task?.Advance(1);
         }
         double mean = differences.Average();
         return Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / (resamples - 1));
