@@ -11,8 +11,10 @@ namespace TransferSharp.Analysis;
 /// <param name="Transferability">LogME of every layer group's pooled features on a labelled sample (empty when not measured).</param>
 /// <param name="ImageSide">The images' typical shorter side in pixels (median of a sample; null when not measured).</param>
 /// <param name="NativeSize">The backbone's own input size.</param>
+/// <param name="MirrorAsymmetry">Each class's mean-image mirror asymmetry (<see cref="Orientation"/>; null when not measured).</param>
 public sealed record AdviceInputs(int Images, int Classes, int SmallestClass, int Channels, double? DomainDistance, bool TuneEarlyLayers,
-    IReadOnlyDictionary<string, long> TrainableParameters, IReadOnlyList<GroupTransferability>? Transferability = null, int? ImageSide = null, int NativeSize = 224);
+    IReadOnlyDictionary<string, long> TrainableParameters, IReadOnlyList<GroupTransferability>? Transferability = null, int? ImageSide = null, int NativeSize = 224,
+    IReadOnlyDictionary<string, double>? MirrorAsymmetry = null);
 
 /// <summary>The advised training recipe of a network strategy (its defaults in this tool).</summary>
 /// <param name="Epochs">Training epochs (gradual unfreezing: the most; it stops stages on validation).</param>
@@ -30,8 +32,9 @@ public sealed record TrainingRecipe(int Epochs, double HeadLearningRate, double 
 /// <param name="FeatureLayers">For feature extraction: the layer groups to read features from (the best-scoring group by LogME).</param>
 /// <param name="InputSize">The input size to train at (null when the image size was not measured).</param>
 /// <param name="Training">Epochs and learning rates for a network strategy (null for feature extraction: its head takes 300 full-batch steps).</param>
+/// <param name="RandomFlips">Whether random horizontal flips suit the data when a network trains: false when some class is oriented (<see cref="Orientation"/>); null when not measured. Advice only: <c>auto</c> keeps the training defaults.</param>
 public sealed record Advice(string Regime, string Strategy, string Adapter, IReadOnlyList<string> Alternatives, string Explanation,
-    IReadOnlyList<string>? FeatureLayers = null, int? InputSize = null, TrainingRecipe? Training = null);
+    IReadOnlyList<string>? FeatureLayers = null, int? InputSize = null, TrainingRecipe? Training = null, bool? RandomFlips = null);
 
 /// <summary>
 /// The bias-variance trade-off made concrete. Few labelled images per class make every tuned parameter a source of
@@ -96,9 +99,24 @@ public static class StrategyAdvisor
         string trainingText = training is { } r
             ? $" Training: {r.Epochs} epochs{(strategy == "gradual-unfreeze" ? " at most" : "")}, learning rate {r.HeadLearningRate:G2} for the head{(r.StemLearningRate < r.HeadLearningRate ? $" down to {r.StemLearningRate:G2} for the stem (discriminative rates)" : " for every group")}, {r.Schedule} schedule."
             : " Head: multinomial logistic regression, 300 full-batch steps, its weight decay chosen on validation.";
+        var (flips, flipText) = FlipAdvice(m.MirrorAsymmetry);
         return new Advice($"{size}/{domain}", strategy, adapter, alternatives,
-            $"N = {m.Images:N0} labelled images, {perClass:F0} per class (smallest class {m.SmallestClass}), {RatioText(strategy)}, {dText}: regime {size}/{domain}. Recommended: {strategy}, because {why}.{frequency}{adapterWhy}{layerText}{sizeText}{trainingText}",
-            layers, inputSize, training);
+            $"N = {m.Images:N0} labelled images, {perClass:F0} per class (smallest class {m.SmallestClass}), {RatioText(strategy)}, {dText}: regime {size}/{domain}. Recommended: {strategy}, because {why}.{frequency}{adapterWhy}{layerText}{sizeText}{trainingText}{flipText}",
+            layers, inputSize, training, flips);
+    }
+
+    /// <summary>
+    /// Random flips or not, from the classes' mirror asymmetry: a class whose mean image is one-sided (above
+    /// <see cref="Orientation.OrientedAbove"/>) always faces one way, and a flipped training image of it is one the task
+    /// never shows. Advice only, in words and in <see cref="Advice.RandomFlips"/>; the user passes --no-flip.
+    /// </summary>
+    private static (bool? flips, string text) FlipAdvice(IReadOnlyDictionary<string, double>? asymmetry)
+    {
+        if (asymmetry is not { Count: > 0 }) return (null, "");
+        var oriented = asymmetry.Where(p => p.Value > Orientation.OrientedAbove).OrderByDescending(p => p.Value).ToList();
+        if (oriented.Count == 0) return (true, $" Orientation: no class's mean image is one-sided beyond chance (mirror asymmetry at most {asymmetry.Values.Max():F2}, threshold {Orientation.OrientedAbove}): random flips suit the data.");
+        string listed = string.Join(", ", oriented.Select(p => $"{p.Key} {p.Value:F2}"));
+        return (false, $" Orientation: {oriented.Count} of {asymmetry.Count} classes face one way (mean-image mirror asymmetry beyond chance {listed}; threshold {Orientation.OrientedAbove}): random flips train on images your data never shows, so train network strategies with --no-flip (Fashion-MNIST, LP-FT at 100 per class: +0.9 points test accuracy, mean of three seeds; auto keeps flips on).");
     }
 
     /// <summary>
@@ -168,8 +186,9 @@ public static class AdviceMeasurements
         };
         IReadOnlyList<GroupTransferability>? transferability = eightBit && counts.Length > 1 && data.Count >= 2
             ? Transferability.PerGroup(backbone, data, progress, transferabilityPerClass) : null;
+        IReadOnlyDictionary<string, double>? asymmetry = eightBit && data.Count > 0 ? Orientation.PerClass(data) : null;
         var inputs = new AdviceInputs(data.Count, data.ClassNames.Count, counts.DefaultIfEmpty(0).Min(), channels, distance?.Overall, frequency?.TuneEarlyLayers ?? false, parameters, transferability,
-            imageSide ?? ImageSide(data), backbone.Config.InputSize);
+            imageSide ?? ImageSide(data), backbone.Config.InputSize, asymmetry);
         return (inputs, distance, frequency);
     }
 

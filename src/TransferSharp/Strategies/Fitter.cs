@@ -161,7 +161,7 @@ public static class Fitter
         }
         var record = new RunRecord()
             .Set("strategy", options.Strategy)
-            .Set("advice", advice is null ? null : new { requested = StrategyCatalog.Auto, advice.Regime, advice.Strategy, advice.Adapter, advice.Alternatives, feature_layers = advice.FeatureLayers, advice.Explanation })
+            .Set("advice", advice is null ? null : new { requested = StrategyCatalog.Auto, advice.Regime, advice.Strategy, advice.Adapter, advice.Alternatives, feature_layers = advice.FeatureLayers, random_flips = advice.RandomFlips, advice.Explanation })
             .Set("pilot", pilotRecord)
             .Set("backbone", backbone.Config.Name)
             .Set("feature_layers", backbone.FeatureLayers)
