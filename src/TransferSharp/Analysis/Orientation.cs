@@ -39,15 +39,20 @@ public static class Orientation
     /// <paramref name="side"/>, over at most <paramref name="perClass"/> of its images, spread over the class) minus the
     /// mean asymmetry of the same images averaged after flipping each with probability 1/2 (<paramref name="draws"/>
     /// draws), which is what a class with no orientation scores on a sample this size: the mean of ten high-pass
-    /// images is lopsided by chance alone. Classes without images are left out; images that do not decode are skipped
-    /// (the fit reports them).
+    /// images is lopsided by chance alone. At most <paramref name="budget"/> images in all. Classes without images are
+    /// left out; images that do not decode are skipped (the fit reports them).
     /// </summary>
-    public static IReadOnlyDictionary<string, double> PerClass(ImageDataset data, int perClass = 50, int side = 32, int draws = 10, int seed = 0)
+    public static IReadOnlyDictionary<string, double> PerClass(ImageDataset data, int perClass = 50, int side = 32, int draws = 10, int seed = 0,
+        int budget = 500, Progress.IProgressSink? progress = null)
     {
         var random = new Random(seed);
         var result = new Dictionary<string, double>();
+        // At most `budget` images in all (decoding large photographs is the cost), at least 2 per class.
+        perClass = Math.Min(perClass, Math.Max(2, budget / Math.Max(1, data.ClassNames.Count)));
+        using var task = progress?.Begin("orientation: class mean images", data.ClassNames.Count);
         for (int c = 0; c < data.ClassNames.Count; c++)
         {
+            task?.Advance(1);
             var members = Enumerable.Range(0, data.Count).Where(i => data.Items[i].Label == c).ToArray();
             int step = Math.Max(1, members.Length / perClass);
             var images = new List<double[]>();

@@ -186,7 +186,7 @@ public static class AdviceMeasurements
         };
         IReadOnlyList<GroupTransferability>? transferability = eightBit && counts.Length > 1 && data.Count >= 2
             ? Transferability.PerGroup(backbone, data, progress, transferabilityPerClass) : null;
-        IReadOnlyDictionary<string, double>? asymmetry = eightBit && data.Count > 0 ? Orientation.PerClass(data) : null;
+        IReadOnlyDictionary<string, double>? asymmetry = eightBit && data.Count > 0 ? Orientation.PerClass(data, progress: progress) : null;
         var inputs = new AdviceInputs(data.Count, data.ClassNames.Count, counts.DefaultIfEmpty(0).Min(), channels, distance?.Overall, frequency?.TuneEarlyLayers ?? false, parameters, transferability,
             imageSide ?? ImageSide(data), backbone.Config.InputSize, asymmetry);
         return (inputs, distance, frequency);
