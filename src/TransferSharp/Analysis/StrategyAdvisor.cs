@@ -152,14 +152,14 @@ public static class StrategyAdvisor
     private static (IReadOnlyList<string>? layers, string text) FeatureLayerAdvice(IReadOnlyList<GroupTransferability>? scores, string strategy)
     {
         if (scores is not { Count: > 0 }) return (null, "");
-        string listed = string.Join(", ", scores.Select(s => $"{s.Group} {s.LogMe:F3}"));
+        string scored = $" Transferability (LogME per layer group, higher is better): {string.Join(", ", scores.Select(s => $"{s.Group} {s.LogMe:F3}"))}.";
         GroupTransferability last = scores[^1], best = scores.MaxBy(s => s.LogMe)!;
         string Use(string group) => strategy == "feature-extraction" ? $": use --features {group}" : $" (for feature extraction: --features {group})";
         if (best.Group != last.Group && best.LogMe > last.LogMe)
-            return (new[] { best.Group }, $" Transferability (LogME per layer group, higher is better): {listed}. {best.Group}'s features transfer better than the last group's{Use(best.Group)}.");
+            return (new[] { best.Group }, $"{scored} {best.Group}'s features transfer better than the last group's{Use(best.Group)}.");
         if (scores.FirstOrDefault(s => s.NoiseBelowLast is { } noise && s.Group != last.Group && last.LogMe - s.LogMe < noise && s.Width < last.Width) is { } close)
-            return (new[] { close.Group }, $" Transferability (LogME per layer group, higher is better): {listed}. {last.Group} ranks first by {last.LogMe - close.LogMe:F3}, less than the sampling noise of that difference ({close.NoiseBelowLast:F3}, bootstrap): {close.Group}'s {close.Width} features per image against {last.Width} are the lower-variance choice{Use(close.Group)}.");
-        return (new[] { last.Group }, $" Transferability (LogME per layer group, higher is better): {listed}. The last group's features transfer best.");
+            return (new[] { close.Group }, $"{scored} {last.Group} ranks first by {last.LogMe - close.LogMe:F3}, less than the sampling noise of that difference ({close.NoiseBelowLast:F3}, bootstrap): {close.Group}'s {close.Width} features per image against {last.Width} are the lower-variance choice{Use(close.Group)}.");
+        return (new[] { last.Group }, $"{scored} The last group's features transfer best.");
     }
 }
 
