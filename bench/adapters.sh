@@ -29,7 +29,9 @@ for strategy in $STRATEGIES; do
     out="$WORK/runs/adapters-$TASK-$strategy-$adapter"
     echo "== $TASK, $strategy, $adapter"
     start=$(date +%s.%N)
-    $CLI fit --data "$TRAIN" --test "$TEST" --strategy "$strategy" --adapter "$adapter" --size "$SIZE" --epochs "${EPOCHS:-15}" --out "$out" ${EXTRA_ARGS:-} > "$out.log" 2>&1 || { echo "failed: see $out.log"; continue; }
+    # Feature extraction trains (and takes epochs) only through the conv1x1 adapter.
+    epochs="--epochs ${EPOCHS:-15}"; [ "$strategy" = feature-extraction ] && [ "$adapter" != conv1x1 ] && epochs=""
+    $CLI fit --data "$TRAIN" --test "$TEST" --strategy "$strategy" --adapter "$adapter" --size "$SIZE" $epochs --out "$out" ${EXTRA_ARGS:-} > "$out.log" 2>&1 || { echo "failed: see $out.log"; continue; }
     end=$(date +%s.%N)
     python3 - "$out/metrics.json" "$TASK" "$strategy" "$adapter" "$start" "$end" "$SIZE" >> bench/results/adapters.jsonl <<'PY'
 import json, sys

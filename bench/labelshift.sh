@@ -20,7 +20,7 @@ ln -sf "$FULL/t10k-images-idx3-ubyte.gz" "$WORK/data/test/t10k-images-idx3-ubyte
 ln -sf "$FULL/t10k-labels-idx1-ubyte.gz" "$WORK/data/test/t10k-labels-idx1-ubyte.gz"
 d="$WORK/data/train-100"
 if [ ! -f "$d/train-images-idx3-ubyte.gz" ]; then
-  $CLI dataset subset --images "$FULL/train-images-idx3-ubyte.gz" --per-class 100 --seed 1 --out "$d" --prefix train >/dev/null
+  $CLI dataset subset "$FULL/train-images-idx3-ubyte.gz" --per-class 100 --seed 1 --out "$d" --prefix train >/dev/null
   cp data/fashion-mnist-small/classes.txt "$d/"
 fi
 run=${1:-}

@@ -25,7 +25,7 @@ SEEDS=${SEEDS:-0}
 for n in $LABELS; do
   d="$WORK/data/train-$n"
   if [ ! -f "$d/train-images-idx3-ubyte.gz" ]; then
-    $CLI dataset subset --images "$FULL/train-images-idx3-ubyte.gz" --per-class "$n" --seed 1 --out "$d" --prefix train >/dev/null
+    $CLI dataset subset "$FULL/train-images-idx3-ubyte.gz" --per-class "$n" --seed 1 --out "$d" --prefix train >/dev/null
     cp "$WORK/data/classes.txt" "$d/"
   fi
   for size in $SIZES; do
@@ -33,7 +33,7 @@ for n in $LABELS; do
       for seed in $SEEDS; do
         out="$WORK/runs/n$n-s$size-$strategy-seed$seed"
         extra=()
-        [ -n "${EPOCHS:-}" ] && extra+=(--epochs "$EPOCHS")
+        [ -n "${EPOCHS:-}" ] && [ "$strategy" != feature-extraction ] && extra+=(--epochs "$EPOCHS")
         echo "== $n labels/class, size $size, $strategy, seed $seed"
         start=$(date +%s.%N)
         $CLI fit --data "$d" --test "$WORK/data/test" --strategy "$strategy" --size "$size" --seed "$seed" --out "$out" ${EXTRA_ARGS:-} "${extra[@]}" > "$out.log" 2>&1 || { echo "failed: see $out.log"; continue; }

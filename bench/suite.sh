@@ -35,7 +35,7 @@ source_folder() { # labels -> folder
       mkdir -p "$d"; cp "$FULL"/t10k-*-ubyte.gz "$d/"; cp data/fashion-mnist-small/classes.txt "$d/"
     fi
   elif [ ! -f "$d/train-images-idx3-ubyte.gz" ]; then
-    $CLI dataset subset --images "$FULL/train-images-idx3-ubyte.gz" --per-class "$n" --seed 1 --out "$d" --prefix train >/dev/null
+    $CLI dataset subset "$FULL/train-images-idx3-ubyte.gz" --per-class "$n" --seed 1 --out "$d" --prefix train >/dev/null
     cp data/fashion-mnist-small/classes.txt "$d/"
   fi
   echo "$d"

@@ -21,7 +21,7 @@ using SavedModel model = SavedModel.Load(run);
 CalibrationSet validation = CalibrationSet.Load(run);
 ImageDataset test = DatasetLoader.Load(testPath, DatasetRole.Test);
 Console.WriteLine($"model {run} ({model.Manifest.Strategy}, {validation.Labels.Length} held-out calibration rows); test {test.Count} images");
-ModelOutputs outputs = Predictor.Outputs(model, test.Items.Select(i => i.Source).ToList(), new ConsoleLines(), cacheDirectory: FeatureCache.DefaultDirectory());
+ModelOutputs outputs = Predictor.Outputs(model, test.Items.Select(i => i.Source).ToList(), new ConsoleLines(), cacheDirectory: TransferSharp.IO.CacheLocation.Default());
 int[] labels = outputs.Kept.Select(k => test.Items[k].Label).ToArray();
 int classes = validation.Classes;
 if (Environment.GetEnvironmentVariable("DUMP") is { Length: > 0 } dump) // the test set's log-probabilities and labels, for analysis outside
@@ -94,15 +94,14 @@ File.AppendAllLines(results, lines);
 Console.WriteLine($"{lines.Count} lines appended to {results}");
 return 0;
 
-double Accuracy(int[] idx, double[][] probabilities) => idx.Select((i, r) => LabelShift.ArgMax(probabilities[r]) == labels[i] ? 1.0 : 0).Average();
+double Accuracy(int[] idx, double[][] probabilities) => idx.Select((i, r) => ModelEvaluation.ArgMax(probabilities[r]) == labels[i] ? 1.0 : 0).Average();
 
-sealed class ConsoleLines : TransferSharp.Progress.IProgressSink, TransferSharp.Progress.IProgressTask
+sealed class ConsoleLines : IProgress<TransferSharp.Progress.ProgressUpdate>
 {
-    private string description = "";
-    private long done, total;
-    public TransferSharp.Progress.IProgressTask Begin(string description, long total) { this.description = description; this.total = total; done = 0; return this; }
-    public void Info(string message) => Console.Error.WriteLine(message);
-    public void Advance(long amount) { done += amount; if (done == total || done % 1000 < amount) Console.Error.WriteLine($"{description}: {done}/{total}"); }
-    public void Describe(string description) { }
-    public void Dispose() { }
+    public void Report(TransferSharp.Progress.ProgressUpdate update)
+    {
+        if (update.Kind == TransferSharp.Progress.ProgressKind.Message) Console.Error.WriteLine(update.Text);
+        else if (update.Kind == TransferSharp.Progress.ProgressKind.Advanced && (update.Completed == update.Total || update.Completed % 1000 == 0))
+            Console.Error.WriteLine($"{update.Text}: {update.Completed}/{update.Total}");
+    }
 }

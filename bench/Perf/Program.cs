@@ -15,7 +15,6 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using SkiaSharp;
 using TransferSharp.Backbones;
 using TransferSharp.Data;
-using TransferSharp.Progress;
 using TransferSharp.Training;
 using static TorchSharp.torch;
 using Tensor = TorchSharp.torch.Tensor;
@@ -78,9 +77,9 @@ switch (mode)
         var sources = Sources(dir);
         var options = new ExtractionOptions { BatchSize = batch, Engine = ParseEngine(engine) };
         // Warm-up on a few images (session creation, first-run allocations), then the timed pass over all, cache empty.
-        FeatureExtractor.Extract(backbone, sources.Take(batch * warmup).ToList(), new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth), options, SilentProgress.Instance, "warm-up");
+        FeatureExtractor.Extract(backbone, sources.Take(batch * warmup).ToList(), new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth), options, null, "warm-up");
         var watch = Stopwatch.StartNew();
-        FeatureSet set = FeatureExtractor.Extract(backbone, sources, new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth), options, SilentProgress.Instance, "extract");
+        FeatureSet set = FeatureExtractor.Extract(backbone, sources, new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth), options, null, "extract");
         double seconds = watch.Elapsed.TotalSeconds;
         result["images"] = set.Computed;
         result["seconds"] = seconds;

@@ -6,21 +6,6 @@ using static TorchSharp.torch;
 
 namespace TransferSharp.Analysis;
 
-/// <summary>How far one BatchNorm layer's input statistics on the user's images are from those stored by pretraining.</summary>
-/// <param name="Layer">The BatchNorm node.</param>
-/// <param name="Group">Its layer group.</param>
-/// <param name="Channels">Channels compared.</param>
-/// <param name="SymmetricKl">Mean over channels of the symmetric KL divergence between the per-channel Gaussians.</param>
-/// <param name="Wasserstein">Mean over channels of the squared 2-Wasserstein distance, in units of the pretrained variance.</param>
-public sealed record LayerDistance(string Layer, string Group, int Channels, double SymmetricKl, double Wasserstein);
-
-/// <summary>Domain distance d of a set of images to the backbone's pretraining data.</summary>
-/// <param name="Overall">d: the mean of the per-layer symmetric KL divergences.</param>
-/// <param name="PerGroup">Mean per layer group (stem, stage1, ...).</param>
-/// <param name="Layers">Every BatchNorm layer, in network order.</param>
-/// <param name="Images">Images measured.</param>
-public sealed record DomainDistanceResult(double Overall, IReadOnlyDictionary<string, double> PerGroup, IReadOnlyList<LayerDistance> Layers, int Images);
-
 /// <summary>
 /// Domain distance without the pretraining data: every BatchNorm layer stores the mean and variance of its input over
 /// the pretraining images (its running statistics). Run the user's images through the pretrained network (eval mode),
@@ -31,7 +16,7 @@ public sealed record DomainDistanceResult(double Overall, IReadOnlyDictionary<st
 public static class DomainDistance
 {
     /// <summary>Measures d on up to <paramref name="maxImages"/> of <paramref name="sources"/> (a seeded sample).</summary>
-    public static DomainDistanceResult Measure(Backbone backbone, IReadOnlyList<IImageSource> sources, IProgressSink progress,
+    public static DomainDistanceResult Measure(Backbone backbone, IReadOnlyList<IImageSource> sources, IProgress<ProgressUpdate>? progress,
         int maxImages = 512, int seed = 0, int batchSize = 32, bool skipBad = true, Device? device = null)
     {
         if (sources.Count == 0) throw new ArgumentException("domain distance needs at least one image");
@@ -119,7 +104,7 @@ public static class DomainDistance
         double[] ys = result.Layers.Select(l => l.SymmetricKl).ToArray();
         var markers = result.Layers.Select((l, i) => (l, i)).Where(p => p.i == 0 || result.Layers[p.i - 1].Group != p.l.Group)
             .Select(p => ((double)(p.i + 1), p.l.Group)).ToList();
-        Reports.Plots.Line(path, $"Domain distance to the pretraining data (d = {result.Overall:F3})", "BatchNorm layer (input to output)",
+        IO.Plots.Line(path, $"Domain distance to the pretraining data (d = {result.Overall:F3})", "BatchNorm layer (input to output)",
             "symmetric KL, mean over channels", xs, ys, markers);
     }
 }

@@ -5,25 +5,6 @@ using static TorchSharp.torch;
 
 namespace TransferSharp.Analysis;
 
-/// <summary>One first-layer filter seen through a replicated gray input.</summary>
-/// <param name="Index">Output channel.</param>
-/// <param name="Energy">Total energy: the sum of squared weights over colour channels and taps.</param>
-/// <param name="GrayExcitableShare">
-/// ‖Σ_c w_c‖² / (C · Σ_c ‖w_c‖²), in [0, 1]: the share of the filter's energy a gray input (the same image in every
-/// channel) can excite. 1 for a pure luminance filter (equal weights in every channel); 0 for a colour-opponent filter
-/// whose channels cancel (red minus green).
-/// </param>
-/// <param name="ColourOpponent">Whether the share is below the threshold: a replicated gray input blinds this filter.</param>
-public sealed record FilterExcitation(int Index, double Energy, double GrayExcitableShare, bool ColourOpponent);
-
-/// <summary>The first layer's filters against a replicated gray input.</summary>
-/// <param name="Layer">The first convolution's node.</param>
-/// <param name="Filters">Per filter.</param>
-/// <param name="Threshold">Share below which a filter counts as colour-opponent.</param>
-/// <param name="ColourOpponentCount">Filters a replicated gray input blinds.</param>
-/// <param name="EnergyWeightedShare">The share of the whole layer's energy a gray input can excite.</param>
-public sealed record FilterReport(string Layer, IReadOnlyList<FilterExcitation> Filters, double Threshold, int ColourOpponentCount, double EnergyWeightedShare);
-
 /// <summary>
 /// How much of a backbone's first layer a grayscale image copied into three channels can reach. A filter whose weights
 /// over R, G and B sum to about zero (colour-opponent) sees zero for any gray input: replicating gray blinds it, and a

@@ -6,32 +6,6 @@ using static TorchSharp.torch;
 
 namespace TransferSharp.Analysis;
 
-/// <summary>A network's gain across spatial frequencies, per layer group.</summary>
-/// <param name="Frequencies">Band centres in cycles per pixel (0.5 = Nyquist).</param>
-/// <param name="Groups">Layer groups, input to output.</param>
-/// <param name="GainDb">[group][band]: response energy relative to the lowest band, in dB.</param>
-/// <param name="HighToLowDb">Per group: the gain of the highest band relative to the lowest (negative = low-pass).</param>
-public sealed record FrequencyResponse(double[] Frequencies, IReadOnlyList<string> Groups, double[][] GainDb, IReadOnlyDictionary<string, double> HighToLowDb);
-
-/// <summary>Where the energy of a set of images lies across spatial frequencies.</summary>
-/// <param name="Frequencies">Band centres (cycles per pixel).</param>
-/// <param name="Share">Share of the images' (non-DC) spectral energy in each band.</param>
-/// <param name="NaturalShare">The same for natural images (power falling as 1/f²: equal energy per octave).</param>
-/// <param name="Images">Images measured.</param>
-public sealed record SpectralProfile(double[] Frequencies, double[] Share, double[] NaturalShare, int Images);
-
-/// <summary>The frequency analysis with its verdict.</summary>
-/// <param name="Response">The backbone's gain per group and band.</param>
-/// <param name="Data">The user's images' spectral profile, when images were given.</param>
-/// <param name="Cutoff">The frequency the verdict speaks of (cycles per pixel).</param>
-/// <param name="ShareAboveCutoff">Share of the images' energy above it.</param>
-/// <param name="NaturalShareAboveCutoff">Share of natural images' energy above it.</param>
-/// <param name="AttenuationDb">The backbone's gain at the cutoff band by stage 2 (relative to the lowest band).</param>
-/// <param name="TuneEarlyLayers">Whether the early layers should be tuned.</param>
-/// <param name="Verdict">In plain words.</param>
-public sealed record FrequencyReport(FrequencyResponse Response, SpectralProfile? Data, double Cutoff, double? ShareAboveCutoff, double NaturalShareAboveCutoff,
-    double AttenuationDb, bool TuneEarlyLayers, string Verdict);
-
 /// <summary>
 /// The frequency response of a CNN: feed zero-mean sinusoidal gratings at each frequency (several orientations and
 /// phases) on a mid-gray background, and measure, at every layer group's output, the energy of the response's change
@@ -71,7 +45,7 @@ public static class FrequencyAnalysis
     /// grating, in pixel units) to named stage outputs. Gain per stage and band, relative to the first band.
     /// </summary>
     public static FrequencyResponse Measure(Func<Tensor, IReadOnlyList<(string name, Tensor output)>> run, int size, double background,
-        double amplitude, double[]? frequencies = null, int orientations = 8, int phases = 4, IProgressSink? progress = null)
+        double amplitude, double[]? frequencies = null, int orientations = 8, int phases = 4, IProgress<ProgressUpdate>? progress = null)
     {
         frequencies ??= DefaultFrequencies(size);
         using var scope = NewDisposeScope();
@@ -79,7 +53,7 @@ public static class FrequencyAnalysis
         var blank = run(full(new long[] { 1, size, size, 1 }, background));
         var names = blank.Select(b => b.name).ToList();
         var energy = names.Select(_ => new double[frequencies.Length]).ToArray();
-        using var task = (progress ?? SilentProgress.Instance).Begin("frequency response: gratings", frequencies.Length);
+        using var task = progress.Begin("frequency response: gratings", frequencies.Length);
         for (int b = 0; b < frequencies.Length; b++)
         {
             using var bandScope = NewDisposeScope();
@@ -94,7 +68,7 @@ public static class FrequencyAnalysis
     }
 
     /// <summary>The response of a backbone's layer groups (the last node of each group, in eval mode).</summary>
-    public static FrequencyResponse Measure(Backbone backbone, double[]? frequencies = null, int orientations = 8, int phases = 4, IProgressSink? progress = null)
+    public static FrequencyResponse Measure(Backbone backbone, double[]? frequencies = null, int orientations = 8, int phases = 4, IProgress<ProgressUpdate>? progress = null)
     {
         var network = backbone.Network;
         var lastNode = new Dictionary<string, string>();
@@ -178,7 +152,7 @@ public static class FrequencyAnalysis
     }
 
     /// <summary>The whole analysis: response, the images' profile, and a verdict at the cutoff (default a quarter cycle per pixel).</summary>
-    public static FrequencyReport Analyse(Backbone backbone, IReadOnlyList<IImageSource>? images, IProgressSink progress, int maxImages = 256, double cutoff = 0.25)
+    public static FrequencyReport Analyse(Backbone backbone, IReadOnlyList<IImageSource>? images, IProgress<ProgressUpdate>? progress, int maxImages = 256, double cutoff = 0.25)
     {
         double[] frequencies = DefaultFrequencies(backbone.InputSize);
         FrequencyResponse response = Measure(backbone, frequencies, progress: progress);

@@ -1,5 +1,7 @@
 using TransferSharp.Data;
 
+using TransferSharp.Progress;
+
 namespace TransferSharp.Analysis;
 
 /// <summary>
@@ -43,7 +45,7 @@ public static class Orientation
     /// left out; images that do not decode are skipped (the fit reports them).
     /// </summary>
     public static IReadOnlyDictionary<string, double> PerClass(ImageDataset data, int perClass = 50, int side = 32, int draws = 10, int seed = 0,
-        int budget = 500, Progress.IProgressSink? progress = null)
+        int budget = 500, IProgress<Progress.ProgressUpdate>? progress = null)
     {
         var random = new Random(seed);
         var result = new Dictionary<string, double>();

@@ -6,16 +6,6 @@ using static TorchSharp.torch;
 
 namespace TransferSharp.Analysis;
 
-/// <summary>The transferability of one layer group's pooled features.</summary>
-/// <param name="Group">The layer group (its globally average-pooled output).</param>
-/// <param name="Width">Feature width.</param>
-/// <param name="LogMe">LogME: the mean per-sample log evidence of a Bayesian linear model from the features to the labels (higher transfers better).</param>
-/// <param name="NoiseBelowLast">
-/// Measured only for the best intermediate group when the last group ranks first: the bootstrap standard error of the
-/// last group's LogME minus this group's (the same resampled images for both); null otherwise.
-/// </param>
-public sealed record GroupTransferability(string Group, int Width, double LogMe, double? NoiseBelowLast = null);
-
 /// <summary>
 /// How well frozen features predict the labels, without training anything: LogME (You, Liu, Wang and Long, "LogME:
 /// Practical Assessment of Pre-trained Models for Transfer Learning", ICML 2021). For each class (one-vs-rest targets),
@@ -85,7 +75,7 @@ public static class Transferability
     /// LogME of every layer group's pooled output of <paramref name="backbone"/> on a class-balanced sample of
     /// <paramref name="data"/> (at most <paramref name="perClass"/> images per class).
     /// </summary>
-    public static IReadOnlyList<GroupTransferability> PerGroup(Backbone backbone, ImageDataset data, IProgressSink progress, int perClass = 50, int seed = 0)
+    public static IReadOnlyList<GroupTransferability> PerGroup(Backbone backbone, ImageDataset data, IProgress<ProgressUpdate>? progress, int perClass = 50, int seed = 0)
     {
         int[] labels = data.Items.Select(i => i.Label).ToArray();
         int[] rows = StratifiedSplit.TakePerClass(labels, perClass, seed);
@@ -134,7 +124,7 @@ public static class Transferability
     /// Bootstrap standard error of LogME(<paramref name="a"/>) - LogME(<paramref name="b"/>): the rows resampled with
     /// replacement within each class (every class keeps its count), the same rows for both feature sets.
     /// </summary>
-    public static double DifferenceNoise(double[][] a, double[][] b, int[] labels, int classes, int resamples = 20, int seed = 0, IProgressSink? progress = null)
+    public static double DifferenceNoise(double[][] a, double[][] b, int[] labels, int classes, int resamples = 20, int seed = 0, IProgress<ProgressUpdate>? progress = null)
     {
         var random = new Random(seed);
         using var task = progress?.Begin("transferability: the last group's lead, bootstrap", resamples);

@@ -3,20 +3,6 @@ using static TorchSharp.torch;
 
 namespace TransferSharp.Backbones;
 
-/// <summary>One node of an imported graph.</summary>
-/// <param name="Name">The ONNX node name (or a generated one when the file has none).</param>
-/// <param name="OpType">The ONNX operator, e.g. "Conv".</param>
-/// <param name="Inputs">Names of the tensors it reads; empty strings are omitted optional inputs.</param>
-/// <param name="Output">Name of the tensor it writes.</param>
-public sealed record GraphNode(string Name, string OpType, IReadOnlyList<string> Inputs, string Output);
-
-/// <summary>A named slice of the network that is frozen, unfrozen and given a learning rate as a unit.</summary>
-/// <param name="Name">e.g. "stem", "stage1".</param>
-/// <param name="Index">Position from the input (0) to the output.</param>
-/// <param name="NodeNames">The graph nodes in this group.</param>
-/// <param name="OutputStride">Input size divided by the feature-map size this group produces.</param>
-public sealed record LayerGroup(string Name, int Index, IReadOnlyList<string> NodeNames, long OutputStride);
-
 /// <summary>
 /// An ONNX graph imported into TorchSharp: weights are trainable parameters, BatchNorm running statistics are
 /// buffers, and the nodes run in the file's (topological) order. Intermediate tensors are released after their last use.

@@ -7,45 +7,6 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace TransferSharp.Backbones;
 
-/// <summary>An ONNX file that cannot be imported; the message names the file and, where it applies, the node.</summary>
-public sealed class OnnxImportException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public OnnxImportException(string message, Exception? inner = null) : base(message, inner) { }
-}
-
-/// <summary>How pads that differ between the start and the end of a dimension are treated.</summary>
-public enum PaddingPolicy
-{
-    /// <summary>
-    /// Keep the file's pads exactly. Exports often bake pads computed for one input size ([1,1,0,0] for a stride-2
-    /// 3x3 conv at 224); at other sizes those can make residual branches disagree in size.
-    /// </summary>
-    Exact,
-
-    /// <summary>
-    /// Where the extra end padding is never read at the graph's declared input size (so outputs there are bit-identical),
-    /// use symmetric pads, as the network was trained (torchvision's convention). This works at every input size.
-    /// </summary>
-    SymmetricWhereEquivalent,
-}
-
-/// <summary>Options of <see cref="OnnxImporter"/>.</summary>
-public sealed record OnnxImportOptions
-{
-    /// <summary>Pad handling; default <see cref="PaddingPolicy.SymmetricWhereEquivalent"/>.</summary>
-    public PaddingPolicy Padding { get; init; } = PaddingPolicy.SymmetricWhereEquivalent;
-
-    /// <summary>Momentum of BatchNorm running statistics when the network trains (PyTorch convention: weight of the new batch). Default 0.1.</summary>
-    public double BatchNormMomentum { get; init; } = 0.1;
-
-    /// <summary>Input size used to trace shapes when the graph's input has symbolic sizes. Default 224.</summary>
-    public int TraceSize { get; init; } = 224;
-
-    /// <summary>Names of the layer groups, from input to output; when null or of another length, generic names are used (stem, stage1, ...).</summary>
-    public IReadOnlyList<string>? GroupNames { get; init; }
-}
-
 /// <summary>
 /// Imports a CNN from ONNX into a TorchSharp module (<see cref="OnnxGraphModule"/>). General, not tied to one architecture:
 /// the ops of common CNNs (ResNet, MobileNet, VGG, EfficientNet-style blocks) are supported; an unknown op is an error that

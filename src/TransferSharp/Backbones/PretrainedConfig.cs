@@ -1,26 +1,5 @@
 namespace TransferSharp.Backbones;
 
-/// <summary>The channel order a backbone was trained with.</summary>
-public enum ChannelOrder
-{
-    /// <summary>Red, green, blue.</summary>
-    Rgb,
-    /// <summary>Blue, green, red (Caffe/CNTK exports).</summary>
-    Bgr,
-}
-
-/// <summary>Where a backbone's weights come from: an ONNX file shipped by a NuGet package and copied into the build output.</summary>
-/// <param name="PackageId">The NuGet package that ships the file.</param>
-/// <param name="PackageVersion">Its version.</param>
-/// <param name="RelativePath">The file's path relative to the application's folder (where the build copies it).</param>
-/// <param name="License">The weights' licence.</param>
-public sealed record WeightsSource(string PackageId, string PackageVersion, string RelativePath, string License);
-
-/// <summary>A per-pixel mean image stored as an initializer of an ONNX preprocessing graph.</summary>
-/// <param name="RelativePath">The ONNX file, relative to the application's folder.</param>
-/// <param name="InitializerName">The initializer holding the [1, C, H, W] mean image, in the model's channel order.</param>
-public sealed record MeanImageSource(string RelativePath, string InitializerName);
-
 /// <summary>
 /// Everything TransferSharp must know about one pretrained backbone, as data (timm's PretrainedCfg): weights source,
 /// input size, channel order, value range, normalisation, first convolution, classifier and layer groups.

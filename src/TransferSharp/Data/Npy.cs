@@ -3,33 +3,6 @@ using System.Text.RegularExpressions;
 
 namespace TransferSharp.Data;
 
-/// <summary>A multichannel image as floats, channel-major [C, H, W], in the file's own units.</summary>
-/// <param name="Data">Values, C x H x W.</param>
-/// <param name="Channels">C.</param>
-/// <param name="Height">H.</param>
-/// <param name="Width">W.</param>
-public sealed record ChannelImage(float[] Data, int Channels, int Height, int Width)
-{
-    /// <summary>An 8-bit image (gray or RGB) as channels in 0..255.</summary>
-    public static ChannelImage FromRaw(RawImage image)
-    {
-        int c = image.Channels, plane = image.Width * image.Height;
-        var data = new float[c * plane];
-        for (int i = 0; i < plane; i++)
-            for (int k = 0; k < c; k++) data[k * plane + i] = image.Pixels[i * c + k];
-        return new ChannelImage(data, c, image.Height, image.Width);
-    }
-}
-
-/// <summary>A source that yields multichannel arrays (any channel count, any numeric range).</summary>
-public interface IChannelSource
-{
-    /// <summary>The file, for errors.</summary>
-    string Id { get; }
-    /// <summary>Reads the array; throws <see cref="DataException"/> naming the file for bad input.</summary>
-    ChannelImage DecodeChannels();
-}
-
 /// <summary>
 /// NumPy .npy arrays (format versions 1-3): uint8, uint16 or float32, little-endian, C order; shapes [H, W] (one
 /// channel), [C, H, W], or [H, W, C] when <c>channelsLast</c>. NaN and infinite values are an error naming the file.
@@ -109,29 +82,4 @@ public static class Npy
             else writer.Write(v);
         }
     }
-}
-
-/// <summary>One .npy file as an image source: multichannel (read through <see cref="IChannelSource"/>).</summary>
-public sealed class NpyImageSource : IImageSource, IChannelSource
-{
-    private readonly bool channelsLast;
-
-    /// <summary>The file at <paramref name="path"/>.</summary>
-    public NpyImageSource(string path, bool channelsLast = false)
-    {
-        Id = path;
-        this.channelsLast = channelsLast;
-    }
-
-    /// <inheritdoc cref="IImageSource.Id" />
-    public string Id { get; }
-
-    /// <inheritdoc />
-    public byte[] ContentBytes() => File.ReadAllBytes(Id);
-
-    /// <inheritdoc />
-    public ChannelImage DecodeChannels() => Npy.Read(Id, channelsLast);
-
-    /// <summary>8-bit decoding is not defined for arrays: multichannel data goes through the channel pipeline.</summary>
-    public RawImage Decode() => throw new DataException($"{Id}: a .npy array is multichannel data; it is read through the channel pipeline (fit chooses it for .npy datasets).", Id);
 }

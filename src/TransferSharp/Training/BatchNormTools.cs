@@ -11,7 +11,7 @@ public static class BatchNormTools
     /// AdaBN (Li et al., 2016): replaces every BatchNorm layer's running statistics with the cumulative average of the
     /// batch statistics of the training images (no weight changes). Returns the number of layers re-estimated.
     /// </summary>
-    public static int ReestimateStatistics(TransferModel model, ImageStore images, Device device, IProgressSink progress, int batchSize = 64)
+    public static int ReestimateStatistics(TransferModel model, ImageStore images, Device device, IProgress<ProgressUpdate>? progress, int batchSize = 64)
     {
         var layers = model.Backbone.Network.BatchNorms().Select(b => b.layer).ToList();
         var saved = layers.Select(l => (l.Momentum, l.UpdatesStatistics)).ToList();

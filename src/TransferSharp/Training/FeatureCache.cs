@@ -33,16 +33,6 @@ public sealed class FeatureCache
     /// <summary>Number of cached vectors.</summary>
     public int Count { get { lock (gate) return entries.Count; } }
 
-    /// <summary>The default cache folder: $TRANSFERSHARP_CACHE, else $XDG_CACHE_HOME/transfersharp, else ~/.cache/transfersharp.</summary>
-    public static string DefaultDirectory()
-    {
-        string? explicitDir = Environment.GetEnvironmentVariable("TRANSFERSHARP_CACHE");
-        if (!string.IsNullOrEmpty(explicitDir)) return explicitDir;
-        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        string root = !string.IsNullOrEmpty(xdg) ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        return Path.Combine(root, "transfersharp");
-    }
-
     /// <summary>SHA-256 of an image's content, hex.</summary>
     public static string ContentKey(byte[] content) => Convert.ToHexString(SHA256.HashData(content));
 

@@ -3,18 +3,6 @@ using static TorchSharp.torch;
 
 namespace TransferSharp.Training;
 
-/// <summary>An image that could not be decoded, with the reason.</summary>
-/// <param name="Id">The file (or IDX record) that failed.</param>
-/// <param name="Reason">Why.</param>
-public sealed record BadImage(string Id, string Reason);
-
-/// <summary>A decoded, resized batch: uint8 pixels [N, S, S, C] and the positions of its images in the source list.</summary>
-public sealed record PixelBatch(int[] Positions, byte[] Pixels, int Size, int Channels)
-{
-    /// <summary>The batch as a uint8 tensor [N, S, S, C] (CPU).</summary>
-    public Tensor ToTensor() => tensor(Pixels, new long[] { Positions.Length, Size, Size, Channels }, ScalarType.Byte);
-}
-
 /// <summary>
 /// Decodes and resizes images in parallel, one batch ahead of the consumer (prefetch), so that decoding overlaps
 /// the network's work. Bad images either stop the run with an error naming the file, or are skipped and reported.

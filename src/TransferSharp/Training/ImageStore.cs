@@ -35,7 +35,7 @@ public sealed class ImageStore : IDisposable
     public int Count => (int)Pixels.shape[0];
 
     /// <summary>Decodes <paramref name="positions"/> of <paramref name="data"/> at <paramref name="size"/>.</summary>
-    public static ImageStore Load(ImageDataset data, IReadOnlyList<int> positions, int size, bool skipBad, IProgressSink progress, string label)
+    public static ImageStore Load(ImageDataset data, IReadOnlyList<int> positions, int size, bool skipBad, IProgress<ProgressUpdate>? progress, string label)
     {
         var sources = data.Items.Select(i => i.Source).ToList();
         var bad = new List<BadImage>();
@@ -71,7 +71,7 @@ public sealed class ImageStore : IDisposable
     /// The channel pipeline: every source read as channels (arrays as they are, 8-bit images in 0..255), resized to
     /// <paramref name="size"/>; all must have the same channel count (the error names a file of each kind).
     /// </summary>
-    public static ImageStore LoadChannels(ImageDataset data, IReadOnlyList<int> positions, int size, bool skipBad, IProgressSink progress, string label)
+    public static ImageStore LoadChannels(ImageDataset data, IReadOnlyList<int> positions, int size, bool skipBad, IProgress<ProgressUpdate>? progress, string label)
     {
         var parts = new Tensor[positions.Count];
         var ok = new bool[positions.Count];

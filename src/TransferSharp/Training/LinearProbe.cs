@@ -4,39 +4,6 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace TransferSharp.Training;
 
-/// <summary>Options of the multinomial logistic-regression head fitted on frozen features.</summary>
-public sealed record LinearProbeOptions
-{
-    /// <summary>The L2 penalties tried (on standardised features); the best on the validation split wins. Default 1e-4 .. 1 (log grid).</summary>
-    public IReadOnlyList<double> WeightDecays { get; init; } = new[] { 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0 };
-    /// <summary>Full-batch optimisation steps per fit. Default 300.</summary>
-    public int Steps { get; init; } = 300;
-    /// <summary>Adam learning rate (cosine-decayed). Default 0.05.</summary>
-    public double LearningRate { get; init; } = 0.05;
-    /// <summary>Seed of the head's initialisation.</summary>
-    public int Seed { get; init; }
-    /// <summary>Standardise each feature (true, default) or only centre them and scale all by one number (a head that fine-tuning continues from).</summary>
-    public bool PerFeatureScale { get; init; } = true;
-    /// <summary>Refit on training + validation with the chosen penalty (as scikit-learn's LogisticRegressionCV does). Default true.</summary>
-    public bool RefitOnAll { get; init; } = true;
-}
-
-/// <summary>One point of the weight-decay search.</summary>
-/// <param name="WeightDecay">The L2 penalty.</param>
-/// <param name="ValidationLoss">Cross-entropy on the validation split.</param>
-/// <param name="ValidationAccuracy">Accuracy on the validation split.</param>
-public sealed record WeightDecayTrial(double WeightDecay, double ValidationLoss, double ValidationAccuracy);
-
-/// <summary>The fitted head and how it was chosen.</summary>
-/// <param name="Head">The final head.</param>
-/// <param name="WeightDecay">The chosen penalty.</param>
-/// <param name="ValidationAccuracy">Validation accuracy of the head fitted on the training split alone, at the chosen penalty.</param>
-/// <param name="ValidationLoss">Its validation loss.</param>
-/// <param name="TrainAccuracy">Training accuracy of that head.</param>
-/// <param name="Trials">Every penalty tried.</param>
-public sealed record LinearProbeResult(ClassifierHead Head, double WeightDecay, double ValidationAccuracy, double ValidationLoss, double TrainAccuracy,
-    IReadOnlyList<WeightDecayTrial> Trials);
-
 /// <summary>
 /// Multinomial logistic regression on cached features: full-batch Adam with a cosine schedule on standardised
 /// features; the L2 penalty is chosen on the validation split by validation loss (a proper score, steadier than
@@ -46,7 +13,7 @@ public static class LinearProbe
 {
     /// <summary>Fits the head.</summary>
     public static LinearProbeResult Fit(Tensor trainFeatures, Tensor trainLabels, Tensor validationFeatures, Tensor validationLabels, int classes,
-        LinearProbeOptions options, IProgressSink progress)
+        LinearProbeOptions options, IProgress<ProgressUpdate>? progress, CancellationToken cancellation = default)
     {
         int width = (int)trainFeatures.shape[1];
         var trials = new List<WeightDecayTrial>();
@@ -54,6 +21,7 @@ public static class LinearProbe
         {
             foreach (double decay in options.WeightDecays)
             {
+                cancellation.ThrowIfCancellationRequested();
                 using ClassifierHead head = Train(trainFeatures, trainLabels, width, classes, decay, options);
                 var (loss, accuracy) = Score(head, validationFeatures, validationLabels);
                 trials.Add(new WeightDecayTrial(decay, loss, accuracy));
@@ -103,7 +71,7 @@ public static class LinearProbe
     /// views and predicts the mean of both, like the final model.
     /// </summary>
     public static double[][] OutOfFold(Tensor features, Tensor labels, Tensor? mirrored, int classes, double weightDecay, LinearProbeOptions options,
-        IProgressSink progress, int folds = 5)
+        IProgress<ProgressUpdate>? progress, int folds = 5)
     {
         int n = (int)features.shape[0], width = (int)features.shape[1];
         long[] y = labels.data<long>().ToArray();

@@ -5,29 +5,6 @@ using static TorchSharp.torch;
 
 namespace TransferSharp.Training;
 
-/// <summary>How a layer group takes part in an epoch.</summary>
-public enum GroupMode
-{
-    /// <summary>No parameter trains; BatchNorm uses its running statistics.</summary>
-    Frozen,
-    /// <summary>Only BatchNorm affine parameters train; BatchNorm normalises with batch statistics and updates its running ones.</summary>
-    BatchNormOnly,
-    /// <summary>Everything trains.</summary>
-    Full,
-}
-
-/// <summary>A layer group of the whole model (backbone groups, then the head), with its parameters split for weight decay.</summary>
-/// <param name="Name">stem, stage1, ..., head.</param>
-/// <param name="Index">0 = nearest the input.</param>
-/// <param name="Decay">Weights that take weight decay (conv and linear weights).</param>
-/// <param name="NoDecay">Parameters without weight decay (biases, BatchNorm affine parameters).</param>
-/// <param name="BatchNormParameters">The BatchNorm affine parameters (a subset of <paramref name="NoDecay"/>).</param>
-public sealed record ModelGroup(string Name, int Index, IReadOnlyList<Parameter> Decay, IReadOnlyList<Parameter> NoDecay, IReadOnlyList<Parameter> BatchNormParameters)
-{
-    /// <summary>All parameters of the group.</summary>
-    public IEnumerable<Parameter> All => Decay.Concat(NoDecay);
-}
-
 /// <summary>The network being adapted: a backbone and a new classification head, organised in layer groups.</summary>
 public sealed class TransferModel : IDisposable
 {
@@ -123,31 +100,5 @@ public sealed class TransferModel : IDisposable
     {
         Backbone.Dispose();
         Head.Dispose();
-    }
-}
-
-/// <summary>
-/// The one place that applies a plan's freezing to tensors: requires_grad, gradients set to null (TorchSharp's AdamW
-/// would otherwise still move a parameter whose gradient is a zero tensor), and BatchNorm statistics frozen in
-/// frozen groups. The optimizer's parameter groups are never rebuilt.
-/// </summary>
-public static class Freezer
-{
-    /// <summary>Applies one mode per group (index = group index).</summary>
-    public static void Apply(TransferModel model, IReadOnlyList<GroupMode> modes, bool freezeBatchNormStatistics = false)
-    {
-        if (modes.Count != model.Groups.Count) throw new ArgumentException($"expected {model.Groups.Count} group modes, got {modes.Count}");
-        for (int g = 0; g < model.Groups.Count; g++)
-        {
-            ModelGroup group = model.Groups[g];
-            var bn = new HashSet<Parameter>(group.BatchNormParameters, ReferenceEqualityComparer.Instance);
-            foreach (Parameter p in group.All)
-            {
-                bool trains = modes[g] == GroupMode.Full || (modes[g] == GroupMode.BatchNormOnly && bn.Contains(p));
-                p.requires_grad_(trains);
-                if (!trains) p.grad = null;
-            }
-            foreach (BatchNormOp layer in model.BatchNormsOf(g)) layer.UpdatesStatistics = modes[g] != GroupMode.Frozen && !freezeBatchNormStatistics;
-        }
     }
 }

@@ -1,8 +1,7 @@
 using TransferSharp.Adapters;
 using TransferSharp.Backbones;
 using TransferSharp.Data;
-using TransferSharp.Progress;
-using TransferSharp.Strategies;
+using TransferSharp.Learning;
 using static TorchSharp.torch;
 
 namespace TransferSharp.Tests.Adapters;
@@ -133,7 +132,7 @@ public class AdapterTests
             for (int i = 0; i < 3; i++) Npy.Write(Path.Combine(root, $"c{k}", $"{i}.npy"), Random(k == 1 && i == 2 ? 5 : 4, 8, i));
         }
         ImageDataset data = DatasetLoader.Load(root);
-        var e = Assert.Throws<DataException>(() => TransferSharp.Training.ImageStore.LoadChannels(data, Enumerable.Range(0, data.Count).ToList(), 32, false, SilentProgress.Instance, "train"));
+        var e = Assert.Throws<DataException>(() => TransferSharp.Training.ImageStore.LoadChannels(data, Enumerable.Range(0, data.Count).ToList(), 32, false, null, "train"));
         Assert.Contains("has 4", e.Message);
         Assert.Contains("has 5", e.Message);
         Assert.Contains(Path.Combine("c1", "2.npy"), e.Message);
@@ -194,8 +193,13 @@ public class AdapterTests
             }
         }
         string run = TestPaths.NewTempDir("npy-run");
-        var result = Fitter.Run(new FitOptions { Data = root, Output = run, Size = 32, Epochs = 2, Adapter = AdapterKind.Conv1x1, ValidationFraction = 0.34,
-            Training = new TransferSharp.Training.TrainingOptions { BatchSize = 4 } }, SilentProgress.Instance);
+        LearnerOptions Options(AdapterKind adapter) => new()
+        {
+            Data = new DataOptions { Train = root, ValidationFraction = 0.34 },
+            Model = new TransferSharp.Training.ModelOptions { Size = 32, Adapter = adapter },
+            Training = new TransferSharp.Training.TrainingOptions { Epochs = 2, BatchSize = 4 },
+        };
+        using (var fitted = new TransferLearner(Options(AdapterKind.Conv1x1)).Fit()) fitted.Save(run);
         string metrics = File.ReadAllText(Path.Combine(run, "metrics.json"));
         Assert.Contains("\"kind\": \"conv1x1\"", metrics);
         Assert.Contains("no feature caching", metrics);
@@ -210,16 +214,16 @@ public class AdapterTests
 
         // With an adapter that does not learn, feature extraction fits the logistic-regression head on frozen features.
         string runWs = TestPaths.NewTempDir("npy-run-ws");
-        Fitter.Run(new FitOptions { Data = root, Output = runWs, Size = 32, Adapter = AdapterKind.WeightSum, ValidationFraction = 0.34 }, SilentProgress.Instance);
+        using (var fitted = new TransferLearner(Options(AdapterKind.WeightSum)).Fit()) fitted.Save(runWs);
         string wsMetrics = File.ReadAllText(Path.Combine(runWs, "metrics.json"));
         Assert.Contains("logistic regression on the frozen features", wsMetrics);
         Assert.Contains("\"network_input_channels\": 4", wsMetrics);
         using (var ws = TransferSharp.Runs.SavedModel.Load(runWs))
-            Assert.Equal(4, TransferSharp.Runs.Predictor.Predict(ws, DatasetLoader.Load(root).Items.Take(4).Select(i => i.Source).ToList(), SilentProgress.Instance).predictions.Count);
+            Assert.Equal(4, TransferSharp.Runs.Predictor.Predict(ws, DatasetLoader.Load(root).Items.Take(4).Select(i => i.Source).ToList(), null).predictions.Count);
 
         string three = Path.Combine(TestPaths.NewTempDir("npy-3"), "x.npy");
         Npy.Write(three, Random(3, 16, 99));
-        var error = Assert.Throws<DataException>(() => TransferSharp.Runs.Predictor.Predict(saved, new IImageSource[] { new NpyImageSource(three) }, SilentProgress.Instance));
+        var error = Assert.Throws<DataException>(() => TransferSharp.Runs.Predictor.Predict(saved, new IImageSource[] { new NpyImageSource(three) }, null));
         Assert.Contains("3 channel(s)", error.Message);
         Assert.Contains("trained on 4", error.Message);
     }

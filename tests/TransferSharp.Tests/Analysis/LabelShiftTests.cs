@@ -62,7 +62,7 @@ public class LabelShiftTests
     {
         CalibrationSet validation = Validation();
         double Accuracy(double[] x, int[] y, Func<double[], double[]> probabilities) =>
-            x.Select((v, i) => LabelShift.ArgMax(probabilities(LogPosterior(v, Uniform))) == y[i] ? 1.0 : 0).Average();
+            x.Select((v, i) => TransferSharp.Training.ModelEvaluation.ArgMax(probabilities(LogPosterior(v, Uniform))) == y[i] ? 1.0 : 0).Average();
 
         var (xs, ys) = Sample(new[] { 0.8, 0.15, 0.05 }, 4000, seed: 3);
         var shifted = PriorAdjustment.FromTarget(validation, xs.Select(v => LogPosterior(v, Uniform)).ToArray());

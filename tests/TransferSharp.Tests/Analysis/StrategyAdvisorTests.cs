@@ -20,7 +20,7 @@ public class StrategyAdvisorTests
     {
         Advice advice = Advise(perClass, d);
         Assert.Equal(regime, advice.Regime);
-        Assert.Equal(strategy, advice.Strategy);
+        Assert.Equal(strategy, advice.Strategy.Name);
         Assert.Contains($"N = {perClass * 10:N0}", advice.Explanation);
         Assert.Contains("P/N", advice.Explanation);
         Assert.Contains($"d = {d:F2}", advice.Explanation);
@@ -29,7 +29,7 @@ public class StrategyAdvisorTests
     [Fact]
     public void HighFrequencyTasksTuneTheEarlyLayersAndManyBandsGetTheConv1x1Adapter()
     {
-        Assert.Equal("gradual-unfreeze", Advise(10, 0.49, highFrequency: true).Strategy);
+        Assert.Equal("gradual-unfreeze", Advise(10, 0.49, highFrequency: true).Strategy.Name);
         Assert.Equal("conv1x1", Advise(100, 0.49, channels: 8).Adapter);
         Assert.Equal("replicate", Advise(100, 0.49, channels: 1).Adapter);
     }
@@ -46,7 +46,7 @@ public class StrategyAdvisorTests
 
         var inputs = new AdviceInputs(1000, 10, 100, 1, 0.49, false, Parameters, ImageSide: 28, NativeSize: 224);
         Advice tune = StrategyAdvisor.Advise(inputs);
-        Assert.Equal("lp-ft", tune.Strategy);
+        Assert.Equal("lp-ft", tune.Strategy.Name);
         Assert.Equal(112, tune.InputSize);
         TrainingRecipe recipe = Assert.IsType<TrainingRecipe>(tune.Training);
         Assert.Equal(15, recipe.Epochs);
@@ -56,10 +56,10 @@ public class StrategyAdvisorTests
         Assert.Contains("discriminative", tune.Explanation);
 
         Advice frozen = StrategyAdvisor.Advise(inputs with { Images = 100, SmallestClass = 10 });
-        Assert.Equal("feature-extraction", frozen.Strategy);
+        Assert.Equal("feature-extraction", frozen.Strategy.Name);
         Assert.Null(frozen.Training);
         Assert.Contains("300 full-batch steps", frozen.Explanation);
-        Assert.Equal(30, StrategyAdvisor.RecipeFor("gradual-unfreeze")!.Epochs);
+        Assert.Equal(30, StrategyAdvisor.RecipeFor(TransferSharp.Strategies.StrategyRegistry.GradualUnfreeze)!.Epochs);
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public class StrategyAdvisorTests
     public void TooSmallToSplitStillGetsFeatureExtractionWithTheReason()
     {
         Advice advice = Advise(5, 0.49, smallest: 1);
-        Assert.Equal("feature-extraction", advice.Strategy);
+        Assert.Equal("feature-extraction", advice.Strategy.Name);
         Assert.Contains("too few to hold out", advice.Explanation);
     }
 

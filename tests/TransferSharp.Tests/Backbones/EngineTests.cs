@@ -1,6 +1,5 @@
 using TransferSharp.Backbones;
 using TransferSharp.Data;
-using TransferSharp.Progress;
 using TransferSharp.Training;
 using static TorchSharp.torch;
 
@@ -37,9 +36,9 @@ public class EngineTests
         var images = Images(5, seed: 1);
         var options = new ExtractionOptions { BatchSize = 4 };
         FeatureSet onnx = FeatureExtractor.Extract(backbone, images, new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth),
-            options with { Engine = ExtractionEngine.OnnxRuntime }, SilentProgress.Instance, "onnx");
+            options with { Engine = ExtractionEngine.OnnxRuntime }, null, "onnx");
         FeatureSet torchSet = FeatureExtractor.Extract(backbone, images, new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth),
-            options with { Engine = ExtractionEngine.Torch }, SilentProgress.Instance, "torch");
+            options with { Engine = ExtractionEngine.Torch }, null, "torch");
         Assert.Equal("onnxruntime", onnx.Engine);
         Assert.Equal("torch", torchSet.Engine);
         double max = 0, scale = 0;
@@ -61,15 +60,15 @@ public class EngineTests
         Assert.True(backbone.IsPristine);
         var images = Images(2, seed: 2);
         var cache = new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth);
-        Assert.Equal("onnxruntime", FeatureExtractor.Extract(backbone, images, cache, new ExtractionOptions(), SilentProgress.Instance, "x").Engine);
+        Assert.Equal("onnxruntime", FeatureExtractor.Extract(backbone, images, cache, new ExtractionOptions(), null, "x").Engine);
 
         // One BatchNorm statistic moves (as a training step or AdaBN would move it): the file no longer describes the module.
         using (var _ = no_grad()) backbone.Network.buffers().First().add_(1e-3);
         Assert.False(backbone.IsPristine);
         var fresh = new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth);
-        Assert.Equal("torch", FeatureExtractor.Extract(backbone, images, fresh, new ExtractionOptions(), SilentProgress.Instance, "x").Engine);
+        Assert.Equal("torch", FeatureExtractor.Extract(backbone, images, fresh, new ExtractionOptions(), null, "x").Engine);
         var error = Assert.Throws<InvalidOperationException>(() => FeatureExtractor.Extract(backbone, images,
-            new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth), new ExtractionOptions { Engine = ExtractionEngine.OnnxRuntime }, SilentProgress.Instance, "x"));
+            new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth), new ExtractionOptions { Engine = ExtractionEngine.OnnxRuntime }, null, "x"));
         Assert.Contains("modified", error.Message);
     }
 }

@@ -25,7 +25,7 @@ public class CliTests
     {
         string data = TestImages.WriteFolder(TestPaths.NewTempDir("cli-data"), classes: 2, perClass: 8, size: 32);
         string run = TestPaths.NewTempDir("cli-run");
-        var fit = Run("fit", "--data", data, "--test", data, "--size", "32", "--epochs", "50", "--out", run);
+        var fit = Run("fit", "--data", data, "--test", data, "--size", "32", "--head-steps", "50", "--out", run);
         Assert.True(fit.code == 0, fit.stderr + fit.stdout);
         Assert.Contains("test accuracy:", fit.stdout);
         Assert.True(File.Exists(Path.Combine(run, "metrics.json")));
@@ -35,7 +35,7 @@ public class CliTests
         else Assert.StartsWith("glibc malloc", allocator);
 
         string csv = Path.Combine(run, "predictions.csv");
-        var predict = Run("predict", run, Path.Combine(data, "class1"), "--output", csv);
+        var predict = Run("predict", run, Path.Combine(data, "class1"), "--out", csv);
         Assert.True(predict.code == 0, predict.stderr);
         string[] lines = File.ReadAllLines(csv);
         Assert.Equal("path,label,probability", lines[0]);
@@ -62,6 +62,15 @@ public class CliTests
         Assert.Equal(2, bnStats.code);
         Assert.Contains("--bn-stats sometimes: expected frozen or batch", bnStats.stderr);
         Assert.DoesNotContain("   at ", bnStats.stderr);
+        // Library limits reach the user as the flag they typed; an option of another strategy is refused.
+        var epochs = Run("fit", "--strategy", "fine-tune", "--epochs", "0", "--out", TestPaths.NewTempDir("cli-run"));
+        Assert.Equal(2, epochs.code);
+        Assert.Contains("--epochs 0: must be between 1 and 10000.", epochs.stderr);
+        var foreign = Run("fit", "--strategy", "lp-ft", "--freeze-to", "2", "--out", TestPaths.NewTempDir("cli-run"));
+        Assert.Equal(2, foreign.code);
+        Assert.Contains("--freeze-to: applies to fine-tune, not to --strategy lp-ft.", foreign.stderr);
+        var headSteps = Run("fit", "--epochs", "5", "--out", TestPaths.NewTempDir("cli-run"));
+        Assert.Contains("--epochs: applies to network strategies", headSteps.stderr);
         var allocator = RunWith(new Dictionary<string, string> { ["TRANSFERSHARP_ALLOCATOR"] = "/no/such/libmalloc.so" }, "backbones");
         Assert.Equal(2, allocator.code);
         Assert.Contains("TRANSFERSHARP_ALLOCATOR=/no/such/libmalloc.so: file not found", allocator.stderr);
@@ -89,7 +98,7 @@ public class CliTests
     {
         string data = TestImages.WriteFolder(TestPaths.NewTempDir("cli-shift"), classes: 3, perClass: 10, size: 32);
         string run = TestPaths.NewTempDir("cli-shift-run");
-        var fit = Run("fit", "--data", data, "--size", "32", "--epochs", "50", "--val-fraction", "0.3", "--out", run);
+        var fit = Run("fit", "--data", data, "--size", "32", "--head-steps", "50", "--val-fraction", "0.3", "--out", run);
         Assert.True(fit.code == 0, fit.stderr + fit.stdout);
         Assert.True(File.Exists(Path.Combine(run, "validation_predictions.json")));
         Assert.True(File.Exists(Path.Combine(run, "domain_distance.png")));
@@ -97,7 +106,7 @@ public class CliTests
 
         // Target: only class-0 images, a drastic label shift.
         string target = Path.Combine(data, "class0");
-        var diagnose = Run("diagnose", "--model", run, "--source", data, "--target", target, "--permutations", "99");
+        var diagnose = Run("diagnose", run, "--source", data, "--target", target, "--permutations", "99");
         Assert.True(diagnose.code == 0, diagnose.stderr + diagnose.stdout);
         Assert.Contains("verdict:", diagnose.stdout);
         string report = File.ReadAllText(Path.Combine(run, "diagnosis.json"));
@@ -105,7 +114,7 @@ public class CliTests
         Assert.Contains("\"p_value\"", report);
 
         string csv = Path.Combine(run, "adjusted.csv");
-        var predict = Run("predict", run, target, "--adjust-priors-from", target, "--output", csv);
+        var predict = Run("predict", run, target, "--adjust-priors-from", target, "--out", csv);
         Assert.True(predict.code == 0, predict.stderr);
         Assert.Contains("label-shift correction", predict.stderr);
         Assert.True(File.Exists(Path.Combine(run, "prior_adjustment.json")));
@@ -113,10 +122,23 @@ public class CliTests
 
         // A run folder without validation predictions: one clear line naming the file.
         File.Delete(Path.Combine(run, "validation_predictions.json"));
-        var missing = Run("diagnose", "--model", run, "--source", data, "--target", target);
+        var missing = Run("diagnose", run, "--source", data, "--target", target);
         Assert.Equal(2, missing.code);
         Assert.Contains("validation_predictions.json", missing.stderr);
         Assert.DoesNotContain("   at ", missing.stderr);
+    }
+
+    [Fact]
+    public void FitHelpGroupsOptionsAndSaysWhichStrategyTheyApplyTo()
+    {
+        var help = Run("fit", "--help");
+        Assert.Equal(0, help.code);
+        foreach (string section in new[] { "Data:", "Model:", "Training:", "fine-tune (fine-tune):", "l2-sp (l2-sp):", "auto (auto):" })
+            Assert.Contains(section, help.stdout);
+        Assert.Contains("--freeze-to <N>", help.stdout);
+        Assert.Contains("[network strategies and auto]", help.stdout);
+        Assert.True(help.stdout.IndexOf("Data:", StringComparison.Ordinal) < help.stdout.IndexOf("--val-fraction", StringComparison.Ordinal));
+        Assert.All(help.stdout.Split('\n'), line => Assert.True(line.Length <= 120, line));
     }
 
     [Fact]

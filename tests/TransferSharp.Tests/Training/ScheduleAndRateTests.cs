@@ -23,7 +23,7 @@ public class ScheduleAndRateTests
     [Fact]
     public void OptionsPickLayerDecayOverSpread()
     {
-        var options = new TrainingOptions { LearningRate = 1, LrSpread = 100, LayerDecay = 0.5 };
+        var options = new TrainingSettings { LearningRate = 1, LrSpread = 100, LayerDecay = 0.5 };
         Assert.Equal(new[] { 0.25, 0.5, 1.0 }, options.GroupRates(3));
         Assert.Equal(new[] { 0.01, 0.1, 1.0 }, (options with { LayerDecay = null }).GroupRates(3).Select(r => Math.Round(r, 10)));
     }
@@ -49,35 +49,12 @@ public class ScheduleAndRateTests
     [Fact]
     public void OutOfRangeOptionsNameTheOption()
     {
-        Assert.Contains("--lr-spread", Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingOptions { LrSpread = 0.5 }.Validate()).Message);
-        Assert.Contains("--epochs", Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingOptions { Epochs = 0 }.Validate()).Message);
-        Assert.Contains("--patience", Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingOptions { Patience = 0 }.Validate()).Message);
-    }
-}
-
-public class StrategyDefaultsTests
-{
-    [Fact]
-    public void StrategiesGetTheirOwnDefaultsUnlessTheUserChose()
-    {
-        var fine = TransferSharp.Strategies.NetworkStrategy.Defaults(new() { Output = "x", Strategy = "fine-tune" });
-        Assert.Equal((1e-3, 10.0), (fine.LearningRate, fine.LrSpread));
-        var bn = TransferSharp.Strategies.NetworkStrategy.Defaults(new() { Output = "x", Strategy = "bn-only" });
-        Assert.Equal((1e-2, 1.0), (bn.LearningRate, bn.LrSpread));
-        var chosen = TransferSharp.Strategies.NetworkStrategy.Defaults(new() { Output = "x", Strategy = "bn-only", LearningRate = 3e-3, LrSpread = 4, Epochs = 7 });
-        Assert.Equal((3e-3, 4.0, 7), (chosen.LearningRate, chosen.LrSpread, chosen.Epochs));
-        var gradual = TransferSharp.Strategies.NetworkStrategy.Defaults(new() { Output = "x", Strategy = "gradual-unfreeze" });
-        Assert.Equal((ScheduleKind.Constant, 2, 30), (gradual.Schedule, gradual.Patience, gradual.Epochs));
-        // LP-FT fine-tunes on the statistics its probe saw; the others normalise with each batch's, unless the user chose.
-        Assert.True(TransferSharp.Strategies.NetworkStrategy.Defaults(new() { Output = "x", Strategy = "lp-ft" }).FreezeBatchNormStatistics);
-        Assert.False(fine.FreezeBatchNormStatistics);
-        Assert.False(TransferSharp.Strategies.NetworkStrategy.Defaults(new() { Output = "x", Strategy = "lp-ft", FreezeBatchNormStatistics = false }).FreezeBatchNormStatistics);
-        Assert.True(TransferSharp.Strategies.NetworkStrategy.Defaults(new() { Output = "x", Strategy = "fine-tune", FreezeBatchNormStatistics = true }).FreezeBatchNormStatistics);
-        // The strategies that start from a fitted head score it as epoch 0; the others start from nothing worth keeping.
-        Assert.True(TransferSharp.Strategies.NetworkStrategy.Defaults(new() { Output = "x", Strategy = "lp-ft" }).ScoreStart);
-        Assert.True(gradual.ScoreStart);
-        Assert.True(TransferSharp.Strategies.NetworkStrategy.Defaults(new() { Output = "x", Strategy = "adabn" }).ScoreStart);
-        Assert.False(fine.ScoreStart);
-        Assert.False(bn.ScoreStart);
+        var spread = Assert.Throws<OptionException>(() => new TrainingSettings { LrSpread = 0.5 }.Validate());
+        Assert.Equal(("TrainingSettings.LrSpread", "0.5"), (spread.Option, spread.Value));
+        Assert.Contains("between 1 and 1000000", spread.Problem);
+        Assert.Contains("TrainingOptions.Epochs", Assert.Throws<OptionException>(() => new TrainingSettings { Epochs = 0 }.Validate(nameof(TrainingOptions))).Message);
+        Assert.Contains("Patience", Assert.Throws<OptionException>(() => new TrainingSettings { Patience = 0 }.Validate()).Message);
+        // NaN is outside every range.
+        Assert.Contains("LearningRate", Assert.Throws<OptionException>(() => new TrainingSettings { LearningRate = double.NaN }.Validate()).Message);
     }
 }

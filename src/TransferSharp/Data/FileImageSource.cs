@@ -1,0 +1,24 @@
+using System.Runtime.InteropServices;
+using SkiaSharp;
+
+namespace TransferSharp.Data;
+
+/// <summary>An image file on disk.</summary>
+public sealed class FileImageSource : IImageSource
+{
+    /// <summary>The file at <paramref name="path"/>.</summary>
+    public FileImageSource(string path) => Id = path;
+
+    /// <inheritdoc />
+    public string Id { get; }
+
+    /// <inheritdoc />
+    public byte[] ContentBytes()
+    {
+        try { return File.ReadAllBytes(Id); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new DataException($"{Id}: cannot read the file ({e.Message}).", Id, e); }
+    }
+
+    /// <inheritdoc />
+    public RawImage Decode() => ImageDecoder.Decode(ContentBytes(), Id);
+}

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using TransferSharp.Analysis;
+using TransferSharp.Backbones;
+using TransferSharp.Data;
+using TransferSharp.Engine;
+using TransferSharp.Progress;
+using TransferSharp.Strategies;
+using TransferSharp.Strategies.Auto;
+using static TorchSharp.torch;
+
+namespace TransferSharp.Learning;
+
+/// <summary>
+/// Transfer learning in small steps (fastai's Learner): data, then the decision (advice and pilots under auto), the
+/// analyses, training and evaluation; <see cref="Fit"/> runs them all and returns the model with its typed report,
+/// in memory. <see cref="FitResult.Save"/> writes the run folder.
+/// </summary>
+public sealed class TransferLearner
+{
+    /// <summary>A learner for <paramref name="options"/> (validated here, once).</summary>
+    public TransferLearner(LearnerOptions options)
+    {
+        options.Validate();
+        Options = options;
+    }
+
+    /// <summary>The options, as given.</summary>
+    public LearnerOptions Options { get; }
+
+    /// <summary>Runs every step.</summary>
+    public FitResult Fit(IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
+    {
+        var watch = Stopwatch.StartNew();
+        Device device = TorchRuntime.ResolveDevice(Options.Model.Device);
+        LearnerData data = LoadData(progress);
+        int? imageSide = Options.Strategy is AutoOptions ? AdviceMeasurements.ImageSide(data.Train) : null;
+        LearnerOptions options = AutoDecision.WithAdvisedSize(Options, imageSide, progress);
+        manual_seed(options.Seed);
+        var backbone = Backbone.Load(options.Model.Backbone, options.Model.Size);
+        try
+        {
+            Decision decision = Decide(options, data, backbone, imageSide, progress, cancellation);
+            decision.Strategy.Configure(backbone, progress);
+            LearnerAnalyses analyses = Analyse(decision.Options, data, backbone, device, progress);
+            StrategyOutcome outcome = Train(decision, data, backbone, device, progress, cancellation);
+            return FitResult.Assemble(decision, data, backbone, device, analyses, outcome, watch.Elapsed);
+        }
+        catch
+        {
+            backbone.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Loads the labelled and test images and splits the labelled ones (stratified, seeded).</summary>
+    public LearnerData LoadData(IProgress<ProgressUpdate>? progress = null)
+    {
+        var (train, test) = DatasetLoader.LoadSplits(Options.Data);
+        var (trainRows, validationRows) =
+            StratifiedSplit.Split(train.Labels(), train.ClassNames, Options.Data.ValidationFraction, Options.Seed);
+        if (Options.Data.TrainFraction < 1)
+        {
+            // A stratified share of the training split (pilots); the validation split stays whole.
+            var labels = trainRows.Select(i => train.Items[i].Label).ToList();
+            int[] kept = StratifiedSplit.Split(labels, train.ClassNames, 1 - Options.Data.TrainFraction, Options.Seed).train;
+            trainRows = kept.Select(k => trainRows[k]).ToArray();
+        }
+        progress.Info($"data: {train.Count} labelled images in {train.ClassNames.Count} classes ({trainRows.Length} "
+            + $"train / {validationRows.Length} validation)" + (test is null ? "" : $", {test.Count} test images"));
+        return new LearnerData(train, test, trainRows, validationRows);
+    }
+
+    /// <summary>
+    /// The strategy to run: the one asked for, or under auto the advisor's (measured on the pretrained backbone), which
+    /// pilots may replace when one wins beyond noise.
+    /// </summary>
+    public Decision Decide(LearnerOptions options, LearnerData data, Backbone backbone, int? imageSide,
+        IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
+    {
+        if (options.Strategy is not AutoOptions auto)
+        {
+            StrategyDescriptor descriptor = StrategyRegistry.Of(options.Strategy);
+            var none = new Dictionary<string, FitResult>();
+            return new Decision(options, descriptor, descriptor.Create(options.Strategy), null, null, none);
+        }
+        AdviceInputs inputs = AdviceMeasurements.Measure(backbone, data.Train, progress, imageSide: imageSide).inputs;
+        Advice advice = StrategyAdvisor.Advise(inputs);
+        if (options.Model.Adapter == Adapters.AdapterKind.Replicate)
+            options = options with { Model = options.Model with { Adapter = Adapters.InputAdapters.Parse(advice.Adapter) } };
+        return AutoDecision.Decide(options, auto, advice, data.ValidationRows.Length, progress, cancellation);
+    }
+
+    /// <summary>The analyses asked for, on the pretrained backbone (before training changes it).</summary>
+    public LearnerAnalyses Analyse(LearnerOptions options, LearnerData data, Backbone backbone, Device device,
+        IProgress<ProgressUpdate>? progress = null)
+    {
+        var sources = data.TrainRows.Select(i => data.Train.Items[i].Source).ToList();
+        bool channelPipeline = StrategyRun.NeedsChannelPipeline(options.Model, data.Train);
+        DomainDistanceResult? distance = null;
+        DomainDistanceSummary? summary = null;
+        if (options.Analyses.DomainDistance && channelPipeline)
+            summary = new DomainDistanceSummary
+            {
+                Skipped = "measured on 8-bit gray or RGB images; this run uses the channel pipeline",
+            };
+        else if (options.Analyses.DomainDistance)
+        {
+            distance = DomainDistance.Measure(backbone, sources, progress, maxImages: 128, seed: options.Seed, device: device);
+            summary = DomainDistanceSummary.From(distance);
+            progress.Info($"domain distance to the pretraining data: d = {distance.Overall:F3} ("
+                + string.Join(", ", distance.PerGroup.Select(p => $"{p.Key} {p.Value:F3}")) + ")");
+        }
+        FilterReport? filters = options.Analyses.Filters ? FilterAnalysis.Analyse(backbone) : null;
+        FrequencyReport? frequency = null;
+        if (options.Analyses.Frequency && !channelPipeline)
+        {
+            frequency = FrequencyAnalysis.Analyse(backbone, sources, progress);
+            progress.Info(frequency.Verdict);
+        }
+        return new LearnerAnalyses(distance, summary, filters, frequency);
+    }
+
+    /// <summary>Trains the decided strategy (testing on the test images when there are any).</summary>
+    public StrategyOutcome Train(Decision decision, LearnerData data, Backbone backbone, Device device,
+        IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default) =>
+        decision.Strategy.Train(Run(decision.Options, data, backbone, device, progress, cancellation));
+
+    private static StrategyRun Run(LearnerOptions options, LearnerData data, Backbone backbone, Device device,
+        IProgress<ProgressUpdate>? progress, CancellationToken cancellation) => new()
+    {
+        Backbone = backbone, Data = data.Train, TrainRows = data.TrainRows, ValidationRows = data.ValidationRows,
+        Test = data.Test, DataOptions = options.Data, Model = options.Model, Training = options.Training,
+        Seed = options.Seed, Device = device, Progress = progress, Cancellation = cancellation,
+    };
+}

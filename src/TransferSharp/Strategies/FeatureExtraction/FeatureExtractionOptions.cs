@@ -1,0 +1,34 @@
+namespace TransferSharp.Strategies.FeatureExtraction;
+
+/// <summary>Feature extraction's options: which layers give the features, how they are pooled, the head's fit.</summary>
+public sealed record FeatureExtractionOptions : StrategyOptions
+{
+    /// <summary>
+    /// The layer groups whose pooled outputs, concatenated, are the features (e.g. stage3, stage4); null = the last
+    /// group (the network's own features). Intermediate layers transfer better to tasks far from ImageNet's objects.
+    /// </summary>
+    public IReadOnlyList<string>? Features { get; init; }
+
+    /// <summary>
+    /// Pool intermediate groups over a g x g grid of cells instead of globally (channels x g x g features each), so
+    /// that where a pattern sits survives. Default 1.
+    /// </summary>
+    public int FeatureGrid { get; init; } = 1;
+
+    /// <summary>Full-batch optimisation steps of the logistic-regression head. Default 300.</summary>
+    public int HeadSteps { get; init; } = 300;
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        Limits.Range($"{nameof(FeatureExtractionOptions)}.{nameof(FeatureGrid)}", FeatureGrid, 1,
+            Backbones.Backbone.MaxFeatureGrid);
+        Limits.Range($"{nameof(FeatureExtractionOptions)}.{nameof(HeadSteps)}", HeadSteps, 1, Limits.MaximumHeadSteps);
+        if (FeatureGrid > 1 && Features is null)
+            throw new OptionException($"{nameof(FeatureExtractionOptions)}.{nameof(FeatureGrid)}", FeatureGrid,
+                "grid pooling applies to intermediate feature groups; name them in Features (e.g. stage3).");
+        if (Features is { Count: 0 })
+            throw new OptionException($"{nameof(FeatureExtractionOptions)}.{nameof(Features)}", "",
+                "name at least one layer group.");
+    }
+}

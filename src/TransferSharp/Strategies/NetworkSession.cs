@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using TorchSharp;
+using TransferSharp.Adapters;
+using TransferSharp.Data;
+using TransferSharp.Progress;
+using TransferSharp.Training;
+using static TorchSharp.torch;
+
+namespace TransferSharp.Strategies;
+
+/// <summary>
+/// The one applier of network strategies: decodes the splits once, builds the model, offers the starting points a
+/// strategy asks for (random weights, AdaBN statistics, a linear probe), runs the fit loop with the strategy's plan,
+/// callbacks and regularizer, and records and tests the result.
+/// </summary>
+public sealed class NetworkSession : IDisposable
+{
+    private readonly StrategyRun run;
+    private readonly TransferStrategy strategy;
+
+    private NetworkSession(StrategyRun run, TransferStrategy strategy, DecodedSplits splits, TransferModel model,
+        TrainingSettings settings, TrainingReport report)
+    {
+        this.run = run;
+        this.strategy = strategy;
+        Splits = splits;
+        Model = model;
+        Settings = settings;
+        Report = report;
+    }
+
+    /// <summary>The decoded training, validation and test images.</summary>
+    public DecodedSplits Splits { get; }
+
+    /// <summary>The model: the run's backbone and a new head.</summary>
+    public TransferModel Model { get; }
+
+    /// <summary>The loop's settings (the strategy's defaults applied).</summary>
+    public TrainingSettings Settings { get; }
+
+    /// <summary>The record so far.</summary>
+    public TrainingReport Report { get; set; }
+
+    /// <summary>Trains <paramref name="strategy"/> on <paramref name="run"/>: start, plan, loop, record, test.</summary>
+    public static StrategyOutcome Train(StrategyRun run, TransferStrategy strategy)
+    {
+        using var session = Open(run, strategy);
+        strategy.Start(session);
+        return session.TrainWithPlan();
+    }
+
+    /// <summary>Decodes the splits (through the channel pipeline when the run needs it) and builds the model.</summary>
+    public static NetworkSession Open(StrategyRun run, TransferStrategy strategy)
+    {
+        var splits = DecodedSplits.Load(run);
+        try
+        {
+            var report = new TrainingReport { SkippedImages = splits.Skipped };
+            if (run.UsesChannelPipeline) report = splits.ApplyChannelPipeline(run, strategy.FreezesBackbone, report);
+            var head = new ClassifierHead(run.Backbone.FeatureWidth, run.Data.ClassNames.Count);
+            if (run.Device.type != DeviceType.CPU)
+            {
+                // Before the model is built: moving replaces parameter objects, and layer groups hold parameters.
+                run.Backbone.Network.to(run.Device);
+                head.to(run.Device);
+            }
+            var model = new TransferModel(run.Backbone, head) { ChannelInput = splits.Train.ChannelInput };
+            return new NetworkSession(run, strategy, splits, model, strategy.Settings(run.Training, run.Seed), report);
+        }
+        catch
+        {
+            splits.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Random re-initialisation of the backbone (the from-scratch baseline).</summary>
+    public void Reinitialize() => BatchNormTools.Reinitialize(run.Backbone, run.Seed);
+
+    /// <summary>AdaBN: BatchNorm statistics re-estimated on the training images.</summary>
+    public void ReestimateBatchNorm() => Report = Report with
+    {
+        AdabnLayers = BatchNormTools.ReestimateStatistics(Model, Splits.Train, run.Device, run.Progress),
+    };
+
+    /// <summary>
+    /// A linear probe on the frozen features, folded into the head. <paramref name="perFeatureScale"/> false: features
+    /// centred and scaled by one number, for a head that fine-tuning continues from (a per-feature scale amplifies the
+    /// drift of units that hardly vary on the probe's images).
+    /// </summary>
+    public void FitHeadByLinearProbe(bool perFeatureScale)
+    {
+        using var scope = NewDisposeScope();
+        var watch = Stopwatch.StartNew();
+        string engine = ModelEvaluation.FrozenEngine(Model, run.Device);
+        Tensor trainX = ModelEvaluation.Features(Model, Splits.Train, run.Device, run.Progress, "train");
+        Tensor valX = ModelEvaluation.Features(Model, Splits.Validation, run.Device, run.Progress, "validation");
+        var options = new LinearProbeOptions { Seed = run.Seed, RefitOnAll = false, PerFeatureScale = perFeatureScale };
+        LinearProbeResult fitted = LinearProbe.Fit(trainX, Splits.Train.Labels, valX, Splits.Validation.Labels,
+            Model.Head.Classes, options, run.Progress, run.Cancellation);
+        using (var _ = no_grad())
+        {
+            foreach (var (name, tensor) in fitted.Head.state_dict()) Model.Head.state_dict()[name].copy_(tensor);
+        }
+        fitted.Head.Dispose();
+        Report = Report with
+        {
+            LinearProbe = new LinearProbeSummary
+            {
+                WeightDecay = fitted.WeightDecay, FeatureScale = perFeatureScale ? "per-feature" : "global",
+                ValAccuracy = Math.Round(fitted.ValidationAccuracy, 4), FeaturesEngine = engine,
+                Seconds = Math.Round(watch.Elapsed.TotalSeconds, 2),
+            },
+        };
+    }
+
+    /// <summary>
+    /// The naive baseline of a linear probe: the head trained for <paramref name="epochs"/> epochs through the whole
+    /// frozen network, which recomputes every feature every epoch.
+    /// </summary>
+    public void TrainHeadNaively(int epochs)
+    {
+        var probeSettings = Settings with
+        {
+            ScoreStart = false, Epochs = epochs, LearningRate = 1e-2, LrSpread = 1, LayerDecay = null,
+            Augmentation = AugmentationOptions.Off, AverageLastEpochs = null, MixupAlpha = 0, Patience = null,
+        };
+        var plan = new FineTunePlan(Model.Groups.Select(g => g.Name).ToList(), Model.HeadIndex);
+        TrainingOutcome probe = new Trainer(Model, probeSettings, run.Device, run.Progress, run.Cancellation)
+            .Fit(plan, Splits.Train, Splits.Validation);
+        Report = Report with
+        {
+            LinearProbe = new LinearProbeSummary
+            {
+                Naive = true, Epochs = probe.History.Epochs,
+                ValAccuracy = Math.Round(probe.History.Best?.ValAccuracy ?? double.NaN, 4),
+                Seconds = Math.Round(probe.History.Epochs.Sum(e => e.Seconds), 2),
+            },
+        };
+    }
+
+    /// <summary>Mean loss and accuracy of the model on the validation split.</summary>
+    public (double loss, double accuracy) EvaluateValidation() =>
+        new Trainer(Model, Settings, run.Device, run.Progress, run.Cancellation).Evaluate(Splits.Validation);
+
+    /// <summary>Trains with the strategy's plan, callbacks and regularizer, then records and tests.</summary>
+    public StrategyOutcome TrainWithPlan()
+    {
+        var names = Model.Groups.Select(g => g.Name).ToList();
+        IStrategyPlan plan = strategy.Plan(new PlanContext(names, Model.AdapterIndex, Splits.Validation.Count, Settings));
+        IRegularizer? regularizer = strategy.Regularizer(Model);
+        try
+        {
+            var trainer = new Trainer(Model, Settings, run.Device, run.Progress, run.Cancellation);
+            TrainingOutcome outcome = trainer.Fit(plan, Splits.Train, Splits.Validation,
+                strategy.Callbacks(Settings).ToList(), regularizer);
+            if (outcome.StopReason is not null) run.Progress.Info($"stopped: {outcome.StopReason}");
+            Report = strategy.Describe(Recorded(outcome, names), plan);
+        }
+        finally
+        {
+            (regularizer as IDisposable)?.Dispose();
+        }
+        return Finish();
+    }
+
+    /// <summary>Tests the model (when there is a test set) and returns it with its validation predictions.</summary>
+    public StrategyOutcome Finish()
+    {
+        if (Splits.Test is { } test)
+        {
+            var report = ModelEvaluation.Report(Model, test, run.Data.ClassNames, run.Device, run.Model.TestTimeAugmentation);
+            Report = Report with
+            {
+                TestAccuracy = Math.Round(report.Accuracy, 4), TestPerClassAccuracy = report.PerClassAccuracy,
+            };
+        }
+        int[] labels = Splits.Validation.Labels.data<long>().Select(l => (int)l).ToArray();
+        double[][] logProbabilities = ModelEvaluation.LogProbabilities(Model, Splits.Validation, run.Device,
+            run.Model.TestTimeAugmentation);
+        return new StrategyOutcome(Model.Head, true, Model.ChannelInput, labels, logProbabilities, Report);
+    }
+
+    /// <summary>Releases the decoded images (the model belongs to the caller).</summary>
+    public void Dispose() => Splits.Dispose();
+
+    private TrainingReport Recorded(TrainingOutcome outcome, IReadOnlyList<string> names)
+    {
+        var history = outcome.History;
+        EpochResult? best = history.Best;
+        // The validation score of the weights the model keeps (the best epoch, or the last one with --keep-last).
+        EpochResult? kept = history.Epochs.FirstOrDefault(e => e.Epoch == outcome.RestoredEpoch) ?? best;
+        (double loss, double accuracy)? score = outcome.Averaged is { } averaged
+            ? (averaged.ValLoss, averaged.ValAccuracy)
+            : kept is null ? null : (kept.ValLoss, kept.ValAccuracy);
+        return Report with
+        {
+            Epochs = history.Epochs,
+            Start = history.Start is { } s
+                ? new StartScore(Math.Round(s.ValAccuracy, 4), Math.Round(s.ValLoss, 4), Math.Round(s.Seconds, 3))
+                : null,
+            BestEpoch = best?.Epoch, RestoredEpoch = outcome.RestoredEpoch, StopReason = outcome.StopReason,
+            ValAccuracy = score is { } a ? Math.Round(a.accuracy, 4) : null,
+            ValLoss = score is { } l ? Math.Round(l.loss, 4) : null,
+            WeightAveraging = outcome.Averaged is { } w
+                ? new WeightAveragingSummary(w.Epochs, Math.Round(w.ValAccuracy, 4), Math.Round(w.ValLoss, 4))
+                : null,
+            TrainableParameters = history.Epochs.Count > 0 ? history.Epochs.Max(e => e.TrainableParameters) : 0,
+            GroupLearningRates = names.Zip(Trainer.GroupRates(Model, Settings)).ToDictionary(p => p.First, p => p.Second),
+            Training = Settings,
+            Failure = outcome.Failure?.Message,
+        };
+    }
+}

@@ -1,0 +1,18 @@
+using System.Diagnostics;
+using TransferSharp.Backbones;
+using TransferSharp.Data;
+using TransferSharp.Progress;
+using static TorchSharp.torch;
+
+namespace TransferSharp.Training;
+
+/// <summary>The engine of a frozen backbone pass.</summary>
+public enum ExtractionEngine
+{
+    /// <summary>ONNX Runtime on the CPU when the backbone is pristine (still the file's weights), TorchSharp otherwise.</summary>
+    Auto,
+    /// <summary>Always the imported TorchSharp module.</summary>
+    Torch,
+    /// <summary>Always ONNX Runtime (an error when the backbone was modified or the device is not the CPU).</summary>
+    OnnxRuntime,
+}

@@ -1,0 +1,11 @@
+using TransferSharp.Progress;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace TransferSharp.Training;
+
+/// <summary>One point of the weight-decay search.</summary>
+/// <param name="WeightDecay">The L2 penalty.</param>
+/// <param name="ValidationLoss">Cross-entropy on the validation split.</param>
+/// <param name="ValidationAccuracy">Accuracy on the validation split.</param>
+public sealed record WeightDecayTrial(double WeightDecay, double ValidationLoss, double ValidationAccuracy);
