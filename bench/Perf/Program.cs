@@ -1,12 +1,15 @@
 // Performance benchmark (issue 7). One mode per process, so that each figure comes with its own peak RSS.
 // Usage: dotnet bench/Perf/bin/Release/net10.0/PerfBench.dll MODE SIZE [options]
-//   pngs   SIZE OUTDIR N          write N Fashion-MNIST test images as PNG files (the encoded input of 'extract'/'decode')
-//   ort    SIZE                   (a) a raw ONNX Runtime session on the backbone's ONNX file, default options, random input
+//   pngs   SIZE OUTDIR N          write N Fashion-MNIST test images as PNG files (the encoded input of
+// 'extract'/'decode')
+//   ort    SIZE                   (a) a raw ONNX Runtime session on the backbone's ONNX file, default options, random
+// input
 //   extract SIZE DIR [torch|onnxruntime|auto]   (b) our feature-extraction pass, end to end from the encoded files
 //   decode SIZE DIR               the data pipeline alone: decode + resize, parallel
 //   train  SIZE                   (c) our fine-tuning training step, every group trainable, AdamW (as Trainer runs it)
 //   load   SIZE                   resident memory after each stage of loading the backbone
-// Env TRANSFERSHARP_ALLOCATOR (auto: tcmalloc when installed; glibc), BATCH (32), STEPS (timed batches), WARMUP (untimed batches). Prints one JSON line.
+// Env TRANSFERSHARP_ALLOCATOR (auto: tcmalloc when installed; glibc), BATCH (32), STEPS (timed batches), WARMUP
+// (untimed batches). Prints one JSON line.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -20,13 +23,26 @@ using static TorchSharp.torch;
 using Tensor = TorchSharp.torch.Tensor;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
 // As the CLI runs: tcmalloc under libtorch when installed (TRANSFERSHARP_ALLOCATOR=glibc measures glibc's malloc).
 TransferSharp.Engine.NativeAllocator.RelaunchWithPreferredAllocator();
-if (args.Length < 2) { Console.Error.WriteLine("usage: PerfBench MODE SIZE [...]"); return 2; }
+if (args.Length < 2)
+{
+    Console.Error.WriteLine("usage: PerfBench MODE SIZE [...]");
+    return 2;
+}
 string mode = args[0];
 int size = int.Parse(args[1]);
-int batch = Env("BATCH", 32), steps = Env("STEPS", size >= 224 ? 12 : 30), warmup = Env("WARMUP", 3);
-var result = new Dictionary<string, object?> { ["mode"] = mode, ["size"] = size, ["batch"] = batch, ["cores"] = Environment.ProcessorCount };
+int batch = Env("BATCH", 32),
+    steps = Env("STEPS", size >= 224 ? 12 : 30),
+    warmup = Env("WARMUP", 3);
+var result = new Dictionary<string, object?>
+{
+    ["mode"] = mode,
+    ["size"] = size,
+    ["batch"] = batch,
+    ["cores"] = Environment.ProcessorCount,
+};
 
 switch (mode)
 {
@@ -50,21 +66,31 @@ switch (mode)
     {
         using Backbone backbone = Backbone.Load("resnet18-imagenet", size);
         // The file as shipped has a fixed input of one 224x224 image and pads computed for 224: its size-agnostic
-        // rewrite (symbolic batch and size, symmetric pads, global pool; at 224 bit-identical outputs) is the raw model.
+        // rewrite (symbolic batch and size, symmetric pads, global pool; at 224 bit-identical outputs) is the raw
+        // model.
         string model = Path.Combine(Path.GetTempPath(), $"perf-resnet18-any.onnx");
         OnnxSizeAgnostic.Write(backbone.WeightsPath, backbone.Network, model);
         // Default options unless ORT_THREADS is set (then: that many intra-op threads, the rest default).
         using var sessionOptions = new SessionOptions();
         int ortThreads = Env("ORT_THREADS", 0);
-        if (ortThreads > 0) sessionOptions.IntraOpNumThreads = ortThreads;
+        if (ortThreads > 0)
+            sessionOptions.IntraOpNumThreads = ortThreads;
         result["ort_threads"] = ortThreads > 0 ? ortThreads : "default";
         using var session = new InferenceSession(model, sessionOptions);
         string input = session.InputMetadata.Keys.First();
         var random = new Random(0);
         var values = new float[batch * 3 * size * size];
-        for (int i = 0; i < values.Length; i++) values[i] = (float)(random.NextDouble() * 2 - 1);
+        for (int i = 0; i < values.Length; i++)
+            values[i] = (float)(random.NextDouble() * 2 - 1);
         var tensorIn = new DenseTensor<float>(values, new[] { batch, 3, size, size });
-        var times = Time(() => { using var r = session.Run(new[] { NamedOnnxValue.CreateFromTensor(input, tensorIn) }); }, warmup, steps);
+        var times = Time(
+            () =>
+            {
+                using var r = session.Run(new[] { NamedOnnxValue.CreateFromTensor(input, tensorIn) });
+            },
+            warmup,
+            steps
+        );
         Report(times, batch);
         result["model"] = Path.GetFileName(model);
         break;
@@ -77,9 +103,23 @@ switch (mode)
         var sources = Sources(dir);
         var options = new ExtractionOptions { BatchSize = batch, Engine = ParseEngine(engine) };
         // Warm-up on a few images (session creation, first-run allocations), then the timed pass over all, cache empty.
-        FeatureExtractor.Extract(backbone, sources.Take(batch * warmup).ToList(), new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth), options, null, "warm-up");
+        FeatureExtractor.Extract(
+            backbone,
+            sources.Take(batch * warmup).ToList(),
+            new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth),
+            options,
+            null,
+            "warm-up"
+        );
         var watch = Stopwatch.StartNew();
-        FeatureSet set = FeatureExtractor.Extract(backbone, sources, new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth), options, null, "extract");
+        FeatureSet set = FeatureExtractor.Extract(
+            backbone,
+            sources,
+            new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth),
+            options,
+            null,
+            "extract"
+        );
         double seconds = watch.Elapsed.TotalSeconds;
         result["images"] = set.Computed;
         result["seconds"] = seconds;
@@ -94,7 +134,8 @@ switch (mode)
         var bad = new List<BadImage>();
         var watch = Stopwatch.StartNew();
         int count = 0;
-        foreach (PixelBatch b in ImageBatcher.Batches(sources, positions, size, batch, false, bad)) count += b.Positions.Length;
+        foreach (PixelBatch b in ImageBatcher.Batches(sources, positions, size, batch, false, bad))
+            count += b.Positions.Length;
         double seconds = watch.Elapsed.TotalSeconds;
         result["images"] = count;
         result["seconds"] = seconds;
@@ -109,19 +150,24 @@ switch (mode)
         model.Train(true);
         using var optimizer = optim.AdamW(model.Groups.SelectMany(g => g.All), 1e-4);
         result["rss_after_load_mib"] = Rss("VmRSS:");
-        if (Environment.GetEnvironmentVariable("DUMP_SMAPS") is { } dump) File.Copy("/proc/self/smaps", dump, true);
+        if (Environment.GetEnvironmentVariable("DUMP_SMAPS") is { } dump)
+            File.Copy("/proc/self/smaps", dump, true);
         manual_seed(0);
         using Tensor x0 = randn(batch, 3, size, size);
         using Tensor x = x0.alias();
         using Tensor y = randint(0, 10, new long[] { batch }, dtype: ScalarType.Int64);
-        var times = Time(() =>
-        {
-            using var scope = NewDisposeScope();
-            Tensor loss = nn.functional.cross_entropy(model.Forward(x), y);
-            optimizer.zero_grad();
-            loss.backward();
-            optimizer.step();
-        }, warmup, steps);
+        var times = Time(
+            () =>
+            {
+                using var scope = NewDisposeScope();
+                Tensor loss = nn.functional.cross_entropy(model.Forward(x), y);
+                optimizer.zero_grad();
+                loss.backward();
+                optimizer.step();
+            },
+            warmup,
+            steps
+        );
         Report(times, batch);
         result["threads"] = get_num_threads();
         break;
@@ -134,7 +180,11 @@ switch (mode)
         string weights = Registry.ResolveFile(config.Weights.RelativePath, config.Weights.PackageId);
         var proto = OnnxImporter.ReadModel(weights);
         result["rss_proto_mib"] = Rss("VmRSS:");
-        using var module = OnnxImporter.Import(proto, weights, new OnnxImportOptions { GroupNames = config.LayerGroups });
+        using var module = OnnxImporter.Import(
+            proto,
+            weights,
+            new OnnxImportOptions { GroupNames = config.LayerGroups }
+        );
         result["rss_import_mib"] = Rss("VmRSS:");
         proto = null;
         GC.Collect(2, GCCollectionMode.Aggressive, true, true);
@@ -165,7 +215,8 @@ void Report(List<double> times, int images)
 
 static List<double> Time(Action step, int warmup, int steps)
 {
-    for (int i = 0; i < warmup; i++) step();
+    for (int i = 0; i < warmup; i++)
+        step();
     var times = new List<double>();
     for (int i = 0; i < steps; i++)
     {
@@ -178,19 +229,26 @@ static List<double> Time(Action step, int warmup, int steps)
 
 static List<IImageSource> Sources(string dir)
 {
-    var files = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Where(f => DatasetLoader.ImageExtensions.Contains(Path.GetExtension(f))).Order().ToList();
-    if (files.Count == 0) throw new DataException($"{dir}: no image files.", dir);
+    var files = Directory
+        .EnumerateFiles(dir, "*", SearchOption.AllDirectories)
+        .Where(f => DatasetLoader.ImageExtensions.Contains(Path.GetExtension(f)))
+        .Order()
+        .ToList();
+    if (files.Count == 0)
+        throw new DataException($"{dir}: no image files.", dir);
     return files.Select(f => (IImageSource)new FileImageSource(f)).ToList();
 }
 
-static int Env(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), out int v) ? v : fallback;
+static int Env(string name, int fallback) =>
+    int.TryParse(Environment.GetEnvironmentVariable(name), out int v) ? v : fallback;
 
-static ExtractionEngine ParseEngine(string name) => name switch
-{
-    "torch" => ExtractionEngine.Torch,
-    "onnxruntime" => ExtractionEngine.OnnxRuntime,
-    _ => ExtractionEngine.Auto,
-};
+static ExtractionEngine ParseEngine(string name) =>
+    name switch
+    {
+        "torch" => ExtractionEngine.Torch,
+        "onnxruntime" => ExtractionEngine.OnnxRuntime,
+        _ => ExtractionEngine.Auto,
+    };
 
 static double PeakRssMiB() => Rss("VmHWM:");
 

@@ -5,7 +5,8 @@ using TransferSharp.Engine;
 
 namespace TransferSharp.Cli;
 
-/// <summary>Runs command bodies: a known bad input prints one clear line (exit 2), anything else its message (exit 1).</summary>
+/// <summary>Runs command bodies: a known bad input prints one clear line (exit 2), anything else its message (exit
+/// 1).</summary>
 internal static class CommandRunner
 {
     /// <summary>Sets <paramref name="body"/> as the command's action, with Ctrl-C cancelling it.</summary>
@@ -28,14 +29,22 @@ internal static class CommandRunner
         {
             return Fail("cancelled.", 130);
         }
-        catch (Exception e) when (e is DataException or OnnxImportException or UnknownBackboneException
-                                      or EngineException or FileNotFoundException or InvalidDataException)
+        catch (Exception e)
+            when (e
+                    is DataException
+                        or OnnxImportException
+                        or UnknownBackboneException
+                        or EngineException
+                        or FileNotFoundException
+                        or InvalidDataException
+            )
         {
             return Fail(e.Message, 2);
         }
         catch (Exception e)
         {
-            if (Environment.GetEnvironmentVariable("TRANSFERSHARP_DEBUG") == "1") Console.Error.WriteLine(e);
+            if (Environment.GetEnvironmentVariable("TRANSFERSHARP_DEBUG") == "1")
+                Console.Error.WriteLine(e);
             return Fail($"{e.GetType().Name}: {e.Message}", 1);
         }
     }

@@ -8,35 +8,46 @@ namespace TransferSharp.Cli;
 internal static class CommonOptions
 {
     /// <summary>--data: a labelled dataset (or images, where the command says so).</summary>
-    public static Option<string?> Data(string description =
-        "Labelled data: image folder (one subfolder per class), CSV of path,label, or IDX files. Default: the embedded "
-        + "Fashion-MNIST subset.") => Mapped(new Option<string?>("--data") { Description = description }, "DataOptions.Train");
+    public static Option<string?> Data(
+        string description =
+            "Labelled data: image folder (one subfolder per class), CSV of path,label, or IDX files. Default: the "
+            + "embedded "
+            + "Fashion-MNIST subset."
+    ) => Mapped(new Option<string?>("--data") { Description = description }, "DataOptions.Train");
 
     /// <summary>--backbone.</summary>
-    public static Option<string> Backbone() => Mapped(new Option<string>("--backbone")
-    {
-        Description = $"Backbone: {string.Join(", ", Registry.Names)}.", DefaultValueFactory = _ => Registry.DefaultName,
-    }, "ModelOptions.Backbone");
+    public static Option<string> Backbone() =>
+        Mapped(
+            new Option<string>("--backbone")
+            {
+                Description = $"Backbone: {string.Join(", ", Registry.Names)}.",
+                DefaultValueFactory = _ => Registry.DefaultName,
+            },
+            "ModelOptions.Backbone"
+        );
 
     /// <summary>--size.</summary>
-    public static Option<int?> Size(string description = "Input size in pixels (square). Default: the backbone's own.") =>
-        Mapped(new Option<int?>("--size") { Description = description }, "ModelOptions.Size");
+    public static Option<int?> Size(
+        string description = "Input size in pixels (square). Default: the backbone's own."
+    ) => Mapped(new Option<int?>("--size") { Description = description }, "ModelOptions.Size");
 
     /// <summary>--seed.</summary>
     public static Option<int> Seed(string description = "Seed of the split, initialisation and shuffling.") =>
         new("--seed") { Description = description, DefaultValueFactory = _ => 0 };
 
     /// <summary>--skip-bad.</summary>
-    public static Option<bool> SkipBad() => new("--skip-bad")
-    {
-        Description = "Skip undecodable images (listed in the output) instead of stopping at the first.",
-    };
+    public static Option<bool> SkipBad() =>
+        new("--skip-bad")
+        {
+            Description = "Skip undecodable images (listed in the output) instead of stopping at the first.",
+        };
 
     /// <summary>--out: what the command writes (a folder or a file, as its description says).</summary>
     public static Option<string> Out(string description, bool required = true, string? fallback = null)
     {
         var option = new Option<string>("--out") { Description = description, Required = required && fallback is null };
-        if (fallback is not null) option.DefaultValueFactory = _ => fallback;
+        if (fallback is not null)
+            option.DefaultValueFactory = _ => fallback;
         return Mapped(option, "output folder");
     }
 
@@ -44,24 +55,35 @@ internal static class CommonOptions
     public static Option<string?> OutFile(string description) => new("--out") { Description = description };
 
     /// <summary>--strategy.</summary>
-    public static Option<string> Strategy(string fallback) => Mapped(new Option<string>("--strategy")
-    {
-        Description = $"Strategy: {string.Join(", ", StrategyRegistry.Names)} (auto: the advisor measures the data and "
-            + "picks; see `advise`).",
-        DefaultValueFactory = _ => fallback,
-    }, "strategy");
+    public static Option<string> Strategy(string fallback) =>
+        Mapped(
+            new Option<string>("--strategy")
+            {
+                Description =
+                    $"Strategy: {string.Join(", ", StrategyRegistry.Names)} (auto: the advisor measures the data and "
+                    + "picks; see `advise`).",
+                DefaultValueFactory = _ => fallback,
+            },
+            "strategy"
+        );
 
     /// <summary>--batch-size.</summary>
-    public static Option<int> BatchSize() => Mapped(new Option<int>("--batch-size")
-    {
-        Description = "Images per step (and per backbone pass of a frozen extraction).", DefaultValueFactory = _ => 32,
-    }, "TrainingOptions.BatchSize");
+    public static Option<int> BatchSize() =>
+        Mapped(
+            new Option<int>("--batch-size")
+            {
+                Description = "Images per step (and per backbone pass of a frozen extraction).",
+                DefaultValueFactory = _ => 32,
+            },
+            "TrainingOptions.BatchSize"
+        );
 
     /// <summary>The run folder a command reads, as its first argument.</summary>
     public static Argument<string> Run() => new("run") { Description = "The run folder written by fit." };
 
     /// <summary>Records the library property <paramref name="option"/> sets, for error messages.</summary>
-    public static T Mapped<T>(T option, string property) where T : Option
+    public static T Mapped<T>(T option, string property)
+        where T : Option
     {
         Flags.Map(property, option.Name);
         return option;

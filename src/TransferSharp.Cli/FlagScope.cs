@@ -18,30 +18,43 @@ internal sealed record FlagScope(string Text, Func<StrategyOptions, ModelOptions
     public static readonly FlagScope All = new("every strategy", (_, _) => true);
 
     /// <summary>Strategies that train the network, and auto.</summary>
-    public static readonly FlagScope Network = new("network strategies and auto",
-        (s, _) => s is not FeatureExtractionOptions);
+    public static readonly FlagScope Network = new(
+        "network strategies and auto",
+        (s, _) => s is not FeatureExtractionOptions
+    );
 
     /// <summary>Network strategies, auto, and feature extraction whose conv1x1 adapter trains.</summary>
     public static readonly FlagScope NetworkOrAdapter = new(
         $"network strategies, auto, and {StrategyRegistry.FeatureExtraction.Name} with --adapter conv1x1",
-        (s, m) => s is not FeatureExtractionOptions || m.Adapter == AdapterKind.Conv1x1);
+        (s, m) => s is not FeatureExtractionOptions || m.Adapter == AdapterKind.Conv1x1
+    );
 
     /// <summary>Network strategies but scratch (layer decay protects pretrained layers).</summary>
-    public static readonly FlagScope Pretrained = new("network strategies except scratch, and auto",
-        (s, _) => s is not FeatureExtractionOptions && s is not Strategies.Scratch.ScratchOptions);
+    public static readonly FlagScope Pretrained = new(
+        "network strategies except scratch, and auto",
+        (s, _) => s is not FeatureExtractionOptions && s is not Strategies.Scratch.ScratchOptions
+    );
 
     /// <summary>Feature extraction, and auto when it chooses feature extraction.</summary>
-    public static readonly FlagScope Features = new($"{StrategyRegistry.FeatureExtraction.Name} and auto",
-        (s, _) => s is FeatureExtractionOptions or AutoOptions);
+    public static readonly FlagScope Features = new(
+        $"{StrategyRegistry.FeatureExtraction.Name} and auto",
+        (s, _) => s is FeatureExtractionOptions or AutoOptions
+    );
 
     /// <summary>Feature extraction only.</summary>
-    public static readonly FlagScope FeatureExtraction = new(StrategyRegistry.FeatureExtraction.Name, (s, _) => s is FeatureExtractionOptions);
+    public static readonly FlagScope FeatureExtraction = new(
+        StrategyRegistry.FeatureExtraction.Name,
+        (s, _) => s is FeatureExtractionOptions
+    );
 
     /// <summary>fine-tune only.</summary>
     public static readonly FlagScope FineTune = new(StrategyRegistry.FineTune.Name, (s, _) => s is FineTuneOptions);
 
     /// <summary>bn-only only.</summary>
-    public static readonly FlagScope BatchNormOnly = new(StrategyRegistry.BatchNormOnly.Name, (s, _) => s is BatchNormOnlyOptions);
+    public static readonly FlagScope BatchNormOnly = new(
+        StrategyRegistry.BatchNormOnly.Name,
+        (s, _) => s is BatchNormOnlyOptions
+    );
 
     /// <summary>l2-sp only.</summary>
     public static readonly FlagScope L2Sp = new(StrategyRegistry.L2Sp.Name, (s, _) => s is L2SpOptions);

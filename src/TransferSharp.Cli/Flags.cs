@@ -11,12 +11,14 @@ internal static class Flags
     /// <summary>Records that <paramref name="flag"/> sets <paramref name="property"/>.</summary>
     public static void Map(string property, string flag)
     {
-        lock (byProperty) byProperty[property] = flag;
+        lock (byProperty)
+            byProperty[property] = flag;
     }
 
     /// <summary>The flag that sets <paramref name="property"/>, or the property itself.</summary>
     public static string For(string property)
     {
-        lock (byProperty) return byProperty.TryGetValue(property, out string? flag) ? flag : property;
+        lock (byProperty)
+            return byProperty.TryGetValue(property, out string? flag) ? flag : property;
     }
 }

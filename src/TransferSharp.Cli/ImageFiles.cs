@@ -6,19 +6,26 @@ namespace TransferSharp.Cli;
 internal static class ImageFiles
 {
     /// <summary>An image file, or a .npy / TIFF array.</summary>
-    public static IImageSource Source(string path, bool channelsLast = false) => DatasetLoader.SourceFor(path, channelsLast);
+    public static IImageSource Source(string path, bool channelsLast = false) =>
+        DatasetLoader.SourceFor(path, channelsLast);
 
     /// <summary>The files themselves, and every image or array file under the folders (sorted).</summary>
     public static IEnumerable<string> Expand(IEnumerable<string> paths)
     {
         foreach (string path in paths)
         {
-            if (File.Exists(path)) yield return path;
+            if (File.Exists(path))
+                yield return path;
             else if (Directory.Exists(path))
-                foreach (string file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-                             .Where(IsImageOrArray).Order(StringComparer.Ordinal))
+                foreach (
+                    string file in Directory
+                        .EnumerateFiles(path, "*", SearchOption.AllDirectories)
+                        .Where(IsImageOrArray)
+                        .Order(StringComparer.Ordinal)
+                )
                     yield return file;
-            else throw new DataException($"{path}: no such file or folder.", path);
+            else
+                throw new DataException($"{path}: no such file or folder.", path);
         }
     }
 
@@ -28,11 +35,15 @@ internal static class ImageFiles
         bool dataset = File.Exists(path)
             ? path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || IsIdx(path)
             : Directory.Exists(path)
-              && (Directory.GetDirectories(path).Any(d => !Path.GetFileName(d).StartsWith('.'))
-                  || Directory.GetFiles(path).Any(IsIdx));
-        if (dataset) return DatasetLoader.Load(path, DatasetRole.Test).Items.Select(i => i.Source).ToList();
+                && (
+                    Directory.GetDirectories(path).Any(d => !Path.GetFileName(d).StartsWith('.'))
+                    || Directory.GetFiles(path).Any(IsIdx)
+                );
+        if (dataset)
+            return DatasetLoader.Load(path, DatasetRole.Test).Items.Select(i => i.Source).ToList();
         var files = Expand(new[] { path }).Select(p => Source(p)).ToList();
-        if (files.Count == 0) throw new DataException($"{path}: no image files found.", path);
+        if (files.Count == 0)
+            throw new DataException($"{path}: no image files found.", path);
         return files;
     }
 

@@ -3,7 +3,8 @@ namespace TransferSharp;
 /// <summary>An option value out of its allowed range; names the option, the value and the rule it breaks.</summary>
 public sealed class OptionException : Exception
 {
-    /// <summary>Creates the exception for <paramref name="option"/> (a property path such as TrainingOptions.Epochs).</summary>
+    /// <summary>Creates the exception for <paramref name="option"/> (a property path such as
+    /// TrainingOptions.Epochs).</summary>
     public OptionException(string option, object? value, string problem)
         : base($"{option} = {Format(value)}: {problem}")
     {
@@ -30,11 +31,12 @@ public sealed class OptionException : Exception
     /// <summary>The rule the value breaks, with the accepted range.</summary>
     public string Problem { get; }
 
-    private static string Format(object? value) => value switch
-    {
-        null => "null",
-        double d => d.ToString("G", System.Globalization.CultureInfo.InvariantCulture),
-        IEnumerable<string> list => string.Join(",", list),
-        _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "",
-    };
+    private static string Format(object? value) =>
+        value switch
+        {
+            null => "null",
+            double d => d.ToString("G", System.Globalization.CultureInfo.InvariantCulture),
+            IEnumerable<string> list => string.Join(",", list),
+            _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "",
+        };
 }

@@ -15,33 +15,53 @@ internal static class AdviseCommand
         var backbone = CommonOptions.Backbone();
         var size = CommonOptions.Size();
         var json = new Option<bool>("--json") { Description = "Print the measurements and the advice as JSON." };
-        var command = new Command("advise", "Recommend a strategy from N, P/N, the domain distance d, the frequency verdict and the channel count, and explain why.")
+        var command = new Command(
+            "advise",
+            "Recommend a strategy from N, P/N, the domain distance d, the frequency verdict and the channel count, "
+                + "and explain why."
+        )
         {
-            data, backbone, size, json,
+            data,
+            backbone,
+            size,
+            json,
         };
-        CommandRunner.Action(command, (parse, cancellation) =>
-        {
-            ImageDataset dataset = DatasetLoader.Load(parse.GetValue(data) ?? EmbeddedData.TrainImages);
-            using Backbone model = Backbone.Load(parse.GetValue(backbone)!, parse.GetValue(size));
-            var (inputs, distance, frequency) = parse.GetValue(json)
-                ? AdviceMeasurements.Measure(model, dataset, null)
-                : ConsoleProgress.Run(progress => AdviceMeasurements.Measure(model, dataset, progress));
-            Advice advice = StrategyAdvisor.Advise(inputs);
-            if (parse.GetValue(json))
+        CommandRunner.Action(
+            command,
+            (parse, cancellation) =>
             {
-                Console.WriteLine(Json.Serialize(new
+                ImageDataset dataset = DatasetLoader.Load(parse.GetValue(data) ?? EmbeddedData.TrainImages);
+                using Backbone model = Backbone.Load(parse.GetValue(backbone)!, parse.GetValue(size));
+                var (inputs, distance, frequency) = parse.GetValue(json)
+                    ? AdviceMeasurements.Measure(model, dataset, null)
+                    : ConsoleProgress.Run(progress => AdviceMeasurements.Measure(model, dataset, progress));
+                Advice advice = StrategyAdvisor.Advise(inputs);
+                if (parse.GetValue(json))
                 {
-                    inputs, advice, domain_distance_per_group = distance?.PerGroup, frequency_verdict = frequency?.Verdict,
-                }));
+                    Console.WriteLine(
+                        Json.Serialize(
+                            new
+                            {
+                                inputs,
+                                advice,
+                                domain_distance_per_group = distance?.PerGroup,
+                                frequency_verdict = frequency?.Verdict,
+                            }
+                        )
+                    );
+                    return 0;
+                }
+                string layers = advice.FeatureLayers is { } l ? $", features from {string.Join(",", l)}" : "";
+                Console.WriteLine(
+                    $"strategy: {advice.Strategy.Name} (adapter {advice.Adapter}{layers}); worth a pilot: "
+                        + string.Join(", ", advice.Alternatives.Select(a => a.Name))
+                );
+                Console.WriteLine(advice.Explanation);
+                if (frequency is not null)
+                    Console.WriteLine(frequency.Verdict);
                 return 0;
             }
-            string layers = advice.FeatureLayers is { } l ? $", features from {string.Join(",", l)}" : "";
-            Console.WriteLine($"strategy: {advice.Strategy.Name} (adapter {advice.Adapter}{layers}); worth a pilot: "
-                + string.Join(", ", advice.Alternatives.Select(a => a.Name)));
-            Console.WriteLine(advice.Explanation);
-            if (frequency is not null) Console.WriteLine(frequency.Verdict);
-            return 0;
-        });
+        );
         return command;
     }
 }

@@ -12,17 +12,21 @@ internal static class FitCommand
     {
         var declared = new FitFlags();
         var command = new Command("fit", "Train a model on labelled images and save it with its metrics.");
-        foreach (var (_, option, _) in declared.All) command.Options.Add(option);
-        CommandRunner.Action(command, (parse, cancellation) =>
-        {
-            LearnerOptions options = declared.Bind(parse);
-            string output = RunFolder.Prepare(parse.GetValue(declared.Output)!);
-            var learner = new TransferLearner(options);
-            using FitResult result = ConsoleProgress.Run(progress => learner.Fit(progress, cancellation));
-            result.Save(output);
-            PrintSummary(result.Report, output);
-            return 0;
-        });
+        foreach (var (_, option, _) in declared.All)
+            command.Options.Add(option);
+        CommandRunner.Action(
+            command,
+            (parse, cancellation) =>
+            {
+                LearnerOptions options = declared.Bind(parse);
+                string output = RunFolder.Prepare(parse.GetValue(declared.Output)!);
+                var learner = new TransferLearner(options);
+                using FitResult result = ConsoleProgress.Run(progress => learner.Fit(progress, cancellation));
+                result.Save(output);
+                PrintSummary(result.Report, output);
+                return 0;
+            }
+        );
         flags = declared;
         return command;
     }
@@ -32,7 +36,11 @@ internal static class FitCommand
         var table = new Table().AddColumn("metric").AddColumn("value");
         void Row(string name, object? value)
         {
-            if (value is not null) table.AddRow(name, Markup.Escape(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? ""));
+            if (value is not null)
+                table.AddRow(
+                    name,
+                    Markup.Escape(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "")
+                );
         }
         Row("strategy", r.Strategy);
         Row("backbone", r.Backbone);
@@ -50,8 +58,10 @@ internal static class FitCommand
         Row("images_per_second_extraction", r.ImagesPerSecondExtraction);
         Row("seconds_total", r.SecondsTotal);
         AnsiConsole.Write(table);
-        if (r.FeatureCache is { Hit: true }) Console.WriteLine("feature cache hit: extraction skipped");
-        if (r.TestAccuracy is { } accuracy) Console.WriteLine($"test accuracy: {accuracy:F4}");
+        if (r.FeatureCache is { Hit: true })
+            Console.WriteLine("feature cache hit: extraction skipped");
+        if (r.TestAccuracy is { } accuracy)
+            Console.WriteLine($"test accuracy: {accuracy:F4}");
         Console.WriteLine($"run saved to {output} (metrics.json, model.json, head.bin)");
     }
 }

@@ -22,57 +22,400 @@ internal sealed class FitFlags
 
     public FitFlags()
     {
-        const string data = "Data", model = "Model", run = "Run", training = "Training";
+        const string data = "Data",
+            model = "Model",
+            run = "Run",
+            training = "Training";
         Data = Add(data, CommonOptions.Data());
-        Test = Add(data, Mapped(new Option<string?>("--test") { Description = "Separate labelled test set (same formats)." },
-            "DataOptions.Test"));
-        ValFraction = Add(data, Mapped(new Option<double>("--val-fraction")
-        {
-            Description = "Share held out for validation (stratified).", DefaultValueFactory = _ => 0.1,
-        }, "DataOptions.ValidationFraction"));
+        Test = Add(
+            data,
+            Mapped(
+                new Option<string?>("--test") { Description = "Separate labelled test set (same formats)." },
+                "DataOptions.Test"
+            )
+        );
+        ValFraction = Add(
+            data,
+            Mapped(
+                new Option<double>("--val-fraction")
+                {
+                    Description = "Share held out for validation (stratified).",
+                    DefaultValueFactory = _ => 0.1,
+                },
+                "DataOptions.ValidationFraction"
+            )
+        );
         SkipBad = Add(data, CommonOptions.SkipBad());
-        ChannelsLast = Add(data, new Option<bool>("--channels-last") { Description = ".npy arrays are [H, W, C] (default [C, H, W])." });
-        CacheDir = Add(data, new Option<string?>("--cache-dir") { Description = "Feature cache folder (default ~/.cache/transfersharp)." });
-        NoCache = Add(data, new Option<bool>("--no-cache") { Description = "Do not read or write the on-disk feature cache." });
+        ChannelsLast = Add(
+            data,
+            new Option<bool>("--channels-last") { Description = ".npy arrays are [H, W, C] (default [C, H, W])." }
+        );
+        CacheDir = Add(
+            data,
+            new Option<string?>("--cache-dir")
+            {
+                Description = "Feature cache folder (default ~/.cache/transfersharp).",
+            }
+        );
+        NoCache = Add(
+            data,
+            new Option<bool>("--no-cache") { Description = "Do not read or write the on-disk feature cache." }
+        );
         Backbone = Add(model, CommonOptions.Backbone());
         Size = Add(model, CommonOptions.Size());
-        Adapter = Add(model, Mapped(EnumValues.Option<AdapterKind>("--adapter", "How C input channels reach the 3-channel "
-            + "backbone: copy/tile, adapt the first convolution, or a learnable 1x1 convolution trained with the head"),
-            "ModelOptions.Adapter"));
-        Tta = Add(model, new Option<bool>("--tta") { Description = "Test-time augmentation: average each prediction with its mirror image's (kept by predict and evaluate)." });
-        Device = Add(model, new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" });
+        Adapter = Add(
+            model,
+            Mapped(
+                EnumValues.Option<AdapterKind>(
+                    "--adapter",
+                    "How C input channels reach the 3-channel "
+                        + "backbone: copy/tile, adapt the first convolution, or a learnable 1x1 convolution trained "
+                        + "with the head"
+                ),
+                "ModelOptions.Adapter"
+            )
+        );
+        Tta = Add(
+            model,
+            new Option<bool>("--tta")
+            {
+                Description =
+                    "Test-time augmentation: average each prediction with its mirror image's (kept by predict and "
+                    + "evaluate).",
+            }
+        );
+        Device = Add(
+            model,
+            new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" }
+        );
         Strategy = Add("Strategy", CommonOptions.Strategy(StrategyRegistry.FeatureExtraction.Name));
-        Epochs = Add(training, Mapped(new Option<int?>("--epochs") { Description = "Training epochs (default 15; gradual-unfreeze at most 30)." }, "TrainingOptions.Epochs"), FlagScope.NetworkOrAdapter);
+        Epochs = Add(
+            training,
+            Mapped(
+                new Option<int?>("--epochs")
+                {
+                    Description = "Training epochs (default 15; gradual-unfreeze at most 30).",
+                },
+                "TrainingOptions.Epochs"
+            ),
+            FlagScope.NetworkOrAdapter
+        );
         BatchSize = Add(training, CommonOptions.BatchSize());
-        Lr = Add(training, Mapped(new Option<double?>("--lr") { Description = "Top (head) learning rate. Default 1e-3 (1e-2 for bn-only and a frozen backbone's adapter)." }, "TrainingOptions.LearningRate"), FlagScope.NetworkOrAdapter);
-        LrSpread = Add(training, Mapped(new Option<double?>("--lr-spread") { Description = "Geometric spread: the earliest group trains at lr / spread (fastai's slice). Default 10 (1 for bn-only and scratch)." }, "TrainingOptions.LrSpread"), FlagScope.Network);
-        LayerDecay = Add(training, Mapped(new Option<double?>("--layer-decay") { Description = "timm-style layer decay (e.g. 0.7): each group decay times the next one up; overrides --lr-spread." }, "TrainingOptions.LayerDecay"), FlagScope.Pretrained);
-        Schedule = Add(training, Mapped(EnumValues.Option<ScheduleKind>("--schedule", "Schedule: warm-up then cosine (default; constant for gradual-unfreeze), one-cycle or constant"), "TrainingOptions.Schedule"), FlagScope.Network);
-        Warmup = Add(training, Mapped(new Option<double>("--warmup") { Description = "Warm-up share of all steps.", DefaultValueFactory = _ => 0.1 }, "TrainingOptions.WarmupFraction"), FlagScope.Network);
-        Optimizer = Add(training, Mapped(EnumValues.Option<OptimizerKind>("--optimizer", "Optimizer (default adamw)"), "TrainingOptions.Optimizer"), FlagScope.Network);
-        WeightDecay = Add(training, Mapped(new Option<double>("--weight-decay") { Description = "Weight decay (not on biases or BatchNorm).", DefaultValueFactory = _ => 0.05 }, "TrainingOptions.WeightDecay"), FlagScope.Network);
-        Momentum = Add(training, Mapped(new Option<double>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9 }, "TrainingOptions.Momentum"), FlagScope.Network);
-        Smoothing = Add(training, Mapped(new Option<double>("--label-smoothing") { Description = "Label smoothing of the loss.", DefaultValueFactory = _ => 0.1 }, "TrainingOptions.LabelSmoothing"), FlagScope.Network);
-        Patience = Add(training, Mapped(new Option<int?>("--patience") { Description = "Early-stopping patience in epochs; gradual-unfreeze's per-stage patience (default 2)." }, "TrainingOptions.Patience"), FlagScope.Network);
-        KeepLast = Add(training, new Option<bool>("--keep-last") { Description = "Keep the last epoch's weights instead of restoring the best validation epoch." }, FlagScope.Network);
-        AverageLast = Add(training, Mapped(new Option<int?>("--average-last") { Description = "Weight averaging (SWA): keep the mean of the weights of the last N epochs." }, "TrainingOptions.AverageLastEpochs"), FlagScope.Network);
-        Mixup = Add(training, Mapped(new Option<double>("--mixup") { Description = "Mixup alpha (images and labels mixed in pairs); 0 = off.", DefaultValueFactory = _ => 0 }, "TrainingOptions.MixupAlpha"), FlagScope.Network);
-        Augment = Add(training, Mapped(EnumValues.Option<CropKind>("--augment", "Training crop (default pad-crop)"), "TrainingOptions.Augmentation.Crop"), FlagScope.Network);
-        NoFlip = Add(training, new Option<bool>("--no-flip") { Description = "No random horizontal flips (`advise` says when some class faces one way)." }, FlagScope.Network);
-        BnStats = Add(training, Mapped(new Option<string?>("--bn-stats") { Description = "BatchNorm statistics while training: frozen (the running ones; lp-ft's default) or batch (each batch's; the others')." }, "TrainingOptions.FreezeBatchNormStatistics"), FlagScope.Network);
-        AdapterRate = Add(training, Mapped(new Option<double?>("--adapter-lr-mult") { Description = "The conv1x1 adapter's learning rate as a multiple of the head's (default 30 for feature-extraction, 100 otherwise)." }, "TrainingOptions.AdapterRateMultiplier"), FlagScope.NetworkOrAdapter);
-        Deterministic = Add(training, new Option<bool>("--deterministic") { Description = "Deterministic training (one intra-op thread; slower)." });
-        Naive = Add(training, new Option<bool>("--naive") { Description = "Benchmark baseline: the recipe run the plain way (no caching of frozen outputs, autograd through frozen parameters; lp-ft's probe as head-only epochs)." }, FlagScope.Network);
-        Features = Add("Feature extraction", Mapped(new Option<string?>("--features") { Description = "Features from these layer groups' pooled outputs, concatenated, e.g. stage3,stage4 (default: the last group; `advise` scores every group)." }, "FeatureExtractionOptions.Features"), FlagScope.Features);
-        FeatureGrid = Add("Feature extraction", Mapped(new Option<int>("--feature-grid") { Description = "Pool intermediate groups over a g x g grid of cells instead of globally (where a pattern sits survives).", DefaultValueFactory = _ => 1 }, "FeatureExtractionOptions.FeatureGrid"), FlagScope.Features);
-        HeadSteps = Add("Feature extraction", Mapped(new Option<int>("--head-steps") { Description = "Full-batch steps of the logistic-regression head.", DefaultValueFactory = _ => 300 }, "FeatureExtractionOptions.HeadSteps"), FlagScope.FeatureExtraction);
-        FreezeTo = Add(StrategyRegistry.FineTune.Name, Mapped(new Option<int>("--freeze-to") { Description = "Keep backbone groups below K frozen (0 = train all; groups: stem, stage1..4).", DefaultValueFactory = _ => 0 }, "FineTuneOptions.FreezeTo"), FlagScope.FineTune);
-        AdaBn = Add(StrategyRegistry.BatchNormOnly.Name, new Option<bool>("--adabn") { Description = "Re-estimate BatchNorm statistics on the training images first (AdaBN)." }, FlagScope.BatchNormOnly);
-        Alpha = Add(StrategyRegistry.L2Sp.Name, Mapped(new Option<double>("--l2sp-alpha") { Description = "Pull toward the pretrained weights.", DefaultValueFactory = _ => 0.01 }, "L2SpOptions.Alpha"), FlagScope.L2Sp);
-        Beta = Add(StrategyRegistry.L2Sp.Name, Mapped(new Option<double>("--l2sp-beta") { Description = "L2 on the head.", DefaultValueFactory = _ => 0.01 }, "L2SpOptions.Beta"), FlagScope.L2Sp);
-        Pilot = Add(StrategyRegistry.AutoName, new Option<bool>("--pilot") { Description = "Short pilots of the advised strategy and its two best alternatives; an alternative replaces the advice only when it wins on validation by more than one standard error of the difference." }, FlagScope.Auto);
-        PilotEpochs = Add(StrategyRegistry.AutoName, Mapped(new Option<int>("--pilot-epochs") { Description = "Epochs of each network pilot (together on at most 30 % of the full run's image-steps).", DefaultValueFactory = _ => 2 }, "AutoOptions.PilotEpochs"), FlagScope.Auto);
-        Analyze = Add("Analyses", new Option<bool>("--analyze") { Description = "Also the frequency analysis of the backbone against the training images (frequency.png). The domain distance and the first-layer filters are always measured." });
+        Lr = Add(
+            training,
+            Mapped(
+                new Option<double?>("--lr")
+                {
+                    Description =
+                        "Top (head) learning rate. Default 1e-3 (1e-2 for bn-only and a frozen backbone's adapter).",
+                },
+                "TrainingOptions.LearningRate"
+            ),
+            FlagScope.NetworkOrAdapter
+        );
+        LrSpread = Add(
+            training,
+            Mapped(
+                new Option<double?>("--lr-spread")
+                {
+                    Description =
+                        "Geometric spread: the earliest group trains at lr / spread (fastai's slice). Default 10 (1 "
+                        + "for bn-only and scratch).",
+                },
+                "TrainingOptions.LrSpread"
+            ),
+            FlagScope.Network
+        );
+        LayerDecay = Add(
+            training,
+            Mapped(
+                new Option<double?>("--layer-decay")
+                {
+                    Description =
+                        "timm-style layer decay (e.g. 0.7): each group decay times the next one up; overrides "
+                        + "--lr-spread.",
+                },
+                "TrainingOptions.LayerDecay"
+            ),
+            FlagScope.Pretrained
+        );
+        Schedule = Add(
+            training,
+            Mapped(
+                EnumValues.Option<ScheduleKind>(
+                    "--schedule",
+                    "Schedule: warm-up then cosine (default; constant for gradual-unfreeze), one-cycle or constant"
+                ),
+                "TrainingOptions.Schedule"
+            ),
+            FlagScope.Network
+        );
+        Warmup = Add(
+            training,
+            Mapped(
+                new Option<double>("--warmup")
+                {
+                    Description = "Warm-up share of all steps.",
+                    DefaultValueFactory = _ => 0.1,
+                },
+                "TrainingOptions.WarmupFraction"
+            ),
+            FlagScope.Network
+        );
+        Optimizer = Add(
+            training,
+            Mapped(
+                EnumValues.Option<OptimizerKind>("--optimizer", "Optimizer (default adamw)"),
+                "TrainingOptions.Optimizer"
+            ),
+            FlagScope.Network
+        );
+        WeightDecay = Add(
+            training,
+            Mapped(
+                new Option<double>("--weight-decay")
+                {
+                    Description = "Weight decay (not on biases or BatchNorm).",
+                    DefaultValueFactory = _ => 0.05,
+                },
+                "TrainingOptions.WeightDecay"
+            ),
+            FlagScope.Network
+        );
+        Momentum = Add(
+            training,
+            Mapped(
+                new Option<double>("--momentum") { Description = "SGD momentum.", DefaultValueFactory = _ => 0.9 },
+                "TrainingOptions.Momentum"
+            ),
+            FlagScope.Network
+        );
+        Smoothing = Add(
+            training,
+            Mapped(
+                new Option<double>("--label-smoothing")
+                {
+                    Description = "Label smoothing of the loss.",
+                    DefaultValueFactory = _ => 0.1,
+                },
+                "TrainingOptions.LabelSmoothing"
+            ),
+            FlagScope.Network
+        );
+        Patience = Add(
+            training,
+            Mapped(
+                new Option<int?>("--patience")
+                {
+                    Description =
+                        "Early-stopping patience in epochs; gradual-unfreeze's per-stage patience (default 2).",
+                },
+                "TrainingOptions.Patience"
+            ),
+            FlagScope.Network
+        );
+        KeepLast = Add(
+            training,
+            new Option<bool>("--keep-last")
+            {
+                Description = "Keep the last epoch's weights instead of restoring the best validation epoch.",
+            },
+            FlagScope.Network
+        );
+        AverageLast = Add(
+            training,
+            Mapped(
+                new Option<int?>("--average-last")
+                {
+                    Description = "Weight averaging (SWA): keep the mean of the weights of the last N epochs.",
+                },
+                "TrainingOptions.AverageLastEpochs"
+            ),
+            FlagScope.Network
+        );
+        Mixup = Add(
+            training,
+            Mapped(
+                new Option<double>("--mixup")
+                {
+                    Description = "Mixup alpha (images and labels mixed in pairs); 0 = off.",
+                    DefaultValueFactory = _ => 0,
+                },
+                "TrainingOptions.MixupAlpha"
+            ),
+            FlagScope.Network
+        );
+        Augment = Add(
+            training,
+            Mapped(
+                EnumValues.Option<CropKind>("--augment", "Training crop (default pad-crop)"),
+                "TrainingOptions.Augmentation.Crop"
+            ),
+            FlagScope.Network
+        );
+        NoFlip = Add(
+            training,
+            new Option<bool>("--no-flip")
+            {
+                Description = "No random horizontal flips (`advise` says when some class faces one way).",
+            },
+            FlagScope.Network
+        );
+        BnStats = Add(
+            training,
+            Mapped(
+                new Option<string?>("--bn-stats")
+                {
+                    Description =
+                        "BatchNorm statistics while training: frozen (the running ones; lp-ft's default) or batch "
+                        + "(each batch's; the others').",
+                },
+                "TrainingOptions.FreezeBatchNormStatistics"
+            ),
+            FlagScope.Network
+        );
+        AdapterRate = Add(
+            training,
+            Mapped(
+                new Option<double?>("--adapter-lr-mult")
+                {
+                    Description =
+                        "The conv1x1 adapter's learning rate as a multiple of the head's (default 30 for "
+                        + "feature-extraction, 100 otherwise).",
+                },
+                "TrainingOptions.AdapterRateMultiplier"
+            ),
+            FlagScope.NetworkOrAdapter
+        );
+        Deterministic = Add(
+            training,
+            new Option<bool>("--deterministic")
+            {
+                Description = "Deterministic training (one intra-op thread; slower).",
+            }
+        );
+        Naive = Add(
+            training,
+            new Option<bool>("--naive")
+            {
+                Description =
+                    "Benchmark baseline: the recipe run the plain way (no caching of frozen outputs, autograd "
+                    + "through frozen parameters; lp-ft's probe as head-only epochs).",
+            },
+            FlagScope.Network
+        );
+        Features = Add(
+            "Feature extraction",
+            Mapped(
+                new Option<string?>("--features")
+                {
+                    Description =
+                        "Features from these layer groups' pooled outputs, concatenated, e.g. stage3,stage4 "
+                        + "(default: the last group; `advise` scores every group).",
+                },
+                "FeatureExtractionOptions.Features"
+            ),
+            FlagScope.Features
+        );
+        FeatureGrid = Add(
+            "Feature extraction",
+            Mapped(
+                new Option<int>("--feature-grid")
+                {
+                    Description =
+                        "Pool intermediate groups over a g x g grid of cells instead of globally (where a pattern "
+                        + "sits survives).",
+                    DefaultValueFactory = _ => 1,
+                },
+                "FeatureExtractionOptions.FeatureGrid"
+            ),
+            FlagScope.Features
+        );
+        HeadSteps = Add(
+            "Feature extraction",
+            Mapped(
+                new Option<int>("--head-steps")
+                {
+                    Description = "Full-batch steps of the logistic-regression head.",
+                    DefaultValueFactory = _ => 300,
+                },
+                "FeatureExtractionOptions.HeadSteps"
+            ),
+            FlagScope.FeatureExtraction
+        );
+        FreezeTo = Add(
+            StrategyRegistry.FineTune.Name,
+            Mapped(
+                new Option<int>("--freeze-to")
+                {
+                    Description = "Keep backbone groups below K frozen (0 = train all; groups: stem, stage1..4).",
+                    DefaultValueFactory = _ => 0,
+                },
+                "FineTuneOptions.FreezeTo"
+            ),
+            FlagScope.FineTune
+        );
+        AdaBn = Add(
+            StrategyRegistry.BatchNormOnly.Name,
+            new Option<bool>("--adabn")
+            {
+                Description = "Re-estimate BatchNorm statistics on the training images first (AdaBN).",
+            },
+            FlagScope.BatchNormOnly
+        );
+        Alpha = Add(
+            StrategyRegistry.L2Sp.Name,
+            Mapped(
+                new Option<double>("--l2sp-alpha")
+                {
+                    Description = "Pull toward the pretrained weights.",
+                    DefaultValueFactory = _ => 0.01,
+                },
+                "L2SpOptions.Alpha"
+            ),
+            FlagScope.L2Sp
+        );
+        Beta = Add(
+            StrategyRegistry.L2Sp.Name,
+            Mapped(
+                new Option<double>("--l2sp-beta") { Description = "L2 on the head.", DefaultValueFactory = _ => 0.01 },
+                "L2SpOptions.Beta"
+            ),
+            FlagScope.L2Sp
+        );
+        Pilot = Add(
+            StrategyRegistry.AutoName,
+            new Option<bool>("--pilot")
+            {
+                Description =
+                    "Short pilots of the advised strategy and its two best alternatives; an alternative replaces "
+                    + "the advice only when it wins on validation by more than one standard error of the "
+                    + "difference.",
+            },
+            FlagScope.Auto
+        );
+        PilotEpochs = Add(
+            StrategyRegistry.AutoName,
+            Mapped(
+                new Option<int>("--pilot-epochs")
+                {
+                    Description =
+                        "Epochs of each network pilot (together on at most 30 % of the full run's image-steps).",
+                    DefaultValueFactory = _ => 2,
+                },
+                "AutoOptions.PilotEpochs"
+            ),
+            FlagScope.Auto
+        );
+        Analyze = Add(
+            "Analyses",
+            new Option<bool>("--analyze")
+            {
+                Description =
+                    "Also the frequency analysis of the backbone against the training images (frequency.png). The "
+                    + "domain distance and the first-layer filters are always measured.",
+            }
+        );
         Seed = Add(run, CommonOptions.Seed());
         Output = Add(run, Out("Run folder for the model, its config and metrics.json."));
         Flags.Map("AutoOptions.FeatureGrid", "--feature-grid");
@@ -128,73 +471,108 @@ internal sealed class FitFlags
     /// <summary>Every option with its help group and the strategies it applies to.</summary>
     public IReadOnlyList<(string group, Option option, FlagScope scope)> All => all;
 
-    /// <summary>The options the command line asks for; an option given for a strategy it does not apply to is an error.</summary>
+    /// <summary>The options the command line asks for; an option given for a strategy it does not apply to is an
+    /// error.</summary>
     public LearnerOptions Bind(ParseResult parse)
     {
         var options = new LearnerOptions
         {
-            Data = BindData(parse), Model = BindModel(parse), Training = BindTraining(parse),
-            Strategy = BindStrategy(parse), Seed = parse.GetValue(Seed),
-            Analyses = new AnalysisOptions { DomainDistance = true, Filters = true, Frequency = parse.GetValue(Analyze) },
+            Data = BindData(parse),
+            Model = BindModel(parse),
+            Training = BindTraining(parse),
+            Strategy = BindStrategy(parse),
+            Seed = parse.GetValue(Seed),
+            Analyses = new AnalysisOptions
+            {
+                DomainDistance = true,
+                Filters = true,
+                Frequency = parse.GetValue(Analyze),
+            },
         };
         foreach (var (_, option, scope) in all)
             if (parse.GetResult(option) is { Implicit: false } && !scope.Applies(options.Strategy, options.Model))
-                throw new OptionException(option.Name,
-                    $"applies to {scope.Text}, not to --strategy {StrategyRegistry.NameOf(options.Strategy)}.");
+                throw new OptionException(
+                    option.Name,
+                    $"applies to {scope.Text}, not to --strategy {StrategyRegistry.NameOf(options.Strategy)}."
+                );
         return options;
     }
 
-    private DataOptions BindData(ParseResult parse) => new()
-    {
-        Train = parse.GetValue(Data), Test = parse.GetValue(Test), ValidationFraction = parse.GetValue(ValFraction),
-        SkipBad = parse.GetValue(SkipBad), ChannelsLast = parse.GetValue(ChannelsLast),
-        CacheDirectory = parse.GetValue(CacheDir), UseCache = !parse.GetValue(NoCache),
-    };
+    private DataOptions BindData(ParseResult parse) =>
+        new()
+        {
+            Train = parse.GetValue(Data),
+            Test = parse.GetValue(Test),
+            ValidationFraction = parse.GetValue(ValFraction),
+            SkipBad = parse.GetValue(SkipBad),
+            ChannelsLast = parse.GetValue(ChannelsLast),
+            CacheDirectory = parse.GetValue(CacheDir),
+            UseCache = !parse.GetValue(NoCache),
+        };
 
-    private ModelOptions BindModel(ParseResult parse) => new()
-    {
-        Backbone = parse.GetValue(Backbone)!, Size = parse.GetValue(Size),
-        Adapter = parse.GetValue(Adapter) ?? AdapterKind.Replicate, TestTimeAugmentation = parse.GetValue(Tta),
-        Device = parse.GetValue(Device)!,
-    };
+    private ModelOptions BindModel(ParseResult parse) =>
+        new()
+        {
+            Backbone = parse.GetValue(Backbone)!,
+            Size = parse.GetValue(Size),
+            Adapter = parse.GetValue(Adapter) ?? AdapterKind.Replicate,
+            TestTimeAugmentation = parse.GetValue(Tta),
+            Device = parse.GetValue(Device)!,
+        };
 
     private TrainingOptions BindTraining(ParseResult parse)
     {
         var defaults = new TrainingOptions();
         return new TrainingOptions
         {
-            Epochs = parse.GetValue(Epochs), BatchSize = parse.GetValue(BatchSize), LearningRate = parse.GetValue(Lr),
-            LrSpread = parse.GetValue(LrSpread), LayerDecay = parse.GetValue(LayerDecay), Schedule = parse.GetValue(Schedule),
-            WarmupFraction = parse.GetValue(Warmup), Optimizer = parse.GetValue(Optimizer) ?? defaults.Optimizer,
-            WeightDecay = parse.GetValue(WeightDecay), Momentum = parse.GetValue(Momentum),
-            LabelSmoothing = parse.GetValue(Smoothing), Patience = parse.GetValue(Patience),
-            RestoreBest = !parse.GetValue(KeepLast), AverageLastEpochs = parse.GetValue(AverageLast),
-            AdapterRateMultiplier = parse.GetValue(AdapterRate), MixupAlpha = parse.GetValue(Mixup),
+            Epochs = parse.GetValue(Epochs),
+            BatchSize = parse.GetValue(BatchSize),
+            LearningRate = parse.GetValue(Lr),
+            LrSpread = parse.GetValue(LrSpread),
+            LayerDecay = parse.GetValue(LayerDecay),
+            Schedule = parse.GetValue(Schedule),
+            WarmupFraction = parse.GetValue(Warmup),
+            Optimizer = parse.GetValue(Optimizer) ?? defaults.Optimizer,
+            WeightDecay = parse.GetValue(WeightDecay),
+            Momentum = parse.GetValue(Momentum),
+            LabelSmoothing = parse.GetValue(Smoothing),
+            Patience = parse.GetValue(Patience),
+            RestoreBest = !parse.GetValue(KeepLast),
+            AverageLastEpochs = parse.GetValue(AverageLast),
+            AdapterRateMultiplier = parse.GetValue(AdapterRate),
+            MixupAlpha = parse.GetValue(Mixup),
             Augmentation = new AugmentationOptions
             {
-                Crop = parse.GetValue(Augment) ?? defaults.Augmentation.Crop, HorizontalFlip = !parse.GetValue(NoFlip),
+                Crop = parse.GetValue(Augment) ?? defaults.Augmentation.Crop,
+                HorizontalFlip = !parse.GetValue(NoFlip),
             },
             FreezeBatchNormStatistics = BatchNormStatistics(parse.GetValue(BnStats)),
-            Deterministic = parse.GetValue(Deterministic), Naive = parse.GetValue(Naive),
+            Deterministic = parse.GetValue(Deterministic),
+            Naive = parse.GetValue(Naive),
         };
     }
 
     private StrategyOptions BindStrategy(ParseResult parse)
     {
-        IReadOnlyList<string>? layers = parse.GetValue(Features)
+        IReadOnlyList<string>? layers = parse
+            .GetValue(Features)
             ?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return StrategyRegistry.Parse(parse.GetValue(Strategy)!) switch
         {
             FeatureExtractionOptions fe => fe with
             {
-                Features = layers, FeatureGrid = parse.GetValue(FeatureGrid), HeadSteps = parse.GetValue(HeadSteps),
+                Features = layers,
+                FeatureGrid = parse.GetValue(FeatureGrid),
+                HeadSteps = parse.GetValue(HeadSteps),
             },
             FineTuneOptions fine => fine with { FreezeTo = parse.GetValue(FreezeTo) },
             BatchNormOnlyOptions bn => bn with { AdaBn = parse.GetValue(AdaBn) },
             L2SpOptions l2 => l2 with { Alpha = parse.GetValue(Alpha), Beta = parse.GetValue(Beta) },
             AutoOptions auto => auto with
             {
-                Pilot = parse.GetValue(Pilot), PilotEpochs = parse.GetValue(PilotEpochs), Features = layers,
+                Pilot = parse.GetValue(Pilot),
+                PilotEpochs = parse.GetValue(PilotEpochs),
+                Features = layers,
                 FeatureGrid = parse.GetValue(FeatureGrid),
             },
             var other => other,
@@ -202,15 +580,21 @@ internal sealed class FitFlags
     }
 
     /// <summary>--bn-stats: frozen, batch, or absent (the strategy's default).</summary>
-    private static bool? BatchNormStatistics(string? value) => value?.ToLowerInvariant() switch
-    {
-        null => null,
-        "frozen" => true,
-        "batch" => false,
-        _ => throw new OptionException("TrainingOptions.FreezeBatchNormStatistics", value, "expected frozen or batch."),
-    };
+    private static bool? BatchNormStatistics(string? value) =>
+        value?.ToLowerInvariant() switch
+        {
+            null => null,
+            "frozen" => true,
+            "batch" => false,
+            _ => throw new OptionException(
+                "TrainingOptions.FreezeBatchNormStatistics",
+                value,
+                "expected frozen or batch."
+            ),
+        };
 
-    private T Add<T>(string group, T option, FlagScope? scope = null) where T : Option
+    private T Add<T>(string group, T option, FlagScope? scope = null)
+        where T : Option
     {
         all.Add((group, option, scope ?? FlagScope.All));
         return option;

@@ -4,7 +4,8 @@ using System.CommandLine.Invocation;
 
 namespace TransferSharp.Cli.Commands;
 
-/// <summary>fit --help: options grouped by concern, each saying which strategies it applies to; other commands' help as usual.</summary>
+/// <summary>fit --help: options grouped by concern, each saying which strategies it applies to; other commands' help as
+/// usual.</summary>
 internal sealed class GroupedHelp : SynchronousCommandLineAction
 {
     private readonly Command fit;
@@ -51,22 +52,30 @@ internal sealed class GroupedHelp : SynchronousCommandLineAction
     private static string Hint(Option option)
     {
         Type type = Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType;
-        return type == typeof(int) ? "N" : type == typeof(double) ? "X" : type.IsEnum ? "KIND" : "VALUE";
+        return type == typeof(int) ? "N"
+            : type == typeof(double) ? "X"
+            : type.IsEnum ? "KIND"
+            : "VALUE";
     }
 
     private static string Default(Option option)
     {
-        if (!option.HasDefaultValue || option.ValueType == typeof(bool)) return "";
+        if (!option.HasDefaultValue || option.ValueType == typeof(bool))
+            return "";
         object? value = option.GetDefaultValue();
-        return value is null ? "" : $" [default: {Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)}]";
+        return value is null
+            ? ""
+            : $" [default: {Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)}]";
     }
 
     private static void Write(string left, string right)
     {
-        const int column = 28, width = 118;
+        const int column = 28,
+            width = 118;
         var words = right.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var line = new System.Text.StringBuilder("  " + left.PadRight(column - 2));
-        if (left.Length > column - 3) line.Append('\n').Append(new string(' ', column));
+        if (left.Length > column - 3)
+            line.Append('\n').Append(new string(' ', column));
         int length = line.Length - (line.ToString().LastIndexOf('\n') + 1);
         foreach (string word in words)
         {

@@ -6,9 +6,22 @@ namespace TransferSharp.Analysis;
 /// <param name="Adapter">The recommended input adapter.</param>
 /// <param name="Alternatives">Other strategies worth a pilot run, best first.</param>
 /// <param name="Explanation">In plain words, with N, P/N, d and the regime.</param>
-/// <param name="FeatureLayers">For feature extraction: the layer groups to read features from (the best-scoring group by LogME).</param>
+/// <param name="FeatureLayers">For feature extraction: the layer groups to read features from (the best-scoring group
+/// by LogME).</param>
 /// <param name="InputSize">The input size to train at (null when the image size was not measured).</param>
-/// <param name="Training">Epochs and learning rates for a network strategy (null for feature extraction: its head takes 300 full-batch steps).</param>
-/// <param name="RandomFlips">Whether random horizontal flips suit the data when a network trains: false when some class is oriented (<see cref="Orientation"/>); null when not measured. Advice only: <c>auto</c> keeps the training defaults.</param>
-public sealed record Advice(string Regime, Strategies.StrategyDescriptor Strategy, string Adapter, IReadOnlyList<Strategies.StrategyDescriptor> Alternatives, string Explanation,
-    IReadOnlyList<string>? FeatureLayers = null, int? InputSize = null, TrainingRecipe? Training = null, bool? RandomFlips = null);
+/// <param name="Training">Epochs and learning rates for a network strategy (null for feature extraction: its head takes
+/// 300 full-batch steps).</param>
+/// <param name="RandomFlips">Whether random horizontal flips suit the data when a network trains: false when some class
+/// is oriented (<see cref="Orientation"/>); null when not measured. Advice only: <c>auto</c> keeps the training
+/// defaults.</param>
+public sealed record Advice(
+    string Regime,
+    Strategies.StrategyDescriptor Strategy,
+    string Adapter,
+    IReadOnlyList<Strategies.StrategyDescriptor> Alternatives,
+    string Explanation,
+    IReadOnlyList<string>? FeatureLayers = null,
+    int? InputSize = null,
+    TrainingRecipe? Training = null,
+    bool? RandomFlips = null
+);

@@ -11,4 +11,9 @@ namespace TransferSharp.Analysis;
 /// <param name="PerGroup">Mean per layer group (stem, stage1, ...).</param>
 /// <param name="Layers">Every BatchNorm layer, in network order.</param>
 /// <param name="Images">Images measured.</param>
-public sealed record DomainDistanceResult(double Overall, IReadOnlyDictionary<string, double> PerGroup, IReadOnlyList<LayerDistance> Layers, int Images);
+public sealed record DomainDistanceResult(
+    double Overall,
+    IReadOnlyDictionary<string, double> PerGroup,
+    IReadOnlyList<LayerDistance> Layers,
+    int Images
+);

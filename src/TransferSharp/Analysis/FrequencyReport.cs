@@ -15,5 +15,13 @@ namespace TransferSharp.Analysis;
 /// <param name="AttenuationDb">The backbone's gain at the cutoff band by stage 2 (relative to the lowest band).</param>
 /// <param name="TuneEarlyLayers">Whether the early layers should be tuned.</param>
 /// <param name="Verdict">In plain words.</param>
-public sealed record FrequencyReport(FrequencyResponse Response, SpectralProfile? Data, double Cutoff, double? ShareAboveCutoff, double NaturalShareAboveCutoff,
-    double AttenuationDb, bool TuneEarlyLayers, string Verdict);
+public sealed record FrequencyReport(
+    FrequencyResponse Response,
+    SpectralProfile? Data,
+    double Cutoff,
+    double? ShareAboveCutoff,
+    double NaturalShareAboveCutoff,
+    double AttenuationDb,
+    bool TuneEarlyLayers,
+    string Verdict
+);

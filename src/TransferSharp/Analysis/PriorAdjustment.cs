@@ -10,9 +10,11 @@ namespace TransferSharp.Analysis;
 public sealed record PriorAdjustment(Calibration Calibration, PriorEstimate Estimate)
 {
     /// <summary>Corrected probabilities of one row of log-probabilities.</summary>
-    public double[] Apply(double[] logProbabilities) => LabelShift.Adjust(Calibration.Probabilities(logProbabilities), Estimate.Weights);
+    public double[] Apply(double[] logProbabilities) =>
+        LabelShift.Adjust(Calibration.Probabilities(logProbabilities), Estimate.Weights);
 
-    /// <summary>Estimates the target priors from the model's log-probabilities on unlabelled target images (EM + BCTS).</summary>
+    /// <summary>Estimates the target priors from the model's log-probabilities on unlabelled target images (EM +
+    /// BCTS).</summary>
     public static PriorAdjustment FromTarget(CalibrationSet validation, double[][] targetLogProbabilities)
     {
         var (estimate, calibration) = LabelShift.EmWithBcts(validation, targetLogProbabilities);

@@ -1,5 +1,4 @@
 using MathNet.Numerics.Distributions;
-
 using TransferSharp.Progress;
 
 namespace TransferSharp.Analysis;
@@ -13,5 +12,13 @@ namespace TransferSharp.Analysis;
 /// <param name="BbseHard">BBSE on the hard confusion matrix.</param>
 /// <param name="BbseSoft">BBSE on the soft confusion matrix.</param>
 /// <param name="Calibration">The BCTS calibration fitted on the validation split.</param>
-public sealed record PriorReport(IReadOnlyList<string> ClassNames, double[] SourcePriors, PriorEstimate EmBcts, double[] Low, double[] High,
-    PriorEstimate BbseHard, PriorEstimate BbseSoft, Calibration Calibration);
+public sealed record PriorReport(
+    IReadOnlyList<string> ClassNames,
+    double[] SourcePriors,
+    PriorEstimate EmBcts,
+    double[] Low,
+    double[] High,
+    PriorEstimate BbseHard,
+    PriorEstimate BbseSoft,
+    Calibration Calibration
+);

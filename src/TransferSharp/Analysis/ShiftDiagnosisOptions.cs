@@ -1,5 +1,4 @@
 using MathNet.Numerics.Distributions;
-
 using TransferSharp.Progress;
 
 namespace TransferSharp.Analysis;
@@ -9,10 +8,13 @@ public sealed record ShiftDiagnosisOptions
 {
     /// <summary>Significance level of every test. Default 0.05.</summary>
     public double Alpha { get; init; } = 0.05;
+
     /// <summary>Permutations of the MMD tests. Default 500.</summary>
     public int Permutations { get; init; } = 500;
+
     /// <summary>Bootstrap resamples of the prior intervals. Default 200.</summary>
     public int BootstrapResamples { get; init; } = 200;
+
     /// <summary>Seed of subsampling, permutations and bootstrap.</summary>
     public int Seed { get; init; }
 

@@ -3,20 +3,22 @@ using TransferSharp.Strategies;
 namespace TransferSharp.Analysis;
 
 /// <summary>
-/// The bias-variance trade-off made concrete. Few labelled images per class make every tuned parameter a source of
-/// variance (feature extraction); many make the pretrained bias the limit (fine-tune everything); a far domain with
-/// few images calls for careful adaptation (gradual unfreezing, BN-only); a task in high frequencies needs its early
-/// layers tuned. Thresholds come from this project's measurements (bench/README.md): at 10 labels per class frozen
-/// features won (0.669 against at most 0.663), at 100 fine-tuning did (0.852 against 0.806), on Fashion-MNIST, d 0.49.
+/// The bias-variance trade-off made concrete: few labelled images per class make every tuned parameter a source of
+/// variance (feature extraction), many make the pretrained bias the limit (fine-tune everything); a far domain with few
+/// images calls for careful adaptation, a task in high frequencies for tuned early layers. The thresholds are measured
+/// (bench/README.md, "The advisor's task suite").
 /// </summary>
 public static class StrategyAdvisor
 {
     /// <summary>Images per class below which the frozen features win.</summary>
     public const int FewPerClass = 30;
+
     /// <summary>Images per class from which fine-tuning everything is the default.</summary>
     public const int ManyPerClass = 300;
+
     /// <summary>d below which the domain counts as near the pretraining data.</summary>
     public const double NearDomain = 0.3;
+
     /// <summary>d above which the domain counts as far.</summary>
     public const double FarDomain = 1.0;
 
@@ -25,41 +27,93 @@ public static class StrategyAdvisor
     {
         double perClass = m.Classes > 0 ? (double)m.Images / m.Classes : 0;
         string adapter = m.Channels is 1 or 3 ? "replicate" : "conv1x1";
-        string adapterWhy = m.Channels is 1 or 3 ? "" : $" {m.Channels} channels: the conv1x1 adapter learns how to mix them into the three the backbone reads (weight-sum when fine-tuning everything).";
-        string RatioText(StrategyDescriptor strategy) => m.TrainableParameters.TryGetValue(strategy.Name, out long p) && m.Images > 0 ? $"P/N = {p:N0}/{m.Images:N0} = {p / (double)m.Images:G3}" : "P/N not measured";
+        string adapterWhy = m.Channels is 1 or 3
+            ? ""
+            : $" {m.Channels} channels: the conv1x1 adapter learns how to mix them into the three the backbone "
+                + $"reads (weight-sum when fine-tuning everything).";
+        string RatioText(StrategyDescriptor strategy) =>
+            m.TrainableParameters.TryGetValue(strategy.Name, out long p) && m.Images > 0
+                ? $"P/N = {p:N0}/{m.Images:N0} = {p / (double)m.Images:G3}"
+                : "P/N not measured";
         int? inputSize = InputSizeFor(m.ImageSide, m.NativeSize);
+        const string upsampled =
+            "upsampled at most 4x: on Fashion-MNIST 112 px beat 64 px by 4 points, feature extraction at 10 per class, "
+            + "0.710 against 0.670; beyond that the cost grows with the square of the size and no detail is added";
         string sizeText = inputSize is { } advisedSize
-            ? $" Input: {advisedSize} px for {m.ImageSide} px images ({(advisedSize >= m.NativeSize ? "the backbone's own size" : "upsampled at most 4x: on Fashion-MNIST 112 px beat 64 px by 4 points, feature extraction at 10 per class, 0.710 against 0.670; beyond that the cost grows with the square of the size and no detail is added")})."
+            ? $" Input: {advisedSize} px for {m.ImageSide} px images "
+                + $"({(advisedSize >= m.NativeSize ? "the backbone's own size" : upsampled)})."
             : "";
         if (m.SmallestClass < 2)
-            return new Advice("too-small", StrategyRegistry.FeatureExtraction, adapter, Array.Empty<StrategyDescriptor>(),
-                $"The smallest class has {m.SmallestClass} image(s): too few to hold out a validation image, so nothing can be tuned or checked; feature extraction only ({RatioText(StrategyRegistry.FeatureExtraction)}).{adapterWhy}{sizeText}",
-                InputSize: inputSize);
-        string size = perClass < FewPerClass ? "few-data" : perClass < ManyPerClass ? "some-data" : "much-data";
-        string domain = m.DomainDistance is not { } d ? "unknown-domain" : d < NearDomain ? "near-domain" : d > FarDomain ? "far-domain" : "moderate-domain";
+            return new Advice(
+                "too-small",
+                StrategyRegistry.FeatureExtraction,
+                adapter,
+                Array.Empty<StrategyDescriptor>(),
+                $"The smallest class has {m.SmallestClass} image(s): too few to hold out a validation image, so "
+                    + $"nothing can be tuned or checked; feature extraction only "
+                    + $"({RatioText(StrategyRegistry.FeatureExtraction)}).{adapterWhy}{sizeText}",
+                InputSize: inputSize
+            );
+        string size =
+            perClass < FewPerClass ? "few-data"
+            : perClass < ManyPerClass ? "some-data"
+            : "much-data";
+        string domain =
+            m.DomainDistance is not { } d ? "unknown-domain"
+            : d < NearDomain ? "near-domain"
+            : d > FarDomain ? "far-domain"
+            : "moderate-domain";
         (StrategyDescriptor strategy, StrategyDescriptor[] alternatives, string why) = (size, domain) switch
         {
-            ("few-data", "far-domain") => (StrategyRegistry.GradualUnfreeze, new[] { StrategyRegistry.BatchNormOnly, StrategyRegistry.FeatureExtraction },
-                "few images and a domain far from the pretraining data: adapt carefully, the head first and deeper groups only while validation improves"),
-            ("few-data", _) => (StrategyRegistry.FeatureExtraction, new[] { StrategyRegistry.LpFt, StrategyRegistry.GradualUnfreeze },
-                "few images per class: tuning millions of parameters on them is all variance; the frozen features are the low-variance choice"),
-            ("some-data", "near-domain") => (StrategyRegistry.LpFt, new[] { StrategyRegistry.FineTune, StrategyRegistry.FeatureExtraction },
-                "enough images to tune, and a domain near the pretraining data: start from a linear probe so fine-tuning does not distort good features"),
-            // Measured (bench/README.md, the advisor's suite): with its fine-tuning stage on the probe's BatchNorm
-            // statistics, LP-FT beat fine-tuning on all four 100-per-class tasks (moderate and near domains), by 1.5 to 3.3 points.
-            ("some-data", "moderate-domain") => (StrategyRegistry.LpFt, new[] { StrategyRegistry.FineTune, StrategyRegistry.L2Sp },
-                "enough images to tune everything, and a domain not so far that the pretrained features are useless: a linear probe first, so that fine-tuning starts from a head that already fits instead of pushing a random head's gradients into the backbone"),
-            ("some-data", _) => (StrategyRegistry.FineTune, new[] { StrategyRegistry.L2Sp, StrategyRegistry.LpFt },
-                "enough images to tune everything with discriminative rates; the domain is not close enough for frozen features to be the ceiling"),
-            _ => (StrategyRegistry.FineTune, new[] { StrategyRegistry.L2Sp, StrategyRegistry.LpFt }, "many images per class: the pretrained bias, not variance, is the limit; fine-tune everything"),
+            ("few-data", "far-domain") => (
+                StrategyRegistry.GradualUnfreeze,
+                new[] { StrategyRegistry.BatchNormOnly, StrategyRegistry.FeatureExtraction },
+                "few images and a domain far from the pretraining data: adapt carefully, the head first and deeper "
+                    + "groups only while validation improves"
+            ),
+            ("few-data", _) => (
+                StrategyRegistry.FeatureExtraction,
+                new[] { StrategyRegistry.LpFt, StrategyRegistry.GradualUnfreeze },
+                "few images per class: tuning millions of parameters on them is all variance; the frozen features "
+                    + "are the low-variance choice"
+            ),
+            ("some-data", "near-domain") => (
+                StrategyRegistry.LpFt,
+                new[] { StrategyRegistry.FineTune, StrategyRegistry.FeatureExtraction },
+                "enough images to tune, and a domain near the pretraining data: start from a linear probe so "
+                    + "fine-tuning does not distort good features"
+            ),
+            // LP-FT beat fine-tuning on every 100-per-class task of the advisor's suite (bench/README.md).
+            ("some-data", "moderate-domain") => (
+                StrategyRegistry.LpFt,
+                new[] { StrategyRegistry.FineTune, StrategyRegistry.L2Sp },
+                "enough images to tune everything, and a domain not so far that the pretrained features are "
+                    + "useless: a linear probe first, so that fine-tuning starts from a head that already fits "
+                    + "instead of pushing a random head's gradients into the backbone"
+            ),
+            ("some-data", _) => (
+                StrategyRegistry.FineTune,
+                new[] { StrategyRegistry.L2Sp, StrategyRegistry.LpFt },
+                "enough images to tune everything with discriminative rates; the domain is not close enough for "
+                    + "frozen features to be the ceiling"
+            ),
+            _ => (
+                StrategyRegistry.FineTune,
+                new[] { StrategyRegistry.L2Sp, StrategyRegistry.LpFt },
+                "many images per class: the pretrained bias, not variance, is the limit; fine-tune everything"
+            ),
         };
         string frequency = "";
         if (m.TuneEarlyLayers)
         {
-            frequency = " The images carry high-frequency energy the stem attenuates: the early layers must train (fine-tune from the stem).";
+            frequency =
+                " The images carry high-frequency energy the stem attenuates: the early layers must train "
+                + "(fine-tune from the stem).";
             if (strategy == StrategyRegistry.FeatureExtraction || strategy == StrategyRegistry.BatchNormOnly)
             {
-                alternatives = new[] { strategy }.Concat(alternatives.Where(a => a != StrategyRegistry.FineTune)).ToArray();
+                alternatives = new[] { strategy }
+                    .Concat(alternatives.Where(a => a != StrategyRegistry.FineTune))
+                    .ToArray();
                 strategy = size == "few-data" ? StrategyRegistry.GradualUnfreeze : StrategyRegistry.FineTune;
             }
         }
@@ -67,68 +121,130 @@ public static class StrategyAdvisor
         var (layers, layerText) = FeatureLayerAdvice(m.Transferability, strategy);
         TrainingRecipe? training = RecipeFor(strategy);
         string trainingText = training is { } r
-            ? $" Training: {r.Epochs} epochs{(strategy == StrategyRegistry.GradualUnfreeze ? " at most" : "")}, learning rate {r.HeadLearningRate:G2} for the head{(r.StemLearningRate < r.HeadLearningRate ? $" down to {r.StemLearningRate:G2} for the stem (discriminative rates)" : " for every group")}, {r.Schedule} schedule."
+            ? $" Training: {r.Epochs} epochs{(strategy == StrategyRegistry.GradualUnfreeze ? " at most" : "")}, "
+                + $"learning rate {r.HeadLearningRate:G2} for the "
+                + $"head{(r.StemLearningRate < r.HeadLearningRate
+                    ? $" down to {r.StemLearningRate:G2} for the stem (discriminative rates)"
+                    : " for every group")}, {r.Schedule} schedule."
             : " Head: multinomial logistic regression, 300 full-batch steps, its weight decay chosen on validation.";
         var (flips, flipText) = FlipAdvice(m.MirrorAsymmetry);
-        return new Advice($"{size}/{domain}", strategy, adapter, alternatives,
-            $"N = {m.Images:N0} labelled images, {perClass:F0} per class (smallest class {m.SmallestClass}), {RatioText(strategy)}, {dText}: regime {size}/{domain}. Recommended: {strategy}, because {why}.{frequency}{adapterWhy}{layerText}{sizeText}{trainingText}{flipText}",
-            layers, inputSize, training, flips);
+        return new Advice(
+            $"{size}/{domain}",
+            strategy,
+            adapter,
+            alternatives,
+            $"N = {m.Images:N0} labelled images, {perClass:F0} per class (smallest class {m.SmallestClass}), "
+                + $"{RatioText(strategy)}, {dText}: regime {size}/{domain}. Recommended: {strategy}, because "
+                + $"{why}.{frequency}{adapterWhy}{layerText}{sizeText}{trainingText}{flipText}",
+            layers,
+            inputSize,
+            training,
+            flips
+        );
     }
 
     /// <summary>
-    /// Random flips or not, from the classes' mirror asymmetry: a class whose mean image is one-sided (above
-    /// <see cref="Orientation.OrientedAbove"/>) always faces one way, and a flipped training image of it is one the task
+    /// Random flips or not, from the classes' mirror asymmetry: a class whose mean image is one-sided (above <see
+    /// cref="Orientation.OrientedAbove"/>) always faces one way, and a flipped training image of it is one the task
     /// never shows. Advice only, in words and in <see cref="Advice.RandomFlips"/>; the user passes --no-flip.
     /// </summary>
     private static (bool? flips, string text) FlipAdvice(IReadOnlyDictionary<string, double>? asymmetry)
     {
-        if (asymmetry is not { Count: > 0 }) return (null, "");
-        var oriented = asymmetry.Where(p => p.Value > Orientation.OrientedAbove).OrderByDescending(p => p.Value).ToList();
-        if (oriented.Count == 0) return (true, $" Orientation: no class's mean image is one-sided beyond chance (mirror asymmetry at most {asymmetry.Values.Max():F3}, oriented above {Orientation.OrientedAbove}): random flips suit the data.");
+        if (asymmetry is not { Count: > 0 })
+            return (null, "");
+        var oriented = asymmetry
+            .Where(p => p.Value > Orientation.OrientedAbove)
+            .OrderByDescending(p => p.Value)
+            .ToList();
+        if (oriented.Count == 0)
+            return (
+                true,
+                $" Orientation: no class's mean image is one-sided beyond chance (mirror asymmetry at most "
+                    + $"{asymmetry.Values.Max():F3}, oriented above {Orientation.OrientedAbove}): random flips suit "
+                    + $"the data."
+            );
         string listed = string.Join(", ", oriented.Select(p => $"{p.Key} {p.Value:F3}"));
-        return (false, $" Orientation: {oriented.Count} of {asymmetry.Count} classes face one way (mean-image mirror asymmetry beyond chance {listed}; oriented above {Orientation.OrientedAbove}): random flips train on images your data never shows, so train network strategies with --no-flip (Fashion-MNIST, LP-FT at 100 per class: +0.9 points test accuracy, mean of three seeds; auto keeps flips on).");
+        return (
+            false,
+            $" Orientation: {oriented.Count} of {asymmetry.Count} classes face one way (mean-image mirror asymmetry "
+                + $"beyond chance {listed}; oriented above {Orientation.OrientedAbove}): random flips train on "
+                + $"images your data never shows, so train network strategies with --no-flip (Fashion-MNIST, "
+                + $"LP-FT at 100 per class: +0.9 points test accuracy, mean of three seeds; auto keeps "
+                + $"flips on)."
+        );
     }
 
     /// <summary>
-    /// The input size for images whose shorter side is <paramref name="imageSide"/>: the backbone's own when they are at
-    /// least that large, otherwise at most 4x upsampling (rounded up to a multiple of 16, at least 64, at most native).
+    /// The input size for images whose shorter side is <paramref name="imageSide"/>: the backbone's own when they are
+    /// at least that large, otherwise at most 4x upsampling (rounded up to a multiple of 16, at least 64, at most
+    /// native).
     /// </summary>
     public static int? InputSizeFor(int? imageSide, int nativeSize)
     {
-        if (imageSide is not > 0 || nativeSize <= 0) return null;
-        if (imageSide >= nativeSize) return nativeSize;
+        if (imageSide is not > 0 || nativeSize <= 0)
+            return null;
+        if (imageSide >= nativeSize)
+            return nativeSize;
         int upsampled = (int)Math.Ceiling(4.0 * imageSide.Value / 16) * 16;
         return Math.Clamp(upsampled, Math.Min(64, nativeSize), nativeSize);
     }
 
-    /// <summary>The epochs and learning rates a network strategy trains with here (its defaults); null for feature extraction.</summary>
+    /// <summary>The epochs and learning rates a network strategy trains with here (its defaults); null for feature
+    /// extraction.</summary>
     public static TrainingRecipe? RecipeFor(StrategyDescriptor strategy)
     {
-        if (strategy == StrategyRegistry.FeatureExtraction) return null;
+        if (strategy == StrategyRegistry.FeatureExtraction)
+            return null;
         Training.TrainingSettings t = strategy.Create().Settings(new Training.TrainingOptions(), 0);
-        return new TrainingRecipe(t.Epochs, t.LearningRate, t.LearningRate / t.LrSpread, t.Schedule.ToString().ToLowerInvariant());
+        return new TrainingRecipe(
+            t.Epochs,
+            t.LearningRate,
+            t.LearningRate / t.LrSpread,
+            t.Schedule.ToString().ToLowerInvariant()
+        );
     }
 
     /// <summary>
-    /// The feature layers for feature extraction: the group LogME ranks first, alone. No margin in favour of the last
-    /// group: LogME's values shrink with the sample (10 per class: stage3 0.059, stage4 0.054), and wherever it ranked
-    /// stage3 first on Fashion-MNIST, stage3's features won on the test set: 0.848 against 0.806 for the last group's (100
-    /// per class, 112 px) and 0.752 against 0.670 (10 per class, 64 px); bench/README.md. When the last group ranks first
-    /// by less than the bootstrap noise of the difference (<see cref="GroupTransferability.NoiseBelowLast"/>), the
-    /// runner-up intermediate group is chosen: the two are indistinguishable on this sample, and its narrower features
-    /// give the head fewer weights to fit (the lower-variance choice; high-pass at 10 per class: stage4 ranked first by
-    /// 0.013, and stage3's features tested at 0.738 against 0.691).
+    /// The feature layers for feature extraction: the group LogME ranks first. When the last group leads by less than
+    /// the bootstrap noise of the difference, the narrower runner-up is chosen: the two are indistinguishable on this
+    /// sample, and it gives the head fewer weights to fit (bench/README.md, "The advisor's task suite").
     /// </summary>
-    private static (IReadOnlyList<string>? layers, string text) FeatureLayerAdvice(IReadOnlyList<GroupTransferability>? scores, StrategyDescriptor strategy)
+    private static (IReadOnlyList<string>? layers, string text) FeatureLayerAdvice(
+        IReadOnlyList<GroupTransferability>? scores,
+        StrategyDescriptor strategy
+    )
     {
-        if (scores is not { Count: > 0 }) return (null, "");
-        string scored = $" Transferability (LogME per layer group, higher is better): {string.Join(", ", scores.Select(s => $"{s.Group} {s.LogMe:F3}"))}.";
-        GroupTransferability last = scores[^1], best = scores.MaxBy(s => s.LogMe)!;
-        string Use(string group) => strategy == StrategyRegistry.FeatureExtraction ? $": use --features {group}" : $" (for feature extraction: --features {group})";
+        if (scores is not { Count: > 0 })
+            return (null, "");
+        string scored =
+            $" Transferability (LogME per layer group, higher is better): "
+            + $"{string.Join(", ", scores.Select(s => $"{s.Group} {s.LogMe:F3}"))}.";
+        GroupTransferability last = scores[^1],
+            best = scores.MaxBy(s => s.LogMe)!;
+        string Use(string group) =>
+            strategy == StrategyRegistry.FeatureExtraction
+                ? $": use --features {group}"
+                : $" (for feature extraction: --features {group})";
         if (best.Group != last.Group && best.LogMe > last.LogMe)
-            return (new[] { best.Group }, $"{scored} {best.Group}'s features transfer better than the last group's{Use(best.Group)}.");
-        if (scores.FirstOrDefault(s => s.NoiseBelowLast is { } noise && s.Group != last.Group && last.LogMe - s.LogMe < noise && s.Width < last.Width) is { } close)
-            return (new[] { close.Group }, $"{scored} {last.Group} ranks first by {last.LogMe - close.LogMe:F3}, less than the sampling noise of that difference ({close.NoiseBelowLast:F3}, bootstrap): {close.Group}'s {close.Width} features per image against {last.Width} are the lower-variance choice{Use(close.Group)}.");
+            return (
+                new[] { best.Group },
+                $"{scored} {best.Group}'s features transfer better than the last group's{Use(best.Group)}."
+            );
+        if (
+            scores.FirstOrDefault(s =>
+                s.NoiseBelowLast is { } noise
+                && s.Group != last.Group
+                && last.LogMe - s.LogMe < noise
+                && s.Width < last.Width
+            ) is
+            { } close
+        )
+            return (
+                new[] { close.Group },
+                $"{scored} {last.Group} ranks first by {last.LogMe - close.LogMe:F3}, less than the sampling noise "
+                    + $"of that difference ({close.NoiseBelowLast:F3}, bootstrap): {close.Group}'s {close.Width} "
+                    + $"features per image against {last.Width} are the lower-variance choice{Use(close.Group)}."
+            );
         return (new[] { last.Group }, $"{scored} The last group's features transfer best.");
     }
 }

@@ -1,5 +1,4 @@
 using MathNet.Numerics.Distributions;
-
 using TransferSharp.Progress;
 
 namespace TransferSharp.Analysis;

@@ -16,19 +16,23 @@ namespace TransferSharp.Analysis;
 /// </summary>
 public static class Transferability
 {
-    /// <summary>LogME of <paramref name="features"/> [N, D] for integer <paramref name="labels"/> in [0, classes).</summary>
+    /// <summary>LogME of <paramref name="features"/> [N, D] for integer <paramref name="labels"/> in [0,
+    /// classes).</summary>
     public static double LogMe(double[][] features, int[] labels, int classes)
     {
         int n = features.Length;
-        if (n < 2) throw new ArgumentException("LogME needs at least two labelled rows.");
+        if (n < 2)
+            throw new ArgumentException("LogME needs at least two labelled rows.");
         int d = features[0].Length;
         int rank = Math.Min(n, d);
         // The thin SVD by libtorch's LAPACK (MathNet's managed SVD took 0.8 s for 500 x 512 features).
-        double[] sigma, uRows; // squared singular values; U [n x rank], row-major, orthonormal columns
+        double[] sigma,
+            uRows; // squared singular values; U [n x rank], row-major, orthonormal columns
         using (var scope = NewDisposeScope())
         {
             var flat = new double[(long)n * d];
-            for (int i = 0; i < n; i++) features[i].CopyTo(flat, (long)i * d);
+            for (int i = 0; i < n; i++)
+                features[i].CopyTo(flat, (long)i * d);
             var (u, s, _) = linalg.svd(tensor(flat, new long[] { n, d }, ScalarType.Float64), fullMatrices: false);
             sigma = s.data<double>().Take(rank).Select(v => v * v).ToArray();
             uRows = u.contiguous().data<double>().ToArray();
@@ -41,17 +45,24 @@ public static class Transferability
             int count = 0;
             for (int i = 0; i < n; i++)
             {
-                if (labels[i] != k) continue;
+                if (labels[i] != k)
+                    continue;
                 count++;
-                for (int j = 0; j < rank; j++) uy[j] += uRows[(long)i * rank + j];
+                for (int j = 0; j < rank; j++)
+                    uy[j] += uRows[(long)i * rank + j];
             }
             double[] x2 = uy.Select(v => v * v).ToArray();
             double outside = Math.Max(0, count - x2.Sum()); // the part of y no feature direction explains
-            double alpha = 1, beta = 1, res2 = 0, m2 = 0;
+            double alpha = 1,
+                beta = 1,
+                res2 = 0,
+                m2 = 0;
             for (int iteration = 0; iteration < 100; iteration++)
             {
                 double t = alpha / beta;
-                double gamma = 0; m2 = 0; res2 = outside;
+                double gamma = 0;
+                m2 = 0;
+                res2 = outside;
                 for (int i = 0; i < rank; i++)
                 {
                     gamma += sigma[i] / (sigma[i] + t);
@@ -61,11 +72,17 @@ public static class Transferability
                 }
                 alpha = gamma / (m2 + 1e-5);
                 beta = (n - gamma) / (res2 + 1e-5);
-                if (Math.Abs(alpha / beta - t) / t < 1e-3) break;
+                if (Math.Abs(alpha / beta - t) / t < 1e-3)
+                    break;
             }
             double logDet = sigma.Sum(s => Math.Log(alpha + beta * s)) + (d - rank) * Math.Log(alpha);
-            double evidence = d / 2.0 * Math.Log(alpha) + n / 2.0 * Math.Log(beta) - 0.5 * logDet
-                            - beta / 2 * res2 - alpha / 2 * m2 - n / 2.0 * Math.Log(2 * Math.PI);
+            double evidence =
+                d / 2.0 * Math.Log(alpha)
+                + n / 2.0 * Math.Log(beta)
+                - 0.5 * logDet
+                - beta / 2 * res2
+                - alpha / 2 * m2
+                - n / 2.0 * Math.Log(2 * Math.PI);
             total += evidence / n;
         }
         return total / classes;
@@ -75,7 +92,13 @@ public static class Transferability
     /// LogME of every layer group's pooled output of <paramref name="backbone"/> on a class-balanced sample of
     /// <paramref name="data"/> (at most <paramref name="perClass"/> images per class).
     /// </summary>
-    public static IReadOnlyList<GroupTransferability> PerGroup(Backbone backbone, ImageDataset data, IProgress<ProgressUpdate>? progress, int perClass = 50, int seed = 0)
+    public static IReadOnlyList<GroupTransferability> PerGroup(
+        Backbone backbone,
+        ImageDataset data,
+        IProgress<ProgressUpdate>? progress,
+        int perClass = 50,
+        int seed = 0
+    )
     {
         int[] labels = data.Items.Select(i => i.Label).ToArray();
         int[] rows = StratifiedSplit.TakePerClass(labels, perClass, seed);
@@ -85,14 +108,24 @@ public static class Transferability
         var kept = new List<int>();
         backbone.Network.eval();
         using var task = progress.Begin("transferability: pooled features of every layer group", rows.Length);
-        foreach (PixelBatch batch in ImageBatcher.Batches(sources, rows, backbone.InputSize, 32, skipBad: true, new List<BadImage>()))
+        foreach (
+            PixelBatch batch in ImageBatcher.Batches(
+                sources,
+                rows,
+                backbone.InputSize,
+                32,
+                skipBad: true,
+                new List<BadImage>()
+            )
+        )
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             Tensor?[] outputs = backbone.Network.PooledGroupOutputs(backbone.Normalize(batch.ToTensor()));
             for (int g = 0; g < groups.Count; g++)
             {
-                if (outputs[g] is not { } output) continue;
+                if (outputs[g] is not { } output)
+                    continue;
                 int width = (int)output.shape[1];
                 float[] values = output.cpu().data<float>().ToArray();
                 for (int r = 0; r < batch.Positions.Length; r++)
@@ -108,13 +141,26 @@ public static class Transferability
             if (features[g].Count == keptLabels.Length && keptLabels.Length >= 2)
             {
                 measured.Add(features[g].ToArray());
-                result.Add(new GroupTransferability(groups[g].Name, features[g][0].Length, LogMe(measured[^1], keptLabels, data.ClassNames.Count)));
+                result.Add(
+                    new GroupTransferability(
+                        groups[g].Name,
+                        features[g][0].Length,
+                        LogMe(measured[^1], keptLabels, data.ClassNames.Count)
+                    )
+                );
             }
         // When the last group ranks first, how sure is that ranking against the best intermediate group?
         if (result.Count >= 2 && result[^1].LogMe >= result.Max(r => r.LogMe))
         {
             int runnerUp = Enumerable.Range(0, result.Count - 1).MaxBy(i => result[i].LogMe);
-            double noise = DifferenceNoise(measured[^1], measured[runnerUp], keptLabels, data.ClassNames.Count, seed: seed, progress: progress);
+            double noise = DifferenceNoise(
+                measured[^1],
+                measured[runnerUp],
+                keptLabels,
+                data.ClassNames.Count,
+                seed: seed,
+                progress: progress
+            );
             result[runnerUp] = result[runnerUp] with { NoiseBelowLast = noise };
         }
         return result;
@@ -124,17 +170,33 @@ public static class Transferability
     /// Bootstrap standard error of LogME(<paramref name="a"/>) - LogME(<paramref name="b"/>): the rows resampled with
     /// replacement within each class (every class keeps its count), the same rows for both feature sets.
     /// </summary>
-    public static double DifferenceNoise(double[][] a, double[][] b, int[] labels, int classes, int resamples = 20, int seed = 0, IProgress<ProgressUpdate>? progress = null)
+    public static double DifferenceNoise(
+        double[][] a,
+        double[][] b,
+        int[] labels,
+        int classes,
+        int resamples = 20,
+        int seed = 0,
+        IProgress<ProgressUpdate>? progress = null
+    )
     {
         var random = new Random(seed);
         using var task = progress?.Begin("transferability: the last group's lead, bootstrap", resamples);
-        var byClass = Enumerable.Range(0, classes).Select(c => Enumerable.Range(0, labels.Length).Where(i => labels[i] == c).ToArray()).Where(r => r.Length > 0).ToArray();
+        var byClass = Enumerable
+            .Range(0, classes)
+            .Select(c => Enumerable.Range(0, labels.Length).Where(i => labels[i] == c).ToArray())
+            .Where(r => r.Length > 0)
+            .ToArray();
         var differences = new double[resamples];
         for (int r = 0; r < resamples; r++)
         {
-            int[] rows = byClass.SelectMany(members => members.Select(_ => members[random.Next(members.Length)])).ToArray();
+            int[] rows = byClass
+                .SelectMany(members => members.Select(_ => members[random.Next(members.Length)]))
+                .ToArray();
             int[] y = rows.Select(i => labels[i]).ToArray();
-            differences[r] = LogMe(rows.Select(i => a[i]).ToArray(), y, classes) - LogMe(rows.Select(i => b[i]).ToArray(), y, classes);
+            differences[r] =
+                LogMe(rows.Select(i => a[i]).ToArray(), y, classes)
+                - LogMe(rows.Select(i => b[i]).ToArray(), y, classes);
             task?.Advance(1);
         }
         double mean = differences.Average();

@@ -20,14 +20,16 @@ internal sealed class AveragePoolOp : IGraphOp
     {
         Tensor x = inputs[0]!;
         var (begin, end) = Window.PadsFor(x.shape[2..]);
-        bool torchCanPad = Window.IsSymmetric(begin, end) && begin.Select((p, i) => p <= Window.Kernel[i] / 2).All(ok => ok);
+        bool torchCanPad =
+            Window.IsSymmetric(begin, end) && begin.Select((p, i) => p <= Window.Kernel[i] / 2).All(ok => ok);
         if (torchCanPad)
             return F.avg_pool2d(x, Window.Kernel, Window.Strides, begin, Window.CeilMode, CountIncludePad);
         using var scope = NewDisposeScope();
         long[] pad = Window.TorchPadOrder(begin, end);
         long[] none = new long[begin.Length];
         Tensor sum = F.avg_pool2d(F.pad(x, pad), Window.Kernel, Window.Strides, none, Window.CeilMode, true);
-        if (CountIncludePad) return sum.MoveToOuterDisposeScope();
+        if (CountIncludePad)
+            return sum.MoveToOuterDisposeScope();
         // Divide by the share of real (unpadded) positions under each window.
         Tensor ones = torch.ones(1, 1, x.shape[2], x.shape[3], dtype: x.dtype, device: x.device);
         Tensor share = F.avg_pool2d(F.pad(ones, pad), Window.Kernel, Window.Strides, none, Window.CeilMode, true);

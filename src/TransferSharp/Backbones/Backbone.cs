@@ -6,18 +6,26 @@ using static TorchSharp.torch;
 namespace TransferSharp.Backbones;
 
 /// <summary>
-/// A pretrained backbone ready to run: its config, the imported network (trainable TorchSharp module) and its
-/// input normalisation at the chosen input size.
+/// A pretrained backbone ready to run: its config, the imported network (trainable TorchSharp module) and its input
+/// normalisation at the chosen input size.
 /// </summary>
 public sealed class Backbone : IDisposable
 {
-    private readonly Tensor channelShift;   // [1,C,1,1] or [1,C,S,S] (mean image)
-    private readonly Tensor channelScale;   // [1,C,1,1]: 1/std
+    private readonly Tensor channelShift; // [1,C,1,1] or [1,C,S,S] (mean image)
+    private readonly Tensor channelScale; // [1,C,1,1]: 1/std
     private string? weightsHash;
     private readonly string loadedFingerprint;
     private OnnxRuntimePass? onnxRuntime;
 
-    private Backbone(PretrainedConfig config, OnnxGraphModule network, string weightsPath, int inputSize, Tensor shift, Tensor scale, string normalization)
+    private Backbone(
+        PretrainedConfig config,
+        OnnxGraphModule network,
+        string weightsPath,
+        int inputSize,
+        Tensor shift,
+        Tensor scale,
+        string normalization
+    )
     {
         Config = config;
         Network = network;
@@ -38,12 +46,14 @@ public sealed class Backbone : IDisposable
     public bool IsPristine => OnnxRuntimePass.Fingerprint(Network) == loadedFingerprint;
 
     /// <summary>
-    /// Whether a frozen pass of this backbone on <paramref name="device"/> can run on ONNX Runtime: on the CPU, reading the
-    /// network's own final features, while <see cref="IsPristine"/>.
+    /// Whether a frozen pass of this backbone on <paramref name="device"/> can run on ONNX Runtime: on the CPU, reading
+    /// the network's own final features, while <see cref="IsPristine"/>.
     /// </summary>
-    public bool RunsOnOnnxRuntime(Device device) => device.type == TorchSharp.DeviceType.CPU && FinalFeaturesOnly && IsPristine;
+    public bool RunsOnOnnxRuntime(Device device) =>
+        device.type == TorchSharp.DeviceType.CPU && FinalFeaturesOnly && IsPristine;
 
-    /// <summary>The frozen backbone on ONNX Runtime (created on first use); callers check <see cref="RunsOnOnnxRuntime"/> first.</summary>
+    /// <summary>The frozen backbone on ONNX Runtime (created on first use); callers check <see
+    /// cref="RunsOnOnnxRuntime"/> first.</summary>
     public OnnxRuntimePass OnnxRuntime => onnxRuntime ??= OnnxRuntimePass.Create(this);
 
     /// <summary>The pretrained facts.</summary>
@@ -64,13 +74,15 @@ public sealed class Backbone : IDisposable
     /// <summary>The feature width: the last group's, or the sum over <see cref="FeatureLayers"/>.</summary>
     public int FeatureWidth { get; private set; }
 
-    /// <summary>The layer groups whose globally average-pooled outputs, concatenated, are the features. Default: the last group.</summary>
+    /// <summary>The layer groups whose globally average-pooled outputs, concatenated, are the features. Default: the
+    /// last group.</summary>
     public IReadOnlyList<string> FeatureLayers { get; private set; } = Array.Empty<string>();
 
     /// <summary>The largest grid <see cref="UseFeatureLayers"/> accepts (cells a side).</summary>
     public const int MaxFeatureGrid = 8;
 
-    /// <summary>Intermediate groups' outputs are average-pooled over a grid of this many cells a side (1 = globally). Default 1.</summary>
+    /// <summary>Intermediate groups' outputs are average-pooled over a grid of this many cells a side (1 = globally).
+    /// Default 1.</summary>
     public int FeatureGrid { get; private set; } = 1;
 
     /// <summary>True when the features are the network's own output (the last group's pooled output) alone.</summary>
@@ -78,31 +90,53 @@ public sealed class Backbone : IDisposable
 
     /// <summary>
     /// Takes features from the pooled outputs of <paramref name="layers"/> (layer-group names, concatenated in network
-    /// order): intermediate layers transfer better when the target task is far from ImageNet's objects. With
-    /// <paramref name="grid"/> g &gt; 1, intermediate groups are pooled over a g x g grid (channels x g x g features each;
-    /// the last group keeps the network's own global pooling).
+    /// order): intermediate layers transfer better when the target task is far from ImageNet's objects. With <paramref
+    /// name="grid"/> g &gt; 1, intermediate groups are pooled over a g x g grid (channels x g x g features each; the
+    /// last group keeps the network's own global pooling).
     /// </summary>
     public void UseFeatureLayers(IReadOnlyList<string> layers, int grid = 1)
     {
         var names = Network.Groups.Select(g => g.Name).ToList();
         var unknown = layers.Where(l => !names.Contains(l)).ToList();
         if (layers.Count == 0 || unknown.Count > 0)
-            throw new ArgumentException($"--features {string.Join(",", layers)}: {(layers.Count == 0 ? "no layer group given" : $"unknown layer group(s) {string.Join(", ", unknown)}")}; the groups of {Config.Name} are {string.Join(", ", names)}.");
-        if (grid < 1 || grid > MaxFeatureGrid) throw new ArgumentException($"--feature-grid {grid}: must be between 1 and {MaxFeatureGrid}.");
+            throw new ArgumentException(
+                $"--features {string.Join(",", layers)}: "
+                    + (
+                        layers.Count == 0
+                            ? "no layer group given"
+                            : $"unknown layer group(s) {string.Join(", ", unknown)}"
+                    )
+                    + $"; the groups of {Config.Name} are {string.Join(", ", names)}."
+            );
+        if (grid < 1 || grid > MaxFeatureGrid)
+            throw new ArgumentException($"--feature-grid {grid}: must be between 1 and {MaxFeatureGrid}.");
         var ordered = names.Where(layers.Contains).ToList();
         FeatureGrid = ordered.Any(l => l != names[^1]) ? grid : 1; // the last group keeps the network's own pooling
-        if (ordered.Count == 1 && ordered[0] == names[^1]) { FeatureLayers = ordered; FeatureWidth = Config.FeatureWidth; return; }
+        if (ordered.Count == 1 && ordered[0] == names[^1])
+        {
+            FeatureLayers = ordered;
+            FeatureWidth = Config.FeatureWidth;
+            return;
+        }
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         bool wasTraining = Network.training;
         Network.eval();
-        Tensor?[] outputs = Network.PooledGroupOutputs(zeros(1, Network.InputChannels, InputSize, InputSize), grid: grid);
+        Tensor?[] outputs = Network.PooledGroupOutputs(
+            zeros(1, Network.InputChannels, InputSize, InputSize),
+            grid: grid
+        );
         Network.train(wasTraining);
         int width = 0;
         foreach (string layer in ordered)
         {
             int g = names.IndexOf(layer);
-            width += (int)(outputs[g]?.shape[1] ?? throw new ArgumentException($"--features {layer}: this group's output is not a single tensor; it cannot serve as features."));
+            width += (int)(
+                outputs[g]?.shape[1]
+                ?? throw new ArgumentException(
+                    $"--features {layer}: this group's output is not a single tensor; it cannot serve as features."
+                )
+            );
         }
         FeatureLayers = ordered;
         FeatureWidth = width;
@@ -123,7 +157,10 @@ public sealed class Backbone : IDisposable
     }
 
     /// <summary>Everything that decides what the backbone outputs for an image: for cache keys.</summary>
-    public string FeatureKey => $"{Config.Name}|{WeightsHash}|{InputSize}|{Normalization}" + (FinalFeaturesOnly ? "" : $"|layers={string.Join(",", FeatureLayers)}") + (FeatureGrid > 1 ? $"|grid={FeatureGrid}" : "");
+    public string FeatureKey =>
+        $"{Config.Name}|{WeightsHash}|{InputSize}|{Normalization}"
+        + (FinalFeaturesOnly ? "" : $"|layers={string.Join(",", FeatureLayers)}")
+        + (FeatureGrid > 1 ? $"|grid={FeatureGrid}" : "");
 
     /// <summary>The cache key of features of mirrored images.</summary>
     public string MirroredFeatureKey => FeatureKey + "|mirrored";
@@ -133,7 +170,11 @@ public sealed class Backbone : IDisposable
     {
         PretrainedConfig config = Registry.Get(name);
         int size = inputSize ?? config.InputSize;
-        if (size < 32) throw new ArgumentOutOfRangeException(nameof(inputSize), $"--size {size}: the input size must be at least 32.");
+        if (size < 32)
+            throw new ArgumentOutOfRangeException(
+                nameof(inputSize),
+                $"--size {size}: the input size must be at least 32."
+            );
         TorchRuntime.EnsureLoaded();
         string weights = Registry.ResolveFile(config.Weights.RelativePath, config.Weights.PackageId);
         var importOptions = (options ?? new OnnxImportOptions()) with { GroupNames = config.LayerGroups };
@@ -146,7 +187,10 @@ public sealed class Backbone : IDisposable
         return backbone;
     }
 
-    private static (Tensor shift, Tensor scale, string description) BuildNormalization(PretrainedConfig config, int size)
+    private static (Tensor shift, Tensor scale, string description) BuildNormalization(
+        PretrainedConfig config,
+        int size
+    )
     {
         string order = config.ChannelOrder == ChannelOrder.Bgr ? "bgr" : "rgb";
         Tensor scale = tensor(config.Std.Select(s => (float)(1.0 / s)).ToArray()).reshape(1, -1, 1, 1);
@@ -155,17 +199,34 @@ public sealed class Backbone : IDisposable
         {
             string path = Registry.ResolveFile(source.RelativePath, config.Weights.PackageId);
             var model = OnnxImporter.ReadModel(path);
-            var proto = model.Graph.Initializer.FirstOrDefault(i => i.Name == source.InitializerName)
+            var proto =
+                model.Graph.Initializer.FirstOrDefault(i => i.Name == source.InitializerName)
                 ?? throw new OnnxImportException($"{path}: no initializer named '{source.InitializerName}'.");
-            float[] values = proto.RawData.Length > 0
-                ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(proto.RawData.Span).ToArray()
-                : proto.FloatData.ToArray();
+            float[] values =
+                proto.RawData.Length > 0
+                    ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(proto.RawData.Span).ToArray()
+                    : proto.FloatData.ToArray();
             using Tensor image = tensor(values, proto.Dims.ToArray());
             if (image.shape[2] == size && image.shape[3] == size)
-                return (image.clone(), scale, $"{order} 0..{config.InputRange} minus mean image {size}x{size}, std {std}");
+                return (
+                    image.clone(),
+                    scale,
+                    $"{order} 0..{config.InputRange} minus mean image {size}x{size}, std {std}"
+                );
             Tensor means = image.mean(new long[] { 2, 3 }, keepdim: true);
-            string listed = string.Join(",", means.flatten().data<float>().ToArray().Select(v => v.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)));
-            return (means, scale, $"{order} 0..{config.InputRange} minus per-channel means of the mean image [{listed}], std {std}");
+            string listed = string.Join(
+                ",",
+                means
+                    .flatten()
+                    .data<float>()
+                    .ToArray()
+                    .Select(v => v.ToString("F3", System.Globalization.CultureInfo.InvariantCulture))
+            );
+            return (
+                means,
+                scale,
+                $"{order} 0..{config.InputRange} minus per-channel means of the mean image [{listed}], std {std}"
+            );
         }
         double[] mean = (config.Mean ?? new double[config.Std.Count]).ToArray();
         Tensor shift = tensor(mean.Select(m => (float)m).ToArray()).reshape(1, -1, 1, 1);
@@ -173,30 +234,41 @@ public sealed class Backbone : IDisposable
     }
 
     /// <summary>
-    /// From a uint8 batch [N, S, S, C] (C = 1 gray, or 3 in R,G,B order) to the normalised float input [N, 3, S, S]
-    /// the network expects. Gray is replicated to three channels. <paramref name="mirror"/> flips the images horizontally
+    /// From a uint8 batch [N, S, S, C] (C = 1 gray, or 3 in R,G,B order) to the normalised float input [N, 3, S, S] the
+    /// network expects. Gray is replicated to three channels. <paramref name="mirror"/> flips the images horizontally
     /// (test-time augmentation).
     /// </summary>
     public Tensor Normalize(Tensor pixels, Device? device = null, bool mirror = false)
     {
         using var scope = NewDisposeScope();
         Tensor x = pixels.to(device ?? CPU).permute(0, 3, 1, 2).to_type(ScalarType.Float32);
-        if (mirror) x = x.flip(3); // before the mean image, which is not symmetric
-        if (x.shape[1] == 1) x = x.expand(-1, 3, -1, -1);
-        else if (x.shape[1] != 3) throw new ArgumentException($"expected 1 or 3 channels, got {x.shape[1]}.");
-        if (Config.ChannelOrder == ChannelOrder.Bgr) x = x.flip(1);
-        if (Config.InputRange != 255) x = x * (Config.InputRange / 255.0);
+        if (mirror)
+            x = x.flip(3); // before the mean image, which is not symmetric
+        if (x.shape[1] == 1)
+            x = x.expand(-1, 3, -1, -1);
+        else if (x.shape[1] != 3)
+            throw new ArgumentException($"expected 1 or 3 channels, got {x.shape[1]}.");
+        if (Config.ChannelOrder == ChannelOrder.Bgr)
+            x = x.flip(1);
+        if (Config.InputRange != 255)
+            x = x * (Config.InputRange / 255.0);
         x = (x - channelShift.to(x.device)) * channelScale.to(x.device);
         return x.contiguous().MoveToOuterDisposeScope();
     }
 
-    /// <summary>Runs the network and returns the features [N, FeatureWidth]: the pooled output, or the concatenated pooled outputs of <see cref="FeatureLayers"/>.</summary>
+    /// <summary>Runs the network and returns the features [N, FeatureWidth]: the pooled output, or the concatenated
+    /// pooled outputs of <see cref="FeatureLayers"/>.</summary>
     public Tensor Features(Tensor normalized)
     {
         using var scope = NewDisposeScope();
-        if (FinalFeaturesOnly) return Network.forward(normalized).flatten(1).MoveToOuterDisposeScope();
+        if (FinalFeaturesOnly)
+            return Network.forward(normalized).flatten(1).MoveToOuterDisposeScope();
         var names = Network.Groups.Select(g => g.Name).ToList();
-        Tensor?[] outputs = Network.PooledGroupOutputs(normalized, FeatureLayers.Max(l => names.IndexOf(l)), FeatureGrid);
+        Tensor?[] outputs = Network.PooledGroupOutputs(
+            normalized,
+            FeatureLayers.Max(l => names.IndexOf(l)),
+            FeatureGrid
+        );
         return cat(FeatureLayers.Select(l => outputs[names.IndexOf(l)]!).ToArray(), 1).MoveToOuterDisposeScope();
     }
 

@@ -5,6 +5,7 @@ public enum ChannelOrder
 {
     /// <summary>Red, green, blue.</summary>
     Rgb,
+
     /// <summary>Blue, green, red (Caffe/CNTK exports).</summary>
     Bgr,
 }

@@ -10,17 +10,24 @@ internal sealed class ConstantsOp : TensorOwningOp
     private readonly Func<IReadOnlyList<Tensor?>, bool, Tensor> body;
     private readonly int[] constantSlots;
 
-    public ConstantsOp(string name, IReadOnlyDictionary<int, Tensor> constants, Func<IReadOnlyList<Tensor?>, bool, Tensor> body) : base(name)
+    public ConstantsOp(
+        string name,
+        IReadOnlyDictionary<int, Tensor> constants,
+        Func<IReadOnlyList<Tensor?>, bool, Tensor> body
+    )
+        : base(name)
     {
         this.body = body;
         constantSlots = constants.Keys.OrderBy(k => k).ToArray();
-        foreach (var (slot, tensor) in constants) register_buffer($"input{slot}", tensor);
+        foreach (var (slot, tensor) in constants)
+            register_buffer($"input{slot}", tensor);
     }
 
     public override Tensor Run(IReadOnlyList<Tensor?> inputs, bool training)
     {
         var filled = inputs.ToArray();
-        foreach (int slot in constantSlots) filled[slot] = Buffer($"input{slot}");
+        foreach (int slot in constantSlots)
+            filled[slot] = Buffer($"input{slot}");
         return body(filled, training);
     }
 }

@@ -10,12 +10,14 @@ internal sealed class ConvOp : TensorOwningOp
     public Window Window { get; }
     public long Groups { get; }
 
-    public ConvOp(string name, Tensor weight, Tensor? bias, Window window, long groups) : base(name)
+    public ConvOp(string name, Tensor weight, Tensor? bias, Window window, long groups)
+        : base(name)
     {
         Window = window;
         Groups = groups;
         register_parameter("weight", new TorchSharp.Modules.Parameter(weight));
-        if (bias is not null) register_parameter("bias", new TorchSharp.Modules.Parameter(bias));
+        if (bias is not null)
+            register_parameter("bias", new TorchSharp.Modules.Parameter(bias));
     }
 
     public override Tensor Run(IReadOnlyList<Tensor?> inputs, bool training)

@@ -8,6 +8,8 @@ namespace TransferSharp.Backbones;
 internal sealed class FunctionOp : IGraphOp
 {
     private readonly Func<IReadOnlyList<Tensor?>, bool, Tensor> body;
+
     public FunctionOp(Func<IReadOnlyList<Tensor?>, bool, Tensor> body) => this.body = body;
+
     public Tensor Run(IReadOnlyList<Tensor?> inputs, bool training) => body(inputs, training);
 }

@@ -8,16 +8,30 @@ namespace TransferSharp.Backbones;
 internal sealed class MaxPoolOp : IGraphOp
 {
     public Window Window { get; }
+
     public MaxPoolOp(Window window) => Window = window;
 
     public Tensor Run(IReadOnlyList<Tensor?> inputs, bool training)
     {
         Tensor x = inputs[0]!;
         var (begin, end) = Window.PadsFor(x.shape[2..]);
-        bool torchCanPad = Window.IsSymmetric(begin, end) && begin.Select((p, i) => p <= Window.Kernel[i] / 2).All(ok => ok);
+        bool torchCanPad =
+            Window.IsSymmetric(begin, end) && begin.Select((p, i) => p <= Window.Kernel[i] / 2).All(ok => ok);
         if (torchCanPad)
             return F.max_pool2d(x, Window.Kernel, Window.Strides, begin, Window.Dilations, Window.CeilMode);
-        using Tensor padded = F.pad(x, Window.TorchPadOrder(begin, end), PaddingModes.Constant, double.NegativeInfinity);
-        return F.max_pool2d(padded, Window.Kernel, Window.Strides, new long[begin.Length], Window.Dilations, Window.CeilMode);
+        using Tensor padded = F.pad(
+            x,
+            Window.TorchPadOrder(begin, end),
+            PaddingModes.Constant,
+            double.NegativeInfinity
+        );
+        return F.max_pool2d(
+            padded,
+            Window.Kernel,
+            Window.Strides,
+            new long[begin.Length],
+            Window.Dilations,
+            Window.CeilMode
+        );
     }
 }

@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 namespace TransferSharp.Backbones;
 
 /// <summary>
-/// An ONNX graph imported into TorchSharp: weights are trainable parameters, BatchNorm running statistics are
-/// buffers, and the nodes run in the file's (topological) order. Intermediate tensors are released after their last use.
+/// An ONNX graph imported into TorchSharp: weights are trainable parameters, BatchNorm running statistics are buffers,
+/// and the nodes run in the file's (topological) order. Intermediate tensors are released after their last use.
 /// </summary>
 public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
 {
@@ -14,15 +14,24 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     private List<LayerGroup> groups = new();
     private readonly Dictionary<string, int> groupOfNode = new();
 
-    internal OnnxGraphModule(string name, string inputName, string outputName, List<(GraphNode node, IGraphOp op)> steps) : base(name)
+    internal OnnxGraphModule(
+        string name,
+        string inputName,
+        string outputName,
+        List<(GraphNode node, IGraphOp op)> steps
+    )
+        : base(name)
     {
         InputName = inputName;
         OutputName = outputName;
         this.steps = steps;
         foreach (var (node, op) in steps)
-            if (op is nn.Module module) register_module(node.Name, module);
-        foreach (var p in parameters()) p.DetachFromDisposeScope();
-        foreach (var b in buffers()) b.DetachFromDisposeScope();
+            if (op is nn.Module module)
+                register_module(node.Name, module);
+        foreach (var p in parameters())
+            p.DetachFromDisposeScope();
+        foreach (var b in buffers())
+            b.DetachFromDisposeScope();
         IndexLastUses();
     }
 
@@ -31,7 +40,8 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         lastUse.Clear();
         for (int i = 0; i < steps.Count; i++)
             foreach (string input in steps[i].node.Inputs)
-                if (input.Length > 0) lastUse[input] = i;
+                if (input.Length > 0)
+                    lastUse[input] = i;
     }
 
     /// <summary>
@@ -54,24 +64,39 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Puts a learnable 1x1 convolution in front of the graph, in a layer group of its own (index 0, named
-    /// <paramref name="groupName"/>): its output is what every former reader of the input now reads.
+    /// Puts a learnable 1x1 convolution in front of the graph, in a layer group of its own (index 0, named <paramref
+    /// name="groupName"/>): its output is what every former reader of the input now reads.
     /// </summary>
     internal void InsertInputAdapter(string groupName, Tensor weight)
     {
-        const string name = "input_adapter", output = "input_adapter_out";
+        const string name = "input_adapter",
+            output = "input_adapter_out";
         long channels = weight.shape[1]; // the parameter takes over the tensor's handle below
-        var window = new Window { Kernel = new long[] { 1, 1 }, Strides = new long[] { 1, 1 }, Dilations = new long[] { 1, 1 }, PadBegin = new long[] { 0, 0 }, PadEnd = new long[] { 0, 0 } };
+        var window = new Window
+        {
+            Kernel = new long[] { 1, 1 },
+            Strides = new long[] { 1, 1 },
+            Dilations = new long[] { 1, 1 },
+            PadBegin = new long[] { 0, 0 },
+            PadEnd = new long[] { 0, 0 },
+        };
         var op = new ConvOp(name, weight, null, window, 1);
         for (int i = 0; i < steps.Count; i++)
         {
             var (node, existing) = steps[i];
             if (node.Inputs.Contains(InputName))
-                steps[i] = (node with { Inputs = node.Inputs.Select(n => n == InputName ? output : n).ToList() }, existing);
+                steps[i] = (
+                    node with
+                    {
+                        Inputs = node.Inputs.Select(n => n == InputName ? output : n).ToList(),
+                    },
+                    existing
+                );
         }
         steps.Insert(0, (new GraphNode(name, "Conv", new[] { InputName }, output), op));
         register_module(name, op);
-        foreach (var p in op.parameters()) p.DetachFromDisposeScope();
+        foreach (var p in op.parameters())
+            p.DetachFromDisposeScope();
         IndexLastUses();
         var shifted = new List<LayerGroup> { new(groupName, 0, new[] { name }, 1) };
         shifted.AddRange(groups.Select(g => g with { Index = g.Index + 1 }));
@@ -91,7 +116,8 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     /// <summary>Layer groups from input to output (stem, stage1, ...), derived from the downsampling stages.</summary>
     public IReadOnlyList<LayerGroup> Groups => groups;
 
-    /// <summary>What the importer changed to make the graph work at any input size (e.g. symmetric pads, global pooling).</summary>
+    /// <summary>What the importer changed to make the graph work at any input size (e.g. symmetric pads, global
+    /// pooling).</summary>
     public IReadOnlyList<string> Adaptations { get; internal set; } = Array.Empty<string>();
 
     /// <summary>The channel count the graph's input expects.</summary>
@@ -103,13 +129,16 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         foreach (var (name, parameter) in named_parameters())
         {
             string node = name[..name.LastIndexOf('.')];
-            if (groupOfNode.TryGetValue(node, out int g) && g == groupIndex) yield return (name, parameter);
+            if (groupOfNode.TryGetValue(node, out int g) && g == groupIndex)
+                yield return (name, parameter);
         }
     }
 
     /// <summary>The BatchNorm layers of one layer group.</summary>
     internal IEnumerable<BatchNormOp> GroupBatchNorms(int groupIndex) =>
-        steps.Where(s => s.op is BatchNormOp && groupOfNode.GetValueOrDefault(s.node.Name) == groupIndex).Select(s => (BatchNormOp)s.op);
+        steps
+            .Where(s => s.op is BatchNormOp && groupOfNode.GetValueOrDefault(s.node.Name) == groupIndex)
+            .Select(s => (BatchNormOp)s.op);
 
     /// <summary>All BatchNorm layers, in order.</summary>
     internal IEnumerable<(string name, BatchNormOp layer)> BatchNorms() =>
@@ -120,27 +149,38 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         groups = derived;
         groupOfNode.Clear();
         foreach (var group in derived)
-            foreach (string node in group.NodeNames) groupOfNode[node] = group.Index;
+        foreach (string node in group.NodeNames)
+            groupOfNode[node] = group.Index;
         boundaries.Clear();
         int[] groupOfStep = steps.Select(s => groupOfNode.GetValueOrDefault(s.node.Name)).ToArray();
-        if (groupOfStep.Zip(groupOfStep.Skip(1)).Any(p => p.Second < p.First)) return; // groups interleave: no cuts
+        if (groupOfStep.Zip(groupOfStep.Skip(1)).Any(p => p.Second < p.First))
+            return; // groups interleave: no cuts
         for (int g = 1; g < derived.Count; g++)
         {
             int first = Array.FindIndex(groupOfStep, x => x >= g);
-            if (first <= 0) continue;
+            if (first <= 0)
+                continue;
             var produced = new HashSet<string>(steps.Take(first).Select(s => s.node.Output)) { InputName };
-            var crossing = steps.Skip(first).SelectMany(s => s.node.Inputs).Where(produced.Contains).Distinct().ToList();
-            if (crossing.Count == 1 && crossing[0] != InputName) boundaries[g] = (first, crossing[0]);
+            var crossing = steps
+                .Skip(first)
+                .SelectMany(s => s.node.Inputs)
+                .Where(produced.Contains)
+                .Distinct()
+                .ToList();
+            if (crossing.Count == 1 && crossing[0] != InputName)
+                boundaries[g] = (first, crossing[0]);
         }
     }
 
     private readonly Dictionary<int, (int firstStep, string tensor)> boundaries = new();
 
-    /// <summary>The first convolution in execution order: its node and weight [out, in, kh, kw] (null when the graph has none).</summary>
+    /// <summary>The first convolution in execution order: its node and weight [out, in, kh, kw] (null when the graph
+    /// has none).</summary>
     internal (GraphNode node, TorchSharp.Modules.Parameter weight)? FirstConvolution()
     {
         foreach (var (node, op) in steps)
-            if (op is ConvOp conv && conv.get_parameter("weight") is { } weight) return (node, weight);
+            if (op is ConvOp conv && conv.get_parameter("weight") is { } weight)
+                return (node, weight);
         return null;
     }
 
@@ -155,37 +195,47 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     /// <summary>Runs the whole graph.</summary>
     public override Tensor forward(Tensor input) => Run(input, observer: null);
 
-    /// <summary>Runs the graph, reporting every node's output to <paramref name="observer"/> (used for shape tracing and analysis).</summary>
+    /// <summary>Runs the graph, reporting every node's output to <paramref name="observer"/> (used for shape tracing
+    /// and analysis).</summary>
     internal Tensor Run(Tensor input, Action<GraphNode, IReadOnlyList<Tensor?>, Tensor>? observer) =>
         RunSteps(InputName, input, 0, steps.Count, OutputName, observer);
 
     /// <summary>
-    /// Whether the graph can be cut before layer group <paramref name="group"/>: the groups run in order and exactly one
-    /// tensor crosses the cut (true for ResNet-style stages). Frozen prefixes are run, and cached, up to such a cut.
+    /// Whether the graph can be cut before layer group <paramref name="group"/>: the groups run in order and exactly
+    /// one tensor crosses the cut (true for ResNet-style stages). Frozen prefixes are run, and cached, up to such a
+    /// cut.
     /// </summary>
     public bool CanSplitBefore(int group) => group > 0 && group < groups.Count && boundaries.ContainsKey(group);
 
     /// <summary>
-    /// The globally average-pooled output of every layer group [N, channels of the group] (one forward pass): the features
-    /// an intermediate layer offers. Groups whose output is not a single tensor crossing to the next group get null; with
-    /// <paramref name="lastGroup"/>, the pass stops after that group. With <paramref name="grid"/> g &gt; 1, every group but the
-    /// last is average-pooled over a g x g grid of cells instead of globally ([N, channels x g x g], channel-major): where
-    /// in the image a pattern sits survives pooling.
+    /// The globally average-pooled output of every layer group [N, channels of the group] (one forward pass): the
+    /// features an intermediate layer offers. Groups whose output is not a single tensor crossing to the next group get
+    /// null; with <paramref name="lastGroup"/>, the pass stops after that group. With <paramref name="grid"/> g &gt; 1,
+    /// every group but the last is average-pooled over a g x g grid of cells instead of globally ([N, channels x g x
+    /// g], channel-major): where in the image a pattern sits survives pooling.
     /// </summary>
     public Tensor?[] PooledGroupOutputs(Tensor input, int? lastGroup = null, int grid = 1)
     {
         var outputs = new Tensor?[groups.Count];
         var groupOfTensor = new Dictionary<string, int>();
         for (int g = 0; g + 1 < groups.Count; g++)
-            if (boundaries.TryGetValue(g + 1, out var cut)) groupOfTensor[cut.tensor] = g;
+            if (boundaries.TryGetValue(g + 1, out var cut))
+                groupOfTensor[cut.tensor] = g;
         // Stop after lastGroup when its output crosses a cut: later groups are not computed (their entries stay null).
-        int stopAt = lastGroup is { } last && last + 1 < groups.Count && boundaries.ContainsKey(last + 1) ? last + 1 : groups.Count;
+        int stopAt =
+            lastGroup is { } last && last + 1 < groups.Count && boundaries.ContainsKey(last + 1)
+                ? last + 1
+                : groups.Count;
         using (var scope = NewDisposeScope())
         {
             void Observe(GraphNode node, IReadOnlyList<Tensor?> _, Tensor output)
             {
                 if (groupOfTensor.TryGetValue(node.Output, out int g) && output.dim() == 4)
-                    outputs[g] = (grid > 1 && g + 1 < groups.Count ? nn.functional.adaptive_avg_pool2d(output, new long[] { grid, grid }).flatten(1) : output.mean(new long[] { 2, 3 })).MoveToOuterDisposeScope();
+                    outputs[g] = (
+                        grid > 1 && g + 1 < groups.Count
+                            ? nn.functional.adaptive_avg_pool2d(output, new long[] { grid, grid }).flatten(1)
+                            : output.mean(new long[] { 2, 3 })
+                    ).MoveToOuterDisposeScope();
             }
             if (stopAt < groups.Count)
             {
@@ -208,14 +258,22 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         return RunSteps(InputName, input, 0, firstStep, tensorName, null);
     }
 
-    /// <summary>Runs groups [<paramref name="group"/>, end) from the tensor <see cref="ForwardPrefix"/> returned.</summary>
+    /// <summary>Runs groups [<paramref name="group"/>, end) from the tensor <see cref="ForwardPrefix"/>
+    /// returned.</summary>
     public Tensor ForwardFrom(Tensor boundary, int group)
     {
         var (firstStep, tensorName) = boundaries[group];
         return RunSteps(tensorName, boundary, firstStep, steps.Count, OutputName, null);
     }
 
-    private Tensor RunSteps(string inputName, Tensor input, int from, int to, string resultName, Action<GraphNode, IReadOnlyList<Tensor?>, Tensor>? observer)
+    private Tensor RunSteps(
+        string inputName,
+        Tensor input,
+        int from,
+        int to,
+        string resultName,
+        Action<GraphNode, IReadOnlyList<Tensor?>, Tensor>? observer
+    )
     {
         var values = new Dictionary<string, Tensor> { [inputName] = input };
         bool isTraining = training;
@@ -230,13 +288,20 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
             values[node.Output] = output;
             // Release what no later node reads (autograd keeps its own references where it needs them).
             foreach (string name in node.Inputs.Distinct())
-                if (name.Length > 0 && name != inputName && name != resultName && lastUse.GetValueOrDefault(name) == i
-                    && values.Remove(name, out Tensor? dead) && !ReferenceEquals(dead, output))
+                if (
+                    name.Length > 0
+                    && name != inputName
+                    && name != resultName
+                    && lastUse.GetValueOrDefault(name) == i
+                    && values.Remove(name, out Tensor? dead)
+                    && !ReferenceEquals(dead, output)
+                )
                     dead.Dispose();
         }
         Tensor result = values[resultName];
         foreach (var (name, tensor) in values)
-            if (name != inputName && name != resultName && !ReferenceEquals(tensor, result)) tensor.Dispose();
+            if (name != inputName && name != resultName && !ReferenceEquals(tensor, result))
+                tensor.Dispose();
         return result;
     }
 }

@@ -11,5 +11,6 @@ namespace TransferSharp.Backbones;
 public sealed class OnnxImportException : Exception
 {
     /// <summary>Creates the exception.</summary>
-    public OnnxImportException(string message, Exception? inner = null) : base(message, inner) { }
+    public OnnxImportException(string message, Exception? inner = null)
+        : base(message, inner) { }
 }

@@ -13,12 +13,14 @@ public sealed record OnnxImportOptions
     /// <summary>Pad handling; default <see cref="PaddingPolicy.SymmetricWhereEquivalent"/>.</summary>
     public PaddingPolicy Padding { get; init; } = PaddingPolicy.SymmetricWhereEquivalent;
 
-    /// <summary>Momentum of BatchNorm running statistics when the network trains (PyTorch convention: weight of the new batch). Default 0.1.</summary>
+    /// <summary>Momentum of BatchNorm running statistics when the network trains (PyTorch convention: weight of the new
+    /// batch). Default 0.1.</summary>
     public double BatchNormMomentum { get; init; } = 0.1;
 
     /// <summary>Input size used to trace shapes when the graph's input has symbolic sizes. Default 224.</summary>
     public int TraceSize { get; init; } = 224;
 
-    /// <summary>Names of the layer groups, from input to output; when null or of another length, generic names are used (stem, stage1, ...).</summary>
+    /// <summary>Names of the layer groups, from input to output; when null or of another length, generic names are used
+    /// (stem, stage1, ...).</summary>
     public IReadOnlyList<string>? GroupNames { get; init; }
 }

@@ -8,30 +8,59 @@ using F = TorchSharp.torch.nn.functional;
 namespace TransferSharp.Backbones;
 
 /// <summary>
-/// Imports a CNN from ONNX into a TorchSharp module (<see cref="OnnxGraphModule"/>). General, not tied to one architecture:
-/// the ops of common CNNs (ResNet, MobileNet, VGG, EfficientNet-style blocks) are supported; an unknown op is an error that
-/// names the op and the node. After import the graph is traced once at its declared size to make it size-agnostic
-/// (see <see cref="PaddingPolicy"/>; a fixed-size AveragePool that covers the whole feature map becomes a global average)
-/// and to derive layer groups from the downsampling stages.
+/// Imports a CNN from ONNX into a TorchSharp module (<see cref="OnnxGraphModule"/>). General, not tied to one
+/// architecture: the ops of common CNNs (ResNet, MobileNet, VGG, EfficientNet-style blocks) are supported; an unknown
+/// op is an error that names the op and the node. After import the graph is traced once at its declared size to make it
+/// size-agnostic (see <see cref="PaddingPolicy"/>; a fixed-size AveragePool that covers the whole feature map becomes a
+/// global average) and to derive layer groups from the downsampling stages.
 /// </summary>
 public static class OnnxImporter
 {
     /// <summary>The ONNX operators this importer supports.</summary>
     public static readonly IReadOnlyList<string> SupportedOps = new[]
     {
-        "Conv", "BatchNormalization", "Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Add", "Sub", "Mul", "Div",
-        "Concat", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Flatten", "Reshape", "Gemm", "MatMul", "Dropout", "Identity",
+        "Conv",
+        "BatchNormalization",
+        "Relu",
+        "LeakyRelu",
+        "Clip",
+        "Sigmoid",
+        "HardSigmoid",
+        "HardSwish",
+        "Add",
+        "Sub",
+        "Mul",
+        "Div",
+        "Concat",
+        "MaxPool",
+        "AveragePool",
+        "GlobalAveragePool",
+        "GlobalMaxPool",
+        "Flatten",
+        "Reshape",
+        "Gemm",
+        "MatMul",
+        "Dropout",
+        "Identity",
     };
 
     /// <summary>Reads and parses an ONNX file; errors name the file.</summary>
     public static ModelProto ReadModel(string path)
     {
-        if (!File.Exists(path)) throw new OnnxImportException($"{path}: ONNX file not found.");
+        if (!File.Exists(path))
+            throw new OnnxImportException($"{path}: ONNX file not found.");
         byte[] bytes = File.ReadAllBytes(path);
-        if (bytes.Length == 0) throw new OnnxImportException($"{path}: the ONNX file is empty.");
+        if (bytes.Length == 0)
+            throw new OnnxImportException($"{path}: the ONNX file is empty.");
         ModelProto model;
-        try { model = ModelProto.Parser.ParseFrom(bytes); }
-        catch (Exception e) { throw new OnnxImportException($"{path}: not a valid ONNX model ({e.Message}).", e); }
+        try
+        {
+            model = ModelProto.Parser.ParseFrom(bytes);
+        }
+        catch (Exception e)
+        {
+            throw new OnnxImportException($"{path}: not a valid ONNX model ({e.Message}).", e);
+        }
         if (model.Graph is null || model.Graph.Node.Count == 0)
             throw new OnnxImportException($"{path}: the ONNX model has no graph nodes.");
         return model;
@@ -50,10 +79,14 @@ public static class OnnxImporter
         TorchRuntime.EnsureLoaded();
         GraphProto graph = model.Graph;
         var initializers = new Dictionary<string, TensorProto>();
-        foreach (var init in graph.Initializer) initializers[init.Name] = init;
+        foreach (var init in graph.Initializer)
+            initializers[init.Name] = init;
         var dataInputs = graph.Input.Where(i => !initializers.ContainsKey(i.Name)).ToList();
         if (dataInputs.Count != 1)
-            throw new OnnxImportException($"{source}: expected one image input, found {dataInputs.Count} ({string.Join(", ", dataInputs.Select(i => i.Name))}).");
+            throw new OnnxImportException(
+                $"{source}: expected one image input, found {dataInputs.Count} "
+                    + $"({string.Join(", ", dataInputs.Select(i => i.Name))})."
+            );
         if (graph.Output.Count != 1)
             throw new OnnxImportException($"{source}: expected one output, found {graph.Output.Count}.");
 
@@ -65,7 +98,12 @@ public static class OnnxImporter
             foreach (NodeProto proto in graph.Node)
             {
                 string name = UniqueName(proto, index++, usedNames);
-                var node = new GraphNode(name, proto.OpType, proto.Input.ToList(), proto.Output.Count > 0 ? proto.Output[0] : name + "_out");
+                var node = new GraphNode(
+                    name,
+                    proto.OpType,
+                    proto.Input.ToList(),
+                    proto.Output.Count > 0 ? proto.Output[0] : name + "_out"
+                );
                 var context = new NodeContext(proto, name, source, initializers);
                 steps.Add((node, BuildOp(context, options)));
             }
@@ -76,7 +114,10 @@ public static class OnnxImporter
         long declaredH = dims is { Count: 4 } && dims[2].DimValue > 0 ? dims[2].DimValue : options.TraceSize;
         long declaredW = dims is { Count: 4 } && dims[3].DimValue > 0 ? dims[3].DimValue : options.TraceSize;
 
-        var module = new OnnxGraphModule(SafeModuleName(graph.Name), dataInputs[0].Name, graph.Output[0].Name, steps) { InputChannels = channels };
+        var module = new OnnxGraphModule(SafeModuleName(graph.Name), dataInputs[0].Name, graph.Output[0].Name, steps)
+        {
+            InputChannels = channels,
+        };
         module.eval();
         MakeSizeAgnostic(module, channels, declaredH, declaredW, options, source);
         return module;
@@ -89,12 +130,21 @@ public static class OnnxImporter
         string baseName = string.IsNullOrEmpty(proto.Name) ? $"{proto.OpType}_{index}" : proto.Name;
         baseName = baseName.Replace('.', '_').Replace('/', '_').Replace(':', '_');
         string name = baseName;
-        for (int k = 1; !used.Add(name); k++) name = $"{baseName}_{k}";
+        for (int k = 1; !used.Add(name); k++)
+            name = $"{baseName}_{k}";
         return name;
     }
 
-    /// <summary>Traces the graph at its declared size, symmetrises pads where equivalent, globalises whole-map pooling, derives layer groups.</summary>
-    private static void MakeSizeAgnostic(OnnxGraphModule module, long channels, long height, long width, OnnxImportOptions options, string source)
+    /// <summary>Traces the graph at its declared size, symmetrises pads where equivalent, globalises whole-map pooling,
+    /// derives layer groups.</summary>
+    private static void MakeSizeAgnostic(
+        OnnxGraphModule module,
+        long channels,
+        long height,
+        long width,
+        OnnxImportOptions options,
+        string source
+    )
     {
         var inputShapes = new Dictionary<string, long[]>();
         var outputShapes = new Dictionary<string, long[]>();
@@ -104,61 +154,109 @@ public static class OnnxImporter
             Tensor probe = zeros(1, channels, height, width);
             try
             {
-                module.Run(probe, (node, args, output) =>
-                {
-                    if (args.Count > 0 && args[0] is { } first) inputShapes[node.Name] = first.shape;
-                    outputShapes[node.Name] = output.shape;
-                });
+                module.Run(
+                    probe,
+                    (node, args, output) =>
+                    {
+                        if (args.Count > 0 && args[0] is { } first)
+                            inputShapes[node.Name] = first.shape;
+                        outputShapes[node.Name] = output.shape;
+                    }
+                );
             }
             catch (Exception e) when (e is not OnnxImportException)
             {
-                throw new OnnxImportException($"{source}: the graph does not run at its declared input size {height}x{width}: {e.Message}", e);
+                throw new OnnxImportException(
+                    $"{source}: the graph does not run at its declared input size {height}x{width}: {e.Message}",
+                    e
+                );
             }
         }
 
         var adaptations = new List<string>();
         foreach (GraphNode node in module.Nodes)
         {
-            if (!inputShapes.TryGetValue(node.Name, out long[]? shape) || shape.Length != 4) continue;
+            if (!inputShapes.TryGetValue(node.Name, out long[]? shape) || shape.Length != 4)
+                continue;
             long[] spatial = shape[2..];
             IGraphOp op = module.OpOf(node.Name);
-            Window? window = op switch { ConvOp c => c.Window, MaxPoolOp m => m.Window, AveragePoolOp a => a.Window, _ => null };
-            if (window is null) continue;
-            if (op is AveragePoolOp avg && window.AutoPad == AutoPad.NotSet && window.PadBegin.All(p => p == 0) && window.PadEnd.All(p => p == 0)
-                && window.Kernel.SequenceEqual(spatial) && !window.CeilMode)
+            Window? window = op switch
             {
-                module.ReplaceOp(node.Name, new FunctionOp((x, _) => F.adaptive_avg_pool2d(x[0]!, new long[] { 1, 1 })));
-                adaptations.Add($"{node.Name}: AveragePool {string.Join("x", window.Kernel)} covering the whole {string.Join("x", spatial)} map -> global average pool");
+                ConvOp c => c.Window,
+                MaxPoolOp m => m.Window,
+                AveragePoolOp a => a.Window,
+                _ => null,
+            };
+            if (window is null)
+                continue;
+            if (
+                op is AveragePoolOp avg
+                && window.AutoPad == AutoPad.NotSet
+                && window.PadBegin.All(p => p == 0)
+                && window.PadEnd.All(p => p == 0)
+                && window.Kernel.SequenceEqual(spatial)
+                && !window.CeilMode
+            )
+            {
+                module.ReplaceOp(
+                    node.Name,
+                    new FunctionOp((x, _) => F.adaptive_avg_pool2d(x[0]!, new long[] { 1, 1 }))
+                );
+                adaptations.Add(
+                    $"{node.Name}: AveragePool {string.Join("x", window.Kernel)} covering the whole "
+                        + $"{string.Join("x", spatial)} map -> global average pool"
+                );
                 continue;
             }
-            if (options.Padding == PaddingPolicy.Exact || window.AutoPad != AutoPad.NotSet || Window.IsSymmetric(window.PadBegin, window.PadEnd)) continue;
+            if (
+                options.Padding == PaddingPolicy.Exact
+                || window.AutoPad != AutoPad.NotSet
+                || Window.IsSymmetric(window.PadBegin, window.PadEnd)
+            )
+                continue;
             bool equivalent = true;
             for (int d = 0; d < spatial.Length; d++)
             {
-                long b = window.PadBegin[d], e = window.PadEnd[d];
-                if (b < e || window.OutputSize(d, spatial[d], b, e) != window.OutputSize(d, spatial[d], b, b)) equivalent = false;
+                long b = window.PadBegin[d],
+                    e = window.PadEnd[d];
+                if (b < e || window.OutputSize(d, spatial[d], b, e) != window.OutputSize(d, spatial[d], b, b))
+                    equivalent = false;
             }
-            if (!equivalent) continue;
+            if (!equivalent)
+                continue;
             string before = $"[{string.Join(",", window.PadBegin.Concat(window.PadEnd))}]";
             window.PadEnd = (long[])window.PadBegin.Clone();
-            adaptations.Add($"{node.Name}: {node.OpType} pads {before} -> [{string.Join(",", window.PadBegin.Concat(window.PadEnd))}] (identical output at {height}x{width})");
+            adaptations.Add(
+                $"{node.Name}: {node.OpType} pads {before} -> "
+                    + $"[{string.Join(",", window.PadBegin.Concat(window.PadEnd))}] (identical output at "
+                    + $"{height}x{width})"
+            );
         }
         module.Adaptations = adaptations;
         module.SetGroups(DeriveGroups(module, outputShapes, height, options.GroupNames));
     }
 
     /// <summary>
-    /// Layer groups from downsampling: every node belongs to the stride level of the feature map it produces
-    /// (input size / output size); nodes that produce no spatial map (global pooling, flatten, dense layers) join the
-    /// group of their inputs. One group per stride level, in order: the first is the stem.
+    /// Layer groups from downsampling: every node belongs to the stride level of the feature map it produces (input
+    /// size / output size); nodes that produce no spatial map (global pooling, flatten, dense layers) join the group of
+    /// their inputs. One group per stride level, in order: the first is the stem.
     /// </summary>
-    private static List<LayerGroup> DeriveGroups(OnnxGraphModule module, Dictionary<string, long[]> outputShapes, long height, IReadOnlyList<string>? names)
+    private static List<LayerGroup> DeriveGroups(
+        OnnxGraphModule module,
+        Dictionary<string, long[]> outputShapes,
+        long height,
+        IReadOnlyList<string>? names
+    )
     {
         var strideOfTensor = new Dictionary<string, long> { [module.InputName] = 1 };
         var strideOfNode = new Dictionary<string, long>();
         foreach (GraphNode node in module.Nodes)
         {
-            long inherited = node.Inputs.Where(strideOfTensor.ContainsKey).Select(i => strideOfTensor[i]).DefaultIfEmpty(1).Max();
+            long inherited = node
+                .Inputs.Where(strideOfTensor.ContainsKey)
+                .Select(i => strideOfTensor[i])
+                .DefaultIfEmpty(1)
+                .Max();
             long stride = inherited;
             if (outputShapes.TryGetValue(node.Name, out long[]? shape) && shape.Length == 4 && shape[2] > 1)
                 stride = Math.Max(inherited, height / shape[2]);
@@ -167,33 +265,51 @@ public static class OnnxImporter
         }
         var levels = strideOfNode.Values.Distinct().OrderBy(s => s).ToList();
         // The input-resolution level (stride 1, e.g. a normalisation before the first conv) belongs to the stem.
-        if (levels.Count > 1 && levels[0] == 1) levels.RemoveAt(0);
+        if (levels.Count > 1 && levels[0] == 1)
+            levels.RemoveAt(0);
         var groups = new List<LayerGroup>();
         for (int g = 0; g < levels.Count; g++)
         {
             long level = levels[g];
-            var members = module.Nodes.Where(n => Math.Max(strideOfNode[n.Name], levels[0]) == level).Select(n => n.Name).ToList();
-            string name = names is not null && names.Count == levels.Count ? names[g] : g == 0 ? "stem" : $"stage{g}";
+            var members = module
+                .Nodes.Where(n => Math.Max(strideOfNode[n.Name], levels[0]) == level)
+                .Select(n => n.Name)
+                .ToList();
+            string name =
+                names is not null && names.Count == levels.Count ? names[g]
+                : g == 0 ? "stem"
+                : $"stage{g}";
             groups.Add(new LayerGroup(name, g, members, level));
         }
         return groups;
     }
 
-    private sealed record NodeContext(NodeProto Proto, string Name, string Source, Dictionary<string, TensorProto> Initializers)
+    private sealed record NodeContext(
+        NodeProto Proto,
+        string Name,
+        string Source,
+        Dictionary<string, TensorProto> Initializers
+    )
     {
         public OnnxImportException Error(string problem) => new($"{Source}: node '{Name}' ({Proto.OpType}): {problem}");
 
         public AttributeProto? Attribute(string name) => Proto.Attribute.FirstOrDefault(a => a.Name == name);
+
         public long Int(string name, long fallback) => Attribute(name) is { } a ? a.I : fallback;
+
         public float Float(string name, float fallback) => Attribute(name) is { } a ? a.F : fallback;
+
         public string String(string name, string fallback) => Attribute(name) is { } a ? a.S.ToStringUtf8() : fallback;
+
         public long[]? Ints(string name) => Attribute(name) is { } a ? a.Ints.ToArray() : null;
 
-        public bool IsConstant(int slot) => slot < Proto.Input.Count && Proto.Input[slot].Length > 0 && Initializers.ContainsKey(Proto.Input[slot]);
+        public bool IsConstant(int slot) =>
+            slot < Proto.Input.Count && Proto.Input[slot].Length > 0 && Initializers.ContainsKey(Proto.Input[slot]);
 
         public Tensor Constant(int slot)
         {
-            if (!IsConstant(slot)) throw Error($"input {slot} must be a constant initializer.");
+            if (!IsConstant(slot))
+                throw Error($"input {slot} must be a constant initializer.");
             return ToTensor(Initializers[Proto.Input[slot]], this);
         }
 
@@ -207,90 +323,147 @@ public static class OnnxImporter
             case "Conv":
             {
                 Tensor weight = c.Constant(1);
-                if (weight.dim() != 4) throw c.Error($"only 2-D convolutions are supported (weight has {weight.dim()} dims).");
-                return new ConvOp(c.Name, weight, c.OptionalConstant(2), ReadWindow(c, weight.shape[2..]), c.Int("group", 1));
+                if (weight.dim() != 4)
+                    throw c.Error($"only 2-D convolutions are supported (weight has {weight.dim()} dims).");
+                return new ConvOp(
+                    c.Name,
+                    weight,
+                    c.OptionalConstant(2),
+                    ReadWindow(c, weight.shape[2..]),
+                    c.Int("group", 1)
+                );
             }
             case "BatchNormalization":
-                return new BatchNormOp(c.Name, c.Constant(1), c.Constant(2), c.Constant(3), c.Constant(4), c.Float("epsilon", 1e-5f), options.BatchNormMomentum);
+                return new BatchNormOp(
+                    c.Name,
+                    c.Constant(1),
+                    c.Constant(2),
+                    c.Constant(3),
+                    c.Constant(4),
+                    c.Float("epsilon", 1e-5f),
+                    options.BatchNormMomentum
+                );
             case "Gemm":
             {
-                if (!c.IsConstant(1)) return Elementwise(c, (x, _) => GemmDynamic(c, x));
+                if (!c.IsConstant(1))
+                    return Elementwise(c, (x, _) => GemmDynamic(c, x));
                 Tensor b = c.Constant(1);
                 Tensor weight = c.Int("transB", 0) != 0 ? b : b.t().contiguous();
-                return new LinearOp(c.Name, weight, c.OptionalConstant(2)?.flatten(), c.Float("alpha", 1f), c.Float("beta", 1f), c.Int("transA", 0) != 0);
+                return new LinearOp(
+                    c.Name,
+                    weight,
+                    c.OptionalConstant(2)?.flatten(),
+                    c.Float("alpha", 1f),
+                    c.Float("beta", 1f),
+                    c.Int("transA", 0) != 0
+                );
             }
             case "MatMul":
                 if (c.IsConstant(1) && c.Initializers[c.Proto.Input[1]].Dims.Count == 2)
                     return new LinearOp(c.Name, c.Constant(1).t().contiguous(), null, 1, 1, false);
                 return Elementwise(c, (x, _) => matmul(x[0]!, x[1]!));
-            case "Relu": return new FunctionOp((x, _) => F.relu(x[0]!));
-            case "LeakyRelu": { double alpha = c.Float("alpha", 0.01f); return new FunctionOp((x, _) => F.leaky_relu(x[0]!, alpha)); }
-            case "Sigmoid": return new FunctionOp((x, _) => F.sigmoid(x[0]!));
+            case "Relu":
+                return new FunctionOp((x, _) => F.relu(x[0]!));
+            case "LeakyRelu":
+            {
+                double alpha = c.Float("alpha", 0.01f);
+                return new FunctionOp((x, _) => F.leaky_relu(x[0]!, alpha));
+            }
+            case "Sigmoid":
+                return new FunctionOp((x, _) => F.sigmoid(x[0]!));
             case "HardSigmoid":
             {
-                double alpha = c.Float("alpha", 0.2f), beta = c.Float("beta", 0.5f);
+                double alpha = c.Float("alpha", 0.2f),
+                    beta = c.Float("beta", 0.5f);
                 return new FunctionOp((x, _) => (x[0]! * alpha + beta).clamp(0.0, 1.0));
             }
-            case "HardSwish": return new FunctionOp((x, _) => F.hardswish(x[0]!));
+            case "HardSwish":
+                return new FunctionOp((x, _) => F.hardswish(x[0]!));
             case "Clip":
             {
                 // Opset < 11: attributes; opset >= 11: optional constant inputs.
                 double min = c.IsConstant(1) ? c.Constant(1).item<float>() : c.Float("min", float.MinValue);
                 double max = c.IsConstant(2) ? c.Constant(2).item<float>() : c.Float("max", float.MaxValue);
-                if (c.Proto.Input.Count > 1 && c.Proto.Input.Skip(1).Any(i => i.Length > 0 && !c.Initializers.ContainsKey(i)))
+                if (
+                    c.Proto.Input.Count > 1
+                    && c.Proto.Input.Skip(1).Any(i => i.Length > 0 && !c.Initializers.ContainsKey(i))
+                )
                     throw c.Error("Clip bounds must be constants.");
                 return new FunctionOp((x, _) => x[0]!.clamp(min, max));
             }
-            case "Add": return Elementwise(c, (x, _) => x[0]! + x[1]!);
-            case "Sub": return Elementwise(c, (x, _) => x[0]! - x[1]!);
-            case "Mul": return Elementwise(c, (x, _) => x[0]! * x[1]!);
-            case "Div": return Elementwise(c, (x, _) => x[0]! / x[1]!);
-            case "Concat": { long axis = c.Int("axis", 1); return Elementwise(c, (x, _) => cat(x.Select(t => t!).ToArray(), axis)); }
+            case "Add":
+                return Elementwise(c, (x, _) => x[0]! + x[1]!);
+            case "Sub":
+                return Elementwise(c, (x, _) => x[0]! - x[1]!);
+            case "Mul":
+                return Elementwise(c, (x, _) => x[0]! * x[1]!);
+            case "Div":
+                return Elementwise(c, (x, _) => x[0]! / x[1]!);
+            case "Concat":
+            {
+                long axis = c.Int("axis", 1);
+                return Elementwise(c, (x, _) => cat(x.Select(t => t!).ToArray(), axis));
+            }
             case "MaxPool":
             {
                 long[] kernel = c.Ints("kernel_shape") ?? throw c.Error("kernel_shape is missing.");
-                if (kernel.Length != 2) throw c.Error("only 2-D pooling is supported.");
-                if (c.Int("storage_order", 0) != 0) throw c.Error("storage_order=1 is not supported.");
+                if (kernel.Length != 2)
+                    throw c.Error("only 2-D pooling is supported.");
+                if (c.Int("storage_order", 0) != 0)
+                    throw c.Error("storage_order=1 is not supported.");
                 return new MaxPoolOp(ReadWindow(c, kernel));
             }
             case "AveragePool":
             {
                 long[] kernel = c.Ints("kernel_shape") ?? throw c.Error("kernel_shape is missing.");
-                if (kernel.Length != 2) throw c.Error("only 2-D pooling is supported.");
+                if (kernel.Length != 2)
+                    throw c.Error("only 2-D pooling is supported.");
                 return new AveragePoolOp(ReadWindow(c, kernel), c.Int("count_include_pad", 0) != 0);
             }
-            case "GlobalAveragePool": return new FunctionOp((x, _) => F.adaptive_avg_pool2d(x[0]!, new long[] { 1, 1 }));
-            case "GlobalMaxPool": return new FunctionOp((x, _) => x[0]!.amax(new long[] { 2, 3 }, keepdim: true));
+            case "GlobalAveragePool":
+                return new FunctionOp((x, _) => F.adaptive_avg_pool2d(x[0]!, new long[] { 1, 1 }));
+            case "GlobalMaxPool":
+                return new FunctionOp((x, _) => x[0]!.amax(new long[] { 2, 3 }, keepdim: true));
             case "Flatten":
             {
                 long axis = c.Int("axis", 1);
-                return new FunctionOp((x, _) =>
-                {
-                    long a = axis < 0 ? axis + x[0]!.dim() : axis;
-                    long outer = x[0]!.shape.Take((int)a).Aggregate(1L, (p, d) => p * d);
-                    return x[0]!.reshape(outer, -1);
-                });
+                return new FunctionOp(
+                    (x, _) =>
+                    {
+                        long a = axis < 0 ? axis + x[0]!.dim() : axis;
+                        long outer = x[0]!.shape.Take((int)a).Aggregate(1L, (p, d) => p * d);
+                        return x[0]!.reshape(outer, -1);
+                    }
+                );
             }
             case "Reshape":
             {
                 long[] target;
-                if (c.IsConstant(1)) target = LongValues(c.Initializers[c.Proto.Input[1]], c);
-                else if (c.Ints("shape") is { } shapeAttribute) target = shapeAttribute;
-                else throw c.Error("the target shape must be a constant.");
-                return new FunctionOp((x, _) =>
-                {
-                    long[] shape = target.Select((d, i) => d == 0 ? x[0]!.shape[i] : d).ToArray();
-                    return x[0]!.reshape(shape);
-                });
+                if (c.IsConstant(1))
+                    target = LongValues(c.Initializers[c.Proto.Input[1]], c);
+                else if (c.Ints("shape") is { } shapeAttribute)
+                    target = shapeAttribute;
+                else
+                    throw c.Error("the target shape must be a constant.");
+                return new FunctionOp(
+                    (x, _) =>
+                    {
+                        long[] shape = target.Select((d, i) => d == 0 ? x[0]!.shape[i] : d).ToArray();
+                        return x[0]!.reshape(shape);
+                    }
+                );
             }
             case "Dropout":
             {
                 double ratio = c.IsConstant(1) ? c.Constant(1).item<float>() : c.Float("ratio", 0.5f);
                 return new FunctionOp((x, training) => training ? F.dropout(x[0]!, ratio, true) : x[0]!.alias());
             }
-            case "Identity": return new FunctionOp((x, _) => x[0]!.alias());
+            case "Identity":
+                return new FunctionOp((x, _) => x[0]!.alias());
             default:
-                throw c.Error($"the operator '{c.Proto.OpType}' is not supported. Supported: {string.Join(", ", SupportedOps)}.");
+                throw c.Error(
+                    $"the operator '{c.Proto.OpType}' is not supported. Supported: {string.Join(", ", SupportedOps)}."
+                );
         }
     }
 
@@ -307,7 +480,8 @@ public static class OnnxImporter
     {
         var constants = new Dictionary<int, Tensor>();
         for (int slot = 0; slot < c.Proto.Input.Count; slot++)
-            if (c.IsConstant(slot)) constants[slot] = c.Constant(slot);
+            if (c.IsConstant(slot))
+                constants[slot] = c.Constant(slot);
         return constants.Count == 0 ? new FunctionOp(body) : new ConstantsOp(c.Name, constants, body);
     }
 
@@ -330,15 +504,23 @@ public static class OnnxImporter
         };
         return new Window
         {
-            Kernel = kernel, Strides = strides, Dilations = dilations,
-            PadBegin = pads[..d], PadEnd = pads[d..], AutoPad = mode, CeilMode = c.Int("ceil_mode", 0) != 0,
+            Kernel = kernel,
+            Strides = strides,
+            Dilations = dilations,
+            PadBegin = pads[..d],
+            PadEnd = pads[d..],
+            AutoPad = mode,
+            CeilMode = c.Int("ceil_mode", 0) != 0,
         };
     }
 
     private static Tensor ToTensor(TensorProto proto, NodeContext c)
     {
         if (proto.DataLocation == TensorProto.Types.DataLocation.External)
-            throw c.Error($"initializer '{proto.Name}' uses external data, which is not supported; save the model with its weights inside.");
+            throw c.Error(
+                $"initializer '{proto.Name}' uses external data, which is not supported; save the model with its "
+                    + $"weights inside."
+            );
         long[] dims = proto.Dims.ToArray();
         switch ((TensorProto.Types.DataType)proto.DataType)
         {
@@ -346,13 +528,18 @@ public static class OnnxImporter
             {
                 float[] values = proto.RawData.Length > 0 ? Floats(proto.RawData) : proto.FloatData.ToArray();
                 if (values.LongLength != dims.Aggregate(1L, (p, v) => p * v))
-                    throw c.Error($"initializer '{proto.Name}' has {values.Length} values for shape [{string.Join(",", dims)}].");
+                    throw c.Error(
+                        $"initializer '{proto.Name}' has {values.Length} values for shape [{string.Join(",", dims)}]."
+                    );
                 return tensor(values, dims);
             }
             case TensorProto.Types.DataType.Int64:
                 return tensor(LongValues(proto, c), dims);
             default:
-                throw c.Error($"initializer '{proto.Name}' has data type {(TensorProto.Types.DataType)proto.DataType}; only float and int64 are supported.");
+                throw c.Error(
+                    $"initializer '{proto.Name}' has data type {(TensorProto.Types.DataType)proto.DataType}; only "
+                        + $"float and int64 are supported."
+                );
         }
     }
 
@@ -371,7 +558,8 @@ public static class OnnxImporter
             System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(proto.RawData.Span).CopyTo(values);
             return values;
         }
-        if (proto.Int64Data.Count > 0) return proto.Int64Data.ToArray();
+        if (proto.Int64Data.Count > 0)
+            return proto.Int64Data.ToArray();
         throw c.Error($"initializer '{proto.Name}' holds no int64 values.");
     }
 }

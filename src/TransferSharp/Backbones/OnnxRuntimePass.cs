@@ -25,10 +25,13 @@ public sealed class OnnxRuntimePass : IDisposable
         this.width = width;
     }
 
-    /// <summary>Builds the session for <paramref name="backbone"/> (its file must be the one the module was imported from, unmodified).</summary>
+    /// <summary>Builds the session for <paramref name="backbone"/> (its file must be the one the module was imported
+    /// from, unmodified).</summary>
     public static OnnxRuntimePass Create(Backbone backbone)
     {
-        byte[] model = OnnxSizeAgnostic.Rewrite(OnnxImporter.ReadModel(backbone.WeightsPath), backbone.Network).ToByteArray();
+        byte[] model = OnnxSizeAgnostic
+            .Rewrite(OnnxImporter.ReadModel(backbone.WeightsPath), backbone.Network)
+            .ToByteArray();
         // ONNX Runtime's default here is one intra-op thread: use every core.
         int intraOp = Math.Max(1, Environment.ProcessorCount);
         var options = new SessionOptions
@@ -52,22 +55,31 @@ public sealed class OnnxRuntimePass : IDisposable
         using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(inputName, input) });
         float[] output = results.First().AsTensor<float>().ToArray();
         if (output.Length != shape[0] * width)
-            throw new InvalidOperationException($"ONNX Runtime returned {output.Length} values for {shape[0]} images of width {width}.");
+            throw new InvalidOperationException(
+                $"ONNX Runtime returned {output.Length} values for {shape[0]} images of width {width}."
+            );
         return output;
     }
 
     /// <summary>Releases the session.</summary>
     public void Dispose() => session.Dispose();
 
-    /// <summary>A digest of every parameter and buffer of <paramref name="module"/> (values and shapes), to tell whether it still holds the file's weights.</summary>
+    /// <summary>A digest of every parameter and buffer of <paramref name="module"/> (values and shapes), to tell
+    /// whether it still holds the file's weights.</summary>
     internal static string Fingerprint(OnnxGraphModule module)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(BitConverter.GetBytes(module.Nodes.Count));
-        foreach (var (name, tensor) in module.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(module.named_buffers()))
+        foreach (
+            var (name, tensor) in module
+                .named_parameters()
+                .Select(p => (p.name, (Tensor)p.parameter))
+                .Concat(module.named_buffers())
+        )
         {
             hash.AppendData(System.Text.Encoding.UTF8.GetBytes(name));
-            foreach (long d in tensor.shape) hash.AppendData(BitConverter.GetBytes(d));
+            foreach (long d in tensor.shape)
+                hash.AppendData(BitConverter.GetBytes(d));
             using Tensor cpuCopy = tensor.detach().cpu().contiguous();
             hash.AppendData(cpuCopy.bytes);
         }

@@ -5,12 +5,13 @@ namespace TransferSharp.Backbones;
 
 /// <summary>
 /// Writes a copy of an ONNX graph with the same adaptations the importer made (symmetric pads where equivalent,
-/// whole-map AveragePool as GlobalAveragePool) and symbolic batch and spatial sizes, so that other runtimes
-/// (ONNX Runtime) can run it at any input size, agreeing with the imported TorchSharp module.
+/// whole-map AveragePool as GlobalAveragePool) and symbolic batch and spatial sizes, so that other runtimes (ONNX
+/// Runtime) can run it at any input size, agreeing with the imported TorchSharp module.
 /// </summary>
 public static class OnnxSizeAgnostic
 {
-    /// <summary>Returns the rewritten model; <paramref name="imported"/> must have been imported from <paramref name="model"/>.</summary>
+    /// <summary>Returns the rewritten model; <paramref name="imported"/> must have been imported from <paramref
+    /// name="model"/>.</summary>
     public static ModelProto Rewrite(ModelProto model, OnnxGraphModule imported)
     {
         ModelProto copy = model.Clone();
@@ -28,10 +29,18 @@ public static class OnnxSizeAgnostic
                 graph.Node[i] = global;
                 continue;
             }
-            Window? window = op switch { ConvOp c => c.Window, MaxPoolOp m => m.Window, AveragePoolOp a => a.Window, _ => null };
-            if (window is null || window.AutoPad != AutoPad.NotSet) continue;
+            Window? window = op switch
+            {
+                ConvOp c => c.Window,
+                MaxPoolOp m => m.Window,
+                AveragePoolOp a => a.Window,
+                _ => null,
+            };
+            if (window is null || window.AutoPad != AutoPad.NotSet)
+                continue;
             AttributeProto? pads = node.Attribute.FirstOrDefault(a => a.Name == "pads");
-            if (pads is null) continue;
+            if (pads is null)
+                continue;
             pads.Ints.Clear();
             pads.Ints.Add(window.PadBegin);
             pads.Ints.Add(window.PadEnd);
@@ -39,7 +48,8 @@ public static class OnnxSizeAgnostic
         foreach (ValueInfoProto value in graph.Input.Concat(graph.Output))
         {
             var dims = value.Type?.TensorType?.Shape?.Dim;
-            if (dims is not { Count: 4 }) continue;
+            if (dims is not { Count: 4 })
+                continue;
             SetSymbolic(dims[0], "batch");
             SetSymbolic(dims[2], "height");
             SetSymbolic(dims[3], "width");
@@ -48,7 +58,8 @@ public static class OnnxSizeAgnostic
         return copy;
     }
 
-    /// <summary>Writes the rewritten copy of <paramref name="sourcePath"/> to <paramref name="destinationPath"/>.</summary>
+    /// <summary>Writes the rewritten copy of <paramref name="sourcePath"/> to <paramref
+    /// name="destinationPath"/>.</summary>
     public static void Write(string sourcePath, OnnxGraphModule imported, string destinationPath)
     {
         ModelProto rewritten = Rewrite(OnnxImporter.ReadModel(sourcePath), imported);

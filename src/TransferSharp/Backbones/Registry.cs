@@ -6,14 +6,21 @@ public static class Registry
     /// <summary>The default backbone.</summary>
     public const string DefaultName = "resnet18-imagenet";
 
-    /// <summary>ImageNet-pretrained ResNet18 from ML.NET's DnnImageFeaturizer package (a CNTK 2.6 export, ONNX opset 8).</summary>
+    /// <summary>ImageNet-pretrained ResNet18 from ML.NET's DnnImageFeaturizer package (a CNTK 2.6 export, ONNX opset
+    /// 8).</summary>
     public static readonly PretrainedConfig ResNet18ImageNet = new()
     {
         Name = "resnet18-imagenet",
-        Description = "ResNet18 pretrained on ImageNet-1k (CNTK export, blocks [2,2,2,3], ends at the 512-d pooled features)",
+        Description =
+            "ResNet18 pretrained on ImageNet-1k (CNTK export, blocks [2,2,2,3], ends at the 512-d pooled features)",
         Architecture = "resnet18",
         PretrainedOn = "ImageNet-1k",
-        Weights = new WeightsSource("Microsoft.ML.DnnImageFeaturizer.ResNet18", "0.23.1", "models/ResNet18Onnx/ResNet18.onnx", "MIT"),
+        Weights = new WeightsSource(
+            "Microsoft.ML.DnnImageFeaturizer.ResNet18",
+            "0.23.1",
+            "models/ResNet18Onnx/ResNet18.onnx",
+            "MIT"
+        ),
         InputSize = 224,
         ChannelOrder = ChannelOrder.Bgr,
         InputRange = 255,
@@ -25,29 +32,41 @@ public static class Registry
         FeatureWidth = 512,
     };
 
-    private static readonly PretrainedConfig[] All = { ResNet18ImageNet };
+    private static readonly PretrainedConfig[] all = { ResNet18ImageNet };
 
     /// <summary>All registered backbones.</summary>
-    public static IReadOnlyList<PretrainedConfig> Entries => All;
+    public static IReadOnlyList<PretrainedConfig> Entries => all;
 
     /// <summary>The registered names.</summary>
-    public static IReadOnlyList<string> Names => All.Select(c => c.Name).ToList();
+    public static IReadOnlyList<string> Names => all.Select(c => c.Name).ToList();
 
-    /// <summary>The config of <paramref name="name"/>; an unknown name raises an error listing the registered ones.</summary>
+    /// <summary>The config of <paramref name="name"/>; an unknown name raises an error listing the registered
+    /// ones.</summary>
     public static PretrainedConfig Get(string name) =>
-        All.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new UnknownBackboneException($"Unknown backbone '{name}'. Registered backbones: {string.Join(", ", Names)}.");
+        all.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new UnknownBackboneException(
+            $"Unknown backbone '{name}'. Registered backbones: {string.Join(", ", Names)}."
+        );
 
     /// <summary>Absolute path of a file the build copied next to the application (weights, mean image).</summary>
     public static string ResolveFile(string relativePath, string packageId)
     {
-        foreach (string root in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(typeof(Registry).Assembly.Location) ?? "" })
+        foreach (
+            string root in new[]
+            {
+                AppContext.BaseDirectory,
+                Path.GetDirectoryName(typeof(Registry).Assembly.Location) ?? "",
+            }
+        )
         {
             string candidate = Path.Combine(root, relativePath);
-            if (File.Exists(candidate)) return candidate;
+            if (File.Exists(candidate))
+                return candidate;
         }
         throw new FileNotFoundException(
-            $"{relativePath} was not found next to the application ({AppContext.BaseDirectory}). It comes from the NuGet package " +
-            $"{packageId}, which the TransferSharp build copies into the output; rebuild with 'dotnet build'.");
+            $"{relativePath} was not found next to the application ({AppContext.BaseDirectory}). It comes from the "
+                + $"NuGet package "
+                + $"{packageId}, which the TransferSharp build copies into the output; rebuild with 'dotnet build'."
+        );
     }
 }

@@ -4,5 +4,6 @@ namespace TransferSharp.Backbones;
 public sealed class UnknownBackboneException : Exception
 {
     /// <summary>Creates the exception.</summary>
-    public UnknownBackboneException(string message) : base(message) { }
+    public UnknownBackboneException(string message)
+        : base(message) { }
 }

@@ -10,8 +10,10 @@ internal sealed class Window
     public required long[] Kernel { get; init; }
     public required long[] Strides { get; init; }
     public required long[] Dilations { get; init; }
+
     /// <summary>Begin pads per spatial dim (top, left).</summary>
     public required long[] PadBegin { get; set; }
+
     /// <summary>End pads per spatial dim (bottom, right).</summary>
     public required long[] PadEnd { get; set; }
     public AutoPad AutoPad { get; init; }
@@ -20,11 +22,13 @@ internal sealed class Window
     /// <summary>Pads (begin, end) for the given input spatial sizes.</summary>
     public (long[] begin, long[] end) PadsFor(long[] inputSpatial)
     {
-        if (AutoPad == AutoPad.NotSet) return (PadBegin, PadEnd);
+        if (AutoPad == AutoPad.NotSet)
+            return (PadBegin, PadEnd);
         int d = Kernel.Length;
         var begin = new long[d];
         var end = new long[d];
-        if (AutoPad == AutoPad.Valid) return (begin, end);
+        if (AutoPad == AutoPad.Valid)
+            return (begin, end);
         for (int i = 0; i < d; i++)
         {
             long effective = (Kernel[i] - 1) * Dilations[i] + 1;

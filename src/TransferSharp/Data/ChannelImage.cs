@@ -13,10 +13,12 @@ public sealed record ChannelImage(float[] Data, int Channels, int Height, int Wi
     /// <summary>An 8-bit image (gray or RGB) as channels in 0..255.</summary>
     public static ChannelImage FromRaw(RawImage image)
     {
-        int c = image.Channels, plane = image.Width * image.Height;
+        int c = image.Channels,
+            plane = image.Width * image.Height;
         var data = new float[c * plane];
         for (int i = 0; i < plane; i++)
-            for (int k = 0; k < c; k++) data[k * plane + i] = image.Pixels[i * c + k];
+        for (int k = 0; k < c; k++)
+            data[k * plane + i] = image.Pixels[i * c + k];
         return new ChannelImage(data, c, image.Height, image.Width);
     }
 }

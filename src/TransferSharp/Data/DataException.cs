@@ -7,7 +7,8 @@ namespace TransferSharp.Data;
 public sealed class DataException : Exception
 {
     /// <summary>Creates the exception.</summary>
-    public DataException(string message, string? path = null, Exception? inner = null) : base(message, inner) => Path = path;
+    public DataException(string message, string? path = null, Exception? inner = null)
+        : base(message, inner) => Path = path;
 
     /// <summary>The file or folder concerned, when there is one.</summary>
     public string? Path { get; }

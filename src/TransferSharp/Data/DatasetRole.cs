@@ -5,6 +5,7 @@ public enum DatasetRole
 {
     /// <summary>Files whose names start with "train".</summary>
     Train,
+
     /// <summary>Files whose names start with "t10k" or "test".</summary>
     Test,
 }

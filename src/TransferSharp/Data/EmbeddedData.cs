@@ -2,7 +2,8 @@ namespace TransferSharp.Data;
 
 /// <summary>
 /// The Fashion-MNIST subset shipped with TransferSharp (100 training and 100 test images per class, cut with a fixed
-/// seed from Debian's dataset-fashion-mnist; MIT licence): what <c>transfersharp fit</c> trains on when no data is given.
+/// seed from Debian's dataset-fashion-mnist; MIT licence): what <c>transfersharp fit</c> trains on when no data is
+/// given.
 /// </summary>
 public static class EmbeddedData
 {
@@ -16,7 +17,11 @@ public static class EmbeddedData
         {
             string path = Path.Combine(AppContext.BaseDirectory, FolderName);
             if (!Directory.Exists(path))
-                throw new DataException($"{path}: the embedded Fashion-MNIST subset is missing from the application folder; rebuild with 'dotnet build', or pass --data.", path);
+                throw new DataException(
+                    $"{path}: the embedded Fashion-MNIST subset is missing from the application folder; rebuild "
+                        + $"with 'dotnet build', or pass --data.",
+                    path
+                );
             return path;
         }
     }

@@ -15,8 +15,14 @@ public sealed class FileImageSource : IImageSource
     /// <inheritdoc />
     public byte[] ContentBytes()
     {
-        try { return File.ReadAllBytes(Id); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new DataException($"{Id}: cannot read the file ({e.Message}).", Id, e); }
+        try
+        {
+            return File.ReadAllBytes(Id);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataException($"{Id}: cannot read the file ({e.Message}).", Id, e);
+        }
     }
 
     /// <inheritdoc />

@@ -8,6 +8,7 @@ public interface IChannelSource
 {
     /// <summary>The file, for errors.</summary>
     string Id { get; }
+
     /// <summary>Reads the array; throws <see cref="DataException"/> naming the file for bad input.</summary>
     ChannelImage DecodeChannels();
 }

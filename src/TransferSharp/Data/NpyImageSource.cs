@@ -24,6 +24,12 @@ public sealed class NpyImageSource : IImageSource, IChannelSource
     /// <inheritdoc />
     public ChannelImage DecodeChannels() => Npy.Read(Id, channelsLast);
 
-    /// <summary>8-bit decoding is not defined for arrays: multichannel data goes through the channel pipeline.</summary>
-    public RawImage Decode() => throw new DataException($"{Id}: a .npy array is multichannel data; it is read through the channel pipeline (fit chooses it for .npy datasets).", Id);
+    /// <summary>8-bit decoding is not defined for arrays: multichannel data goes through the channel
+    /// pipeline.</summary>
+    public RawImage Decode() =>
+        throw new DataException(
+            $"{Id}: a .npy array is multichannel data; it is read through the channel pipeline (fit chooses it for "
+                + $".npy datasets).",
+            Id
+        );
 }

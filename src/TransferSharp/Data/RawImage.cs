@@ -3,14 +3,17 @@ using SkiaSharp;
 
 namespace TransferSharp.Data;
 
-/// <summary>A decoded image: bytes 0..255, interleaved HWC; 1 channel (gray) or 3 (R, G, B). Alpha is dropped.</summary>
+/// <summary>A decoded image: bytes 0..255, interleaved HWC; 1 channel (gray) or 3 (R, G, B). Alpha is
+/// dropped.</summary>
 public sealed class RawImage
 {
     /// <summary>Wraps pixels (length must be width * height * channels).</summary>
     public RawImage(int width, int height, int channels, byte[] pixels)
     {
-        if (channels is not (1 or 3)) throw new ArgumentException($"channels must be 1 or 3, got {channels}");
-        if (pixels.Length != width * height * channels) throw new ArgumentException($"expected {width * height * channels} bytes, got {pixels.Length}");
+        if (channels is not (1 or 3))
+            throw new ArgumentException($"channels must be 1 or 3, got {channels}");
+        if (pixels.Length != width * height * channels)
+            throw new ArgumentException($"expected {width * height * channels} bytes, got {pixels.Length}");
         Width = width;
         Height = height;
         Channels = channels;
@@ -19,10 +22,13 @@ public sealed class RawImage
 
     /// <summary>Width in pixels.</summary>
     public int Width { get; }
+
     /// <summary>Height in pixels.</summary>
     public int Height { get; }
+
     /// <summary>1 (gray) or 3 (RGB).</summary>
     public int Channels { get; }
+
     /// <summary>HWC bytes.</summary>
     public byte[] Pixels { get; }
 
@@ -32,12 +38,17 @@ public sealed class RawImage
     /// </summary>
     public RawImage Resize(int width, int height)
     {
-        if (width == Width && height == Height) return this;
+        if (width == Width && height == Height)
+            return this;
         bool shrinking = width < Width || height < Height;
-        var sampling = shrinking ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear) : new SKSamplingOptions(SKCubicResampler.Mitchell);
+        var sampling = shrinking
+            ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)
+            : new SKSamplingOptions(SKCubicResampler.Mitchell);
         using SKBitmap source = ToBitmap();
         var info = new SKImageInfo(width, height, source.ColorType, SKAlphaType.Opaque);
-        using SKBitmap resized = source.Resize(info, sampling) ?? throw new InvalidOperationException("SkiaSharp could not resize the image");
+        using SKBitmap resized =
+            source.Resize(info, sampling)
+            ?? throw new InvalidOperationException("SkiaSharp could not resize the image");
         return FromBitmap(resized);
     }
 
@@ -64,14 +75,17 @@ public sealed class RawImage
 
     internal static RawImage FromBitmap(SKBitmap bitmap)
     {
-        int w = bitmap.Width, h = bitmap.Height;
+        int w = bitmap.Width,
+            h = bitmap.Height;
         if (bitmap.ColorType == SKColorType.Gray8)
         {
             var gray = new byte[w * h];
-            for (int y = 0; y < h; y++) Marshal.Copy(bitmap.GetPixels() + y * bitmap.RowBytes, gray, y * w, w);
+            for (int y = 0; y < h; y++)
+                Marshal.Copy(bitmap.GetPixels() + y * bitmap.RowBytes, gray, y * w, w);
             return new RawImage(w, h, 1, gray);
         }
-        if (bitmap.ColorType != SKColorType.Rgba8888) throw new InvalidOperationException($"unexpected colour type {bitmap.ColorType}");
+        if (bitmap.ColorType != SKColorType.Rgba8888)
+            throw new InvalidOperationException($"unexpected colour type {bitmap.ColorType}");
         var row = new byte[w * 4];
         var rgb = new byte[w * h * 3];
         for (int y = 0; y < h; y++)

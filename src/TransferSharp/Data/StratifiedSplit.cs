@@ -4,10 +4,15 @@ namespace TransferSharp.Data;
 public static class StratifiedSplit
 {
     /// <summary>
-    /// Per class, a seeded shuffle, then round(count * fraction) (at least 1, never all) to validation. A class with fewer
-    /// than 2 items cannot be split: an error names it and its count.
+    /// Per class, a seeded shuffle, then round(count * fraction) (at least 1, never all) to validation. A class with
+    /// fewer than 2 items cannot be split: an error names it and its count.
     /// </summary>
-    public static (int[] train, int[] validation) Split(IReadOnlyList<int> labels, IReadOnlyList<string> classNames, double validationFraction, int seed)
+    public static (int[] train, int[] validation) Split(
+        IReadOnlyList<int> labels,
+        IReadOnlyList<string> classNames,
+        double validationFraction,
+        int seed
+    )
     {
         var random = new Random(seed);
         var train = new List<int>();
@@ -16,9 +21,15 @@ public static class StratifiedSplit
         {
             var members = Enumerable.Range(0, labels.Count).Where(i => labels[i] == c).ToArray();
             if (validationFraction > 0 && members.Length < 2)
-                throw new DataException($"class '{classNames[c]}' has {members.Length} image(s); a train/validation split needs at least 2 per class.");
+                throw new DataException(
+                    $"class '{classNames[c]}' has {members.Length} image(s); a train/validation split needs at "
+                        + $"least 2 per class."
+                );
             random.Shuffle(members);
-            int take = validationFraction <= 0 ? 0 : Math.Clamp((int)Math.Round(members.Length * validationFraction), 1, members.Length - 1);
+            int take =
+                validationFraction <= 0
+                    ? 0
+                    : Math.Clamp((int)Math.Round(members.Length * validationFraction), 1, members.Length - 1);
             validation.AddRange(members.Take(take));
             train.AddRange(members.Skip(take));
         }

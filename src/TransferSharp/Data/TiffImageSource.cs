@@ -18,5 +18,9 @@ public sealed class TiffImageSource : IImageSource, IChannelSource
     public ChannelImage DecodeChannels() => TiffArrays.Read(Id);
 
     /// <summary>TIFF goes through the channel pipeline.</summary>
-    public RawImage Decode() => throw new DataException($"{Id}: TIFF is read through the channel pipeline (fit chooses it for TIFF datasets).", Id);
+    public RawImage Decode() =>
+        throw new DataException(
+            $"{Id}: TIFF is read through the channel pipeline (fit chooses it for TIFF datasets).",
+            Id
+        );
 }

@@ -3,7 +3,8 @@ using System.Text.Json.Serialization;
 
 namespace TransferSharp.IO;
 
-/// <summary>JSON conventions of every file TransferSharp writes: snake_case names, indented, invariant numbers.</summary>
+/// <summary>JSON conventions of every file TransferSharp writes: snake_case names, indented, invariant
+/// numbers.</summary>
 public static class Json
 {
     /// <summary>The serializer options.</summary>
@@ -26,7 +27,8 @@ public static class Json
     /// <summary>Reads a JSON file; errors name the file.</summary>
     public static T Read<T>(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found.");
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path}: file not found.");
         try
         {
             return JsonSerializer.Deserialize<T>(File.ReadAllText(path), Options)

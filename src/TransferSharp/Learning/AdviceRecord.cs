@@ -9,5 +9,13 @@ namespace TransferSharp.Learning;
 /// <param name="FeatureLayers">The advised feature layers.</param>
 /// <param name="RandomFlips">Whether random flips suit the data.</param>
 /// <param name="Explanation">Why, in words.</param>
-public sealed record AdviceRecord(string Requested, string Regime, string Strategy, string Adapter,
-    IReadOnlyList<string> Alternatives, IReadOnlyList<string>? FeatureLayers, bool? RandomFlips, string Explanation);
+public sealed record AdviceRecord(
+    string Requested,
+    string Regime,
+    string Strategy,
+    string Adapter,
+    IReadOnlyList<string> Alternatives,
+    IReadOnlyList<string>? FeatureLayers,
+    bool? RandomFlips,
+    string Explanation
+);

@@ -15,23 +15,37 @@ namespace TransferSharp.Learning;
 public static class AutoDecision
 {
     /// <summary>The pilot rule, as recorded.</summary>
-    public const string Rule = "an alternative replaces the advised strategy only when its validation accuracy is higher "
-        + "by more than one standard error of the difference, sqrt((a(1-a) + b(1-b)) / n) on n validation images; pilot "
+    public const string Rule =
+        "an alternative replaces the advised strategy only when its validation accuracy is higher "
+        + "by more than one standard error of the difference, sqrt((a(1-a) + b(1-b)) / n) on n validation images; "
+        + "pilot "
         + "scores closer than that are noise";
 
     /// <summary>Under auto without a size: the advised input size (from the images' size, measured once).</summary>
-    public static LearnerOptions WithAdvisedSize(LearnerOptions options, int? imageSide, IProgress<ProgressUpdate>? progress)
+    public static LearnerOptions WithAdvisedSize(
+        LearnerOptions options,
+        int? imageSide,
+        IProgress<ProgressUpdate>? progress
+    )
     {
-        if (options.Strategy is not AutoOptions || options.Model.Size is not null) return options;
+        if (options.Strategy is not AutoOptions || options.Model.Size is not null)
+            return options;
         if (StrategyAdvisor.InputSizeFor(imageSide, Registry.Get(options.Model.Backbone).InputSize) is not { } size)
             return options;
         progress.Info($"strategy auto: input size {size} px");
         return options with { Model = options.Model with { Size = size } };
     }
 
-    /// <summary>The advised strategy, or a pilot's winner; the pilots run when asked and the validation split allows.</summary>
-    public static Decision Decide(LearnerOptions options, AutoOptions auto, Advice advice, int validationImages,
-        IProgress<ProgressUpdate>? progress, CancellationToken cancellation)
+    /// <summary>The advised strategy, or a pilot's winner; the pilots run when asked and the validation split
+    /// allows.</summary>
+    public static Decision Decide(
+        LearnerOptions options,
+        AutoOptions auto,
+        Advice advice,
+        int validationImages,
+        IProgress<ProgressUpdate>? progress,
+        CancellationToken cancellation
+    )
     {
         StrategyDescriptor chosen = advice.Strategy;
         PilotReport? record = null;
@@ -40,7 +54,8 @@ public static class AutoDecision
             (chosen, record) = RunPilots(options, auto, advice, validationImages, pilots, progress, cancellation);
         else if (auto.Pilot)
         {
-            string reason = $"the validation split has {validationImages} images, fewer than {auto.PilotMinimumValidation}: "
+            string reason =
+                $"the validation split has {validationImages} images, fewer than {auto.PilotMinimumValidation}: "
                 + $"too few to rank the candidates (an accuracy on {validationImages} images has a standard error near "
                 + $"{100 * Math.Sqrt(0.16 / Math.Max(1, validationImages)):F0} points)";
             record = new PilotReport { Skipped = reason };
@@ -48,51 +63,78 @@ public static class AutoDecision
         }
         LearnerOptions resolved = Chosen(options, auto, chosen, advice);
         resolved.Validate();
-        var features = resolved.Strategy is FeatureExtractionOptions { Features: { } layers } ? $" on {string.Join(",", layers)} features" : "";
+        var features = resolved.Strategy is FeatureExtractionOptions { Features: { } layers }
+            ? $" on {string.Join(",", layers)} features"
+            : "";
         progress.Info($"strategy auto: {chosen.Name}{features}. {advice.Explanation}");
         return new Decision(resolved, chosen, chosen.Create(resolved.Strategy), advice, record, pilots);
     }
 
     /// <summary>
     /// Which pilot wins: the advised strategy (index 0) unless another candidate's validation accuracy beats it by more
-    /// than <see cref="PilotMargin"/> (then the most accurate of those). An accuracy on n images moves by sqrt(p(1-p)/n)
-    /// from chance alone: a pilot that wins by less is as likely luck as skill, and the advice stands. A failed advised
-    /// pilot (NaN) gives way to the most accurate of the others.
+    /// than <see cref="PilotMargin"/> (then the most accurate of those). An accuracy on n images moves by
+    /// sqrt(p(1-p)/n) from chance alone: a pilot that wins by less is as likely luck as skill, and the advice stands. A
+    /// failed advised pilot (NaN) gives way to the most accurate of the others.
     /// </summary>
     public static int PilotWinner(IReadOnlyList<double> accuracies, int validationImages)
     {
         if (double.IsNaN(accuracies[0]))
-            return Enumerable.Range(0, accuracies.Count).Where(i => !double.IsNaN(accuracies[i])).DefaultIfEmpty(0)
+            return Enumerable
+                .Range(0, accuracies.Count)
+                .Where(i => !double.IsNaN(accuracies[i]))
+                .DefaultIfEmpty(0)
                 .MaxBy(i => accuracies[i]);
         int best = 0;
         for (int i = 1; i < accuracies.Count; i++)
-            if (!double.IsNaN(accuracies[i]) && accuracies[i] > accuracies[best]
-                && accuracies[i] - accuracies[0] > PilotMargin(accuracies[0], accuracies[i], validationImages))
+            if (
+                !double.IsNaN(accuracies[i])
+                && accuracies[i] > accuracies[best]
+                && accuracies[i] - accuracies[0] > PilotMargin(accuracies[0], accuracies[i], validationImages)
+            )
                 best = i;
         return best;
     }
 
-    /// <summary>One standard error of the difference of two accuracies <paramref name="a"/> and <paramref name="b"/> on <paramref name="n"/> images.</summary>
-    public static double PilotMargin(double a, double b, int n) => Math.Sqrt((a * (1 - a) + b * (1 - b)) / Math.Max(1, n));
+    /// <summary>One standard error of the difference of two accuracies <paramref name="a"/> and <paramref name="b"/> on
+    /// <paramref name="n"/> images.</summary>
+    public static double PilotMargin(double a, double b, int n) =>
+        Math.Sqrt((a * (1 - a) + b * (1 - b)) / Math.Max(1, n));
 
     /// <summary>
     /// The options once <paramref name="strategy"/> is chosen: feature extraction takes the advised feature layers
     /// (unless given) and keeps its own head fit (auto's epochs are the network strategies' length).
     /// </summary>
-    public static LearnerOptions Chosen(LearnerOptions options, AutoOptions auto, StrategyDescriptor strategy, Advice advice)
+    public static LearnerOptions Chosen(
+        LearnerOptions options,
+        AutoOptions auto,
+        StrategyDescriptor strategy,
+        Advice advice
+    )
     {
-        if (strategy != StrategyRegistry.FeatureExtraction) return options with { Strategy = strategy.DefaultOptions() };
-        var features = new FeatureExtractionOptions { Features = auto.Features ?? advice.FeatureLayers, FeatureGrid = auto.FeatureGrid };
+        if (strategy != StrategyRegistry.FeatureExtraction)
+            return options with { Strategy = strategy.DefaultOptions() };
+        var features = new FeatureExtractionOptions
+        {
+            Features = auto.Features ?? advice.FeatureLayers,
+            FeatureGrid = auto.FeatureGrid,
+        };
         return options with { Strategy = features, Training = options.Training with { Epochs = null } };
     }
 
-    private static (StrategyDescriptor winner, PilotReport record) RunPilots(LearnerOptions options, AutoOptions auto,
-        Advice advice, int validationImages, Dictionary<string, FitResult> pilots, IProgress<ProgressUpdate>? progress,
-        CancellationToken cancellation)
+    private static (StrategyDescriptor winner, PilotReport record) RunPilots(
+        LearnerOptions options,
+        AutoOptions auto,
+        Advice advice,
+        int validationImages,
+        Dictionary<string, FitResult> pilots,
+        IProgress<ProgressUpdate>? progress,
+        CancellationToken cancellation
+    )
     {
         var candidates = new[] { advice.Strategy }.Concat(advice.Alternatives).Distinct().Take(3).ToList();
         int networkPilots = candidates.Count(c => c != StrategyRegistry.FeatureExtraction);
-        var results = new List<(StrategyDescriptor strategy, double accuracy, double seconds, LearnerOptions options)>();
+        var results =
+            new List<(StrategyDescriptor strategy, double accuracy, double seconds, LearnerOptions options)>();
         var watch = Stopwatch.StartNew();
         foreach (StrategyDescriptor candidate in candidates)
         {
@@ -103,24 +145,44 @@ public static class AutoDecision
             pilots[candidate.Name] = result;
             double accuracy = result.Report.ValAccuracy ?? double.NaN;
             results.Add((candidate, accuracy, pilotWatch.Elapsed.TotalSeconds, pilot));
-            progress.Info($"pilot {candidate.Name}: val accuracy {accuracy:F4} in {pilotWatch.Elapsed.TotalSeconds:F1} s");
+            progress.Info(
+                $"pilot {candidate.Name}: val accuracy {accuracy:F4} in {pilotWatch.Elapsed.TotalSeconds:F1} s"
+            );
         }
         var winner = results[PilotWinner(results.Select(r => r.accuracy).ToList(), validationImages)];
         double advised = results[0].accuracy;
         var record = new PilotReport
         {
-            Candidates = results.Select((r, i) => new PilotCandidate(r.strategy.Name, Math.Round(r.accuracy, 4),
-                Math.Round(r.seconds, 2), r.options.Training.Epochs, Math.Round(r.options.Data.TrainFraction, 3),
-                i == 0 || double.IsNaN(advised) ? null : Math.Round(PilotMargin(advised, r.accuracy, validationImages), 4)))
+            Candidates = results
+                .Select(
+                    (r, i) =>
+                        new PilotCandidate(
+                            r.strategy.Name,
+                            Math.Round(r.accuracy, 4),
+                            Math.Round(r.seconds, 2),
+                            r.options.Training.Epochs,
+                            Math.Round(r.options.Data.TrainFraction, 3),
+                            i == 0 || double.IsNaN(advised)
+                                ? null
+                                : Math.Round(PilotMargin(advised, r.accuracy, validationImages), 4)
+                        )
+                )
                 .ToList(),
-            Winner = winner.strategy.Name, ValidationImages = validationImages,
-            Seconds = Math.Round(watch.Elapsed.TotalSeconds, 2), Folder = "pilot", Rule = Rule,
+            Winner = winner.strategy.Name,
+            ValidationImages = validationImages,
+            Seconds = Math.Round(watch.Elapsed.TotalSeconds, 2),
+            Folder = "pilot",
+            Rule = Rule,
         };
         if (winner.strategy != results[0].strategy || results.Any(r => r.accuracy > advised))
-            progress.Info(winner.strategy == results[0].strategy
-                ? $"pilots: {results[0].strategy.Name} kept: no alternative beats its {advised:F4} by more than the noise "
-                  + $"of {validationImages} validation images"
-                : $"pilots: {winner.strategy.Name} ({winner.accuracy:F4}) replaces {results[0].strategy.Name} ({advised:F4})");
+            progress.Info(
+                winner.strategy == results[0].strategy
+                    ? $"pilots: {results[0].strategy.Name} kept: no alternative beats its {advised:F4} by more than "
+                        + $"the noise "
+                        + $"of {validationImages} validation images"
+                    : $"pilots: {winner.strategy.Name} ({winner.accuracy:F4}) replaces {results[0].strategy.Name} "
+                        + $"({advised:F4})"
+            );
         return (winner.strategy, record);
     }
 
@@ -129,12 +191,18 @@ public static class AutoDecision
     /// together see at most <see cref="AutoOptions.PilotBudget"/> of the full run's image-steps (a stratified share of
     /// the training split when the full run is short).
     /// </summary>
-    private static LearnerOptions PilotOptions(LearnerOptions options, AutoOptions auto, StrategyDescriptor candidate,
-        Advice advice, int networkPilots)
+    private static LearnerOptions PilotOptions(
+        LearnerOptions options,
+        AutoOptions auto,
+        StrategyDescriptor candidate,
+        Advice advice,
+        int networkPilots
+    )
     {
         LearnerOptions pilot = Chosen(options, auto, candidate, advice);
         pilot = pilot with { Data = pilot.Data with { Test = null } };
-        if (candidate == StrategyRegistry.FeatureExtraction) return pilot;
+        if (candidate == StrategyRegistry.FeatureExtraction)
+            return pilot;
         int fullEpochs = candidate.Create(pilot.Strategy).Settings(pilot.Training, pilot.Seed).Epochs;
         int epochs = Math.Min(auto.PilotEpochs, fullEpochs);
         double fraction = Math.Min(1.0, AutoOptions.PilotBudget * fullEpochs / (networkPilots * epochs));

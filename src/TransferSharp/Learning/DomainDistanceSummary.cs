@@ -2,7 +2,8 @@ using TransferSharp.Analysis;
 
 namespace TransferSharp.Learning;
 
-/// <summary>The domain distance entry of the record: d overall and per layer group, or why it was not measured.</summary>
+/// <summary>The domain distance entry of the record: d overall and per layer group, or why it was not
+/// measured.</summary>
 public sealed record DomainDistanceSummary
 {
     /// <summary>Why it was not measured.</summary>
@@ -24,10 +25,13 @@ public sealed record DomainDistanceSummary
     public IReadOnlyList<LayerDistance>? Layers { get; init; }
 
     /// <summary>The summary of a measured distance.</summary>
-    public static DomainDistanceSummary From(DomainDistanceResult distance) => new()
-    {
-        D = Math.Round(distance.Overall, 4),
-        PerGroup = distance.PerGroup.ToDictionary(p => p.Key, p => Math.Round(p.Value, 4)),
-        Images = distance.Images, Plot = "domain_distance.png", Layers = distance.Layers,
-    };
+    public static DomainDistanceSummary From(DomainDistanceResult distance) =>
+        new()
+        {
+            D = Math.Round(distance.Overall, 4),
+            PerGroup = distance.PerGroup.ToDictionary(p => p.Key, p => Math.Round(p.Value, 4)),
+            Images = distance.Images,
+            Plot = "domain_distance.png",
+            Layers = distance.Layers,
+        };
 }

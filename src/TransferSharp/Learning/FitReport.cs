@@ -12,7 +12,8 @@ public sealed record FitReport : TrainingReport
     public FitReport() { }
 
     /// <summary>A record holding a strategy's entries.</summary>
-    public FitReport(TrainingReport training) : base(training) { }
+    public FitReport(TrainingReport training)
+        : base(training) { }
 
     /// <summary>The strategy that trained the model (the advised one under auto).</summary>
     public string Strategy { get; init; } = "";

@@ -6,13 +6,14 @@ using TransferSharp.Engine;
 using TransferSharp.IO;
 using TransferSharp.Runs;
 using TransferSharp.Strategies;
+using TransferSharp.Training;
 using static TorchSharp.torch;
 
 namespace TransferSharp.Learning;
 
 /// <summary>
-/// A fit's outcome in memory: the trained model (ready to predict), its typed report, its held-out predictions, and
-/// the pilots' results under auto. <see cref="Save"/> writes it all as a run folder that predict and evaluate read.
+/// A fit's outcome in memory: the trained model (ready to predict), its typed report, its held-out predictions, and the
+/// pilots' results under auto. <see cref="Save"/> writes it all as a run folder that predict and evaluate read.
 /// </summary>
 public sealed class FitResult : IDisposable
 {
@@ -23,19 +24,27 @@ public sealed class FitResult : IDisposable
     public const string ConfigFile = "config.json";
 
     // Every entry of the record is written, null ones too, so that metrics.json has one schema for every strategy.
-    private static readonly JsonSerializerOptions ReportJson = new(Json.Options)
+    private static readonly JsonSerializerOptions reportJson = new(Json.Options)
     {
         TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { WriteNullEntries } },
     };
 
     private readonly LearnerAnalyses analyses;
 
-    private FitResult(FitReport report, SavedModel model, CalibrationSet heldOut, LearnerOptions options,
-        IReadOnlyDictionary<string, FitResult> pilots, LearnerAnalyses analyses)
+    private FitResult(
+        FitReport report,
+        SavedModel model,
+        CalibrationSet heldOut,
+        PredictionSet? test,
+        LearnerOptions options,
+        IReadOnlyDictionary<string, FitResult> pilots,
+        LearnerAnalyses analyses
+    )
     {
         Report = report;
         Model = model;
         HeldOut = heldOut;
+        Test = test;
         Options = options;
         Pilots = pilots;
         this.analyses = analyses;
@@ -50,29 +59,44 @@ public sealed class FitResult : IDisposable
     /// <summary>Held-out predictions for calibration and label-shift estimation.</summary>
     public CalibrationSet HeldOut { get; }
 
+    /// <summary>The model's predictions on the test images, when there were any.</summary>
+    public PredictionSet? Test { get; }
+
     /// <summary>The options the strategy ran with (under auto: the chosen strategy's).</summary>
     public LearnerOptions Options { get; }
 
     /// <summary>The pilots of an auto run, by strategy name.</summary>
     public IReadOnlyDictionary<string, FitResult> Pilots { get; }
 
-    /// <summary>Writes the run folder (created when missing): model, held-out predictions, config, plots, record.</summary>
+    /// <summary>Writes the run folder (created when missing): model, held-out predictions, config, plots,
+    /// record.</summary>
     public string Save(string folder)
     {
         string output = RunFolder.Prepare(folder);
-        SavedModel.Save(output, Model.Manifest, Model.Head, Model.Manifest.BackboneFile is null ? null : Model.Backbone);
+        SavedModel.Save(
+            output,
+            Model.Manifest,
+            Model.Head,
+            Model.Manifest.BackboneFile is null ? null : Model.Backbone
+        );
         HeldOut.Save(output);
+        if (Test is not null)
+            Json.Write(Path.Combine(output, PredictionSet.TestFile), Test);
+        if (analyses.FilterGrid is { } grid)
+            File.WriteAllBytes(Path.Combine(output, "filters.png"), grid);
         Json.Write(Path.Combine(output, ConfigFile), Options);
         if (analyses.DomainDistance is { } distance)
             DomainDistance.Plot(distance, Path.Combine(output, "domain_distance.png"));
-        if (analyses.Frequency is { } frequency) FrequencyAnalysis.Plot(frequency, Path.Combine(output, "frequency.png"));
-        foreach (var (name, pilot) in Pilots) pilot.Save(Path.Combine(output, "pilot", name));
+        if (analyses.Frequency is { } frequency)
+            FrequencyAnalysis.Plot(frequency, Path.Combine(output, "frequency.png"));
+        foreach (var (name, pilot) in Pilots)
+            pilot.Save(Path.Combine(output, "pilot", name));
         AtomicFile.WriteAllText(Path.Combine(output, MetricsFile), ToJson(Report));
         return output;
     }
 
     /// <summary>The record as metrics.json text.</summary>
-    public static string ToJson(FitReport report) => JsonSerializer.Serialize(report, ReportJson);
+    public static string ToJson(FitReport report) => JsonSerializer.Serialize(report, reportJson);
 
     /// <summary>Reads a run folder's record.</summary>
     public static FitReport LoadReport(string folder) => Json.Read<FitReport>(Path.Combine(folder, MetricsFile));
@@ -81,60 +105,109 @@ public sealed class FitResult : IDisposable
     public void Dispose()
     {
         Model.Dispose();
-        foreach (var pilot in Pilots.Values) pilot.Dispose();
+        foreach (var pilot in Pilots.Values)
+            pilot.Dispose();
     }
 
-    internal static FitResult Assemble(Decision decision, LearnerData data, Backbone backbone, Device device,
-        LearnerAnalyses analyses, StrategyOutcome outcome, TimeSpan elapsed)
+    internal static FitResult Assemble(
+        Decision decision,
+        LearnerData data,
+        Backbone backbone,
+        Device device,
+        LearnerAnalyses analyses,
+        StrategyOutcome outcome,
+        TimeSpan elapsed
+    )
     {
         LearnerOptions options = decision.Options;
         var manifest = Manifest(decision, data, backbone, outcome);
         var model = SavedModel.FromParts(manifest, backbone, outcome.Head, outcome.ChannelInput);
-        double[] trainPriors = LabelShift.Frequencies(data.TrainRows.Select(i => data.Train.Items[i].Label),
-            data.Train.ClassNames.Count);
-        var heldOut = new CalibrationSet(outcome.HeldOutLabels, outcome.HeldOutLogProbabilities, trainPriors);
+        double[] trainPriors = LabelShift.Frequencies(
+            data.TrainRows.Select(i => data.Train.Items[i].Label),
+            data.Train.ClassNames.Count
+        );
+        var heldOut = new CalibrationSet(
+            outcome.HeldOut.Labels,
+            outcome.HeldOut.LogProbabilities,
+            trainPriors,
+            outcome.HeldOut.Ids
+        );
         var report = new FitReport(outcome.Report)
         {
-            Strategy = decision.Descriptor.Name, Advice = AdviceEntry(decision.Advice), Pilot = decision.Pilot,
-            Backbone = backbone.Config.Name, FeatureLayers = backbone.FeatureLayers, FeatureGrid = backbone.FeatureGrid,
-            InputSize = backbone.InputSize, Normalization = backbone.Normalization,
-            ImporterAdaptations = backbone.Network.Adaptations, Device = device.ToString(),
-            Allocator = NativeAllocator.Describe(), Seed = options.Seed,
-            TestTimeAugmentation = options.Model.TestTimeAugmentation ? "mirror" : null, Classes = data.Train.ClassNames,
-            TrainImages = data.TrainRows.Length, ValImages = data.ValidationRows.Length, TestImages = data.Test?.Count,
+            Strategy = decision.Descriptor.Name,
+            Advice = AdviceEntry(decision.Advice),
+            Pilot = decision.Pilot,
+            Backbone = backbone.Config.Name,
+            FeatureLayers = backbone.FeatureLayers,
+            FeatureGrid = backbone.FeatureGrid,
+            InputSize = backbone.InputSize,
+            Normalization = backbone.Normalization,
+            ImporterAdaptations = backbone.Network.Adaptations,
+            Device = device.ToString(),
+            Allocator = NativeAllocator.Describe(),
+            Seed = options.Seed,
+            TestTimeAugmentation = options.Model.TestTimeAugmentation ? "mirror" : null,
+            Classes = data.Train.ClassNames,
+            TrainImages = data.TrainRows.Length,
+            ValImages = data.ValidationRows.Length,
+            TestImages = data.Test?.Count,
             DomainDistance = analyses.DomainDistanceSummary,
             FirstLayerFilters = analyses.Filters is { } f ? FilterSummary.From(f) : null,
             Frequency = analyses.Frequency is { } q ? FrequencySummary.From(q) : null,
             SecondsTotal = Math.Round(elapsed.TotalSeconds, 3),
         };
-        return new FitResult(report, model, heldOut, options, decision.Pilots, analyses);
+        return new FitResult(report, model, heldOut, outcome.Test, options, decision.Pilots, analyses);
     }
 
-    private static ModelManifest Manifest(Decision decision, LearnerData data, Backbone backbone, StrategyOutcome outcome)
+    private static ModelManifest Manifest(
+        Decision decision,
+        LearnerData data,
+        Backbone backbone,
+        StrategyOutcome outcome
+    )
     {
         var input = outcome.ChannelInput;
         return new ModelManifest
         {
-            Strategy = decision.Descriptor.Name, Backbone = backbone.Config.Name, BackboneWeightsHash = backbone.WeightsHash,
-            InputSize = backbone.InputSize, Normalization = backbone.Normalization, ClassNames = data.Train.ClassNames,
-            FeatureWidth = backbone.FeatureWidth, HeadFile = "head.bin",
+            Strategy = decision.Descriptor.Name,
+            Backbone = backbone.Config.Name,
+            BackboneWeightsHash = backbone.WeightsHash,
+            InputSize = backbone.InputSize,
+            Normalization = backbone.Normalization,
+            ClassNames = data.Train.ClassNames,
+            FeatureWidth = backbone.FeatureWidth,
+            HeadFile = "head.bin",
             BackboneFile = outcome.BackboneTrained ? "backbone.bin" : null,
             TestTimeAugmentation = decision.Options.Model.TestTimeAugmentation,
             Adapter = input is null ? null : Adapters.InputAdapters.NameOf(input.Adapter),
-            ChannelStatistics = input?.Statistics, TargetScale = input?.TargetScale, InputChannels = input?.Channels,
+            ChannelStatistics = input?.Statistics,
+            TargetScale = input?.TargetScale,
+            InputChannels = input?.Channels,
             ChannelsLast = decision.Options.Data.ChannelsLast,
             FeatureLayers = backbone.FinalFeaturesOnly ? null : backbone.FeatureLayers,
             FeatureGrid = backbone.FeatureGrid > 1 ? backbone.FeatureGrid : null,
         };
     }
 
-    private static AdviceRecord? AdviceEntry(Advice? advice) => advice is null ? null : new AdviceRecord(
-        StrategyRegistry.AutoName, advice.Regime, advice.Strategy.Name, advice.Adapter,
-        advice.Alternatives.Select(a => a.Name).ToList(), advice.FeatureLayers, advice.RandomFlips, advice.Explanation);
+    private static AdviceRecord? AdviceEntry(Advice? advice) =>
+        advice is null
+            ? null
+            : new AdviceRecord(
+                StrategyRegistry.AutoName,
+                advice.Regime,
+                advice.Strategy.Name,
+                advice.Adapter,
+                advice.Alternatives.Select(a => a.Name).ToList(),
+                advice.FeatureLayers,
+                advice.RandomFlips,
+                advice.Explanation
+            );
 
     private static void WriteNullEntries(JsonTypeInfo info)
     {
-        if (!typeof(TrainingReport).IsAssignableFrom(info.Type)) return;
-        foreach (var property in info.Properties) property.ShouldSerialize = static (_, _) => true;
+        if (!typeof(TrainingReport).IsAssignableFrom(info.Type))
+            return;
+        foreach (var property in info.Properties)
+            property.ShouldSerialize = static (_, _) => true;
     }
 }

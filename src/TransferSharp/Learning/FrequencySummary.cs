@@ -11,11 +11,27 @@ namespace TransferSharp.Learning;
 /// <param name="TuneEarlyLayers">Whether the early layers must train.</param>
 /// <param name="Verdict">The verdict, in words.</param>
 /// <param name="Plot">The plot's file name in the run folder.</param>
-public sealed record FrequencySummary(IReadOnlyDictionary<string, double> HighToLowDb, double Cutoff, double? ShareAboveCutoff,
-    double NaturalShareAboveCutoff, double AttenuationDb, bool TuneEarlyLayers, string Verdict, string Plot)
+public sealed record FrequencySummary(
+    IReadOnlyDictionary<string, double> HighToLowDb,
+    double Cutoff,
+    double? ShareAboveCutoff,
+    double NaturalShareAboveCutoff,
+    double AttenuationDb,
+    bool TuneEarlyLayers,
+    string Verdict,
+    string Plot
+)
 {
     /// <summary>The summary of a frequency report.</summary>
-    public static FrequencySummary From(FrequencyReport report) => new(report.Response.HighToLowDb, report.Cutoff,
-        report.ShareAboveCutoff, report.NaturalShareAboveCutoff, report.AttenuationDb, report.TuneEarlyLayers,
-        report.Verdict, "frequency.png");
+    public static FrequencySummary From(FrequencyReport report) =>
+        new(
+            report.Response.HighToLowDb,
+            report.Cutoff,
+            report.ShareAboveCutoff,
+            report.NaturalShareAboveCutoff,
+            report.AttenuationDb,
+            report.TuneEarlyLayers,
+            report.Verdict,
+            "frequency.png"
+        );
 }

@@ -7,8 +7,8 @@ using TransferSharp.Training;
 namespace TransferSharp.Learning;
 
 /// <summary>
-/// Everything a fit needs, one record per concern: the data, the model, the training loop, the strategy (or
-/// <see cref="AutoOptions"/> for advice), the analyses. Immutable; <see cref="Validate"/> checks every value once.
+/// Everything a fit needs, one record per concern: the data, the model, the training loop, the strategy (or <see
+/// cref="AutoOptions"/> for advice), the analyses. Immutable; <see cref="Validate"/> checks every value once.
 /// </summary>
 public sealed record LearnerOptions
 {
@@ -21,7 +21,8 @@ public sealed record LearnerOptions
     /// <summary>The training loop (network strategies; unset values take the strategy's defaults).</summary>
     public TrainingOptions Training { get; init; } = new();
 
-    /// <summary>The strategy's typed options; <see cref="AutoOptions"/> lets the advisor choose. Default feature extraction.</summary>
+    /// <summary>The strategy's typed options; <see cref="AutoOptions"/> lets the advisor choose. Default feature
+    /// extraction.</summary>
     public StrategyOptions Strategy { get; init; } = new FeatureExtractionOptions();
 
     /// <summary>The analyses besides training (none by default).</summary>
@@ -36,9 +37,10 @@ public sealed record LearnerOptions
         Data.Validate();
         Model.Validate();
         Strategy.Validate();
-        TrainingSettings settings = Strategy is AutoOptions
-            ? Training.Resolve(TrainingDefaults.Standard, Seed)
-            : StrategyRegistry.Create(Strategy).Settings(Training, Seed);
+        TrainingSettings settings =
+            Strategy is AutoOptions
+                ? Training.Resolve(TrainingDefaults.Standard, Seed)
+                : StrategyRegistry.Create(Strategy).Settings(Training, Seed);
         settings.Validate(nameof(TrainingOptions));
     }
 }

@@ -15,15 +15,24 @@ namespace TransferSharp.Learning;
 public static class LearningRateSearch
 {
     /// <summary>Sweeps the head's rate for <paramref name="options"/>' strategy on the training split.</summary>
-    public static LearningRateSweep Run(LearnerOptions options, int steps = 100, IProgress<ProgressUpdate>? progress = null,
-        CancellationToken cancellation = default)
+    public static LearningRateSweep Run(
+        LearnerOptions options,
+        int steps = 100,
+        IProgress<ProgressUpdate>? progress = null,
+        CancellationToken cancellation = default
+    )
     {
         var learner = new TransferLearner(options);
-        if (options.Strategy is Strategies.Auto.AutoOptions
-            || StrategyRegistry.Create(options.Strategy) is not TransferStrategy { FreezesBackbone: false } strategy)
-            throw new OptionException("strategy", StrategyRegistry.NameOf(options.Strategy),
+        if (
+            options.Strategy is Strategies.Auto.AutoOptions
+            || StrategyRegistry.Create(options.Strategy) is not TransferStrategy { FreezesBackbone: false } strategy
+        )
+            throw new OptionException(
+                "strategy",
+                StrategyRegistry.NameOf(options.Strategy),
                 "the learning-rate sweep is for strategies that train the network; feature extraction chooses its own "
-                + "regularisation, and auto picks a strategy first.");
+                    + "regularisation, and auto picks a strategy first."
+            );
         Limits.Range("steps", steps, 10, Limits.MaximumEpochs);
         Device device = TorchRuntime.ResolveDevice(options.Model.Device);
         LearnerData data = learner.LoadData(progress) with { Test = null };
@@ -31,18 +40,36 @@ public static class LearningRateSearch
         using Backbone backbone = Backbone.Load(options.Model.Backbone, options.Model.Size);
         var run = new StrategyRun
         {
-            Backbone = backbone, Data = data.Train, TrainRows = data.TrainRows, ValidationRows = data.ValidationRows,
-            DataOptions = options.Data, Model = options.Model, Training = options.Training, Seed = options.Seed,
-            Device = device, Progress = progress, Cancellation = cancellation,
+            Backbone = backbone,
+            Data = data.Train,
+            TrainRows = data.TrainRows,
+            ValidationRows = data.ValidationRows,
+            DataOptions = options.Data,
+            Model = options.Model,
+            Training = options.Training,
+            Seed = options.Seed,
+            Device = device,
+            Progress = progress,
+            Cancellation = cancellation,
         };
         using var session = NetworkSession.Open(run, strategy);
         strategy.Start(session);
         var names = session.Model.Groups.Select(g => g.Name).ToList();
-        var plan = strategy.Plan(new PlanContext(names, session.Model.AdapterIndex, session.Splits.Validation.Count,
-            session.Settings));
+        var plan = strategy.Plan(
+            new PlanContext(names, session.Model.AdapterIndex, session.Splits.Validation.Count, session.Settings)
+        );
         using var head = session.Model.Head;
-        return LearningRateFinder.Run(session.Model, session.Splits.Train, plan, session.Settings, device,
-            Array.Empty<ITrainingCallback>(), progress, steps, cancellation);
+        return LearningRateFinder.Run(
+            session.Model,
+            session.Splits.Train,
+            plan,
+            session.Settings,
+            device,
+            Array.Empty<ITrainingCallback>(),
+            progress,
+            steps,
+            cancellation
+        );
     }
 
     /// <summary>Writes lr-find.json and lr-find.png into <paramref name="folder"/>.</summary>
@@ -52,16 +79,31 @@ public static class LearningRateSearch
         TrainingSettings settings = StrategyRegistry.Create(options.Strategy).Settings(options.Training, options.Seed);
         int size = options.Model.Size ?? Registry.Get(options.Model.Backbone).InputSize;
         int groups = Registry.Get(options.Model.Backbone).LayerGroups.Count + 1;
-        Json.Write(Path.Combine(folder, "lr-find.json"), new
-        {
-            strategy, input_size = size,
-            group_ratios = settings.GroupRates(groups).Select(r => r / settings.LearningRate),
-            suggested_lr = sweep.Steepest, minimum_over_ten = sweep.MinimumOverTen,
-            learning_rates = sweep.LearningRates, losses = sweep.Losses,
-        });
-        Plots.Line(Path.Combine(folder, "lr-find.png"), $"lr-find ({strategy}, {size}px)", "log10(head learning rate)",
-            "smoothed training loss", sweep.LearningRates.Select(Math.Log10).ToArray(), sweep.Losses,
-            new[] { (Math.Log10(sweep.Steepest), $"steepest {sweep.Steepest:G2}"),
-                (Math.Log10(sweep.MinimumOverTen), $"min/10 {sweep.MinimumOverTen:G2}") });
+        Json.Write(
+            Path.Combine(folder, "lr-find.json"),
+            new
+            {
+                strategy,
+                input_size = size,
+                group_ratios = settings.GroupRates(groups).Select(r => r / settings.LearningRate),
+                suggested_lr = sweep.Steepest,
+                minimum_over_ten = sweep.MinimumOverTen,
+                learning_rates = sweep.LearningRates,
+                losses = sweep.Losses,
+            }
+        );
+        Plots.Line(
+            Path.Combine(folder, "lr-find.png"),
+            $"lr-find ({strategy}, {size}px)",
+            "log10(head learning rate)",
+            "smoothed training loss",
+            sweep.LearningRates.Select(Math.Log10).ToArray(),
+            sweep.Losses,
+            new[]
+            {
+                (Math.Log10(sweep.Steepest), $"steepest {sweep.Steepest:G2}"),
+                (Math.Log10(sweep.MinimumOverTen), $"min/10 {sweep.MinimumOverTen:G2}"),
+            }
+        );
     }
 }

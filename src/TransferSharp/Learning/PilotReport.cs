@@ -1,6 +1,7 @@
 namespace TransferSharp.Learning;
 
-/// <summary>The pilots of an auto run: each candidate's score, the winner and the rule; or why they were skipped.</summary>
+/// <summary>The pilots of an auto run: each candidate's score, the winner and the rule; or why they were
+/// skipped.</summary>
 public sealed record PilotReport
 {
     /// <summary>Why pilots did not run.</summary>

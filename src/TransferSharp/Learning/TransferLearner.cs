@@ -12,8 +12,8 @@ namespace TransferSharp.Learning;
 
 /// <summary>
 /// Transfer learning in small steps (fastai's Learner): data, then the decision (advice and pilots under auto), the
-/// analyses, training and evaluation; <see cref="Fit"/> runs them all and returns the model with its typed report,
-/// in memory. <see cref="FitResult.Save"/> writes the run folder.
+/// analyses, training and evaluation; <see cref="Fit"/> runs them all and returns the model with its typed report, in
+/// memory. <see cref="FitResult.Save"/> writes the run folder.
 /// </summary>
 public sealed class TransferLearner
 {
@@ -56,17 +56,26 @@ public sealed class TransferLearner
     public LearnerData LoadData(IProgress<ProgressUpdate>? progress = null)
     {
         var (train, test) = DatasetLoader.LoadSplits(Options.Data);
-        var (trainRows, validationRows) =
-            StratifiedSplit.Split(train.Labels(), train.ClassNames, Options.Data.ValidationFraction, Options.Seed);
+        var (trainRows, validationRows) = StratifiedSplit.Split(
+            train.Labels(),
+            train.ClassNames,
+            Options.Data.ValidationFraction,
+            Options.Seed
+        );
         if (Options.Data.TrainFraction < 1)
         {
             // A stratified share of the training split (pilots); the validation split stays whole.
             var labels = trainRows.Select(i => train.Items[i].Label).ToList();
-            int[] kept = StratifiedSplit.Split(labels, train.ClassNames, 1 - Options.Data.TrainFraction, Options.Seed).train;
+            int[] kept = StratifiedSplit
+                .Split(labels, train.ClassNames, 1 - Options.Data.TrainFraction, Options.Seed)
+                .train;
             trainRows = kept.Select(k => trainRows[k]).ToArray();
         }
-        progress.Info($"data: {train.Count} labelled images in {train.ClassNames.Count} classes ({trainRows.Length} "
-            + $"train / {validationRows.Length} validation)" + (test is null ? "" : $", {test.Count} test images"));
+        progress.Info(
+            $"data: {train.Count} labelled images in {train.ClassNames.Count} classes ({trainRows.Length} "
+                + $"train / {validationRows.Length} validation)"
+                + (test is null ? "" : $", {test.Count} test images")
+        );
         return new LearnerData(train, test, trainRows, validationRows);
     }
 
@@ -74,8 +83,14 @@ public sealed class TransferLearner
     /// The strategy to run: the one asked for, or under auto the advisor's (measured on the pretrained backbone), which
     /// pilots may replace when one wins beyond noise.
     /// </summary>
-    public Decision Decide(LearnerOptions options, LearnerData data, Backbone backbone, int? imageSide,
-        IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
+    public Decision Decide(
+        LearnerOptions options,
+        LearnerData data,
+        Backbone backbone,
+        int? imageSide,
+        IProgress<ProgressUpdate>? progress = null,
+        CancellationToken cancellation = default
+    )
     {
         if (options.Strategy is not AutoOptions auto)
         {
@@ -86,30 +101,27 @@ public sealed class TransferLearner
         AdviceInputs inputs = AdviceMeasurements.Measure(backbone, data.Train, progress, imageSide: imageSide).inputs;
         Advice advice = StrategyAdvisor.Advise(inputs);
         if (options.Model.Adapter == Adapters.AdapterKind.Replicate)
-            options = options with { Model = options.Model with { Adapter = Adapters.InputAdapters.Parse(advice.Adapter) } };
+            options = options with
+            {
+                Model = options.Model with { Adapter = Adapters.InputAdapters.Parse(advice.Adapter) },
+            };
         return AutoDecision.Decide(options, auto, advice, data.ValidationRows.Length, progress, cancellation);
     }
 
     /// <summary>The analyses asked for, on the pretrained backbone (before training changes it).</summary>
-    public LearnerAnalyses Analyse(LearnerOptions options, LearnerData data, Backbone backbone, Device device,
-        IProgress<ProgressUpdate>? progress = null)
+    public LearnerAnalyses Analyse(
+        LearnerOptions options,
+        LearnerData data,
+        Backbone backbone,
+        Device device,
+        IProgress<ProgressUpdate>? progress = null
+    )
     {
         var sources = data.TrainRows.Select(i => data.Train.Items[i].Source).ToList();
         bool channelPipeline = StrategyRun.NeedsChannelPipeline(options.Model, data.Train);
-        DomainDistanceResult? distance = null;
-        DomainDistanceSummary? summary = null;
-        if (options.Analyses.DomainDistance && channelPipeline)
-            summary = new DomainDistanceSummary
-            {
-                Skipped = "measured on 8-bit gray or RGB images; this run uses the channel pipeline",
-            };
-        else if (options.Analyses.DomainDistance)
-        {
-            distance = DomainDistance.Measure(backbone, sources, progress, maxImages: 128, seed: options.Seed, device: device);
-            summary = DomainDistanceSummary.From(distance);
-            progress.Info($"domain distance to the pretraining data: d = {distance.Overall:F3} ("
-                + string.Join(", ", distance.PerGroup.Select(p => $"{p.Key} {p.Value:F3}")) + ")");
-        }
+        var (distance, summary) = options.Analyses.DomainDistance
+            ? Distance(options, sources, channelPipeline, backbone, device, progress)
+            : (null, null);
         FilterReport? filters = options.Analyses.Filters ? FilterAnalysis.Analyse(backbone) : null;
         FrequencyReport? frequency = null;
         if (options.Analyses.Frequency && !channelPipeline)
@@ -117,19 +129,92 @@ public sealed class TransferLearner
             frequency = FrequencyAnalysis.Analyse(backbone, sources, progress);
             progress.Info(frequency.Verdict);
         }
-        return new LearnerAnalyses(distance, summary, filters, frequency);
+        return new LearnerAnalyses(
+            distance,
+            summary,
+            filters,
+            frequency,
+            filters is null ? null : Grid(backbone, filters)
+        );
     }
 
     /// <summary>Trains the decided strategy (testing on the test images when there are any).</summary>
-    public StrategyOutcome Train(Decision decision, LearnerData data, Backbone backbone, Device device,
-        IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default) =>
-        decision.Strategy.Train(Run(decision.Options, data, backbone, device, progress, cancellation));
+    public StrategyOutcome Train(
+        Decision decision,
+        LearnerData data,
+        Backbone backbone,
+        Device device,
+        IProgress<ProgressUpdate>? progress = null,
+        CancellationToken cancellation = default
+    ) => decision.Strategy.Train(Run(decision.Options, data, backbone, device, progress, cancellation));
 
-    private static StrategyRun Run(LearnerOptions options, LearnerData data, Backbone backbone, Device device,
-        IProgress<ProgressUpdate>? progress, CancellationToken cancellation) => new()
+    /// <summary>The first-layer filters drawn while they are still the pretrained ones.</summary>
+    private static byte[] Grid(Backbone backbone, FilterReport filters)
     {
-        Backbone = backbone, Data = data.Train, TrainRows = data.TrainRows, ValidationRows = data.ValidationRows,
-        Test = data.Test, DataOptions = options.Data, Model = options.Model, Training = options.Training,
-        Seed = options.Seed, Device = device, Progress = progress, Cancellation = cancellation,
-    };
+        string path = Path.Combine(Path.GetTempPath(), $"transfersharp-filters-{Guid.NewGuid():N}.png");
+        try
+        {
+            FilterAnalysis.WriteGrid(backbone, filters, path);
+            return File.ReadAllBytes(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>The domain distance on the training images, or why it is not measured.</summary>
+    private static (DomainDistanceResult? distance, DomainDistanceSummary summary) Distance(
+        LearnerOptions options,
+        IReadOnlyList<IImageSource> sources,
+        bool channelPipeline,
+        Backbone backbone,
+        Device device,
+        IProgress<ProgressUpdate>? progress
+    )
+    {
+        if (channelPipeline)
+            return (
+                null,
+                new DomainDistanceSummary
+                {
+                    Skipped = "measured on 8-bit gray or RGB images; this run uses the channel pipeline",
+                }
+            );
+        var distance = DomainDistance.Measure(
+            backbone,
+            sources,
+            progress,
+            maxImages: 128,
+            seed: options.Seed,
+            device: device
+        );
+        string groups = string.Join(", ", distance.PerGroup.Select(p => $"{p.Key} {p.Value:F3}"));
+        progress.Info($"domain distance to the pretraining data: d = {distance.Overall:F3} ({groups})");
+        return (distance, DomainDistanceSummary.From(distance));
+    }
+
+    private static StrategyRun Run(
+        LearnerOptions options,
+        LearnerData data,
+        Backbone backbone,
+        Device device,
+        IProgress<ProgressUpdate>? progress,
+        CancellationToken cancellation
+    ) =>
+        new()
+        {
+            Backbone = backbone,
+            Data = data.Train,
+            TrainRows = data.TrainRows,
+            ValidationRows = data.ValidationRows,
+            Test = data.Test,
+            DataOptions = options.Data,
+            Model = options.Model,
+            Training = options.Training,
+            Seed = options.Seed,
+            Device = device,
+            Progress = progress,
+            Cancellation = cancellation,
+        };
 }

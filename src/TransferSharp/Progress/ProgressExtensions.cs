@@ -1,6 +1,7 @@
 namespace TransferSharp.Progress;
 
-/// <summary>Tasks and messages on an <see cref="IProgress{T}"/> of <see cref="ProgressUpdate"/>; a null one reports nothing.</summary>
+/// <summary>Tasks and messages on an <see cref="IProgress{T}"/> of <see cref="ProgressUpdate"/>; a null one reports
+/// nothing.</summary>
 public static class ProgressExtensions
 {
     /// <summary>Starts a task of <paramref name="total"/> units (images, steps, epochs).</summary>

@@ -1,8 +1,8 @@
 namespace TransferSharp.Progress;
 
 /// <summary>
-/// A running task that reports to an <see cref="IProgress{T}"/>; safe to advance from several threads.
-/// Disposing it reports the task finished.
+/// A running task that reports to an <see cref="IProgress{T}"/>; safe to advance from several threads. Disposing it
+/// reports the task finished.
 /// </summary>
 public sealed class ProgressTask : IDisposable
 {

@@ -8,38 +8,57 @@ public sealed record ModelManifest
 {
     /// <summary>Format version of this manifest.</summary>
     public int FormatVersion { get; init; } = 1;
+
     /// <summary>The strategy that trained it.</summary>
     public required string Strategy { get; init; }
+
     /// <summary>The registered backbone name.</summary>
     public required string Backbone { get; init; }
+
     /// <summary>SHA-256 prefix of the backbone's weights file at training time.</summary>
     public required string BackboneWeightsHash { get; init; }
+
     /// <summary>Input size (square).</summary>
     public required int InputSize { get; init; }
+
     /// <summary>Normalisation applied to inputs (description).</summary>
     public required string Normalization { get; init; }
+
     /// <summary>Class names, by class index.</summary>
     public required IReadOnlyList<string> ClassNames { get; init; }
+
     /// <summary>Feature width the head reads.</summary>
     public required int FeatureWidth { get; init; }
+
     /// <summary>The head's weights file (TorchSharp format), relative to the run folder.</summary>
     public required string HeadFile { get; init; }
+
     /// <summary>Whether predictions average each image with its mirror image.</summary>
     public bool TestTimeAugmentation { get; init; }
-    /// <summary>The fine-tuned backbone's weights file, or null when the backbone is the unchanged pretrained one.</summary>
+
+    /// <summary>The fine-tuned backbone's weights file, or null when the backbone is the unchanged pretrained
+    /// one.</summary>
     public string? BackboneFile { get; init; }
-    /// <summary>The input adapter of a channel-pipeline model (replicate, weight-sum, conv1x1); null for 8-bit image models.</summary>
+
+    /// <summary>The input adapter of a channel-pipeline model (replicate, weight-sum, conv1x1); null for 8-bit image
+    /// models.</summary>
     public string? Adapter { get; init; }
+
     /// <summary>Per-channel statistics of the training split (channel pipeline).</summary>
     public Adapters.ChannelStatistics? ChannelStatistics { get; init; }
+
     /// <summary>The standardised channels' scale (channel pipeline).</summary>
     public double? TargetScale { get; init; }
+
     /// <summary>Channels of the training data (channel pipeline).</summary>
     public int? InputChannels { get; init; }
+
     /// <summary>.npy arrays were [H, W, C].</summary>
     public bool ChannelsLast { get; init; }
+
     /// <summary>The layer groups whose pooled outputs are the features; null = the last group.</summary>
     public IReadOnlyList<string>? FeatureLayers { get; init; }
+
     /// <summary>Grid pooling of the intermediate feature groups (cells a side); null = 1, global pooling.</summary>
     public int? FeatureGrid { get; init; }
 }

@@ -19,16 +19,24 @@ public sealed class SavedModel : IDisposable
 
     /// <summary>The manifest.</summary>
     public ModelManifest Manifest { get; }
+
     /// <summary>The backbone.</summary>
     public Backbone Backbone { get; }
+
     /// <summary>The head.</summary>
     public ClassifierHead Head { get; }
+
     /// <summary>The channel pipeline's input step, for channel-pipeline models; null for 8-bit image models.</summary>
     public Adapters.ChannelInput? ChannelInput { get; private init; }
 
-    /// <summary>A model from its parts in memory (a fit's result); it owns <paramref name="backbone"/> and <paramref name="head"/>.</summary>
-    internal static SavedModel FromParts(ModelManifest manifest, Backbone backbone, ClassifierHead head,
-        Adapters.ChannelInput? channelInput) => new(manifest, backbone, head) { ChannelInput = channelInput };
+    /// <summary>A model from its parts in memory (a fit's result); it owns <paramref name="backbone"/> and <paramref
+    /// name="head"/>.</summary>
+    internal static SavedModel FromParts(
+        ModelManifest manifest,
+        Backbone backbone,
+        ClassifierHead head,
+        Adapters.ChannelInput? channelInput
+    ) => new(manifest, backbone, head) { ChannelInput = channelInput };
 
     /// <summary>Writes the manifest and weights into <paramref name="directory"/>.</summary>
     public static void Save(string directory, ModelManifest manifest, ClassifierHead head, Backbone? fineTuned = null)
@@ -42,13 +50,18 @@ public sealed class SavedModel : IDisposable
     /// <summary>Loads a run folder; errors name the folder and what is missing.</summary>
     public static SavedModel Load(string directory)
     {
-        if (!Directory.Exists(directory)) throw new FileNotFoundException($"{directory}: run folder not found.");
+        if (!Directory.Exists(directory))
+            throw new FileNotFoundException($"{directory}: run folder not found.");
         string manifestPath = Path.Combine(directory, ManifestFile);
-        if (!File.Exists(manifestPath)) throw new FileNotFoundException($"{directory}: not a run folder ({ManifestFile} is missing).");
+        if (!File.Exists(manifestPath))
+            throw new FileNotFoundException($"{directory}: not a run folder ({ManifestFile} is missing).");
         ModelManifest manifest = Json.Read<ModelManifest>(manifestPath);
         var backbone = Backbone.Load(manifest.Backbone, manifest.InputSize);
         if (backbone.WeightsHash != manifest.BackboneWeightsHash)
-            throw new InvalidDataException($"{manifestPath}: trained on backbone weights {manifest.BackboneWeightsHash}, but this installation has {backbone.WeightsHash}.");
+            throw new InvalidDataException(
+                $"{manifestPath}: trained on backbone weights {manifest.BackboneWeightsHash}, but this installation "
+                    + $"has {backbone.WeightsHash}."
+            );
         Adapters.ChannelInput? channelInput = null;
         if (manifest.Adapter is { } adapterName)
         {
@@ -58,8 +71,10 @@ public sealed class SavedModel : IDisposable
             Adapters.InputAdapters.Apply(backbone, kind, manifest.InputChannels.Value);
             channelInput = new Adapters.ChannelInput(kind, manifest.ChannelStatistics, manifest.TargetScale.Value);
         }
-        if (manifest.BackboneFile is not null) backbone.Network.load(Path.Combine(directory, manifest.BackboneFile));
-        if (manifest.FeatureLayers is { } layers) backbone.UseFeatureLayers(layers, manifest.FeatureGrid ?? 1);
+        if (manifest.BackboneFile is not null)
+            backbone.Network.load(Path.Combine(directory, manifest.BackboneFile));
+        if (manifest.FeatureLayers is { } layers)
+            backbone.UseFeatureLayers(layers, manifest.FeatureGrid ?? 1);
         var head = new ClassifierHead(manifest.FeatureWidth, manifest.ClassNames.Count);
         head.load(Path.Combine(directory, manifest.HeadFile));
         backbone.Network.eval();

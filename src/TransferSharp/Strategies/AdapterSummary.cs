@@ -8,5 +8,12 @@ namespace TransferSharp.Strategies;
 /// <param name="ChannelStd">Per-channel standard deviation of the training split.</param>
 /// <param name="TargetScale">The scale standardised channels are brought to.</param>
 /// <param name="FeaturePath">How features reach the head, in words.</param>
-public sealed record AdapterSummary(string Kind, int Channels, long NetworkInputChannels, double[] ChannelMean,
-    double[] ChannelStd, double TargetScale, string FeaturePath);
+public sealed record AdapterSummary(
+    string Kind,
+    int Channels,
+    long NetworkInputChannels,
+    double[] ChannelMean,
+    double[] ChannelStd,
+    double TargetScale,
+    string FeaturePath
+);

@@ -33,22 +33,25 @@ public sealed class DecodedSplits : IDisposable
     {
         int size = run.Backbone.InputSize;
         bool skipBad = run.DataOptions.SkipBad;
-        ImageStore Load(ImageDataset data, IReadOnlyList<int> rows, string label) => run.UsesChannelPipeline
-            ? ImageStore.LoadChannels(data, rows, size, skipBad, run.Progress, label)
-            : ImageStore.Load(data, rows, size, skipBad, run.Progress, label);
+        ImageStore Load(ImageDataset data, IReadOnlyList<int> rows, string label) =>
+            run.UsesChannelPipeline
+                ? ImageStore.LoadChannels(data, rows, size, skipBad, run.Progress, label)
+                : ImageStore.Load(data, rows, size, skipBad, run.Progress, label);
         var stores = new List<ImageStore>();
         try
         {
             stores.Add(Load(run.Data, run.TrainRows, "train"));
             stores.Add(Load(run.Data, run.ValidationRows, "validation"));
-            if (run.Test is { } test) stores.Add(Load(test, Enumerable.Range(0, test.Count).ToList(), "test"));
+            if (run.Test is { } test)
+                stores.Add(Load(test, Enumerable.Range(0, test.Count).ToList(), "test"));
             var splits = new DecodedSplits(stores[0], stores[1], stores.Count > 2 ? stores[2] : null);
             splits.CheckEveryClassPresent(run.Data.ClassNames);
             return splits;
         }
         catch
         {
-            foreach (var store in stores) store.Dispose();
+            foreach (var store in stores)
+                store.Dispose();
             throw;
         }
     }
@@ -64,20 +67,36 @@ public sealed class DecodedSplits : IDisposable
         if (kind == AdapterKind.Replicate && count > 3)
             report = report with
             {
-                AdapterWarning = $"replicate keeps the first 3 of {count} channels; weight-sum or conv1x1 use all of them",
+                AdapterWarning =
+                    $"replicate keeps the first 3 of {count} channels; weight-sum or conv1x1 use all of them",
             };
-        var input = new ChannelInput(kind, ChannelInput.Measure(Train.Pixels), ChannelInput.TargetScaleFor(run.Backbone));
-        foreach (var store in new[] { Train, Validation, Test }) if (store is not null) store.ChannelInput = input;
+        var input = new ChannelInput(
+            kind,
+            ChannelInput.Measure(Train.Pixels),
+            ChannelInput.TargetScaleFor(run.Backbone)
+        );
+        foreach (var store in new[] { Train, Validation, Test })
+            if (store is not null)
+                store.ChannelInput = input;
         InputAdapters.Apply(run.Backbone, kind, count);
-        string path = kind == AdapterKind.Conv1x1 && frozenBackbone
-            ? "no feature caching: the conv1x1 adapter trains in front of the frozen backbone, so every step runs the "
-              + "backbone forward and backward (for the adapter's gradient) without weight gradients"
+        string path =
+            kind == AdapterKind.Conv1x1 && frozenBackbone
+                ? "no feature caching: the conv1x1 adapter trains in front of the frozen backbone, so every step "
+                    + "runs the "
+                    + "backbone forward and backward (for the adapter's gradient) without weight gradients"
             : frozenBackbone ? "frozen features computed once (in memory), logistic-regression head fitted on them"
             : "trained end to end";
         return report with
         {
-            Adapter = new AdapterSummary(InputAdapters.NameOf(kind), count, run.Backbone.Network.InputChannels,
-                input.Statistics.Mean, input.Statistics.Std, input.TargetScale, path),
+            Adapter = new AdapterSummary(
+                InputAdapters.NameOf(kind),
+                count,
+                run.Backbone.Network.InputChannels,
+                input.Statistics.Mean,
+                input.Statistics.Std,
+                input.TargetScale,
+                path
+            ),
         };
     }
 
@@ -95,7 +114,9 @@ public sealed class DecodedSplits : IDisposable
         long[] valCounts = bincount(Validation.Labels, minlength: classNames.Count).data<long>().ToArray();
         for (int c = 0; c < classNames.Count; c++)
             if (trainCounts[c] == 0 || valCounts[c] == 0)
-                throw new DataException($"class '{classNames[c]}' has {trainCounts[c]} training and {valCounts[c]} "
-                    + "validation images after the split; each needs at least one.");
+                throw new DataException(
+                    $"class '{classNames[c]}' has {trainCounts[c]} training and {valCounts[c]} "
+                        + "validation images after the split; each needs at least one."
+                );
     }
 }

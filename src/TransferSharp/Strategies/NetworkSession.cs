@@ -18,8 +18,14 @@ public sealed class NetworkSession : IDisposable
     private readonly StrategyRun run;
     private readonly TransferStrategy strategy;
 
-    private NetworkSession(StrategyRun run, TransferStrategy strategy, DecodedSplits splits, TransferModel model,
-        TrainingSettings settings, TrainingReport report)
+    private NetworkSession(
+        StrategyRun run,
+        TransferStrategy strategy,
+        DecodedSplits splits,
+        TransferModel model,
+        TrainingSettings settings,
+        TrainingReport report
+    )
     {
         this.run = run;
         this.strategy = strategy;
@@ -41,7 +47,8 @@ public sealed class NetworkSession : IDisposable
     /// <summary>The record so far.</summary>
     public TrainingReport Report { get; set; }
 
-    /// <summary>Trains <paramref name="strategy"/> on <paramref name="run"/>: start, plan, loop, record, test.</summary>
+    /// <summary>Trains <paramref name="strategy"/> on <paramref name="run"/>: start, plan, loop, record,
+    /// test.</summary>
     public static StrategyOutcome Train(StrategyRun run, TransferStrategy strategy)
     {
         using var session = Open(run, strategy);
@@ -56,7 +63,8 @@ public sealed class NetworkSession : IDisposable
         try
         {
             var report = new TrainingReport { SkippedImages = splits.Skipped };
-            if (run.UsesChannelPipeline) report = splits.ApplyChannelPipeline(run, strategy.FreezesBackbone, report);
+            if (run.UsesChannelPipeline)
+                report = splits.ApplyChannelPipeline(run, strategy.FreezesBackbone, report);
             var head = new ClassifierHead(run.Backbone.FeatureWidth, run.Data.ClassNames.Count);
             if (run.Device.type != DeviceType.CPU)
             {
@@ -78,10 +86,11 @@ public sealed class NetworkSession : IDisposable
     public void Reinitialize() => BatchNormTools.Reinitialize(run.Backbone, run.Seed);
 
     /// <summary>AdaBN: BatchNorm statistics re-estimated on the training images.</summary>
-    public void ReestimateBatchNorm() => Report = Report with
-    {
-        AdabnLayers = BatchNormTools.ReestimateStatistics(Model, Splits.Train, run.Device, run.Progress),
-    };
+    public void ReestimateBatchNorm() =>
+        Report = Report with
+        {
+            AdabnLayers = BatchNormTools.ReestimateStatistics(Model, Splits.Train, run.Device, run.Progress),
+        };
 
     /// <summary>
     /// A linear probe on the frozen features, folded into the head. <paramref name="perFeatureScale"/> false: features
@@ -95,20 +104,36 @@ public sealed class NetworkSession : IDisposable
         string engine = ModelEvaluation.FrozenEngine(Model, run.Device);
         Tensor trainX = ModelEvaluation.Features(Model, Splits.Train, run.Device, run.Progress, "train");
         Tensor valX = ModelEvaluation.Features(Model, Splits.Validation, run.Device, run.Progress, "validation");
-        var options = new LinearProbeOptions { Seed = run.Seed, RefitOnAll = false, PerFeatureScale = perFeatureScale };
-        LinearProbeResult fitted = LinearProbe.Fit(trainX, Splits.Train.Labels, valX, Splits.Validation.Labels,
-            Model.Head.Classes, options, run.Progress, run.Cancellation);
+        var options = new LinearProbeOptions
+        {
+            Seed = run.Seed,
+            RefitOnAll = false,
+            PerFeatureScale = perFeatureScale,
+        };
+        LinearProbeResult fitted = LinearProbe.Fit(
+            trainX,
+            Splits.Train.Labels,
+            valX,
+            Splits.Validation.Labels,
+            Model.Head.Classes,
+            options,
+            run.Progress,
+            run.Cancellation
+        );
         using (var _ = no_grad())
         {
-            foreach (var (name, tensor) in fitted.Head.state_dict()) Model.Head.state_dict()[name].copy_(tensor);
+            foreach (var (name, tensor) in fitted.Head.state_dict())
+                Model.Head.state_dict()[name].copy_(tensor);
         }
         fitted.Head.Dispose();
         Report = Report with
         {
             LinearProbe = new LinearProbeSummary
             {
-                WeightDecay = fitted.WeightDecay, FeatureScale = perFeatureScale ? "per-feature" : "global",
-                ValAccuracy = Math.Round(fitted.ValidationAccuracy, 4), FeaturesEngine = engine,
+                WeightDecay = fitted.WeightDecay,
+                FeatureScale = perFeatureScale ? "per-feature" : "global",
+                ValAccuracy = Math.Round(fitted.ValidationAccuracy, 4),
+                FeaturesEngine = engine,
                 Seconds = Math.Round(watch.Elapsed.TotalSeconds, 2),
             },
         };
@@ -122,17 +147,28 @@ public sealed class NetworkSession : IDisposable
     {
         var probeSettings = Settings with
         {
-            ScoreStart = false, Epochs = epochs, LearningRate = 1e-2, LrSpread = 1, LayerDecay = null,
-            Augmentation = AugmentationOptions.Off, AverageLastEpochs = null, MixupAlpha = 0, Patience = null,
+            ScoreStart = false,
+            Epochs = epochs,
+            LearningRate = 1e-2,
+            LrSpread = 1,
+            LayerDecay = null,
+            Augmentation = AugmentationOptions.Off,
+            AverageLastEpochs = null,
+            MixupAlpha = 0,
+            Patience = null,
         };
         var plan = new FineTunePlan(Model.Groups.Select(g => g.Name).ToList(), Model.HeadIndex);
-        TrainingOutcome probe = new Trainer(Model, probeSettings, run.Device, run.Progress, run.Cancellation)
-            .Fit(plan, Splits.Train, Splits.Validation);
+        TrainingOutcome probe = new Trainer(Model, probeSettings, run.Device, run.Progress, run.Cancellation).Fit(
+            plan,
+            Splits.Train,
+            Splits.Validation
+        );
         Report = Report with
         {
             LinearProbe = new LinearProbeSummary
             {
-                Naive = true, Epochs = probe.History.Epochs,
+                Naive = true,
+                Epochs = probe.History.Epochs,
                 ValAccuracy = Math.Round(probe.History.Best?.ValAccuracy ?? double.NaN, 4),
                 Seconds = Math.Round(probe.History.Epochs.Sum(e => e.Seconds), 2),
             },
@@ -147,14 +183,22 @@ public sealed class NetworkSession : IDisposable
     public StrategyOutcome TrainWithPlan()
     {
         var names = Model.Groups.Select(g => g.Name).ToList();
-        IStrategyPlan plan = strategy.Plan(new PlanContext(names, Model.AdapterIndex, Splits.Validation.Count, Settings));
+        IStrategyPlan plan = strategy.Plan(
+            new PlanContext(names, Model.AdapterIndex, Splits.Validation.Count, Settings)
+        );
         IRegularizer? regularizer = strategy.Regularizer(Model);
         try
         {
             var trainer = new Trainer(Model, Settings, run.Device, run.Progress, run.Cancellation);
-            TrainingOutcome outcome = trainer.Fit(plan, Splits.Train, Splits.Validation,
-                strategy.Callbacks(Settings).ToList(), regularizer);
-            if (outcome.StopReason is not null) run.Progress.Info($"stopped: {outcome.StopReason}");
+            TrainingOutcome outcome = trainer.Fit(
+                plan,
+                Splits.Train,
+                Splits.Validation,
+                strategy.Callbacks(Settings).ToList(),
+                regularizer
+            );
+            if (outcome.StopReason is not null)
+                run.Progress.Info($"stopped: {outcome.StopReason}");
             Report = strategy.Describe(Recorded(outcome, names), plan);
         }
         finally
@@ -167,19 +211,25 @@ public sealed class NetworkSession : IDisposable
     /// <summary>Tests the model (when there is a test set) and returns it with its validation predictions.</summary>
     public StrategyOutcome Finish()
     {
-        if (Splits.Test is { } test)
+        PredictionSet? test = Splits.Test is { } store ? Predictions(store) : null;
+        if (test is not null)
         {
-            var report = ModelEvaluation.Report(Model, test, run.Data.ClassNames, run.Device, run.Model.TestTimeAugmentation);
+            var report = ClassificationReport.From(test, run.Data.ClassNames);
             Report = Report with
             {
-                TestAccuracy = Math.Round(report.Accuracy, 4), TestPerClassAccuracy = report.PerClassAccuracy,
+                TestAccuracy = Math.Round(report.Accuracy, 4),
+                TestPerClassAccuracy = report.PerClassAccuracy,
             };
         }
-        int[] labels = Splits.Validation.Labels.data<long>().Select(l => (int)l).ToArray();
-        double[][] logProbabilities = ModelEvaluation.LogProbabilities(Model, Splits.Validation, run.Device,
-            run.Model.TestTimeAugmentation);
-        return new StrategyOutcome(Model.Head, true, Model.ChannelInput, labels, logProbabilities, Report);
+        return new StrategyOutcome(Model.Head, true, Model.ChannelInput, Predictions(Splits.Validation), test, Report);
     }
+
+    private PredictionSet Predictions(ImageStore store) =>
+        new(
+            store.Ids.ToArray(),
+            store.Labels.data<long>().Select(l => (int)l).ToArray(),
+            ModelEvaluation.LogProbabilities(Model, store, run.Device, run.Model.TestTimeAugmentation)
+        );
 
     /// <summary>Releases the decoded images (the model belongs to the caller).</summary>
     public void Dispose() => Splits.Dispose();
@@ -190,23 +240,28 @@ public sealed class NetworkSession : IDisposable
         EpochResult? best = history.Best;
         // The validation score of the weights the model keeps (the best epoch, or the last one with --keep-last).
         EpochResult? kept = history.Epochs.FirstOrDefault(e => e.Epoch == outcome.RestoredEpoch) ?? best;
-        (double loss, double accuracy)? score = outcome.Averaged is { } averaged
-            ? (averaged.ValLoss, averaged.ValAccuracy)
-            : kept is null ? null : (kept.ValLoss, kept.ValAccuracy);
+        (double loss, double accuracy)? score =
+            outcome.Averaged is { } averaged ? (averaged.ValLoss, averaged.ValAccuracy)
+            : kept is null ? null
+            : (kept.ValLoss, kept.ValAccuracy);
         return Report with
         {
             Epochs = history.Epochs,
             Start = history.Start is { } s
                 ? new StartScore(Math.Round(s.ValAccuracy, 4), Math.Round(s.ValLoss, 4), Math.Round(s.Seconds, 3))
                 : null,
-            BestEpoch = best?.Epoch, RestoredEpoch = outcome.RestoredEpoch, StopReason = outcome.StopReason,
+            BestEpoch = best?.Epoch,
+            RestoredEpoch = outcome.RestoredEpoch,
+            StopReason = outcome.StopReason,
             ValAccuracy = score is { } a ? Math.Round(a.accuracy, 4) : null,
             ValLoss = score is { } l ? Math.Round(l.loss, 4) : null,
             WeightAveraging = outcome.Averaged is { } w
                 ? new WeightAveragingSummary(w.Epochs, Math.Round(w.ValAccuracy, 4), Math.Round(w.ValLoss, 4))
                 : null,
             TrainableParameters = history.Epochs.Count > 0 ? history.Epochs.Max(e => e.TrainableParameters) : 0,
-            GroupLearningRates = names.Zip(Trainer.GroupRates(Model, Settings)).ToDictionary(p => p.First, p => p.Second),
+            GroupLearningRates = names
+                .Zip(Trainer.GroupRates(Model, Settings))
+                .ToDictionary(p => p.First, p => p.Second),
             Training = Settings,
             Failure = outcome.Failure?.Message,
         };

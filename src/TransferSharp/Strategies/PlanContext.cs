@@ -7,8 +7,12 @@ namespace TransferSharp.Strategies;
 /// <param name="AdapterIndex">The input adapter's group, when the model has one.</param>
 /// <param name="ValidationImages">Images in the validation split.</param>
 /// <param name="Settings">The loop's settings.</param>
-public sealed record PlanContext(IReadOnlyList<string> GroupNames, int? AdapterIndex, int ValidationImages,
-    TrainingSettings Settings)
+public sealed record PlanContext(
+    IReadOnlyList<string> GroupNames,
+    int? AdapterIndex,
+    int ValidationImages,
+    TrainingSettings Settings
+)
 {
     /// <summary>Index of the head group.</summary>
     public int HeadIndex => GroupNames.Count - 1;

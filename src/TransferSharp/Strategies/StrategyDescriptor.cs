@@ -2,15 +2,21 @@ using System.Text.Json.Serialization;
 
 namespace TransferSharp.Strategies;
 
-/// <summary>One registered strategy: its name, what it does in a line, its options type, and how to create it.</summary>
+/// <summary>One registered strategy: its name, what it does in a line, its options type, and how to create
+/// it.</summary>
 [JsonConverter(typeof(StrategyDescriptorJsonConverter))]
 public sealed class StrategyDescriptor
 {
     private readonly Func<StrategyOptions> defaults;
     private readonly Func<StrategyOptions, ITransferStrategy> create;
 
-    internal StrategyDescriptor(string name, string summary, Type optionsType, Func<StrategyOptions> defaults,
-        Func<StrategyOptions, ITransferStrategy> create)
+    internal StrategyDescriptor(
+        string name,
+        string summary,
+        Type optionsType,
+        Func<StrategyOptions> defaults,
+        Func<StrategyOptions, ITransferStrategy> create
+    )
     {
         Name = name;
         Summary = summary;

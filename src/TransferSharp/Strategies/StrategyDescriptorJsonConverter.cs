@@ -7,8 +7,11 @@ namespace TransferSharp.Strategies;
 public sealed class StrategyDescriptorJsonConverter : JsonConverter<StrategyDescriptor>
 {
     /// <inheritdoc />
-    public override StrategyDescriptor Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        StrategyRegistry.Get(reader.GetString() ?? "");
+    public override StrategyDescriptor Read(
+        ref Utf8JsonReader reader,
+        Type typeToConvert,
+        JsonSerializerOptions options
+    ) => StrategyRegistry.Get(reader.GetString() ?? "");
 
     /// <inheritdoc />
     public override void Write(Utf8JsonWriter writer, StrategyDescriptor value, JsonSerializerOptions options) =>

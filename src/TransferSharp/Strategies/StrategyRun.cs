@@ -6,7 +6,8 @@ using static TorchSharp.torch;
 
 namespace TransferSharp.Strategies;
 
-/// <summary>Everything a strategy trains from: the backbone, the data and its split, the options, where to report.</summary>
+/// <summary>Everything a strategy trains from: the backbone, the data and its split, the options, where to
+/// report.</summary>
 public sealed record StrategyRun
 {
     /// <summary>The backbone (pretrained; the run may change it).</summary>
@@ -51,7 +52,8 @@ public sealed record StrategyRun
     /// </summary>
     public bool UsesChannelPipeline => NeedsChannelPipeline(Model, Data);
 
-    /// <summary>Whether images of <paramref name="data"/> go through the channel pipeline under <paramref name="model"/>.</summary>
+    /// <summary>Whether images of <paramref name="data"/> go through the channel pipeline under <paramref
+    /// name="model"/>.</summary>
     public static bool NeedsChannelPipeline(ModelOptions model, ImageDataset data) =>
         model.Adapter != Adapters.AdapterKind.Replicate || data.Items.Any(i => i.Source is IChannelSource);
 }

@@ -4,8 +4,9 @@ using TransferSharp.Training;
 namespace TransferSharp.Strategies;
 
 /// <summary>
-/// What a strategy reports about its training: scores, curves, the head, the cache, the adapter. Unset entries are null.
-/// <c>Learning.FitReport</c> adds the run's own entries; metrics.json serialises both with these snake_case names.
+/// What a strategy reports about its training: scores, curves, the head, the cache, the adapter. Unset entries are
+/// null. <c>Learning.FitReport</c> adds the run's own entries; metrics.json serialises both with these snake_case
+/// names.
 /// </summary>
 public record TrainingReport
 {

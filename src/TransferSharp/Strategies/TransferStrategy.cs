@@ -29,7 +29,8 @@ public abstract class TransferStrategy : ITransferStrategy
     /// <summary>Trains the network: <see cref="NetworkSession"/> applying this strategy's hooks.</summary>
     public virtual StrategyOutcome Train(StrategyRun run) => NetworkSession.Train(run, this);
 
-    /// <summary>Sets the starting point (random weights, AdaBN statistics, a linear probe's head); default none.</summary>
+    /// <summary>Sets the starting point (random weights, AdaBN statistics, a linear probe's head); default
+    /// none.</summary>
     public virtual void Start(NetworkSession session) { }
 
     /// <summary>Which groups train in each epoch; default all of them.</summary>

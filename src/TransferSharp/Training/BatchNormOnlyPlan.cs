@@ -1,6 +1,7 @@
 namespace TransferSharp.Training;
 
-/// <summary>BatchNorm-only adaptation: the backbone's BatchNorm affine parameters and the head train; nothing else.</summary>
+/// <summary>BatchNorm-only adaptation: the backbone's BatchNorm affine parameters and the head train; nothing
+/// else.</summary>
 public sealed class BatchNormOnlyPlan : IStrategyPlan
 {
     private readonly GroupMode[] modes;
@@ -9,7 +10,10 @@ public sealed class BatchNormOnlyPlan : IStrategyPlan
     /// <summary>A plan over <paramref name="groupNames"/> (head last).</summary>
     public BatchNormOnlyPlan(IReadOnlyList<string> groupNames)
     {
-        modes = Enumerable.Range(0, groupNames.Count).Select(g => g == groupNames.Count - 1 ? GroupMode.Full : GroupMode.BatchNormOnly).ToArray();
+        modes = Enumerable
+            .Range(0, groupNames.Count)
+            .Select(g => g == groupNames.Count - 1 ? GroupMode.Full : GroupMode.BatchNormOnly)
+            .ToArray();
         stage = PlanModes.Label(modes, groupNames);
     }
 

@@ -4,14 +4,21 @@ using static TorchSharp.torch;
 
 namespace TransferSharp.Training;
 
-/// <summary>BatchNorm statistics re-estimation (AdaBN) and re-initialisation of a backbone (the from-scratch baseline).</summary>
+/// <summary>BatchNorm statistics re-estimation (AdaBN) and re-initialisation of a backbone (the from-scratch
+/// baseline).</summary>
 public static class BatchNormTools
 {
     /// <summary>
     /// AdaBN (Li et al., 2016): replaces every BatchNorm layer's running statistics with the cumulative average of the
     /// batch statistics of the training images (no weight changes). Returns the number of layers re-estimated.
     /// </summary>
-    public static int ReestimateStatistics(TransferModel model, ImageStore images, Device device, IProgress<ProgressUpdate>? progress, int batchSize = 64)
+    public static int ReestimateStatistics(
+        TransferModel model,
+        ImageStore images,
+        Device device,
+        IProgress<ProgressUpdate>? progress,
+        int batchSize = 64
+    )
     {
         var layers = model.Backbone.Network.BatchNorms().Select(b => b.layer).ToList();
         var saved = layers.Select(l => (l.Momentum, l.UpdatesStatistics)).ToList();
@@ -24,33 +31,54 @@ public static class BatchNormTools
                 layer.UpdatesStatistics = true;
             }
             model.Backbone.Network.train(true);
-            int batches = (images.Count + batchSize - 1) / batchSize;
+            int batches = (images.Count + batchSize - 1) / batchSize,
+                b = 0;
             using var task = progress.Begin("AdaBN: re-estimating BatchNorm statistics", batches);
-            for (int b = 0; b < batches; b++)
-            {
-                using var scope = NewDisposeScope();
-                foreach (var layer in layers) layer.Momentum = 1.0 / (b + 1); // cumulative average of batch statistics
-                Tensor index = arange(b * batchSize, Math.Min((b + 1) * batchSize, images.Count), dtype: ScalarType.Int64);
-                model.Backbone.Network.forward(images.Batch(model.Backbone, index, device));
-                task.Advance(1);
-            }
+            Inference.ForEachBatch(
+                images.Count,
+                batchSize,
+                index =>
+                {
+                    b++;
+                    foreach (var layer in layers)
+                        layer.Momentum = 1.0 / b; // cumulative average of batch statistics
+                    model.Backbone.Network.forward(images.Batch(model.Backbone, index, device));
+                    task.Advance(1);
+                }
+            );
         }
-        for (int i = 0; i < layers.Count; i++) (layers[i].Momentum, layers[i].UpdatesStatistics) = saved[i];
+        for (int i = 0; i < layers.Count; i++)
+            (layers[i].Momentum, layers[i].UpdatesStatistics) = saved[i];
         model.Backbone.Network.eval();
         return layers.Count;
     }
 
-    /// <summary>Random re-initialisation of the backbone (Kaiming-normal convolutions, unit BatchNorm): the from-scratch baseline.</summary>
+    /// <summary>Random re-initialisation of the backbone (Kaiming-normal convolutions, unit BatchNorm): the
+    /// from-scratch baseline.</summary>
     public static void Reinitialize(Backbone backbone, int seed)
     {
         manual_seed(seed);
         using var _ = no_grad();
         foreach (var (name, parameter) in backbone.Network.named_parameters())
         {
-            bool isBatchNorm = backbone.Network.BatchNorms().Any(b => name.StartsWith(b.name + ".", StringComparison.Ordinal));
-            if (isBatchNorm) { if (name.EndsWith(".weight", StringComparison.Ordinal)) parameter.fill_(1); else parameter.zero_(); }
-            else if (parameter.dim() > 1) nn.init.kaiming_normal_(parameter, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
-            else parameter.zero_();
+            bool isBatchNorm = backbone
+                .Network.BatchNorms()
+                .Any(b => name.StartsWith(b.name + ".", StringComparison.Ordinal));
+            if (isBatchNorm)
+            {
+                if (name.EndsWith(".weight", StringComparison.Ordinal))
+                    parameter.fill_(1);
+                else
+                    parameter.zero_();
+            }
+            else if (parameter.dim() > 1)
+                nn.init.kaiming_normal_(
+                    parameter,
+                    mode: nn.init.FanInOut.FanOut,
+                    nonlinearity: nn.init.NonlinearityType.ReLU
+                );
+            else
+                parameter.zero_();
         }
         foreach (var (_, layer) in backbone.Network.BatchNorms())
         {

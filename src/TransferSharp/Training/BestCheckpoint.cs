@@ -2,7 +2,8 @@ using static TorchSharp.torch;
 
 namespace TransferSharp.Training;
 
-/// <summary>Keeps a copy of the best epoch's weights in memory (the scored start counts); restores it at the end when asked.</summary>
+/// <summary>Keeps a copy of the best epoch's weights in memory (the scored start counts); restores it at the end when
+/// asked.</summary>
 public sealed class BestCheckpoint : ITrainingCallback, IDisposable
 {
     private Dictionary<string, Tensor>? snapshot;
@@ -13,25 +14,29 @@ public sealed class BestCheckpoint : ITrainingCallback, IDisposable
     /// <inheritdoc />
     public void OnTrainingStart(TrainingContext context)
     {
-        if (context.History.Start is { } start) Keep(context.Model, start.Epoch);
+        if (context.History.Start is { } start)
+            Keep(context.Model, start.Epoch);
     }
 
     /// <inheritdoc />
     public void OnEpochEnd(TrainingContext context, EpochResult result, bool isBest)
     {
-        if (isBest) Keep(context.Model, result.Epoch);
+        if (isBest)
+            Keep(context.Model, result.Epoch);
     }
 
     /// <inheritdoc />
     public void OnTrainingEnd(TrainingContext context)
     {
-        if (context.Averaged is null && context.RestoreBest && RestoreInto(context.Model)) context.RestoredEpoch = Epoch;
+        if (context.Averaged is null && context.RestoreBest && RestoreInto(context.Model))
+            context.RestoredEpoch = Epoch;
     }
 
     /// <summary>Restores the kept weights into <paramref name="model"/>; false when none were kept.</summary>
     public bool RestoreInto(TransferModel model)
     {
-        if (snapshot is null) return false;
+        if (snapshot is null)
+            return false;
         model.Restore(snapshot);
         return true;
     }
@@ -39,8 +44,10 @@ public sealed class BestCheckpoint : ITrainingCallback, IDisposable
     /// <summary>Releases the copy.</summary>
     public void Dispose()
     {
-        if (snapshot is null) return;
-        foreach (var t in snapshot.Values) t.Dispose();
+        if (snapshot is null)
+            return;
+        foreach (var t in snapshot.Values)
+            t.Dispose();
         snapshot = null;
     }
 

@@ -5,15 +5,16 @@ using static TorchSharp.torch;
 namespace TransferSharp.Training;
 
 /// <summary>
-/// The new head on top of the backbone's pooled features: standardisation (statistics of the training features,
-/// stored as buffers so they travel with the model) followed by a linear layer.
+/// The new head on top of the backbone's pooled features: standardisation (statistics of the training features, stored
+/// as buffers so they travel with the model) followed by a linear layer.
 /// </summary>
 public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
 {
     private readonly Linear linear;
 
     /// <summary>A head for <paramref name="width"/> features and <paramref name="classes"/> classes.</summary>
-    public ClassifierHead(int width, int classes) : base(nameof(ClassifierHead))
+    public ClassifierHead(int width, int classes)
+        : base(nameof(ClassifierHead))
     {
         Width = width;
         Classes = classes;
@@ -22,8 +23,10 @@ public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
         register_buffer("feature_mean", zeros(width));
         register_buffer("feature_scale", ones(width));
         // The module owns its tensors: a dispose scope that happens to be open must not free them.
-        foreach (var p in parameters()) p.DetachFromDisposeScope();
-        foreach (var b in buffers()) b.DetachFromDisposeScope();
+        foreach (var p in parameters())
+            p.DetachFromDisposeScope();
+        foreach (var b in buffers())
+            b.DetachFromDisposeScope();
     }
 
     /// <summary>Feature width.</summary>
@@ -52,7 +55,9 @@ public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
         // images) would otherwise be amplified without bound, and explode once fine-tuning moves them.
         Tensor deviation = features.std(0);
         double meanDeviation = deviation.mean().item<float>();
-        Tensor std = perFeature ? deviation.clamp_min(Math.Max(1e-6, 0.1 * meanDeviation)) : full_like(deviation, Math.Max(1e-6, meanDeviation));
+        Tensor std = perFeature
+            ? deviation.clamp_min(Math.Max(1e-6, 0.1 * meanDeviation))
+            : full_like(deviation, Math.Max(1e-6, meanDeviation));
         Buffer("feature_mean").copy_(mean);
         Buffer("feature_scale").copy_(std.reciprocal());
     }

@@ -6,4 +6,10 @@ namespace TransferSharp.Training;
 /// <param name="Stop">Stop before this epoch.</param>
 /// <param name="RestoreBest">When stopping, go back to the best checkpoint.</param>
 /// <param name="Reason">Why it stops.</param>
-public sealed record EpochPlan(IReadOnlyList<GroupMode> Modes, string Stage, bool Stop = false, bool RestoreBest = false, string? Reason = null);
+public sealed record EpochPlan(
+    IReadOnlyList<GroupMode> Modes,
+    string Stage,
+    bool Stop = false,
+    bool RestoreBest = false,
+    string? Reason = null
+);

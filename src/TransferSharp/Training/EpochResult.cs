@@ -12,5 +12,16 @@ namespace TransferSharp.Training;
 /// <param name="FrozenPrefixGroups">Leading groups run without autograd (0 = none).</param>
 /// <param name="PrefixCached">Whether the frozen prefix's outputs came from the in-memory cache.</param>
 /// <param name="Seconds">Wall time of the epoch.</param>
-public sealed record EpochResult(int Epoch, string Stage, double TrainLoss, double TrainAccuracy, double ValLoss, double ValAccuracy,
-    IReadOnlyDictionary<string, double> LearningRates, long TrainableParameters, int FrozenPrefixGroups, bool PrefixCached, double Seconds);
+public sealed record EpochResult(
+    int Epoch,
+    string Stage,
+    double TrainLoss,
+    double TrainAccuracy,
+    double ValLoss,
+    double ValAccuracy,
+    IReadOnlyDictionary<string, double> LearningRates,
+    long TrainableParameters,
+    int FrozenPrefixGroups,
+    bool PrefixCached,
+    double Seconds
+);

@@ -11,12 +11,16 @@ public sealed record ExtractionOptions
 {
     /// <summary>Images per backbone pass. Default 32.</summary>
     public int BatchSize { get; init; } = 32;
+
     /// <summary>Skip (and report) images that fail to decode instead of stopping. Default false.</summary>
     public bool SkipBad { get; init; }
+
     /// <summary>Extract features of horizontally mirrored images (for test-time augmentation). Default false.</summary>
     public bool Mirror { get; init; }
+
     /// <summary>The device the backbone runs on. Default CPU.</summary>
     public Device? Device { get; init; }
+
     /// <summary>Which engine runs the frozen backbone. Default <see cref="ExtractionEngine.Auto"/>.</summary>
     public ExtractionEngine Engine { get; init; } = ExtractionEngine.Auto;
 }

@@ -5,8 +5,8 @@ namespace TransferSharp.Training;
 
 /// <summary>
 /// Backbone outputs per image, in memory and on disk, keyed by the backbone (name, weights hash), the preprocessing,
-/// the input size and the image's content hash. A second run on the same images skips the backbone pass.
-/// One file per backbone key: records of [32-byte content hash][width float32], written atomically.
+/// the input size and the image's content hash. A second run on the same images skips the backbone pass. One file per
+/// backbone key: records of [32-byte content hash][width float32], written atomically.
 /// </summary>
 public sealed class FeatureCache
 {
@@ -15,23 +15,33 @@ public sealed class FeatureCache
     private readonly object gate = new();
     private int added;
 
-    /// <summary>Opens (or creates) the cache for <paramref name="featureKey"/> under <paramref name="directory"/>; null directory = memory only.</summary>
+    /// <summary>Opens (or creates) the cache for <paramref name="featureKey"/> under <paramref name="directory"/>; null
+    /// directory = memory only.</summary>
     public FeatureCache(string? directory, string featureKey, int width)
     {
         Width = width;
-        if (directory is null) return;
+        if (directory is null)
+            return;
         string hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(featureKey)))[..24].ToLowerInvariant();
         Directory.CreateDirectory(directory);
         file = Path.Combine(directory, $"features-{hash}.bin");
         File.WriteAllText(Path.Combine(directory, $"features-{hash}.key.txt"), featureKey + "\n");
-        if (File.Exists(file)) Load(file);
+        if (File.Exists(file))
+            Load(file);
     }
 
     /// <summary>Width of one feature vector.</summary>
     public int Width { get; }
 
     /// <summary>Number of cached vectors.</summary>
-    public int Count { get { lock (gate) return entries.Count; } }
+    public int Count
+    {
+        get
+        {
+            lock (gate)
+                return entries.Count;
+        }
+    }
 
     /// <summary>SHA-256 of an image's content, hex.</summary>
     public static string ContentKey(byte[] content) => Convert.ToHexString(SHA256.HashData(content));
@@ -39,26 +49,32 @@ public sealed class FeatureCache
     /// <summary>Looks a vector up.</summary>
     public bool TryGet(string contentKey, out float[] features)
     {
-        lock (gate) return entries.TryGetValue(contentKey, out features!);
+        lock (gate)
+            return entries.TryGetValue(contentKey, out features!);
     }
 
     /// <summary>Adds a vector (kept in memory until <see cref="Flush"/>).</summary>
     public void Add(string contentKey, float[] features)
     {
-        if (features.Length != Width) throw new ArgumentException($"expected {Width} values, got {features.Length}");
+        if (features.Length != Width)
+            throw new ArgumentException($"expected {Width} values, got {features.Length}");
         lock (gate)
         {
-            if (entries.TryAdd(contentKey, features)) added++;
+            if (entries.TryAdd(contentKey, features))
+                added++;
         }
     }
 
-    /// <summary>Writes the cache file (atomically: a temp file renamed over the old one) when vectors were added.</summary>
+    /// <summary>Writes the cache file (atomically: a temp file renamed over the old one) when vectors were
+    /// added.</summary>
     public void Flush()
     {
-        if (file is null) return;
+        if (file is null)
+            return;
         lock (gate)
         {
-            if (added == 0) return;
+            if (added == 0)
+                return;
             string temp = file + $".{Environment.ProcessId}.tmp";
             using (var stream = new BufferedStream(File.Create(temp), 1 << 20))
             using (var writer = new BinaryWriter(stream))
@@ -66,7 +82,8 @@ public sealed class FeatureCache
                 foreach (var (key, values) in entries)
                 {
                     writer.Write(Convert.FromHexString(key));
-                    foreach (float v in values) writer.Write(v);
+                    foreach (float v in values)
+                        writer.Write(v);
                 }
             }
             File.Move(temp, file, overwrite: true);
@@ -78,9 +95,16 @@ public sealed class FeatureCache
     {
         int record = 32 + 4 * Width;
         byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (IOException) { return; }
-        if (bytes.Length % record != 0) return; // a damaged cache is ignored and rewritten, never trusted
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (IOException)
+        {
+            return;
+        }
+        if (bytes.Length % record != 0)
+            return; // a damaged cache is ignored and rewritten, never trusted
         for (int offset = 0; offset < bytes.Length; offset += record)
         {
             string key = Convert.ToHexString(bytes, offset, 32);

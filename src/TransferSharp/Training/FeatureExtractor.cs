@@ -11,9 +11,17 @@ namespace TransferSharp.Training;
 /// </summary>
 public static class FeatureExtractor
 {
-    /// <summary>Features of <paramref name="sources"/>; cached vectors are reused, new ones added to <paramref name="cache"/>.</summary>
-    public static FeatureSet Extract(Backbone backbone, IReadOnlyList<IImageSource> sources, FeatureCache cache, ExtractionOptions options,
-        IProgress<ProgressUpdate>? progress, string label, CancellationToken cancellation = default)
+    /// <summary>Features of <paramref name="sources"/>; cached vectors are reused, new ones added to <paramref
+    /// name="cache"/>.</summary>
+    public static FeatureSet Extract(
+        Backbone backbone,
+        IReadOnlyList<IImageSource> sources,
+        FeatureCache cache,
+        ExtractionOptions options,
+        IProgress<ProgressUpdate>? progress,
+        string label,
+        CancellationToken cancellation = default
+    )
     {
         var watch = Stopwatch.StartNew();
         var keys = new string[sources.Count];
@@ -22,11 +30,17 @@ public static class FeatureExtractor
         var missing = new List<int>();
         for (int i = 0; i < sources.Count; i++)
         {
-            if (cache.TryGet(keys[i], out float[] cached)) rows[i] = cached;
-            else missing.Add(i);
+            if (cache.TryGet(keys[i], out float[] cached))
+                rows[i] = cached;
+            else
+                missing.Add(i);
         }
         int hits = sources.Count - missing.Count;
-        if (hits > 0) progress.Info($"{label}: {hits} of {sources.Count} images' features found in the cache" + (missing.Count == 0 ? "; extraction skipped." : "."));
+        if (hits > 0)
+            progress.Info(
+                $"{label}: {hits} of {sources.Count} images' features found in the cache"
+                    + (missing.Count == 0 ? "; extraction skipped." : ".")
+            );
 
         var bad = new List<BadImage>();
         string engine = "none";
@@ -37,7 +51,16 @@ public static class FeatureExtractor
             engine = onnx is null ? "torch" : "onnxruntime";
             backbone.Network.eval();
             using var task = progress.Begin($"{label}: extracting features", missing.Count);
-            foreach (PixelBatch batch in ImageBatcher.Batches(sources, missing, backbone.InputSize, options.BatchSize, options.SkipBad, bad))
+            foreach (
+                PixelBatch batch in ImageBatcher.Batches(
+                    sources,
+                    missing,
+                    backbone.InputSize,
+                    options.BatchSize,
+                    options.SkipBad,
+                    bad
+                )
+            )
             {
                 cancellation.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
@@ -45,7 +68,11 @@ public static class FeatureExtractor
                 using Tensor pixels = batch.ToTensor();
                 float[] values = onnx is not null
                     ? onnx.Features(backbone.Normalize(pixels, CPU, options.Mirror))
-                    : backbone.Features(backbone.Normalize(pixels, device, options.Mirror)).cpu().data<float>().ToArray();
+                    : backbone
+                        .Features(backbone.Normalize(pixels, device, options.Mirror))
+                        .cpu()
+                        .data<float>()
+                        .ToArray();
                 int width = backbone.FeatureWidth;
                 for (int k = 0; k < batch.Positions.Length; k++)
                 {
@@ -58,23 +85,41 @@ public static class FeatureExtractor
             cache.Flush();
         }
         var kept = Enumerable.Range(0, sources.Count).Where(i => rows[i] is not null).ToArray();
-        return new FeatureSet(kept.Select(i => rows[i]).ToArray(), kept, bad, hits, missing.Count - bad.Count, watch.Elapsed.TotalSeconds, engine);
+        return new FeatureSet(
+            kept.Select(i => rows[i]).ToArray(),
+            kept,
+            bad,
+            hits,
+            missing.Count - bad.Count,
+            watch.Elapsed.TotalSeconds,
+            engine
+        );
     }
 
     private static OnnxRuntimePass? ChooseEngine(Backbone backbone, ExtractionOptions options, Device device)
     {
-        if (options.Engine == ExtractionEngine.Torch) return null;
+        if (options.Engine == ExtractionEngine.Torch)
+            return null;
         bool eligible = backbone.RunsOnOnnxRuntime(device);
         if (options.Engine == ExtractionEngine.OnnxRuntime && !eligible)
-            throw new InvalidOperationException(device.type == TorchSharp.DeviceType.CPU
-                ? "ONNX Runtime can run only the backbone as shipped, to its final features; this one was modified (trained, or given an input adapter) or reads intermediate layers."
-                : $"ONNX Runtime runs the frozen pass on the CPU only; the device is {device}.");
+            throw new InvalidOperationException(
+                device.type == TorchSharp.DeviceType.CPU
+                    ? "ONNX Runtime can run only the backbone as shipped, to its final features; this one was "
+                        + "modified (trained, or given an input adapter) or reads intermediate layers."
+                    : $"ONNX Runtime runs the frozen pass on the CPU only; the device is {device}."
+            );
         return eligible ? backbone.OnnxRuntime : null;
     }
 
     private static byte[] ReadContent(IImageSource source)
     {
-        try { return source.ContentBytes(); }
-        catch (IOException e) { throw new DataException($"{source.Id}: cannot read the file ({e.Message}).", source.Id, e); }
+        try
+        {
+            return source.ContentBytes();
+        }
+        catch (IOException e)
+        {
+            throw new DataException($"{source.Id}: cannot read the file ({e.Message}).", source.Id, e);
+        }
     }
 }

@@ -20,10 +20,12 @@ internal sealed class FrozenPrefixCache
         this.budgetBytes = budgetBytes;
     }
 
-    /// <summary>The boundary outputs of every row of <paramref name="data"/>; null when over the memory budget.</summary>
+    /// <summary>The boundary outputs of every row of <paramref name="data"/>; null when over the memory
+    /// budget.</summary>
     public Tensor? Outputs(ImageStore data, int prefix, bool validation)
     {
-        if (outputs.TryGetValue((prefix, validation), out Tensor? cached)) return cached;
+        if (outputs.TryGetValue((prefix, validation), out Tensor? cached))
+            return cached;
         foreach (var key in outputs.Keys.Where(k => k.group != prefix).ToList())
         {
             outputs[key].Dispose();
@@ -34,7 +36,8 @@ internal sealed class FrozenPrefixCache
         try
         {
             Tensor? all = Compute(data, prefix);
-            if (all is not null) outputs[(prefix, validation)] = all;
+            if (all is not null)
+                outputs[(prefix, validation)] = all;
             return all;
         }
         finally
@@ -50,26 +53,32 @@ internal sealed class FrozenPrefixCache
     /// <summary>Releases every cached output.</summary>
     public void Clear()
     {
-        foreach (var cached in outputs.Values) cached.Dispose();
+        foreach (var cached in outputs.Values)
+            cached.Dispose();
         outputs.Clear();
     }
 
     private Tensor? Compute(ImageStore data, int prefix)
     {
         var parts = new List<Tensor>();
-        using (var _ = no_grad())
-        {
-            for (int start = 0; start < data.Count; start += 64)
+        bool overBudget = false;
+        Inference.ForEachBatch(
+            data.Count,
+            64,
+            index =>
             {
-                using var scope = NewDisposeScope();
-                Tensor index = arange(start, Math.Min(start + 64, data.Count), dtype: ScalarType.Int64);
                 Tensor part = Run(data.Batch(model.Backbone, index, device), prefix);
-                if (start == 0 && part.numel() / part.shape[0] * 4L * data.Count > budgetBytes) return null;
-                parts.Add(part.DetachFromDisposeScope()); // owned by the cache, not by any batch's scope
+                overBudget = parts.Count == 0 && part.numel() / part.shape[0] * 4L * data.Count > budgetBytes;
+                if (!overBudget)
+                    parts.Add(part.DetachFromDisposeScope()); // owned by the cache, not by any batch's scope
+                return !overBudget;
             }
-        }
+        );
+        if (overBudget)
+            return null;
         Tensor all = cat(parts.ToArray(), 0).DetachFromDisposeScope();
-        foreach (var p in parts) p.Dispose();
+        foreach (var p in parts)
+            p.Dispose();
         return all;
     }
 }

@@ -18,16 +18,17 @@ internal sealed class GroupOptimizer : IDisposable
         this.rates = rates;
         owner = new List<int>();
         double Decay(ModelGroup g) => regularizer?.ReplacesWeightDecay(g.Index) == true ? 0 : settings.WeightDecay;
-        optimizer = settings.Optimizer == OptimizerKind.Sgd
-            ? Sgd(model, settings, Decay)
-            : AdamW(model, settings, Decay);
+        optimizer =
+            settings.Optimizer == OptimizerKind.Sgd ? Sgd(model, settings, Decay) : AdamW(model, settings, Decay);
     }
 
-    /// <summary>Sets every parameter group's rate to its group's base rate times <paramref name="multiplier"/>.</summary>
+    /// <summary>Sets every parameter group's rate to its group's base rate times <paramref
+    /// name="multiplier"/>.</summary>
     public void SetRates(double multiplier)
     {
         int p = 0;
-        foreach (var group in optimizer.ParamGroups) group.LearningRate = rates[owner[p++]] * multiplier;
+        foreach (var group in optimizer.ParamGroups)
+            group.LearningRate = rates[owner[p++]] * multiplier;
     }
 
     public void ZeroGrad() => optimizer.zero_grad();
@@ -42,8 +43,10 @@ internal sealed class GroupOptimizer : IDisposable
         foreach (ModelGroup g in model.Groups)
         {
             double rate = rates[g.Index];
-            if (g.Decay.Count > 0) Add(groups, new SGD.ParamGroup(g.Decay, rate, settings.Momentum, 0, decay(g), true), g);
-            if (g.NoDecay.Count > 0) Add(groups, new SGD.ParamGroup(g.NoDecay, rate, settings.Momentum, 0, 0, true), g);
+            if (g.Decay.Count > 0)
+                Add(groups, new SGD.ParamGroup(g.Decay, rate, settings.Momentum, 0, decay(g), true), g);
+            if (g.NoDecay.Count > 0)
+                Add(groups, new SGD.ParamGroup(g.NoDecay, rate, settings.Momentum, 0, 0, true), g);
         }
         return optim.SGD(groups, settings.LearningRate);
     }
@@ -54,8 +57,10 @@ internal sealed class GroupOptimizer : IDisposable
         foreach (ModelGroup g in model.Groups)
         {
             double rate = rates[g.Index];
-            if (g.Decay.Count > 0) Add(groups, new AdamW.ParamGroup(g.Decay, rate, weight_decay: decay(g)), g);
-            if (g.NoDecay.Count > 0) Add(groups, new AdamW.ParamGroup(g.NoDecay, rate, weight_decay: 0), g);
+            if (g.Decay.Count > 0)
+                Add(groups, new AdamW.ParamGroup(g.Decay, rate, weight_decay: decay(g)), g);
+            if (g.NoDecay.Count > 0)
+                Add(groups, new AdamW.ParamGroup(g.NoDecay, rate, weight_decay: 0), g);
         }
         return optim.AdamW(groups, settings.LearningRate);
     }

@@ -9,7 +9,8 @@ public interface ITrainingCallback
     /// <summary>Before the first epoch.</summary>
     void OnTrainingStart(TrainingContext context) { }
 
-    /// <summary>An epoch's plan is known (<see cref="TrainingContext.Plan"/>, which a callback may change), before freezing.</summary>
+    /// <summary>An epoch's plan is known (<see cref="TrainingContext.Plan"/>, which a callback may change), before
+    /// freezing.</summary>
     void OnEpochStart(TrainingContext context) { }
 
     /// <summary>A batch's rows and labels are drawn; its rate multiplier may still change.</summary>
@@ -21,7 +22,8 @@ public interface ITrainingCallback
     /// <summary>The loss is computed; <see cref="TrainingBatch.Loss"/> may be replaced.</summary>
     void OnLoss(TrainingContext context, TrainingBatch batch) { }
 
-    /// <summary>The objective (loss plus penalties) is computed; <see cref="TrainingContext.Stop"/> skips the step.</summary>
+    /// <summary>The objective (loss plus penalties) is computed; <see cref="TrainingContext.Stop"/> skips the
+    /// step.</summary>
     void OnBeforeBackward(TrainingContext context, TrainingBatch batch) { }
 
     /// <summary>Gradients are computed, the optimizer has not stepped.</summary>

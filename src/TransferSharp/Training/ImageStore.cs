@@ -19,23 +19,38 @@ public sealed class ImageStore : IDisposable
         Bad = bad;
     }
 
-    /// <summary>uint8 [N, S, S, C] (C = 1 or 3, RGB); or, in the channel pipeline, float32 [N, C, S, S] raw channels.</summary>
+    /// <summary>uint8 [N, S, S, C] (C = 1 or 3, RGB); or, in the channel pipeline, float32 [N, C, S, S] raw
+    /// channels.</summary>
     public Tensor Pixels { get; }
-    /// <summary>The channel pipeline's input step (set for channel stores before batches are drawn); null for 8-bit image stores.</summary>
+
+    /// <summary>The channel pipeline's input step (set for channel stores before batches are drawn); null for 8-bit
+    /// image stores.</summary>
     public Adapters.ChannelInput? ChannelInput { get; set; }
+
     /// <summary>Whether this store holds raw channels (the channel pipeline).</summary>
     public bool IsChannelStore { get; private init; }
+
     /// <summary>int64 [N].</summary>
     public Tensor Labels { get; }
+
     /// <summary>Source ids, by row.</summary>
     public IReadOnlyList<string> Ids { get; }
+
     /// <summary>Images skipped as undecodable.</summary>
     public IReadOnlyList<BadImage> Bad { get; }
+
     /// <summary>Number of images.</summary>
     public int Count => (int)Pixels.shape[0];
 
     /// <summary>Decodes <paramref name="positions"/> of <paramref name="data"/> at <paramref name="size"/>.</summary>
-    public static ImageStore Load(ImageDataset data, IReadOnlyList<int> positions, int size, bool skipBad, IProgress<ProgressUpdate>? progress, string label)
+    public static ImageStore Load(
+        ImageDataset data,
+        IReadOnlyList<int> positions,
+        int size,
+        bool skipBad,
+        IProgress<ProgressUpdate>? progress,
+        string label
+    )
     {
         var sources = data.Items.Select(i => i.Source).ToList();
         var bad = new List<BadImage>();
@@ -55,10 +70,12 @@ public sealed class ImageStore : IDisposable
         int offset = 0;
         foreach (PixelBatch b in batches)
         {
-            if (b.Channels == channels) b.Pixels.CopyTo(pixels, offset);
+            if (b.Channels == channels)
+                b.Pixels.CopyTo(pixels, offset);
             else
                 for (int i = 0; i < b.Pixels.Length; i++)
-                    for (int c = 0; c < channels; c++) pixels[offset + i * channels + c] = b.Pixels[i]; // gray batch into an RGB store
+                for (int c = 0; c < channels; c++)
+                    pixels[offset + i * channels + c] = b.Pixels[i]; // gray batch into an RGB store
             offset += b.Positions.Length * plane;
             rows.AddRange(b.Positions);
         }
@@ -71,7 +88,14 @@ public sealed class ImageStore : IDisposable
     /// The channel pipeline: every source read as channels (arrays as they are, 8-bit images in 0..255), resized to
     /// <paramref name="size"/>; all must have the same channel count (the error names a file of each kind).
     /// </summary>
-    public static ImageStore LoadChannels(ImageDataset data, IReadOnlyList<int> positions, int size, bool skipBad, IProgress<ProgressUpdate>? progress, string label)
+    public static ImageStore LoadChannels(
+        ImageDataset data,
+        IReadOnlyList<int> positions,
+        int size,
+        bool skipBad,
+        IProgress<ProgressUpdate>? progress,
+        string label
+    )
     {
         var parts = new Tensor[positions.Count];
         var ok = new bool[positions.Count];
@@ -80,48 +104,79 @@ public sealed class ImageStore : IDisposable
         using (var task = progress.Begin($"{label}: reading channels", positions.Count))
         {
             int done = 0;
-            Parallel.For(0, positions.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
-            {
-                try
+            Parallel.For(
+                0,
+                positions.Count,
+                new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+                i =>
                 {
-                    ChannelImage image = Adapters.ChannelInput.Read(data.Items[positions[i]].Source);
-                    channelCount[i] = image.Channels;
-                    using var scope = NewDisposeScope();
-                    parts[i] = Adapters.ChannelInput.Resize(image, size).DetachFromDisposeScope();
-                    ok[i] = true;
+                    try
+                    {
+                        ChannelImage image = Adapters.ChannelInput.Read(data.Items[positions[i]].Source);
+                        channelCount[i] = image.Channels;
+                        using var scope = NewDisposeScope();
+                        parts[i] = Adapters.ChannelInput.Resize(image, size).DetachFromDisposeScope();
+                        ok[i] = true;
+                    }
+                    catch (DataException e)
+                    {
+                        errors[i] = e;
+                    }
+                    if (Interlocked.Increment(ref done) % 64 == 0)
+                        lock (task)
+                            task.Advance(64);
                 }
-                catch (DataException e) { errors[i] = e; }
-                if (Interlocked.Increment(ref done) % 64 == 0) lock (task) task.Advance(64);
-            });
+            );
             task.Advance(positions.Count % 64);
         }
         var bad = new List<BadImage>();
         for (int i = 0; i < positions.Count; i++)
             if (errors[i] is { } e)
             {
-                if (!skipBad) { foreach (var p in parts) p?.Dispose(); throw e; }
+                if (!skipBad)
+                {
+                    foreach (var p in parts)
+                        p?.Dispose();
+                    throw e;
+                }
                 bad.Add(new BadImage(data.Items[positions[i]].Source.Id, e.Message));
             }
         var kept = Enumerable.Range(0, positions.Count).Where(i => ok[i]).ToList();
         var kinds = kept.GroupBy(i => channelCount[i]).ToList();
         if (kinds.Count > 1)
         {
-            foreach (var p in parts) p?.Dispose();
-            throw new DataException($"{data.Origin}: mixed channel counts: {string.Join(", ", kinds.Select(k => $"{data.Items[positions[k.First()]].Source.Id} has {k.Key}"))}; every image needs the same channel count.", data.Origin);
+            foreach (var p in parts)
+                p?.Dispose();
+            var examples = kinds.Select(k => $"{data.Items[positions[k.First()]].Source.Id} has {k.Key}");
+            throw new DataException(
+                $"{data.Origin}: mixed channel counts: {string.Join(", ", examples)}; "
+                    + "every image needs the same channel count.",
+                data.Origin
+            );
         }
-        if (kept.Count == 0) throw new DataException($"{data.Origin}: no image of the {label} split could be read.", data.Origin);
+        if (kept.Count == 0)
+            throw new DataException($"{data.Origin}: no image of the {label} split could be read.", data.Origin);
         Tensor all = stack(kept.Select(i => parts[i]).ToArray());
-        foreach (var p in parts) p?.Dispose();
+        foreach (var p in parts)
+            p?.Dispose();
         Tensor labels = tensor(kept.Select(i => (long)data.Items[positions[i]].Label).ToArray());
-        return new ImageStore(all, labels, kept.Select(i => data.Items[positions[i]].Source.Id).ToList(), bad) { IsChannelStore = true };
+        return new ImageStore(all, labels, kept.Select(i => data.Items[positions[i]].Source.Id).ToList(), bad)
+        {
+            IsChannelStore = true,
+        };
     }
 
-    /// <summary>Normalised float images [n, 3 (or C for a channel adapter), S, S] for the rows in <paramref name="index"/>.</summary>
+    /// <summary>Normalised float images [n, 3 (or C for a channel adapter), S, S] for the rows in <paramref
+    /// name="index"/>.</summary>
     public Tensor Batch(Backbone backbone, Tensor index, Device device, bool mirror = false)
     {
         if (IsChannelStore)
         {
-            Adapters.ChannelInput input = ChannelInput ?? throw new InvalidOperationException("a channel store needs its ChannelInput before batches are drawn");
+            Adapters.ChannelInput input =
+                ChannelInput
+                ?? throw new InvalidOperationException(
+                    "a channel store needs its ChannelInput before batches are drawn"
+                );
             using var channelScope = NewDisposeScope();
             return input.Prepare(Pixels.index_select(0, index), device, mirror).MoveToOuterDisposeScope();
         }

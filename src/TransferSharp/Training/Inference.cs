@@ -3,24 +3,40 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace TransferSharp.Training;
 
-/// <summary>The one batched-inference loop and the one test-time-augmentation rule every prediction path uses.</summary>
+/// <summary>The one batched-inference loop and the one test-time-augmentation rule every prediction path
+/// uses.</summary>
 public static class Inference
 {
     /// <summary>
     /// Runs <paramref name="body"/> on the row indices of each batch of <paramref name="count"/> rows, each in its own
     /// dispose scope (tensors the body keeps must leave it). No autograd.
     /// </summary>
-    public static void ForEachBatch(int count, int batchSize, Action<Tensor> body)
+    public static void ForEachBatch(int count, int batchSize, Action<Tensor> body) =>
+        ForEachBatch(
+            count,
+            batchSize,
+            index =>
+            {
+                body(index);
+                return true;
+            }
+        );
+
+    /// <summary>As <see cref="ForEachBatch(int, int, Action{Tensor})"/>, stopping after a batch whose body returns
+    /// false.</summary>
+    public static void ForEachBatch(int count, int batchSize, Func<Tensor, bool> body)
     {
         using var _ = no_grad();
         for (int start = 0; start < count; start += batchSize)
         {
             using var scope = NewDisposeScope();
-            body(arange(start, Math.Min(start + batchSize, count), dtype: ScalarType.Int64));
+            if (!body(arange(start, Math.Min(start + batchSize, count), dtype: ScalarType.Int64)))
+                return;
         }
     }
 
-    /// <summary>The batches' outputs of <paramref name="body"/>, concatenated along the first dimension (on the CPU).</summary>
+    /// <summary>The batches' outputs of <paramref name="body"/>, concatenated along the first dimension (on the
+    /// CPU).</summary>
     public static Tensor Concat(int count, int batchSize, Func<Tensor, Tensor> body)
     {
         var parts = new List<Tensor>();
@@ -31,7 +47,8 @@ public static class Inference
         }
         finally
         {
-            foreach (var p in parts) p.Dispose();
+            foreach (var p in parts)
+                p.Dispose();
         }
     }
 

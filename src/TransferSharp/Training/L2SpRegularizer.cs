@@ -19,8 +19,8 @@ public sealed class L2SpRegularizer : IRegularizer, IDisposable
         this.beta = beta;
         using var scope = NewDisposeScope();
         foreach (var group in model.Groups.Take(model.HeadIndex))
-            foreach (var p in group.Decay)
-                anchors.Add((p, p.detach().clone().DetachFromDisposeScope()));
+        foreach (var p in group.Decay)
+            anchors.Add((p, p.detach().clone().DetachFromDisposeScope()));
     }
 
     /// <inheritdoc />
@@ -43,7 +43,8 @@ public sealed class L2SpRegularizer : IRegularizer, IDisposable
     /// <summary>Releases the anchors.</summary>
     public void Dispose()
     {
-        foreach (var (_, start) in anchors) start.Dispose();
+        foreach (var (_, start) in anchors)
+            start.Dispose();
         anchors.Clear();
     }
 }

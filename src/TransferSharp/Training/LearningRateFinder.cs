@@ -18,7 +18,8 @@ public sealed class LearningRateFinder : ITrainingCallback, IDisposable
     private double smoothed;
     private double best = double.MaxValue;
 
-    /// <summary>A sweep of the head's rate from <paramref name="start"/> to <paramref name="end"/> in <paramref name="steps"/> steps.</summary>
+    /// <summary>A sweep of the head's rate from <paramref name="start"/> to <paramref name="end"/> in <paramref
+    /// name="steps"/> steps.</summary>
     public LearningRateFinder(double start = 1e-7, double end = 10, int steps = 100)
     {
         this.start = start;
@@ -27,21 +28,39 @@ public sealed class LearningRateFinder : ITrainingCallback, IDisposable
     }
 
     /// <summary>
-    /// Sweeps the rate of <paramref name="model"/> on <paramref name="train"/> under <paramref name="plan"/> (other groups
-    /// keep their ratios to the head) and suggests one.
+    /// Sweeps the rate of <paramref name="model"/> on <paramref name="train"/> under <paramref name="plan"/> (other
+    /// groups keep their ratios to the head) and suggests one.
     /// </summary>
-    public static LearningRateSweep Run(TransferModel model, ImageStore train, IStrategyPlan plan, TrainingSettings settings,
-        Device device, IReadOnlyList<ITrainingCallback> callbacks, IProgress<Progress.ProgressUpdate>? progress,
-        int steps = 100, CancellationToken cancellation = default, double start = 1e-7, double end = 10)
+    public static LearningRateSweep Run(
+        TransferModel model,
+        ImageStore train,
+        IStrategyPlan plan,
+        TrainingSettings settings,
+        Device device,
+        IReadOnlyList<ITrainingCallback> callbacks,
+        IProgress<Progress.ProgressUpdate>? progress,
+        int steps = 100,
+        CancellationToken cancellation = default,
+        double start = 1e-7,
+        double end = 10
+    )
     {
         using var finder = new LearningRateFinder(start, end, steps);
         int stepsPerEpoch = Math.Max(1, (train.Count + settings.BatchSize - 1) / settings.BatchSize);
         var sweep = settings with
         {
             Epochs = Math.Min(Limits.MaximumEpochs, (steps + stepsPerEpoch - 1) / stepsPerEpoch),
-            RestoreBest = false, ScoreStart = false, AverageLastEpochs = null, Patience = null,
+            RestoreBest = false,
+            ScoreStart = false,
+            AverageLastEpochs = null,
+            Patience = null,
         };
-        new Trainer(model, sweep, device, progress, cancellation).Fit(plan, train, null, callbacks.Append(finder).ToList());
+        new Trainer(model, sweep, device, progress, cancellation).Fit(
+            plan,
+            train,
+            null,
+            callbacks.Append(finder).ToList()
+        );
         return finder.Result();
     }
 
@@ -63,7 +82,8 @@ public sealed class LearningRateFinder : ITrainingCallback, IDisposable
         double debiased = smoothed / (1 - Math.Pow(0.98, losses.Count + 1));
         losses.Add(debiased);
         best = Math.Min(best, debiased);
-        if (losses.Count >= steps) context.Stop("learning-rate sweep complete");
+        if (losses.Count >= steps)
+            context.Stop("learning-rate sweep complete");
         else if (!double.IsFinite(debiased) || (losses.Count > 11 && debiased > 4 * best))
             context.Stop("learning-rate sweep: the loss diverged");
     }
@@ -71,14 +91,16 @@ public sealed class LearningRateFinder : ITrainingCallback, IDisposable
     /// <inheritdoc />
     public void OnTrainingEnd(TrainingContext context)
     {
-        if (snapshot is not null) context.Model.Restore(snapshot);
+        if (snapshot is not null)
+            context.Model.Restore(snapshot);
         Dispose();
     }
 
     /// <summary>The recorded sweep and its suggestions.</summary>
     public LearningRateSweep Result()
     {
-        if (losses.Count == 0) throw new InvalidOperationException("the learning-rate sweep recorded no step");
+        if (losses.Count == 0)
+            throw new InvalidOperationException("the learning-rate sweep recorded no step");
         double[] rate = rates.Take(losses.Count).ToArray();
         int minimum = losses.IndexOf(losses.Where(double.IsFinite).DefaultIfEmpty(losses[0]).Min());
         int steepest = 1;
@@ -92,14 +114,21 @@ public sealed class LearningRateFinder : ITrainingCallback, IDisposable
                 steepest = i;
             }
         }
-        return new LearningRateSweep(rate, losses.ToArray(), rate[Math.Min(steepest, rate.Length - 1)], rate[minimum] / 10);
+        return new LearningRateSweep(
+            rate,
+            losses.ToArray(),
+            rate[Math.Min(steepest, rate.Length - 1)],
+            rate[minimum] / 10
+        );
     }
 
     /// <summary>Releases the weights' copy.</summary>
     public void Dispose()
     {
-        if (snapshot is null) return;
-        foreach (var t in snapshot.Values) t.Dispose();
+        if (snapshot is null)
+            return;
+        foreach (var t in snapshot.Values)
+            t.Dispose();
         snapshot = null;
     }
 }

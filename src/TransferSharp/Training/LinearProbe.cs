@@ -5,19 +5,29 @@ using F = TorchSharp.torch.nn.functional;
 namespace TransferSharp.Training;
 
 /// <summary>
-/// Multinomial logistic regression on cached features: full-batch Adam with a cosine schedule on standardised
-/// features; the L2 penalty is chosen on the validation split by validation loss (a proper score, steadier than
-/// accuracy on small splits), then the head is refitted on all labelled images.
+/// Multinomial logistic regression on cached features: full-batch Adam with a cosine schedule on standardised features;
+/// the L2 penalty is chosen on the validation split by validation loss (a proper score, steadier than accuracy on small
+/// splits), then the head is refitted on all labelled images.
 /// </summary>
 public static class LinearProbe
 {
     /// <summary>Fits the head.</summary>
-    public static LinearProbeResult Fit(Tensor trainFeatures, Tensor trainLabels, Tensor validationFeatures, Tensor validationLabels, int classes,
-        LinearProbeOptions options, IProgress<ProgressUpdate>? progress, CancellationToken cancellation = default)
+    public static LinearProbeResult Fit(
+        Tensor trainFeatures,
+        Tensor trainLabels,
+        Tensor validationFeatures,
+        Tensor validationLabels,
+        int classes,
+        LinearProbeOptions options,
+        IProgress<ProgressUpdate>? progress,
+        CancellationToken cancellation = default
+    )
     {
         int width = (int)trainFeatures.shape[1];
         var trials = new List<WeightDecayTrial>();
-        using (var task = progress.Begin("head: choosing weight decay on the validation split", options.WeightDecays.Count))
+        using (
+            var task = progress.Begin("head: choosing weight decay on the validation split", options.WeightDecays.Count)
+        )
         {
             foreach (double decay in options.WeightDecays)
             {
@@ -28,10 +38,16 @@ public static class LinearProbe
                 task.Advance(1);
             }
         }
-        WeightDecayTrial best = trials.OrderBy(t => t.ValidationLoss).ThenByDescending(t => t.ValidationAccuracy).First();
+        WeightDecayTrial best = trials
+            .OrderBy(t => t.ValidationLoss)
+            .ThenByDescending(t => t.ValidationAccuracy)
+            .First();
         ClassifierHead trainOnly = Train(trainFeatures, trainLabels, width, classes, best.WeightDecay, options);
         double trainAccuracy = Score(trainOnly, trainFeatures, trainLabels).accuracy;
-        progress.Info($"head: weight decay {best.WeightDecay:G3} chosen (validation loss {best.ValidationLoss:F4}, accuracy {best.ValidationAccuracy:P1})");
+        progress.Info(
+            $"head: weight decay {best.WeightDecay:G3} chosen (validation loss {best.ValidationLoss:F4}, accuracy "
+                + $"{best.ValidationAccuracy:P1})"
+        );
         ClassifierHead final = trainOnly;
         if (options.RefitOnAll && validationFeatures.shape[0] > 0)
         {
@@ -41,11 +57,25 @@ public static class LinearProbe
             final = Train(allFeatures, allLabels, width, classes, best.WeightDecay, options);
             trainOnly.Dispose();
         }
-        return new LinearProbeResult(final, best.WeightDecay, best.ValidationAccuracy, best.ValidationLoss, trainAccuracy, trials);
+        return new LinearProbeResult(
+            final,
+            best.WeightDecay,
+            best.ValidationAccuracy,
+            best.ValidationLoss,
+            trainAccuracy,
+            trials
+        );
     }
 
     /// <summary>Trains one head at one penalty.</summary>
-    public static ClassifierHead Train(Tensor features, Tensor labels, int width, int classes, double weightDecay, LinearProbeOptions options)
+    public static ClassifierHead Train(
+        Tensor features,
+        Tensor labels,
+        int width,
+        int classes,
+        double weightDecay,
+        LinearProbeOptions options
+    )
     {
         manual_seed(options.Seed);
         var head = new ClassifierHead(width, classes);
@@ -55,9 +85,11 @@ public static class LinearProbe
         {
             using var scope = NewDisposeScope();
             double rate = options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * step / options.Steps));
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
+            foreach (var group in optimizer.ParamGroups)
+                group.LearningRate = rate;
             optimizer.zero_grad();
-            Tensor loss = F.cross_entropy(head.forward(features), labels) + 0.5 * weightDecay * head.Weight.pow(2).sum();
+            Tensor loss =
+                F.cross_entropy(head.forward(features), labels) + 0.5 * weightDecay * head.Weight.pow(2).sum();
             loss.backward();
             optimizer.step();
         }
@@ -65,15 +97,24 @@ public static class LinearProbe
     }
 
     /// <summary>
-    /// Out-of-fold log-probabilities: every row predicted by a head trained (at <paramref name="weightDecay"/>) on the other
-    /// folds (stratified by label). Gives a held-out calibration set as large as the labelled data, for the cost of
-    /// <paramref name="folds"/> head fits on cached features. With <paramref name="mirrored"/>, each fold trains on both
-    /// views and predicts the mean of both, like the final model.
+    /// Out-of-fold log-probabilities: every row predicted by a head trained (at <paramref name="weightDecay"/>) on the
+    /// other folds (stratified by label). Gives a held-out calibration set as large as the labelled data, for the cost
+    /// of <paramref name="folds"/> head fits on cached features. With <paramref name="mirrored"/>, each fold trains on
+    /// both views and predicts the mean of both, like the final model.
     /// </summary>
-    public static double[][] OutOfFold(Tensor features, Tensor labels, Tensor? mirrored, int classes, double weightDecay, LinearProbeOptions options,
-        IProgress<ProgressUpdate>? progress, int folds = 5)
+    public static double[][] OutOfFold(
+        Tensor features,
+        Tensor labels,
+        Tensor? mirrored,
+        int classes,
+        double weightDecay,
+        LinearProbeOptions options,
+        IProgress<ProgressUpdate>? progress,
+        int folds = 5
+    )
     {
-        int n = (int)features.shape[0], width = (int)features.shape[1];
+        int n = (int)features.shape[0],
+            width = (int)features.shape[1];
         long[] y = labels.data<long>().ToArray();
         var random = new Random(options.Seed + 104729);
         int[] fold = new int[n];
@@ -81,7 +122,8 @@ public static class LinearProbe
         {
             int[] members = group.ToArray();
             random.Shuffle(members);
-            for (int k = 0; k < members.Length; k++) fold[members[k]] = k % folds;
+            for (int k = 0; k < members.Length; k++)
+                fold[members[k]] = k % folds;
         }
         var result = new double[n][];
         using var task = progress.Begin($"calibration: {folds}-fold out-of-fold predictions", folds);
@@ -90,16 +132,28 @@ public static class LinearProbe
             using var scope = NewDisposeScope();
             long[] trainRows = Enumerable.Range(0, n).Where(i => fold[i] != f).Select(i => (long)i).ToArray();
             long[] testRows = Enumerable.Range(0, n).Where(i => fold[i] == f).Select(i => (long)i).ToArray();
-            if (testRows.Length == 0 || trainRows.Length == 0) { task.Advance(1); continue; }
-            Tensor trainIndex = tensor(trainRows), testIndex = tensor(testRows);
-            Tensor x = features.index_select(0, trainIndex), t = labels.index_select(0, trainIndex);
-            if (mirrored is not null) { x = cat(new[] { x, mirrored.index_select(0, trainIndex) }, 0); t = cat(new[] { t, t }, 0); }
+            if (testRows.Length == 0 || trainRows.Length == 0)
+            {
+                task.Advance(1);
+                continue;
+            }
+            Tensor trainIndex = tensor(trainRows),
+                testIndex = tensor(testRows);
+            Tensor x = features.index_select(0, trainIndex),
+                t = labels.index_select(0, trainIndex);
+            if (mirrored is not null)
+            {
+                x = cat(new[] { x, mirrored.index_select(0, trainIndex) }, 0);
+                t = cat(new[] { t, t }, 0);
+            }
             using ClassifierHead head = Train(x, t, width, classes, weightDecay, options);
             using var _ = no_grad();
             Tensor logits = head.forward(features.index_select(0, testIndex));
-            if (mirrored is not null) logits = (logits + head.forward(mirrored.index_select(0, testIndex))) / 2;
+            if (mirrored is not null)
+                logits = (logits + head.forward(mirrored.index_select(0, testIndex))) / 2;
             double[] flat = F.log_softmax(logits.to(ScalarType.Float64), 1).data<double>().ToArray();
-            for (int r = 0; r < testRows.Length; r++) result[testRows[r]] = flat.AsSpan(r * classes, classes).ToArray();
+            for (int r = 0; r < testRows.Length; r++)
+                result[testRows[r]] = flat.AsSpan(r * classes, classes).ToArray();
             task.Advance(1);
         }
         return result;
@@ -108,7 +162,8 @@ public static class LinearProbe
     /// <summary>Mean cross-entropy and accuracy of a head on features.</summary>
     public static (double loss, double accuracy) Score(ClassifierHead head, Tensor features, Tensor labels)
     {
-        if (features.shape[0] == 0) return (double.NaN, double.NaN);
+        if (features.shape[0] == 0)
+            return (double.NaN, double.NaN);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         Tensor logits = head.forward(features);

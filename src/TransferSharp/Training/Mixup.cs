@@ -27,7 +27,8 @@ public sealed class Mixup : ITrainingCallback
     /// <inheritdoc />
     public void OnInputs(TrainingContext context, TrainingBatch batch)
     {
-        if (context.FrozenPrefix != 0 || batch.Inputs is not { } x) return;
+        if (context.FrozenPrefix != 0 || batch.Inputs is not { } x)
+            return;
         var generator = new Generator((ulong)(context.Settings.Seed * 104729 + context.Step));
         partner = randperm(x.shape[0], generator: generator).to(x.device);
         batch.Inputs = x * lambda + x.index_select(0, partner) * (1 - lambda);
@@ -36,9 +37,11 @@ public sealed class Mixup : ITrainingCallback
     /// <inheritdoc />
     public void OnLoss(TrainingContext context, TrainingBatch batch)
     {
-        if (partner is null || batch.Logits is not { } logits) return;
+        if (partner is null || batch.Logits is not { } logits)
+            return;
         double smoothing = context.Settings.LabelSmoothing;
-        batch.Loss = F.cross_entropy(logits, batch.Labels, label_smoothing: smoothing) * lambda
+        batch.Loss =
+            F.cross_entropy(logits, batch.Labels, label_smoothing: smoothing) * lambda
             + F.cross_entropy(logits, batch.Labels.index_select(0, partner), label_smoothing: smoothing) * (1 - lambda);
     }
 }

@@ -3,7 +3,8 @@ using TransferSharp.Backbones;
 
 namespace TransferSharp.Training;
 
-/// <summary>The network: which pretrained backbone, at what input size, how the input reaches it, where it runs.</summary>
+/// <summary>The network: which pretrained backbone, at what input size, how the input reaches it, where it
+/// runs.</summary>
 public sealed record ModelOptions
 {
     /// <summary>The registered backbone. Default resnet18-imagenet.</summary>
@@ -21,10 +22,12 @@ public sealed record ModelOptions
     /// <summary>cpu, cuda or cuda:N. Default cpu.</summary>
     public string Device { get; init; } = "cpu";
 
-    /// <summary>Throws <see cref="OptionException"/> (or an unknown-backbone error) naming the first bad value.</summary>
+    /// <summary>Throws <see cref="OptionException"/> (or an unknown-backbone error) naming the first bad
+    /// value.</summary>
     public void Validate()
     {
-        if (Size is { } size) Limits.Range($"{nameof(ModelOptions)}.{nameof(Size)}", size, Limits.MinimumSize, Limits.MaximumSize);
+        if (Size is { } size)
+            Limits.Range($"{nameof(ModelOptions)}.{nameof(Size)}", size, Limits.MinimumSize, Limits.MaximumSize);
         Registry.Get(Backbone);
     }
 }

@@ -13,15 +13,18 @@ public sealed class NaiveAutograd : ITrainingCallback
     /// <inheritdoc />
     public void OnBatchStart(TrainingContext context, TrainingBatch batch)
     {
-        if (tracked is not null) return;
+        if (tracked is not null)
+            return;
         tracked = context.Model.Groups.SelectMany(g => g.All).Where(p => !p.requires_grad).ToList();
-        foreach (Parameter p in tracked) p.requires_grad_(true);
+        foreach (Parameter p in tracked)
+            p.requires_grad_(true);
     }
 
     /// <inheritdoc />
     public void OnAfterBackward(TrainingContext context, TrainingBatch batch)
     {
-        foreach (Parameter p in tracked ?? new()) p.grad = null;
+        foreach (Parameter p in tracked ?? new())
+            p.grad = null;
     }
 
     /// <inheritdoc />

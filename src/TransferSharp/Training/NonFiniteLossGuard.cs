@@ -1,13 +1,16 @@
 namespace TransferSharp.Training;
 
-/// <summary>Stops training before a step whose loss or objective is NaN or infinite; the best checkpoint is kept.</summary>
+/// <summary>Stops training before a step whose loss or objective is NaN or infinite; the best checkpoint is
+/// kept.</summary>
 public sealed class NonFiniteLossGuard : ITrainingCallback
 {
     /// <inheritdoc />
     public void OnBeforeBackward(TrainingContext context, TrainingBatch batch)
     {
-        bool finite = double.IsFinite(batch.LossValue)
+        bool finite =
+            double.IsFinite(batch.LossValue)
             && (ReferenceEquals(batch.Objective, batch.Loss) || double.IsFinite(batch.Objective!.item<float>()));
-        if (!finite) context.Fail(new NonFiniteLossException(context.Epoch + 1, batch.Number));
+        if (!finite)
+            context.Fail(new NonFiniteLossException(context.Epoch + 1, batch.Number));
     }
 }

@@ -11,7 +11,8 @@ public static class PlanModes
     public static string Label(IReadOnlyList<GroupMode> modes, IReadOnlyList<string> names)
     {
         var trained = Enumerable.Range(0, modes.Count).Where(g => modes[g] != GroupMode.Frozen).ToList();
-        if (trained.Count == 0) return "nothing";
+        if (trained.Count == 0)
+            return "nothing";
         bool bnOnly = trained.Any(g => modes[g] == GroupMode.BatchNormOnly);
         string span = trained.Count == 1 ? names[trained[0]] : $"{names[trained[0]]}..{names[trained[^1]]}";
         return bnOnly ? $"{span} (BatchNorm only below the head)" : span;

@@ -18,9 +18,15 @@ public sealed class Trainer
     private readonly CancellationToken cancellation;
     private readonly FrozenPrefixCache prefixCache;
 
-    /// <summary>A trainer for <paramref name="model"/>; <paramref name="cancellation"/> is checked at every step.</summary>
-    public Trainer(TransferModel model, TrainingSettings settings, Device device,
-        IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
+    /// <summary>A trainer for <paramref name="model"/>; <paramref name="cancellation"/> is checked at every
+    /// step.</summary>
+    public Trainer(
+        TransferModel model,
+        TrainingSettings settings,
+        Device device,
+        IProgress<ProgressUpdate>? progress = null,
+        CancellationToken cancellation = default
+    )
     {
         settings.Validate();
         this.model = model;
@@ -32,68 +38,116 @@ public sealed class Trainer
     }
 
     /// <summary>
-    /// Trains with <paramref name="plan"/> on <paramref name="train"/>, validating on <paramref name="validation"/> after
-    /// each epoch (none when null).
+    /// Trains with <paramref name="plan"/> on <paramref name="train"/>, validating on <paramref name="validation"/>
+    /// after each epoch (none when null).
     /// </summary>
-    public TrainingOutcome Fit(IStrategyPlan plan, ImageStore train, ImageStore? validation,
-        IReadOnlyList<ITrainingCallback>? callbacks = null, IRegularizer? regularizer = null)
+    public TrainingOutcome Fit(
+        IStrategyPlan plan,
+        ImageStore train,
+        ImageStore? validation,
+        IReadOnlyList<ITrainingCallback>? callbacks = null,
+        IRegularizer? regularizer = null
+    )
     {
         manual_seed(settings.Seed);
         // Deterministic mode: one intra-op thread, so that reductions run in a fixed order (libtorch's
         // deterministic-algorithms switch is not exposed by TorchSharp).
         int threads = get_num_threads();
-        if (settings.Deterministic) set_num_threads(1);
+        if (settings.Deterministic)
+            set_num_threads(1);
         try
         {
             return Run(plan, train, validation, callbacks ?? Array.Empty<ITrainingCallback>(), regularizer);
         }
         finally
         {
-            if (settings.Deterministic) set_num_threads(threads);
+            if (settings.Deterministic)
+                set_num_threads(threads);
             prefixCache.Clear();
         }
     }
 
-    /// <summary>The base rate of every group: the spread, except that an input adapter learns at a multiple of the head's.</summary>
+    /// <summary>The base rate of every group: the spread, except that an input adapter learns at a multiple of the
+    /// head's.</summary>
     public static double[] GroupRates(TransferModel model, TrainingSettings settings)
     {
         double[] rates = settings.GroupRates(model.Groups.Count);
-        if (model.AdapterIndex is { } adapter) rates[adapter] = rates[model.HeadIndex] * settings.AdapterRateMultiplier;
+        if (model.AdapterIndex is { } adapter)
+            rates[adapter] = rates[model.HeadIndex] * settings.AdapterRateMultiplier;
         return rates;
     }
 
     /// <summary>Mean loss and accuracy on a store, in eval mode without autograd.</summary>
     public (double loss, double accuracy) Evaluate(ImageStore data, int prefix = 0, bool cachePrefix = false)
     {
-        if (data.Count == 0) return (double.NaN, double.NaN);
+        if (data.Count == 0)
+            return (double.NaN, double.NaN);
         model.Train(false);
-        using var _ = no_grad();
-        double lossSum = 0, correct = 0;
-        for (int start = 0; start < data.Count; start += 64)
-        {
-            using var scope = NewDisposeScope();
-            Tensor index = arange(start, Math.Min(start + 64, data.Count), dtype: ScalarType.Int64);
-            Tensor labels = data.Labels.index_select(0, index).to(device);
-            Tensor logits = Logits(data, index, prefix, cachePrefix, validation: true, prepare: null);
-            lossSum += F.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
-            correct += logits.argmax(1).eq(labels).sum().item<long>();
-        }
+        double lossSum = 0,
+            correct = 0;
+        Inference.ForEachBatch(
+            data.Count,
+            64,
+            index =>
+            {
+                Tensor labels = data.Labels.index_select(0, index).to(device);
+                Tensor logits = Logits(data, index, prefix, cachePrefix, validation: true, prepare: null);
+                lossSum += F.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
+                correct += logits.argmax(1).eq(labels).sum().item<long>();
+            }
+        );
         return (lossSum / data.Count, correct / data.Count);
     }
 
-    private TrainingOutcome Run(IStrategyPlan plan, ImageStore train, ImageStore? validation,
-        IReadOnlyList<ITrainingCallback> callbacks, IRegularizer? regularizer)
+    private TrainingOutcome Run(
+        IStrategyPlan plan,
+        ImageStore train,
+        ImageStore? validation,
+        IReadOnlyList<ITrainingCallback> callbacks,
+        IRegularizer? regularizer
+    )
     {
         int stepsPerEpoch = (train.Count + settings.BatchSize - 1) / settings.BatchSize;
-        var context = new TrainingContext(model, settings, device, progress, store => Evaluate(store), validation,
-            stepsPerEpoch);
+        var context = new TrainingContext(
+            model,
+            settings,
+            device,
+            progress,
+            store => Evaluate(store),
+            validation,
+            stepsPerEpoch
+        );
         using var best = new BestCheckpoint();
-        using var averaging = settings.AverageLastEpochs is { } last ? new WeightAveraging(settings.Epochs - last + 1) : null;
+        using var averaging = settings.AverageLastEpochs is { } last
+            ? new WeightAveraging(settings.Epochs - last + 1)
+            : null;
         var all = Callbacks(plan, best, averaging, callbacks);
         double[] rates = GroupRates(model, settings);
         using var optimizer = new GroupOptimizer(model, settings, rates, regularizer);
         var loop = new Loop(all, optimizer, regularizer, rates, (long)stepsPerEpoch * settings.Epochs);
-        foreach (var c in all) c.OnTrainingStart(context);
+        foreach (var c in all)
+            c.OnTrainingStart(context);
+        RunEpochs(context, loop, plan, train, validation);
+        context.RestoredEpoch = context.History.Epochs.Count > 0 ? context.History.Epochs[^1].Epoch : null;
+        foreach (var c in all)
+            c.OnTrainingEnd(context);
+        return new TrainingOutcome(
+            context.History,
+            context.StopRequest,
+            context.RestoredEpoch,
+            context.Failure,
+            context.Averaged
+        );
+    }
+
+    private void RunEpochs(
+        TrainingContext context,
+        Loop loop,
+        IStrategyPlan plan,
+        ImageStore train,
+        ImageStore? validation
+    )
+    {
         for (int epoch = 0; epoch < settings.Epochs && context.StopRequest is null; epoch++)
         {
             context.Epoch = epoch;
@@ -101,29 +155,35 @@ public sealed class Trainer
             if (next.Stop)
             {
                 context.Stop(next.Reason ?? "the plan stopped", next.RestoreBest);
-                break;
+                return;
             }
             context.Plan = next;
             RunEpoch(context, loop, train, validation);
         }
-        context.RestoredEpoch = context.History.Epochs.Count > 0 ? context.History.Epochs[^1].Epoch : null;
-        foreach (var c in all) c.OnTrainingEnd(context);
-        return new TrainingOutcome(context.History, context.StopRequest, context.RestoredEpoch, context.Failure,
-            context.Averaged);
     }
 
     /// <summary>The built-in callbacks in the order their events must run, then the caller's.</summary>
-    private List<ITrainingCallback> Callbacks(IStrategyPlan plan, BestCheckpoint best, WeightAveraging? averaging,
-        IReadOnlyList<ITrainingCallback> callbacks)
+    private List<ITrainingCallback> Callbacks(
+        IStrategyPlan plan,
+        BestCheckpoint best,
+        WeightAveraging? averaging,
+        IReadOnlyList<ITrainingCallback> callbacks
+    )
     {
         var all = new List<ITrainingCallback> { new NonFiniteLossGuard() };
-        if (model.AdapterIndex is not null) all.Add(new AdapterTrainsWithHead());
-        if (settings.MixupAlpha > 0) all.Add(new Mixup(settings.MixupAlpha));
-        if (settings.AutogradThroughFrozen) all.Add(new NaiveAutograd());
-        if (settings.ScoreStart) all.Add(new ScoredStart());
-        if (plan is ITrainingCallback planEvents) all.Add(planEvents);
+        if (model.AdapterIndex is not null)
+            all.Add(new AdapterTrainsWithHead());
+        if (settings.MixupAlpha > 0)
+            all.Add(new Mixup(settings.MixupAlpha));
+        if (settings.AutogradThroughFrozen)
+            all.Add(new NaiveAutograd());
+        if (settings.ScoreStart)
+            all.Add(new ScoredStart());
+        if (plan is ITrainingCallback planEvents)
+            all.Add(planEvents);
         // The final weights: the average when it is kept, else the best checkpoint; the caller's callbacks see them.
-        if (averaging is not null) all.Add(averaging);
+        if (averaging is not null)
+            all.Add(averaging);
         all.Add(best);
         all.AddRange(callbacks);
         return all;
@@ -131,97 +191,156 @@ public sealed class Trainer
 
     private void RunEpoch(TrainingContext context, Loop loop, ImageStore train, ImageStore? validation)
     {
-        foreach (var c in loop.Callbacks) c.OnEpochStart(context);
+        foreach (var c in loop.Callbacks)
+            c.OnEpochStart(context);
         Freezer.Apply(model, context.Plan.Modes, settings.FreezeBatchNormStatistics);
         context.FrozenPrefix = FrozenPrefix(context.Plan.Modes);
         bool cachePrefix = context.FrozenPrefix > 0 && settings.Augmentation.IsOff;
         var watch = Stopwatch.StartNew();
         var rateLog = model.Groups.ToDictionary(g => g.Name, g => loop.Rates[g.Index] * Multiplier(context.Step, loop));
         var (lossSum, correct) = TrainBatches(context, loop, train, cachePrefix);
-        foreach (var c in loop.Callbacks) c.OnEpochTrained(context);
-        if (context.StopRequest is not null || validation is null) return;
+        foreach (var c in loop.Callbacks)
+            c.OnEpochTrained(context);
+        if (context.StopRequest is not null || validation is null)
+            return;
         var (valLoss, valAccuracy) = Evaluate(validation, context.FrozenPrefix, cachePrefix);
-        var result = new EpochResult(context.Epoch + 1, context.Plan.Stage, lossSum / train.Count, correct / train.Count,
-            valLoss, valAccuracy, rateLog, model.TrainableParameters, context.FrozenPrefix, cachePrefix,
-            watch.Elapsed.TotalSeconds);
+        var result = new EpochResult(
+            context.Epoch + 1,
+            context.Plan.Stage,
+            lossSum / train.Count,
+            correct / train.Count,
+            valLoss,
+            valAccuracy,
+            rateLog,
+            model.TrainableParameters,
+            context.FrozenPrefix,
+            cachePrefix,
+            watch.Elapsed.TotalSeconds
+        );
         bool isBest = context.History.Add(result);
-        progress.Info($"epoch {result.Epoch}: train loss {result.TrainLoss:F4} acc {result.TrainAccuracy:P1} | val loss "
-            + $"{valLoss:F4} acc {valAccuracy:P1}{(isBest ? " *" : "")} | {result.Seconds:F1} s");
-        foreach (var c in loop.Callbacks) c.OnEpochEnd(context, result, isBest);
+        progress.Info(
+            $"epoch {result.Epoch}: train loss {result.TrainLoss:F4} acc {result.TrainAccuracy:P1} | val loss "
+                + $"{valLoss:F4} acc {valAccuracy:P1}{(isBest ? " *" : "")} | {result.Seconds:F1} s"
+        );
+        foreach (var c in loop.Callbacks)
+            c.OnEpochEnd(context, result, isBest);
         if (loop.Callbacks.Select(c => c.StopReason(context)).FirstOrDefault(r => r is not null) is { } reason)
             context.Stop(reason);
     }
 
-    private (double lossSum, double correct) TrainBatches(TrainingContext context, Loop loop, ImageStore train,
-        bool cachePrefix)
+    private (double lossSum, double correct) TrainBatches(
+        TrainingContext context,
+        Loop loop,
+        ImageStore train,
+        bool cachePrefix
+    )
     {
         model.Train(true);
         string label = $"epoch {context.Epoch + 1}/{settings.Epochs} [{context.Plan.Stage}]";
         using var task = progress.Begin(label, context.StepsPerEpoch);
         var generator = new Generator((ulong)(settings.Seed * 7919 + context.Epoch));
         long[] permutation;
-        using (Tensor order = randperm(train.Count, generator: generator)) permutation = order.data<long>().ToArray();
-        double lossSum = 0, correct = 0;
+        using (Tensor order = randperm(train.Count, generator: generator))
+            permutation = order.data<long>().ToArray();
+        double lossSum = 0,
+            correct = 0;
         for (int b = 0; b < context.StepsPerEpoch; b++, context.Step++)
         {
             cancellation.ThrowIfCancellationRequested();
-            var step = TrainStep(context, loop, train, permutation.Skip(b * settings.BatchSize).Take(settings.BatchSize),
-                b + 1, cachePrefix);
-            if (step is not { } done) break;
+            var step = TrainStep(
+                context,
+                loop,
+                train,
+                permutation.Skip(b * settings.BatchSize).Take(settings.BatchSize),
+                b + 1,
+                cachePrefix
+            );
+            if (step is not { } done)
+                break;
             lossSum += done.loss;
             correct += done.correct;
             task.Advance(1);
             if (b % 5 == 0)
                 task.Describe($"{label} loss {lossSum / Math.Min((b + 1) * settings.BatchSize, train.Count):F3}");
-            if (context.StopRequest is not null) break;
+            if (context.StopRequest is not null)
+                break;
         }
         return (lossSum, correct);
     }
 
     /// <summary>One optimizer step; null when a callback stopped training before it.</summary>
-    private (double loss, double correct)? TrainStep(TrainingContext context, Loop loop, ImageStore train,
-        IEnumerable<long> rows, int number, bool cachePrefix)
+    private (double loss, double correct)? TrainStep(
+        TrainingContext context,
+        Loop loop,
+        ImageStore train,
+        IEnumerable<long> rows,
+        int number,
+        bool cachePrefix
+    )
     {
         using var scope = NewDisposeScope();
         Tensor index = tensor(rows.ToArray());
-        var batch = new TrainingBatch(number, index, train.Labels.index_select(0, index).to(device),
-            Multiplier(context.Step, loop));
-        foreach (var c in loop.Callbacks) c.OnBatchStart(context, batch);
+        var labels = train.Labels.index_select(0, index).to(device);
+        var batch = new TrainingBatch(number, index, labels, Multiplier(context.Step, loop));
+        foreach (var c in loop.Callbacks)
+            c.OnBatchStart(context, batch);
         loop.Optimizer.SetRates(batch.RateMultiplier);
-        batch.Logits = Logits(train, index, context.FrozenPrefix, cachePrefix, validation: false,
-            x => Prepare(context, loop, batch, x));
+        Forward(context, loop, train, batch, cachePrefix);
+        foreach (var c in loop.Callbacks)
+            c.OnBeforeBackward(context, batch);
+        if (context.StopRequest is not null)
+            return null;
+        loop.Optimizer.ZeroGrad();
+        batch.Objective!.backward();
+        foreach (var c in loop.Callbacks)
+            c.OnAfterBackward(context, batch);
+        loop.Optimizer.Step();
+        foreach (var c in loop.Callbacks)
+            c.OnBatchEnd(context, batch);
+        return (batch.LossValue * index.shape[0], batch.Logits!.argmax(1).eq(labels).sum().item<long>());
+    }
+
+    /// <summary>A batch's logits, loss (the callbacks may replace it) and objective (the loss plus any
+    /// penalty).</summary>
+    private void Forward(TrainingContext context, Loop loop, ImageStore train, TrainingBatch batch, bool cachePrefix)
+    {
+        Tensor Prepared(Tensor x) => Prepare(context, loop, batch, x);
+        batch.Logits = Logits(train, batch.Index, context.FrozenPrefix, cachePrefix, validation: false, Prepared);
         batch.Loss = F.cross_entropy(batch.Logits, batch.Labels, label_smoothing: settings.LabelSmoothing);
-        foreach (var c in loop.Callbacks) c.OnLoss(context, batch);
+        foreach (var c in loop.Callbacks)
+            c.OnLoss(context, batch);
         batch.Objective = loop.Regularizer is null ? batch.Loss : batch.Loss + loop.Regularizer.Penalty(model);
         batch.LossValue = batch.Loss.item<float>();
-        foreach (var c in loop.Callbacks) c.OnBeforeBackward(context, batch);
-        if (context.StopRequest is not null) return null;
-        loop.Optimizer.ZeroGrad();
-        batch.Objective.backward();
-        foreach (var c in loop.Callbacks) c.OnAfterBackward(context, batch);
-        loop.Optimizer.Step();
-        foreach (var c in loop.Callbacks) c.OnBatchEnd(context, batch);
-        return (batch.LossValue * index.shape[0], batch.Logits.argmax(1).eq(batch.Labels).sum().item<long>());
     }
 
     /// <summary>Augments a training batch's inputs and lets the callbacks see (and replace) them.</summary>
     private Tensor Prepare(TrainingContext context, Loop loop, TrainingBatch batch, Tensor x)
     {
         batch.Inputs = settings.Augmentation.Apply(x, context.Random);
-        foreach (var c in loop.Callbacks) c.OnInputs(context, batch);
+        foreach (var c in loop.Callbacks)
+            c.OnInputs(context, batch);
         return batch.Inputs;
     }
 
-    private Tensor Logits(ImageStore data, Tensor index, int prefix, bool cachePrefix, bool validation,
-        Func<Tensor, Tensor>? prepare)
+    private Tensor Logits(
+        ImageStore data,
+        Tensor index,
+        int prefix,
+        bool cachePrefix,
+        bool validation,
+        Func<Tensor, Tensor>? prepare
+    )
     {
         if (prefix > 0 && cachePrefix && prefixCache.Outputs(data, prefix, validation) is { } cached)
             return FromBoundary(cached.index_select(0, index.to(cached.device)), prefix);
         Tensor x = data.Batch(model.Backbone, index, device);
-        if (prepare is not null) x = prepare(x);
-        if (prefix == 0) return model.Forward(x);
+        if (prepare is not null)
+            x = prepare(x);
+        if (prefix == 0)
+            return model.Forward(x);
         Tensor boundary;
-        using (no_grad()) boundary = prefixCache.Run(x, prefix);
+        using (no_grad())
+            boundary = prefixCache.Run(x, prefix);
         return FromBoundary(boundary, prefix);
     }
 
@@ -234,14 +353,22 @@ public sealed class Trainer
     /// <summary>Number of leading groups that are frozen and can be cut off (run without autograd).</summary>
     private int FrozenPrefix(IReadOnlyList<GroupMode> modes)
     {
-        if (!settings.OptimizeFrozenPrefix) return 0;
+        if (!settings.OptimizeFrozenPrefix)
+            return 0;
         int k = 0;
-        while (k < model.HeadIndex && modes[k] == GroupMode.Frozen) k++;
-        while (k > 0 && k < model.HeadIndex && !model.Backbone.Network.CanSplitBefore(k)) k--;
+        while (k < model.HeadIndex && modes[k] == GroupMode.Frozen)
+            k++;
+        while (k > 0 && k < model.HeadIndex && !model.Backbone.Network.CanSplitBefore(k))
+            k--;
         return k;
     }
 
     /// <summary>What stays fixed through a fit.</summary>
-    private sealed record Loop(IReadOnlyList<ITrainingCallback> Callbacks, GroupOptimizer Optimizer,
-        IRegularizer? Regularizer, double[] Rates, long TotalSteps);
+    private sealed record Loop(
+        IReadOnlyList<ITrainingCallback> Callbacks,
+        GroupOptimizer Optimizer,
+        IRegularizer? Regularizer,
+        double[] Rates,
+        long TotalSteps
+    );
 }

@@ -2,7 +2,8 @@ using static TorchSharp.torch;
 
 namespace TransferSharp.Training;
 
-/// <summary>One training step's data as it moves through the loop; its tensors belong to the step's dispose scope.</summary>
+/// <summary>One training step's data as it moves through the loop; its tensors belong to the step's dispose
+/// scope.</summary>
 public sealed class TrainingBatch
 {
     internal TrainingBatch(int number, Tensor index, Tensor labels, double rateMultiplier)

@@ -3,13 +3,21 @@ using static TorchSharp.torch;
 
 namespace TransferSharp.Training;
 
-/// <summary>The state of one fit that callbacks read and steer: the model, the settings, the history, where the loop is.</summary>
+/// <summary>The state of one fit that callbacks read and steer: the model, the settings, the history, where the loop
+/// is.</summary>
 public sealed class TrainingContext
 {
     private readonly Func<ImageStore, (double loss, double accuracy)> evaluate;
 
-    internal TrainingContext(TransferModel model, TrainingSettings settings, Device device, IProgress<ProgressUpdate>? progress,
-        Func<ImageStore, (double loss, double accuracy)> evaluate, ImageStore? validation, int stepsPerEpoch)
+    internal TrainingContext(
+        TransferModel model,
+        TrainingSettings settings,
+        Device device,
+        IProgress<ProgressUpdate>? progress,
+        Func<ImageStore, (double loss, double accuracy)> evaluate,
+        ImageStore? validation,
+        int stepsPerEpoch
+    )
     {
         Model = model;
         Settings = settings;

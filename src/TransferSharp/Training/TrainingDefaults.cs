@@ -1,8 +1,8 @@
 namespace TransferSharp.Training;
 
 /// <summary>
-/// A strategy's defaults for the loop settings the user left unset in <see cref="TrainingOptions"/>
-/// (bn-only trains its few BatchNorm parameters at a larger rate, gradual unfreezing keeps a constant one...).
+/// A strategy's defaults for the loop settings the user left unset in <see cref="TrainingOptions"/> (bn-only trains its
+/// few BatchNorm parameters at a larger rate, gradual unfreezing keeps a constant one...).
 /// </summary>
 public sealed record TrainingDefaults
 {
@@ -30,6 +30,7 @@ public sealed record TrainingDefaults
     /// <summary>BatchNorm normalises with its running statistics while training. Default false.</summary>
     public bool FreezeBatchNormStatistics { get; init; }
 
-    /// <summary>The starting point is scored on validation and competes for the best checkpoint. Default false.</summary>
+    /// <summary>The starting point is scored on validation and competes for the best checkpoint. Default
+    /// false.</summary>
     public bool ScoreStart { get; init; }
 }

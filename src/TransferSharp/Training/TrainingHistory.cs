@@ -8,16 +8,19 @@ public sealed class TrainingHistory
     /// <summary>Completed epochs.</summary>
     public IReadOnlyList<EpochResult> Epochs => epochs;
 
-    /// <summary>The best epoch so far (highest validation accuracy, ties to lower loss), or null; epoch 0 is <see cref="Start"/>.</summary>
+    /// <summary>The best epoch so far (highest validation accuracy, ties to lower loss), or null; epoch 0 is <see
+    /// cref="Start"/>.</summary>
     public EpochResult? Best { get; private set; }
 
-    /// <summary>The starting point's validation score (epoch 0, before any training), when it was measured; not among <see cref="Epochs"/>.</summary>
+    /// <summary>The starting point's validation score (epoch 0, before any training), when it was measured; not among
+    /// <see cref="Epochs"/>.</summary>
     public EpochResult? Start { get; private set; }
 
     /// <summary>Sets the starting point (epoch 0): the first best, which training epochs must beat.</summary>
     public void SetStart(EpochResult start)
     {
-        if (epochs.Count > 0) throw new InvalidOperationException("the starting point is scored before the first epoch");
+        if (epochs.Count > 0)
+            throw new InvalidOperationException("the starting point is scored before the first epoch");
         Start = Best = start;
     }
 
@@ -35,16 +38,20 @@ public sealed class TrainingHistory
 
     /// <summary>Validation order: higher accuracy, then lower loss.</summary>
     public static bool IsBetter(EpochResult a, EpochResult b) =>
-        a.ValAccuracy > b.ValAccuracy + 1e-9 || (Math.Abs(a.ValAccuracy - b.ValAccuracy) <= 1e-9 && a.ValLoss < b.ValLoss);
+        a.ValAccuracy > b.ValAccuracy + 1e-9
+        || (Math.Abs(a.ValAccuracy - b.ValAccuracy) <= 1e-9 && a.ValLoss < b.ValLoss);
 
     /// <summary>The best of a subset of epochs.</summary>
     public static EpochResult? BestOf(IEnumerable<EpochResult> results)
     {
         EpochResult? best = null;
-        foreach (var r in results) if (best is null || IsBetter(r, best)) best = r;
+        foreach (var r in results)
+            if (best is null || IsBetter(r, best))
+                best = r;
         return best;
     }
 
-    /// <summary>Epochs since the best one (0 when the last is the best; every epoch when the starting point is still the best).</summary>
+    /// <summary>Epochs since the best one (0 when the last is the best; every epoch when the starting point is still
+    /// the best).</summary>
     public int EpochsSinceBest => Best is null ? 0 : epochs.Count - epochs.IndexOf(Best) - 1;
 }

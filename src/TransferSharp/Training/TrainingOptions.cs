@@ -1,8 +1,8 @@
 namespace TransferSharp.Training;
 
 /// <summary>
-/// How network training runs, as the user asks for it. Unset (null) values take the strategy's defaults
-/// (<see cref="TrainingDefaults"/>); <see cref="Resolve"/> gives the loop's <see cref="TrainingSettings"/>.
+/// How network training runs, as the user asks for it. Unset (null) values take the strategy's defaults (<see
+/// cref="TrainingDefaults"/>); <see cref="Resolve"/> gives the loop's <see cref="TrainingSettings"/>.
 /// </summary>
 public sealed record TrainingOptions
 {
@@ -12,13 +12,16 @@ public sealed record TrainingOptions
     /// <summary>Images per step, and per backbone pass of a frozen extraction. Default 32.</summary>
     public int BatchSize { get; init; } = 32;
 
-    /// <summary>The head's (top) learning rate; null = the strategy's (1e-3; 1e-2 for bn-only and frozen-feature heads).</summary>
+    /// <summary>The head's (top) learning rate; null = the strategy's (1e-3; 1e-2 for bn-only and frozen-feature
+    /// heads).</summary>
     public double? LearningRate { get; init; }
 
-    /// <summary>Geometric spread: the stem trains at LearningRate / LrSpread (fastai's slice); null = the strategy's.</summary>
+    /// <summary>Geometric spread: the stem trains at LearningRate / LrSpread (fastai's slice); null = the
+    /// strategy's.</summary>
     public double? LrSpread { get; init; }
 
-    /// <summary>timm-style layer decay: each group this times the next one up; overrides the spread. Null = off.</summary>
+    /// <summary>timm-style layer decay: each group this times the next one up; overrides the spread. Null =
+    /// off.</summary>
     public double? LayerDecay { get; init; }
 
     /// <summary>Schedule shape; null = the strategy's (warm-up then cosine; constant for gradual unfreezing).</summary>
@@ -39,7 +42,8 @@ public sealed record TrainingOptions
     /// <summary>Label smoothing of the cross-entropy. Default 0.1.</summary>
     public double LabelSmoothing { get; init; } = 0.1;
 
-    /// <summary>Early-stopping patience in epochs; gradual unfreezing's per-stage patience (default 2). Null = none.</summary>
+    /// <summary>Early-stopping patience in epochs; gradual unfreezing's per-stage patience (default 2). Null =
+    /// none.</summary>
     public int? Patience { get; init; }
 
     /// <summary>Restore the best validation epoch at the end (false: keep the last). Default true.</summary>
@@ -48,7 +52,8 @@ public sealed record TrainingOptions
     /// <summary>Weight averaging (SWA): keep the mean of the weights of the last N epochs. Null = off.</summary>
     public int? AverageLastEpochs { get; init; }
 
-    /// <summary>The conv1x1 adapter's rate as a multiple of the head's; null = the strategy's (100; 30 for frozen features).</summary>
+    /// <summary>The conv1x1 adapter's rate as a multiple of the head's; null = the strategy's (100; 30 for frozen
+    /// features).</summary>
     public double? AdapterRateMultiplier { get; init; }
 
     /// <summary>Mixup alpha: images and labels mixed in pairs with a weight from Beta(alpha, alpha). 0 = off.</summary>
@@ -76,31 +81,32 @@ public sealed record TrainingOptions
     public long PrefixCacheBytes { get; init; } = 3L << 30;
 
     /// <summary>The loop's settings: these values, and <paramref name="defaults"/> where a value is unset.</summary>
-    public TrainingSettings Resolve(TrainingDefaults defaults, int seed) => new()
-    {
-        Epochs = Epochs ?? defaults.Epochs,
-        BatchSize = BatchSize,
-        LearningRate = LearningRate ?? defaults.LearningRate,
-        LrSpread = LrSpread ?? defaults.LrSpread,
-        LayerDecay = LayerDecay,
-        Schedule = Schedule ?? defaults.Schedule,
-        WarmupFraction = WarmupFraction,
-        Optimizer = Optimizer,
-        WeightDecay = WeightDecay,
-        Momentum = Momentum,
-        LabelSmoothing = LabelSmoothing,
-        Patience = Patience ?? defaults.Patience,
-        RestoreBest = RestoreBest,
-        ScoreStart = defaults.ScoreStart,
-        AverageLastEpochs = AverageLastEpochs,
-        AdapterRateMultiplier = AdapterRateMultiplier ?? defaults.AdapterRateMultiplier,
-        MixupAlpha = MixupAlpha,
-        Augmentation = Augmentation,
-        Seed = seed,
-        Deterministic = Deterministic,
-        OptimizeFrozenPrefix = !Naive,
-        FreezeBatchNormStatistics = FreezeBatchNormStatistics ?? defaults.FreezeBatchNormStatistics,
-        AutogradThroughFrozen = Naive,
-        PrefixCacheBytes = PrefixCacheBytes,
-    };
+    public TrainingSettings Resolve(TrainingDefaults defaults, int seed) =>
+        new()
+        {
+            Epochs = Epochs ?? defaults.Epochs,
+            BatchSize = BatchSize,
+            LearningRate = LearningRate ?? defaults.LearningRate,
+            LrSpread = LrSpread ?? defaults.LrSpread,
+            LayerDecay = LayerDecay,
+            Schedule = Schedule ?? defaults.Schedule,
+            WarmupFraction = WarmupFraction,
+            Optimizer = Optimizer,
+            WeightDecay = WeightDecay,
+            Momentum = Momentum,
+            LabelSmoothing = LabelSmoothing,
+            Patience = Patience ?? defaults.Patience,
+            RestoreBest = RestoreBest,
+            ScoreStart = defaults.ScoreStart,
+            AverageLastEpochs = AverageLastEpochs,
+            AdapterRateMultiplier = AdapterRateMultiplier ?? defaults.AdapterRateMultiplier,
+            MixupAlpha = MixupAlpha,
+            Augmentation = Augmentation,
+            Seed = seed,
+            Deterministic = Deterministic,
+            OptimizeFrozenPrefix = !Naive,
+            FreezeBatchNormStatistics = FreezeBatchNormStatistics ?? defaults.FreezeBatchNormStatistics,
+            AutogradThroughFrozen = Naive,
+            PrefixCacheBytes = PrefixCacheBytes,
+        };
 }

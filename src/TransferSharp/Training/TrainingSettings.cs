@@ -15,7 +15,8 @@ public sealed record TrainingSettings
     /// <summary>The head's (top) learning rate. Default 1e-3.</summary>
     public double LearningRate { get; init; } = 1e-3;
 
-    /// <summary>Geometric spread: the earliest group gets LearningRate / LrSpread. Default 10. Ignored with LayerDecay.</summary>
+    /// <summary>Geometric spread: the earliest group gets LearningRate / LrSpread. Default 10. Ignored with
+    /// LayerDecay.</summary>
     public double LrSpread { get; init; } = 10;
 
     /// <summary>timm-style layer decay: each group LayerDecay times the next one up; null = use LrSpread.</summary>
@@ -69,7 +70,8 @@ public sealed record TrainingSettings
     /// <summary>Deterministic kernels (one intra-op thread).</summary>
     public bool Deterministic { get; init; }
 
-    /// <summary>Run frozen leading groups without autograd and cache their outputs when augmentation is off. Default true.</summary>
+    /// <summary>Run frozen leading groups without autograd and cache their outputs when augmentation is off. Default
+    /// true.</summary>
     public bool OptimizeFrozenPrefix { get; init; } = true;
 
     /// <summary>Normalise with the running BatchNorm statistics and leave them unchanged. Default false.</summary>
@@ -81,7 +83,8 @@ public sealed record TrainingSettings
     /// <summary>Memory allowed for cached frozen-prefix outputs, in bytes. Default 3 GiB.</summary>
     public long PrefixCacheBytes { get; init; } = 3L << 30;
 
-    /// <summary>Throws <see cref="OptionException"/> naming the first bad value as <paramref name="owner"/>.Property.</summary>
+    /// <summary>Throws <see cref="OptionException"/> naming the first bad value as <paramref
+    /// name="owner"/>.Property.</summary>
     public void Validate(string owner = nameof(TrainingSettings))
     {
         string Name(string property) => $"{owner}.{property}";
@@ -89,20 +92,24 @@ public sealed record TrainingSettings
         Limits.Range(Name(nameof(BatchSize)), BatchSize, 1, Limits.MaximumBatchSize);
         Limits.Interval(Name(nameof(LearningRate)), LearningRate, 0, true, 10, false);
         Limits.Range(Name(nameof(LrSpread)), LrSpread, 1, 1e6);
-        if (LayerDecay is { } decay) Limits.Interval(Name(nameof(LayerDecay)), decay, 0, true, 1, false);
+        if (LayerDecay is { } decay)
+            Limits.Interval(Name(nameof(LayerDecay)), decay, 0, true, 1, false);
         Limits.Interval(Name(nameof(WarmupFraction)), WarmupFraction, 0, false, 1, true);
         Limits.Range(Name(nameof(WeightDecay)), WeightDecay, 0, 10);
         Limits.Interval(Name(nameof(Momentum)), Momentum, 0, false, 1, true);
         Limits.Interval(Name(nameof(AdapterRateMultiplier)), AdapterRateMultiplier, 0, true, 1000, false);
         Limits.Range(Name(nameof(MixupAlpha)), MixupAlpha, 0, 10);
         Limits.Interval(Name(nameof(LabelSmoothing)), LabelSmoothing, 0, false, 1, true);
-        if (Patience is { } patience) Limits.Range(Name(nameof(Patience)), patience, 1, Limits.MaximumPatience);
-        if (AverageLastEpochs is { } last) Limits.Range(Name(nameof(AverageLastEpochs)), last, 2, Epochs);
+        if (Patience is { } patience)
+            Limits.Range(Name(nameof(Patience)), patience, 1, Limits.MaximumPatience);
+        if (AverageLastEpochs is { } last)
+            Limits.Range(Name(nameof(AverageLastEpochs)), last, 2, Epochs);
         Augmentation.Validate($"{owner}.{nameof(Augmentation)}");
     }
 
     /// <summary>The base learning rate of every group (head last).</summary>
-    public double[] GroupRates(int groups) => LayerDecay is { } decay
-        ? LearningRateSpread.LayerDecay(LearningRate, decay, groups)
-        : LearningRateSpread.Geometric(LearningRate, LrSpread, groups);
+    public double[] GroupRates(int groups) =>
+        LayerDecay is { } decay
+            ? LearningRateSpread.LayerDecay(LearningRate, decay, groups)
+            : LearningRateSpread.Geometric(LearningRate, LrSpread, groups);
 }

@@ -20,15 +20,32 @@ public sealed class TransferModel : IDisposable
         for (int g = 0; g < network.Groups.Count; g++)
         {
             var bnLayers = network.GroupBatchNorms(g).ToList();
-            var bnParams = new HashSet<Parameter>(bnLayers.SelectMany(b => b.parameters()), ReferenceEqualityComparer.Instance);
+            var bnParams = new HashSet<Parameter>(
+                bnLayers.SelectMany(b => b.parameters()),
+                ReferenceEqualityComparer.Instance
+            );
             var named = network.GroupParameters(g).ToList();
-            var decay = named.Where(p => !bnParams.Contains(p.parameter) && p.parameter.dim() > 1).Select(p => p.parameter).ToList();
-            var noDecay = named.Where(p => bnParams.Contains(p.parameter) || p.parameter.dim() <= 1).Select(p => p.parameter).ToList();
+            var decay = named
+                .Where(p => !bnParams.Contains(p.parameter) && p.parameter.dim() > 1)
+                .Select(p => p.parameter)
+                .ToList();
+            var noDecay = named
+                .Where(p => bnParams.Contains(p.parameter) || p.parameter.dim() <= 1)
+                .Select(p => p.parameter)
+                .ToList();
             groups.Add(new ModelGroup(network.Groups[g].Name, g, decay, noDecay, bnParams.ToList()));
             batchNorms.Add(bnLayers);
         }
         var headParams = head.parameters().ToList();
-        groups.Add(new ModelGroup("head", groups.Count, headParams.Where(p => p.dim() > 1).ToList(), headParams.Where(p => p.dim() <= 1).ToList(), Array.Empty<Parameter>()));
+        groups.Add(
+            new ModelGroup(
+                "head",
+                groups.Count,
+                headParams.Where(p => p.dim() > 1).ToList(),
+                headParams.Where(p => p.dim() <= 1).ToList(),
+                Array.Empty<Parameter>()
+            )
+        );
         batchNorms.Add(new List<BatchNormOp>());
     }
 
@@ -47,8 +64,10 @@ public sealed class TransferModel : IDisposable
     /// <summary>Index of the head group.</summary>
     public int HeadIndex => groups.Count - 1;
 
-    /// <summary>Index of the input adapter's group (a learnable 1x1 convolution in front of the backbone), or null when there is none.</summary>
-    public int? AdapterIndex => groups.FindIndex(g => g.Name == Adapters.InputAdapters.GroupName) is var i and >= 0 ? i : null;
+    /// <summary>Index of the input adapter's group (a learnable 1x1 convolution in front of the backbone), or null when
+    /// there is none.</summary>
+    public int? AdapterIndex =>
+        groups.FindIndex(g => g.Name == Adapters.InputAdapters.GroupName) is var i and >= 0 ? i : null;
 
     /// <summary>The BatchNorm layers of a group.</summary>
     internal IReadOnlyList<BatchNormOp> BatchNormsOf(int group) => batchNorms[group];
@@ -67,7 +86,8 @@ public sealed class TransferModel : IDisposable
         return Head.forward(Backbone.Network.ForwardFrom(boundary, group).flatten(1)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Sets train/eval mode of the whole model (BatchNorm of frozen groups keeps its running statistics either way).</summary>
+    /// <summary>Sets train/eval mode of the whole model (BatchNorm of frozen groups keeps its running statistics either
+    /// way).</summary>
     public void Train(bool training)
     {
         Backbone.Network.train(training);
@@ -82,8 +102,10 @@ public sealed class TransferModel : IDisposable
     {
         var copy = new Dictionary<string, Tensor>();
         using var scope = NewDisposeScope(); // frees the detach() aliases; the clones leave the scope
-        foreach (var (name, t) in Backbone.Network.state_dict()) copy["backbone." + name] = t.detach().clone().DetachFromDisposeScope();
-        foreach (var (name, t) in Head.state_dict()) copy["head." + name] = t.detach().clone().DetachFromDisposeScope();
+        foreach (var (name, t) in Backbone.Network.state_dict())
+            copy["backbone." + name] = t.detach().clone().DetachFromDisposeScope();
+        foreach (var (name, t) in Head.state_dict())
+            copy["head." + name] = t.detach().clone().DetachFromDisposeScope();
         return copy;
     }
 
@@ -91,8 +113,10 @@ public sealed class TransferModel : IDisposable
     public void Restore(Dictionary<string, Tensor> snapshot)
     {
         using var _ = no_grad();
-        foreach (var (name, t) in Backbone.Network.state_dict()) t.copy_(snapshot["backbone." + name]);
-        foreach (var (name, t) in Head.state_dict()) t.copy_(snapshot["head." + name]);
+        foreach (var (name, t) in Backbone.Network.state_dict())
+            t.copy_(snapshot["backbone." + name]);
+        foreach (var (name, t) in Head.state_dict())
+            t.copy_(snapshot["head." + name]);
     }
 
     /// <summary>Releases backbone and head.</summary>

@@ -5,4 +5,9 @@ namespace TransferSharp.Training;
 /// <param name="GroupsTrained">Names of the groups that trained.</param>
 /// <param name="Epochs">Epochs spent in the stage.</param>
 /// <param name="BestValAccuracy">Best validation accuracy within the stage.</param>
-public sealed record UnfreezeStage(string Stage, IReadOnlyList<string> GroupsTrained, int Epochs, double BestValAccuracy);
+public sealed record UnfreezeStage(
+    string Stage,
+    IReadOnlyList<string> GroupsTrained,
+    int Epochs,
+    double BestValAccuracy
+);

@@ -24,7 +24,8 @@ public sealed class WeightAveraging : ITrainingCallback, IDisposable
     /// <inheritdoc />
     public void OnEpochEnd(TrainingContext context, EpochResult result, bool isBest)
     {
-        if (result.Epoch < FirstEpoch) return;
+        if (result.Epoch < FirstEpoch)
+            return;
         Epochs.Add(result.Epoch);
         var current = context.Model.Snapshot();
         if (mean is null)
@@ -36,8 +37,10 @@ public sealed class WeightAveraging : ITrainingCallback, IDisposable
         double k = Epochs.Count;
         foreach (var (name, t) in current)
         {
-            if (t.is_floating_point()) mean[name].mul_((k - 1) / k).add_(t, alpha: 1 / k);
-            else mean[name].copy_(t);
+            if (t.is_floating_point())
+                mean[name].mul_((k - 1) / k).add_(t, alpha: 1 / k);
+            else
+                mean[name].copy_(t);
             t.Dispose();
         }
     }
@@ -45,18 +48,21 @@ public sealed class WeightAveraging : ITrainingCallback, IDisposable
     /// <inheritdoc />
     public void OnTrainingEnd(TrainingContext context)
     {
-        if (context.Failure is not null || Epochs.Count < 2 || context.Validation is null || !LoadInto(context.Model)) return;
+        if (context.Failure is not null || Epochs.Count < 2 || context.Validation is null || !LoadInto(context.Model))
+            return;
         var (loss, accuracy) = context.Evaluate(context.Validation);
         context.Averaged = new AveragedWeights(Epochs.ToList(), loss, accuracy);
         context.RestoredEpoch = null;
         context.Progress.Info(
-            $"weight averaging of epochs {Epochs[0]}-{Epochs[^1]}: val loss {loss:F4} acc {accuracy:P1}");
+            $"weight averaging of epochs {Epochs[0]}-{Epochs[^1]}: val loss {loss:F4} acc {accuracy:P1}"
+        );
     }
 
     /// <summary>Loads the average into <paramref name="model"/>; false when no epoch was averaged.</summary>
     public bool LoadInto(TransferModel model)
     {
-        if (mean is null) return false;
+        if (mean is null)
+            return false;
         model.Restore(mean);
         return true;
     }
@@ -64,8 +70,10 @@ public sealed class WeightAveraging : ITrainingCallback, IDisposable
     /// <summary>Releases the average.</summary>
     public void Dispose()
     {
-        if (mean is null) return;
-        foreach (var t in mean.Values) t.Dispose();
+        if (mean is null)
+            return;
+        foreach (var t in mean.Values)
+            t.Dispose();
         mean = null;
     }
 }

@@ -11,7 +11,15 @@ public class AdapterTests
     private static ChannelImage Random(int channels, int size, int seed, float scale = 1000)
     {
         var random = new Random(seed);
-        return new ChannelImage(Enumerable.Range(0, channels * size * size).Select(_ => (float)Math.Round(random.NextDouble() * scale)).ToArray(), channels, size, size);
+        return new ChannelImage(
+            Enumerable
+                .Range(0, channels * size * size)
+                .Select(_ => (float)Math.Round(random.NextDouble() * scale))
+                .ToArray(),
+            channels,
+            size,
+            size
+        );
     }
 
     [Theory]
@@ -64,7 +72,13 @@ public class AdapterTests
         Assert.Contains("int64.npy", e2.Message);
     }
 
-    private static void WriteTiff(string path, ChannelImage image, int bits, bool planar, BitMiracle.LibTiff.Classic.SampleFormat format = BitMiracle.LibTiff.Classic.SampleFormat.UINT)
+    private static void WriteTiff(
+        string path,
+        ChannelImage image,
+        int bits,
+        bool planar,
+        BitMiracle.LibTiff.Classic.SampleFormat format = BitMiracle.LibTiff.Classic.SampleFormat.UINT
+    )
     {
         using var tiff = BitMiracle.LibTiff.Classic.Tiff.Open(path, "w");
         tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.IMAGEWIDTH, image.Width);
@@ -72,25 +86,41 @@ public class AdapterTests
         tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.SAMPLESPERPIXEL, image.Channels);
         tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.BITSPERSAMPLE, bits);
         tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.SAMPLEFORMAT, format);
-        tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.PLANARCONFIG, planar ? BitMiracle.LibTiff.Classic.PlanarConfig.SEPARATE : BitMiracle.LibTiff.Classic.PlanarConfig.CONTIG);
-        tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.PHOTOMETRIC, BitMiracle.LibTiff.Classic.Photometric.MINISBLACK);
+        tiff.SetField(
+            BitMiracle.LibTiff.Classic.TiffTag.PLANARCONFIG,
+            planar ? BitMiracle.LibTiff.Classic.PlanarConfig.SEPARATE : BitMiracle.LibTiff.Classic.PlanarConfig.CONTIG
+        );
+        tiff.SetField(
+            BitMiracle.LibTiff.Classic.TiffTag.PHOTOMETRIC,
+            BitMiracle.LibTiff.Classic.Photometric.MINISBLACK
+        );
         tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.ROWSPERSTRIP, image.Height);
         int bytes = bits / 8;
-        void Put(byte[] line, int offset, float v) { if (bits == 16) BitConverter.GetBytes((ushort)v).CopyTo(line, offset); else if (bits == 32) BitConverter.GetBytes(v).CopyTo(line, offset); else line[offset] = (byte)v; }
+        void Put(byte[] line, int offset, float v)
+        {
+            if (bits == 16)
+                BitConverter.GetBytes((ushort)v).CopyTo(line, offset);
+            else if (bits == 32)
+                BitConverter.GetBytes(v).CopyTo(line, offset);
+            else
+                line[offset] = (byte)v;
+        }
         if (planar)
             for (int c = 0; c < image.Channels; c++)
-                for (int y = 0; y < image.Height; y++)
-                {
-                    var line = new byte[image.Width * bytes];
-                    for (int x = 0; x < image.Width; x++) Put(line, x * bytes, image.Data[(c * image.Height + y) * image.Width + x]);
-                    tiff.WriteScanline(line, y, (short)c);
-                }
+            for (int y = 0; y < image.Height; y++)
+            {
+                var line = new byte[image.Width * bytes];
+                for (int x = 0; x < image.Width; x++)
+                    Put(line, x * bytes, image.Data[(c * image.Height + y) * image.Width + x]);
+                tiff.WriteScanline(line, y, (short)c);
+            }
         else
             for (int y = 0; y < image.Height; y++)
             {
                 var line = new byte[image.Width * image.Channels * bytes];
                 for (int x = 0; x < image.Width; x++)
-                    for (int c = 0; c < image.Channels; c++) Put(line, (x * image.Channels + c) * bytes, image.Data[(c * image.Height + y) * image.Width + x]);
+                for (int c = 0; c < image.Channels; c++)
+                    Put(line, (x * image.Channels + c) * bytes, image.Data[(c * image.Height + y) * image.Width + x]);
                 tiff.WriteScanline(line, y);
             }
     }
@@ -129,10 +159,20 @@ public class AdapterTests
         for (int k = 0; k < 2; k++)
         {
             Directory.CreateDirectory(Path.Combine(root, $"c{k}"));
-            for (int i = 0; i < 3; i++) Npy.Write(Path.Combine(root, $"c{k}", $"{i}.npy"), Random(k == 1 && i == 2 ? 5 : 4, 8, i));
+            for (int i = 0; i < 3; i++)
+                Npy.Write(Path.Combine(root, $"c{k}", $"{i}.npy"), Random(k == 1 && i == 2 ? 5 : 4, 8, i));
         }
         ImageDataset data = DatasetLoader.Load(root);
-        var e = Assert.Throws<DataException>(() => TransferSharp.Training.ImageStore.LoadChannels(data, Enumerable.Range(0, data.Count).ToList(), 32, false, null, "train"));
+        var e = Assert.Throws<DataException>(() =>
+            TransferSharp.Training.ImageStore.LoadChannels(
+                data,
+                Enumerable.Range(0, data.Count).ToList(),
+                32,
+                false,
+                null,
+                "train"
+            )
+        );
         Assert.Contains("has 4", e.Message);
         Assert.Contains("has 5", e.Message);
         Assert.Contains(Path.Combine("c1", "2.npy"), e.Message);
@@ -151,7 +191,10 @@ public class AdapterTests
         Tensor gray = randn(2, 1, 32, 32) * 50;
         Tensor expected = original.Features(gray.expand(-1, 3, -1, -1).contiguous());
         Tensor actual = adapted.Features(gray);
-        Assert.True(actual.allclose(expected, rtol: 1e-4, atol: 1e-4), $"max diff {(actual - expected).abs().max().item<float>()}");
+        Assert.True(
+            actual.allclose(expected, rtol: 1e-4, atol: 1e-4),
+            $"max diff {(actual - expected).abs().max().item<float>()}"
+        );
     }
 
     [Fact]
@@ -175,7 +218,9 @@ public class AdapterTests
         Assert.Equal(new long[] { 64, 6, 7, 7 }, weight.shape);
         // Six bands each equal to the same image: the same response as that image in three channels (3/C rescaling).
         Tensor image = randn(1, 3, 32, 32) * 50;
-        Assert.True(summed.Features(image.repeat(1, 2, 1, 1)).allclose(original.Features(image), rtol: 1e-4, atol: 1e-4));
+        Assert.True(
+            summed.Features(image.repeat(1, 2, 1, 1)).allclose(original.Features(image), rtol: 1e-4, atol: 1e-4)
+        );
     }
 
     [Fact]
@@ -188,18 +233,21 @@ public class AdapterTests
             for (int i = 0; i < 6; i++)
             {
                 ChannelImage image = Random(4, 16, 10 * k + i);
-                for (int p = 0; p < 16 * 16; p++) image.Data[3 * 256 + p] += k * 800; // the class lives in band 4
+                for (int p = 0; p < 16 * 16; p++)
+                    image.Data[3 * 256 + p] += k * 800; // the class lives in band 4
                 Npy.Write(Path.Combine(root, $"c{k}", $"{i}.npy"), image, "<u2");
             }
         }
         string run = TestPaths.NewTempDir("npy-run");
-        LearnerOptions Options(AdapterKind adapter) => new()
-        {
-            Data = new DataOptions { Train = root, ValidationFraction = 0.34 },
-            Model = new TransferSharp.Training.ModelOptions { Size = 32, Adapter = adapter },
-            Training = new TransferSharp.Training.TrainingOptions { Epochs = 2, BatchSize = 4 },
-        };
-        using (var fitted = new TransferLearner(Options(AdapterKind.Conv1x1)).Fit()) fitted.Save(run);
+        LearnerOptions Options(AdapterKind adapter) =>
+            new()
+            {
+                Data = new DataOptions { Train = root, ValidationFraction = 0.34 },
+                Model = new TransferSharp.Training.ModelOptions { Size = 32, Adapter = adapter },
+                Training = new TransferSharp.Training.TrainingOptions { Epochs = 2, BatchSize = 4 },
+            };
+        using (var fitted = new TransferLearner(Options(AdapterKind.Conv1x1)).Fit())
+            fitted.Save(run);
         string metrics = File.ReadAllText(Path.Combine(run, "metrics.json"));
         Assert.Contains("\"kind\": \"conv1x1\"", metrics);
         Assert.Contains("no feature caching", metrics);
@@ -207,23 +255,42 @@ public class AdapterTests
         using Backbone pretrained = Backbone.Load(Registry.DefaultName, 32);
         // The backbone stayed byte-identical; the adapter moved away from its replicate start.
         var before = pretrained.Network.state_dict();
-        foreach (var (name, value) in saved.Backbone.Network.state_dict().Where(p => !p.Key.StartsWith("input_adapter", StringComparison.Ordinal)))
+        foreach (
+            var (name, value) in saved
+                .Backbone.Network.state_dict()
+                .Where(p => !p.Key.StartsWith("input_adapter", StringComparison.Ordinal))
+        )
             Assert.True(value.bytes.SequenceEqual(before[name].bytes), $"{name} changed");
         Tensor adapter = saved.Backbone.Network.state_dict()["input_adapter.weight"].flatten();
-        Assert.True(adapter[3].abs().item<float>() + adapter[7].abs().item<float>() + adapter[11].abs().item<float>() > 0, "the adapter did not learn");
+        Assert.True(
+            adapter[3].abs().item<float>() + adapter[7].abs().item<float>() + adapter[11].abs().item<float>() > 0,
+            "the adapter did not learn"
+        );
 
         // With an adapter that does not learn, feature extraction fits the logistic-regression head on frozen features.
         string runWs = TestPaths.NewTempDir("npy-run-ws");
-        using (var fitted = new TransferLearner(Options(AdapterKind.WeightSum)).Fit()) fitted.Save(runWs);
+        using (var fitted = new TransferLearner(Options(AdapterKind.WeightSum)).Fit())
+            fitted.Save(runWs);
         string wsMetrics = File.ReadAllText(Path.Combine(runWs, "metrics.json"));
         Assert.Contains("logistic regression on the frozen features", wsMetrics);
         Assert.Contains("\"network_input_channels\": 4", wsMetrics);
         using (var ws = TransferSharp.Runs.SavedModel.Load(runWs))
-            Assert.Equal(4, TransferSharp.Runs.Predictor.Predict(ws, DatasetLoader.Load(root).Items.Take(4).Select(i => i.Source).ToList(), null).predictions.Count);
+            Assert.Equal(
+                4,
+                TransferSharp
+                    .Runs.Predictor.Predict(
+                        ws,
+                        DatasetLoader.Load(root).Items.Take(4).Select(i => i.Source).ToList(),
+                        null
+                    )
+                    .predictions.Count
+            );
 
         string three = Path.Combine(TestPaths.NewTempDir("npy-3"), "x.npy");
         Npy.Write(three, Random(3, 16, 99));
-        var error = Assert.Throws<DataException>(() => TransferSharp.Runs.Predictor.Predict(saved, new IImageSource[] { new NpyImageSource(three) }, null));
+        var error = Assert.Throws<DataException>(() =>
+            TransferSharp.Runs.Predictor.Predict(saved, new IImageSource[] { new NpyImageSource(three) }, null)
+        );
         Assert.Contains("3 channel(s)", error.Message);
         Assert.Contains("trained on 4", error.Message);
     }

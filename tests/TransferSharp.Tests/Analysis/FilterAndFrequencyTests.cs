@@ -16,10 +16,12 @@ public class FilterAndFrequencyTests
         var values = new float[3 * 3 * 9];
         for (int k = 0; k < 9; k++)
         {
-            for (int c = 0; c < 3; c++) values[(0 * 3 + c) * 9 + k] = pattern[k];
+            for (int c = 0; c < 3; c++)
+                values[(0 * 3 + c) * 9 + k] = pattern[k];
             values[(1 * 3 + 0) * 9 + k] = pattern[k];
             values[(1 * 3 + 1) * 9 + k] = -pattern[k];
-            for (int c = 0; c < 3; c++) values[(2 * 3 + c) * 9 + k] = pattern[k] * (c == 0 ? 1.3f : 1f);
+            for (int c = 0; c < 3; c++)
+                values[(2 * 3 + c) * 9 + k] = pattern[k] * (c == 0 ? 1.3f : 1f);
         }
         FilterReport report = FilterAnalysis.Analyse(tensor(values, new long[] { 3, 3, 3, 3 }));
         Assert.Equal(1, report.Filters[0].GrayExcitableShare, 6);
@@ -42,7 +44,14 @@ public class FilterAndFrequencyTests
     }
 
     private static FrequencyResponse Response(Func<Tensor, Tensor> layer) =>
-        FrequencyAnalysis.Measure(x => new[] { ("out", layer(x.permute(0, 3, 1, 2))) }, 64, background: 0, amplitude: 1, orientations: 4, phases: 4);
+        FrequencyAnalysis.Measure(
+            x => new[] { ("out", layer(x.permute(0, 3, 1, 2))) },
+            64,
+            background: 0,
+            amplitude: 1,
+            orientations: 4,
+            phases: 4
+        );
 
     [Fact]
     public void IdentityIsFlatBlurIsLowPassDerivativeIsHighPass()
@@ -59,7 +68,8 @@ public class FilterAndFrequencyTests
         Assert.True(edges.HighToLowDb["out"] > 15, $"derivative: {edges.HighToLowDb["out"]} dB");
         // Monotone enough: each band at least as strong as two bands below it.
         double[] g = edges.GainDb[0];
-        for (int b = 2; b < g.Length; b++) Assert.True(g[b] > g[b - 2], $"band {b}: {g[b]} vs {g[b - 2]}");
+        for (int b = 2; b < g.Length; b++)
+            Assert.True(g[b] > g[b - 2], $"band {b}: {g[b]} vs {g[b - 2]}");
     }
 
     [Fact]
@@ -69,13 +79,29 @@ public class FilterAndFrequencyTests
         var pixels = new byte[8 * 64 * 64];
         random.NextBytes(pixels);
         double[] f = FrequencyAnalysis.DefaultFrequencies(64);
-        SpectralProfile profile = FrequencyAnalysis.Profile(new[] { tensor(pixels, new long[] { 8, 64, 64, 1 }) }, 64, f);
+        SpectralProfile profile = FrequencyAnalysis.Profile(
+            new[] { tensor(pixels, new long[] { 8, 64, 64, 1 }) },
+            64,
+            f
+        );
         Assert.Equal(1, profile.Share.Sum(), 6);
         Assert.Equal(1, profile.NaturalShare.Sum(), 6);
         // White noise puts most of its energy at high frequencies, natural images spread it evenly per octave.
         Assert.True(profile.Share[^1] > 3 * profile.NaturalShare[^1]);
-        var verdict = FrequencyAnalysis.Verdict(new FrequencyResponse(f, new[] { "stem", "stage1", "stage2" },
-            new[] { f.Select(_ => 0.0).ToArray(), f.Select(_ => 0.0).ToArray(), f.Select((_, i) => -3.0 * i).ToArray() }, new Dictionary<string, double>()), profile);
+        var verdict = FrequencyAnalysis.Verdict(
+            new FrequencyResponse(
+                f,
+                new[] { "stem", "stage1", "stage2" },
+                new[]
+                {
+                    f.Select(_ => 0.0).ToArray(),
+                    f.Select(_ => 0.0).ToArray(),
+                    f.Select((_, i) => -3.0 * i).ToArray(),
+                },
+                new Dictionary<string, double>()
+            ),
+            profile
+        );
         Assert.True(verdict.TuneEarlyLayers, verdict.Verdict);
         Assert.Contains("tune the stem and stage 1", verdict.Verdict);
     }

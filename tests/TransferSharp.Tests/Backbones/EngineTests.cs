@@ -5,27 +5,34 @@ using static TorchSharp.torch;
 
 namespace TransferSharp.Tests.Backbones;
 
-/// <summary>The frozen pass on ONNX Runtime: same numbers as the TorchSharp path, and only while the backbone is the file's.</summary>
+/// <summary>The frozen pass on ONNX Runtime: same numbers as the TorchSharp path, and only while the backbone is the
+/// file's.</summary>
 public class EngineTests
 {
     private readonly Xunit.Abstractions.ITestOutputHelper output;
+
     public EngineTests(Xunit.Abstractions.ITestOutputHelper output) => this.output = output;
 
     private static IReadOnlyList<IImageSource> Images(int count, int seed)
     {
         var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(i =>
-        {
-            var pixels = new byte[20 * 20 * 3];
-            random.NextBytes(pixels);
-            return (IImageSource)new InMemorySource($"image-{i}", new RawImage(20, 20, 3, pixels));
-        }).ToList();
+        return Enumerable
+            .Range(0, count)
+            .Select(i =>
+            {
+                var pixels = new byte[20 * 20 * 3];
+                random.NextBytes(pixels);
+                return (IImageSource)new InMemorySource($"image-{i}", new RawImage(20, 20, 3, pixels));
+            })
+            .ToList();
     }
 
     private sealed class InMemorySource(string id, RawImage image) : IImageSource
     {
         public string Id { get; } = id;
+
         public byte[] ContentBytes() => image.Pixels;
+
         public RawImage Decode() => image;
     }
 
@@ -35,19 +42,38 @@ public class EngineTests
         using Backbone backbone = Backbone.Load(Registry.DefaultName, 64);
         var images = Images(5, seed: 1);
         var options = new ExtractionOptions { BatchSize = 4 };
-        FeatureSet onnx = FeatureExtractor.Extract(backbone, images, new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth),
-            options with { Engine = ExtractionEngine.OnnxRuntime }, null, "onnx");
-        FeatureSet torchSet = FeatureExtractor.Extract(backbone, images, new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth),
-            options with { Engine = ExtractionEngine.Torch }, null, "torch");
+        FeatureSet onnx = FeatureExtractor.Extract(
+            backbone,
+            images,
+            new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth),
+            options with
+            {
+                Engine = ExtractionEngine.OnnxRuntime,
+            },
+            null,
+            "onnx"
+        );
+        FeatureSet torchSet = FeatureExtractor.Extract(
+            backbone,
+            images,
+            new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth),
+            options with
+            {
+                Engine = ExtractionEngine.Torch,
+            },
+            null,
+            "torch"
+        );
         Assert.Equal("onnxruntime", onnx.Engine);
         Assert.Equal("torch", torchSet.Engine);
-        double max = 0, scale = 0;
+        double max = 0,
+            scale = 0;
         for (int r = 0; r < 5; r++)
-            for (int c = 0; c < backbone.FeatureWidth; c++)
-            {
-                max = Math.Max(max, Math.Abs(onnx.Rows[r][c] - torchSet.Rows[r][c]));
-                scale = Math.Max(scale, Math.Abs(torchSet.Rows[r][c]));
-            }
+        for (int c = 0; c < backbone.FeatureWidth; c++)
+        {
+            max = Math.Max(max, Math.Abs(onnx.Rows[r][c] - torchSet.Rows[r][c]));
+            scale = Math.Max(scale, Math.Abs(torchSet.Rows[r][c]));
+        }
         output.WriteLine($"ONNX Runtime vs TorchSharp at 64x64: max abs diff {max:E2}, max |feature| {scale:F2}");
         Assert.True(scale > 0.1, "features should not be all zero");
         Assert.True(max <= 1e-4 * Math.Max(1, scale), $"ONNX Runtime features differ from TorchSharp's by {max:E2}");
@@ -60,15 +86,31 @@ public class EngineTests
         Assert.True(backbone.IsPristine);
         var images = Images(2, seed: 2);
         var cache = new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth);
-        Assert.Equal("onnxruntime", FeatureExtractor.Extract(backbone, images, cache, new ExtractionOptions(), null, "x").Engine);
+        Assert.Equal(
+            "onnxruntime",
+            FeatureExtractor.Extract(backbone, images, cache, new ExtractionOptions(), null, "x").Engine
+        );
 
-        // One BatchNorm statistic moves (as a training step or AdaBN would move it): the file no longer describes the module.
-        using (var _ = no_grad()) backbone.Network.buffers().First().add_(1e-3);
+        // One BatchNorm statistic moves (as a training step or AdaBN would move it): the file no longer describes the
+        // module.
+        using (var _ = no_grad())
+            backbone.Network.buffers().First().add_(1e-3);
         Assert.False(backbone.IsPristine);
         var fresh = new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth);
-        Assert.Equal("torch", FeatureExtractor.Extract(backbone, images, fresh, new ExtractionOptions(), null, "x").Engine);
-        var error = Assert.Throws<InvalidOperationException>(() => FeatureExtractor.Extract(backbone, images,
-            new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth), new ExtractionOptions { Engine = ExtractionEngine.OnnxRuntime }, null, "x"));
+        Assert.Equal(
+            "torch",
+            FeatureExtractor.Extract(backbone, images, fresh, new ExtractionOptions(), null, "x").Engine
+        );
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            FeatureExtractor.Extract(
+                backbone,
+                images,
+                new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth),
+                new ExtractionOptions { Engine = ExtractionEngine.OnnxRuntime },
+                null,
+                "x"
+            )
+        );
         Assert.Contains("modified", error.Message);
     }
 }

@@ -11,11 +11,21 @@ public class ImporterOpsTests
     {
         using var session = new InferenceSession(path);
         using var value = OrtValue.CreateTensorValueFromMemory(input, shape);
-        using var outputs = session.Run(new RunOptions(), new[] { session.InputMetadata.Keys.Single() }, new[] { value }, session.OutputNames);
+        using var outputs = session.Run(
+            new RunOptions(),
+            new[] { session.InputMetadata.Keys.Single() },
+            new[] { value },
+            session.OutputNames
+        );
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
-    private static float[] Torch(string path, float[] input, long[] shape, PaddingPolicy policy = PaddingPolicy.SymmetricWhereEquivalent)
+    private static float[] Torch(
+        string path,
+        float[] input,
+        long[] shape,
+        PaddingPolicy policy = PaddingPolicy.SymmetricWhereEquivalent
+    )
     {
         using var module = OnnxImporter.Import(path, new OnnxImportOptions { Padding = policy });
         using var scope = NewDisposeScope();
@@ -26,7 +36,10 @@ public class ImporterOpsTests
     private static float[] Input(long[] shape, int seed)
     {
         var random = new Random(seed);
-        return Enumerable.Range(0, (int)shape.Aggregate(1L, (p, d) => p * d)).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+        return Enumerable
+            .Range(0, (int)shape.Aggregate(1L, (p, d) => p * d))
+            .Select(_ => (float)(random.NextDouble() * 4 - 2))
+            .ToArray();
     }
 
     /// <summary>A graph exercising every supported op at an odd input size, compared with ONNX Runtime.</summary>
@@ -34,21 +47,65 @@ public class ImporterOpsTests
     public void EveryOpMatchesOnnxRuntime()
     {
         var b = new OnnxGraphBuilder("x", 1, 3, 17, 19);
-        string c1 = b.Node("Conv", new[] { "x", b.Initializer(new long[] { 8, 3, 3, 3 }), b.Initializer(new long[] { 8 }) },
-            ("pads", new long[] { 1, 2, 0, 1 }), ("strides", new long[] { 2, 1 }), ("dilations", new long[] { 1, 2 }), ("kernel_shape", new long[] { 3, 3 }));
+        string c1 = b.Node(
+            "Conv",
+            new[] { "x", b.Initializer(new long[] { 8, 3, 3, 3 }), b.Initializer(new long[] { 8 }) },
+            ("pads", new long[] { 1, 2, 0, 1 }),
+            ("strides", new long[] { 2, 1 }),
+            ("dilations", new long[] { 1, 2 }),
+            ("kernel_shape", new long[] { 3, 3 })
+        );
         string a1 = b.Node("LeakyRelu", new[] { c1 }, ("alpha", 0.1f));
-        string c2 = b.Node("Conv", new[] { a1, b.Initializer(new long[] { 8, 1, 3, 3 }) }, ("group", 8L), ("auto_pad", "SAME_UPPER"), ("strides", new long[] { 2, 2 }));
+        string c2 = b.Node(
+            "Conv",
+            new[] { a1, b.Initializer(new long[] { 8, 1, 3, 3 }) },
+            ("group", 8L),
+            ("auto_pad", "SAME_UPPER"),
+            ("strides", new long[] { 2, 2 })
+        );
         string gate = b.Node("HardSigmoid", new[] { c2 }, ("alpha", 0.25f), ("beta", 0.4f));
         string gated = b.Node("Mul", new[] { c2, gate });
-        string clipped = b.Node("Clip", new[] { gated, b.Initializer(new long[0], 0, -0.5f), b.Initializer(new long[0], 0, 0.8f) });
-        string pooled = b.Node("MaxPool", new[] { clipped }, ("kernel_shape", new long[] { 3, 3 }), ("strides", new long[] { 2, 2 }), ("pads", new long[] { 0, 0, 1, 1 }));
-        string avg = b.Node("AveragePool", new[] { c2 }, ("kernel_shape", new long[] { 2, 2 }), ("strides", new long[] { 2, 2 }), ("pads", new long[] { 1, 0, 0, 0 }), ("count_include_pad", 0L));
+        string clipped = b.Node(
+            "Clip",
+            new[] { gated, b.Initializer(new long[0], 0, -0.5f), b.Initializer(new long[0], 0, 0.8f) }
+        );
+        string pooled = b.Node(
+            "MaxPool",
+            new[] { clipped },
+            ("kernel_shape", new long[] { 3, 3 }),
+            ("strides", new long[] { 2, 2 }),
+            ("pads", new long[] { 0, 0, 1, 1 })
+        );
+        string avg = b.Node(
+            "AveragePool",
+            new[] { c2 },
+            ("kernel_shape", new long[] { 2, 2 }),
+            ("strides", new long[] { 2, 2 }),
+            ("pads", new long[] { 1, 0, 0, 0 }),
+            ("count_include_pad", 0L)
+        );
         string sig = b.Node("Sigmoid", new[] { avg });
         string joined = b.Node("Concat", new[] { pooled, sig }, ("axis", 1L));
-        string bn = b.Node("BatchNormalization", new[] { joined, b.Initializer(new long[] { 16 }, 0.2f, 1f), b.Initializer(new long[] { 16 }), b.Initializer(new long[] { 16 }), b.Initializer(new long[] { 16 }, 0.2f, 1f) }, ("epsilon", 1e-3f));
+        string bn = b.Node(
+            "BatchNormalization",
+            new[]
+            {
+                joined,
+                b.Initializer(new long[] { 16 }, 0.2f, 1f),
+                b.Initializer(new long[] { 16 }),
+                b.Initializer(new long[] { 16 }),
+                b.Initializer(new long[] { 16 }, 0.2f, 1f),
+            },
+            ("epsilon", 1e-3f)
+        );
         string gap = b.Node("GlobalAveragePool", new[] { bn });
         string flat = b.Node("Flatten", new[] { gap }, ("axis", 1L));
-        string gemm = b.Node("Gemm", new[] { flat, b.Initializer(new long[] { 12, 16 }), b.Initializer(new long[] { 12 }) }, ("transB", 1L), ("alpha", 0.5f));
+        string gemm = b.Node(
+            "Gemm",
+            new[] { flat, b.Initializer(new long[] { 12, 16 }), b.Initializer(new long[] { 12 }) },
+            ("transB", 1L),
+            ("alpha", 0.5f)
+        );
         string relu = b.Node("Relu", new[] { gemm });
         string mm = b.Node("MatMul", new[] { relu, b.Initializer(new long[] { 12, 6 }) });
         string added = b.Node("Add", new[] { mm, b.Initializer(new long[] { 6 }) });
@@ -92,7 +149,10 @@ public class ImporterOpsTests
         string empty = Path.Combine(dir, "empty.onnx");
         File.WriteAllBytes(empty, Array.Empty<byte>());
         Assert.Contains("empty.onnx", Assert.Throws<OnnxImportException>(() => OnnxImporter.Import(empty)).Message);
-        Assert.Contains("missing.onnx", Assert.Throws<OnnxImportException>(() => OnnxImporter.Import(Path.Combine(dir, "missing.onnx"))).Message);
+        Assert.Contains(
+            "missing.onnx",
+            Assert.Throws<OnnxImportException>(() => OnnxImporter.Import(Path.Combine(dir, "missing.onnx"))).Message
+        );
     }
 
     [Fact]
@@ -100,11 +160,30 @@ public class ImporterOpsTests
     {
         // stride-1 conv, stride-2 conv, stride-2 conv: three levels (2 is the first downsampling: the stem).
         var b = new OnnxGraphBuilder("x", 1, 3, 32, 32);
-        string c0 = b.Node("Conv", new[] { "x", b.Initializer(new long[] { 4, 3, 3, 3 }) }, ("pads", new long[] { 1, 1, 1, 1 }), ("strides", new long[] { 2, 2 }));
+        string c0 = b.Node(
+            "Conv",
+            new[] { "x", b.Initializer(new long[] { 4, 3, 3, 3 }) },
+            ("pads", new long[] { 1, 1, 1, 1 }),
+            ("strides", new long[] { 2, 2 })
+        );
         string r0 = b.Node("Relu", new[] { c0 });
-        string c1 = b.Node("Conv", new[] { r0, b.Initializer(new long[] { 4, 4, 3, 3 }) }, ("pads", new long[] { 1, 1, 1, 1 }));
-        string c2 = b.Node("Conv", new[] { c1, b.Initializer(new long[] { 8, 4, 3, 3 }) }, ("pads", new long[] { 1, 1, 1, 1 }), ("strides", new long[] { 2, 2 }));
-        string c3 = b.Node("Conv", new[] { c2, b.Initializer(new long[] { 8, 8, 3, 3 }) }, ("pads", new long[] { 1, 1, 1, 1 }), ("strides", new long[] { 2, 2 }));
+        string c1 = b.Node(
+            "Conv",
+            new[] { r0, b.Initializer(new long[] { 4, 4, 3, 3 }) },
+            ("pads", new long[] { 1, 1, 1, 1 })
+        );
+        string c2 = b.Node(
+            "Conv",
+            new[] { c1, b.Initializer(new long[] { 8, 4, 3, 3 }) },
+            ("pads", new long[] { 1, 1, 1, 1 }),
+            ("strides", new long[] { 2, 2 })
+        );
+        string c3 = b.Node(
+            "Conv",
+            new[] { c2, b.Initializer(new long[] { 8, 8, 3, 3 }) },
+            ("pads", new long[] { 1, 1, 1, 1 }),
+            ("strides", new long[] { 2, 2 })
+        );
         string gap = b.Node("GlobalAveragePool", new[] { c3 });
         string path = OnnxGraphBuilder.Save(b.Build(gap, new long[] { 1, 8, 1, 1 }), "three-levels.onnx");
         using var module = OnnxImporter.Import(path);

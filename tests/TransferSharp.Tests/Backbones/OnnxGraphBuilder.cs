@@ -18,8 +18,24 @@ public sealed class OnnxGraphBuilder
     public static ValueInfoProto Value(string name, long[] shape)
     {
         var tensorShape = new TensorShapeProto();
-        foreach (long d in shape) tensorShape.Dim.Add(d > 0 ? new TensorShapeProto.Types.Dimension { DimValue = d } : new TensorShapeProto.Types.Dimension { DimParam = "d" + tensorShape.Dim.Count });
-        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = tensorShape } } };
+        foreach (long d in shape)
+            tensorShape.Dim.Add(
+                d > 0
+                    ? new TensorShapeProto.Types.Dimension { DimValue = d }
+                    : new TensorShapeProto.Types.Dimension { DimParam = "d" + tensorShape.Dim.Count }
+            );
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto
+            {
+                TensorType = new TypeProto.Types.Tensor
+                {
+                    ElemType = (int)TensorProto.Types.DataType.Float,
+                    Shape = tensorShape,
+                },
+            },
+        };
     }
 
     public string Initializer(long[] dims, float scale = 0.3f, float offset = 0f)
@@ -28,7 +44,8 @@ public sealed class OnnxGraphBuilder
         var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
         t.Dims.Add(dims);
         long n = dims.Aggregate(1L, (p, d) => p * d);
-        for (long i = 0; i < n; i++) t.FloatData.Add((float)(random.NextDouble() * 2 - 1) * scale + offset);
+        for (long i = 0; i < n; i++)
+            t.FloatData.Add((float)(random.NextDouble() * 2 - 1) * scale + offset);
         graph.Initializer.Add(t);
         return name;
     }
@@ -54,11 +71,24 @@ public sealed class OnnxGraphBuilder
             var a = new AttributeProto { Name = name };
             switch (value)
             {
-                case long[] ints: a.Type = AttributeProto.Types.AttributeType.Ints; a.Ints.Add(ints); break;
-                case long i: a.Type = AttributeProto.Types.AttributeType.Int; a.I = i; break;
-                case float f: a.Type = AttributeProto.Types.AttributeType.Float; a.F = f; break;
-                case string s: a.Type = AttributeProto.Types.AttributeType.String; a.S = ByteString.CopyFromUtf8(s); break;
-                default: throw new ArgumentException(name);
+                case long[] ints:
+                    a.Type = AttributeProto.Types.AttributeType.Ints;
+                    a.Ints.Add(ints);
+                    break;
+                case long i:
+                    a.Type = AttributeProto.Types.AttributeType.Int;
+                    a.I = i;
+                    break;
+                case float f:
+                    a.Type = AttributeProto.Types.AttributeType.Float;
+                    a.F = f;
+                    break;
+                case string s:
+                    a.Type = AttributeProto.Types.AttributeType.String;
+                    a.S = ByteString.CopyFromUtf8(s);
+                    break;
+                default:
+                    throw new ArgumentException(name);
             }
             node.Attribute.Add(a);
         }
@@ -70,7 +100,12 @@ public sealed class OnnxGraphBuilder
     {
         graph.Output.Clear();
         graph.Output.Add(Value(output, outputShape));
-        var model = new ModelProto { IrVersion = 7, ProducerName = "TransferSharp.Tests", Graph = graph };
+        var model = new ModelProto
+        {
+            IrVersion = 7,
+            ProducerName = "TransferSharp.Tests",
+            Graph = graph,
+        };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
         return model;
     }

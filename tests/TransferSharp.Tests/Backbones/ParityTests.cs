@@ -8,7 +8,9 @@ namespace TransferSharp.Tests.Backbones;
 public sealed class ResNet18Fixture : IDisposable
 {
     public ResNet18Fixture() => Module = OnnxImporter.Import(TestPaths.ResNet18Onnx);
+
     public OnnxGraphModule Module { get; }
+
     public void Dispose() => Module.Dispose();
 }
 
@@ -16,6 +18,7 @@ public class ParityTests : IClassFixture<ResNet18Fixture>
 {
     private readonly OnnxGraphModule module;
     private readonly Xunit.Abstractions.ITestOutputHelper output;
+
     public ParityTests(ResNet18Fixture fixture, Xunit.Abstractions.ITestOutputHelper output)
     {
         module = fixture.Module;
@@ -27,7 +30,8 @@ public class ParityTests : IClassFixture<ResNet18Fixture>
         var random = new Random(seed);
         var data = new float[batch * 3 * size * size];
         // The model's input range: 0..255 minus a mean of about 100-120.
-        for (int i = 0; i < data.Length; i++) data[i] = (float)(random.NextDouble() * 255 - 115);
+        for (int i = 0; i < data.Length; i++)
+            data[i] = (float)(random.NextDouble() * 255 - 115);
         return data;
     }
 
@@ -52,7 +56,8 @@ public class ParityTests : IClassFixture<ResNet18Fixture>
     {
         Assert.Equal(a.Length, b.Length);
         double max = 0;
-        for (int i = 0; i < a.Length; i++) max = Math.Max(max, Math.Abs(a[i] - b[i]));
+        for (int i = 0; i < a.Length; i++)
+            max = Math.Max(max, Math.Abs(a[i] - b[i]));
         return max;
     }
 
@@ -79,13 +84,18 @@ public class ParityTests : IClassFixture<ResNet18Fixture>
 
         long[] shape224 = { 1, 3, 224, 224 };
         float[] input224 = RandomInput(1, 224, seed: 2);
-        double copyVsOriginal = MaxAbsDiff(RunOrt(TestPaths.ResNet18Onnx, input224, shape224), RunOrt(copy, input224, shape224));
+        double copyVsOriginal = MaxAbsDiff(
+            RunOrt(TestPaths.ResNet18Onnx, input224, shape224),
+            RunOrt(copy, input224, shape224)
+        );
         Assert.True(copyVsOriginal <= 1e-5, $"rewritten graph differs from the original at 224: {copyVsOriginal:E3}");
 
         long[] shape112 = { 2, 3, 112, 112 };
         float[] input112 = RandomInput(2, 112, seed: 3);
         double diff = MaxAbsDiff(RunOrt(copy, input112, shape112), RunTorch(input112, shape112));
-        output.WriteLine($"parity 112x112 (size-agnostic copy): max abs diff {diff:E3}; copy vs original at 224: {copyVsOriginal:E3}");
+        output.WriteLine(
+            $"parity 112x112 (size-agnostic copy): max abs diff {diff:E3}; copy vs original at 224: {copyVsOriginal:E3}"
+        );
         Assert.True(diff <= 1e-4, $"max abs diff {diff:E3} at 112x112");
     }
 
@@ -106,7 +116,10 @@ public class ParityTests : IClassFixture<ResNet18Fixture>
     [Fact]
     public void ExactPaddingPolicyKeepsTheFilesPadsAndFailsWhereTheyBreakTheGraph()
     {
-        using var exact = OnnxImporter.Import(TestPaths.ResNet18Onnx, new OnnxImportOptions { Padding = PaddingPolicy.Exact });
+        using var exact = OnnxImporter.Import(
+            TestPaths.ResNet18Onnx,
+            new OnnxImportOptions { Padding = PaddingPolicy.Exact }
+        );
         Assert.DoesNotContain(exact.Adaptations, a => a.Contains("pads"));
         Assert.Contains(module.Adaptations, a => a.Contains("pads [1,1,0,0] -> [1,1,1,1]"));
         using var scope = NewDisposeScope();

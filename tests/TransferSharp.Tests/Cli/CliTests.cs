@@ -4,18 +4,25 @@ namespace TransferSharp.Tests.Cli;
 
 public class CliTests
 {
-    private static (int code, string stdout, string stderr) Run(params string[] args) => RunWith(new Dictionary<string, string>(), args);
+    private static (int code, string stdout, string stderr) Run(params string[] args) =>
+        RunWith(new Dictionary<string, string>(), args);
 
-    private static (int code, string stdout, string stderr) RunWith(IReadOnlyDictionary<string, string> environment, params string[] args)
+    private static (int code, string stdout, string stderr) RunWith(
+        IReadOnlyDictionary<string, string> environment,
+        params string[] args
+    )
     {
         string cli = Path.Combine(AppContext.BaseDirectory, "TransferSharp.Cli.dll");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(cli);
-        foreach (string a in args) info.ArgumentList.Add(a);
+        foreach (string a in args)
+            info.ArgumentList.Add(a);
         info.Environment["TRANSFERSHARP_CACHE"] = TestPaths.NewTempDir("cli-cache");
-        foreach (var (name, value) in environment) info.Environment[name] = value;
+        foreach (var (name, value) in environment)
+            info.Environment[name] = value;
         using var process = Process.Start(info)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync(),
+            stderr = process.StandardError.ReadToEndAsync();
         Assert.True(process.WaitForExit(300_000), "the CLI did not finish");
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
@@ -30,9 +37,14 @@ public class CliTests
         Assert.Contains("test accuracy:", fit.stdout);
         Assert.True(File.Exists(Path.Combine(run, "metrics.json")));
         // The record names the allocator: tcmalloc, preloaded by the CLI's relaunch, wherever it is installed.
-        string allocator = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json"))).RootElement.GetProperty("allocator").GetString()!;
-        if (TransferSharp.Engine.NativeAllocator.TcmallocPaths.Any(File.Exists)) Assert.Contains("tcmalloc", allocator);
-        else Assert.StartsWith("glibc malloc", allocator);
+        string allocator = System
+            .Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))
+            .RootElement.GetProperty("allocator")
+            .GetString()!;
+        if (TransferSharp.Engine.NativeAllocator.TcmallocPaths.Any(File.Exists))
+            Assert.Contains("tcmalloc", allocator);
+        else
+            Assert.StartsWith("glibc malloc", allocator);
 
         string csv = Path.Combine(run, "predictions.csv");
         var predict = Run("predict", run, Path.Combine(data, "class1"), "--out", csv);
@@ -58,7 +70,15 @@ public class CliTests
         var strategy = Run("fit", "--strategy", "magic", "--out", TestPaths.NewTempDir("cli-run"));
         Assert.Equal(2, strategy.code);
         Assert.Contains("Available: feature-extraction", strategy.stderr);
-        var bnStats = Run("fit", "--strategy", "lp-ft", "--bn-stats", "sometimes", "--out", TestPaths.NewTempDir("cli-run"));
+        var bnStats = Run(
+            "fit",
+            "--strategy",
+            "lp-ft",
+            "--bn-stats",
+            "sometimes",
+            "--out",
+            TestPaths.NewTempDir("cli-run")
+        );
         Assert.Equal(2, bnStats.code);
         Assert.Contains("--bn-stats sometimes: expected frozen or batch", bnStats.stderr);
         Assert.DoesNotContain("   at ", bnStats.stderr);
@@ -71,7 +91,10 @@ public class CliTests
         Assert.Contains("--freeze-to: applies to fine-tune, not to --strategy lp-ft.", foreign.stderr);
         var headSteps = Run("fit", "--epochs", "5", "--out", TestPaths.NewTempDir("cli-run"));
         Assert.Contains("--epochs: applies to network strategies", headSteps.stderr);
-        var allocator = RunWith(new Dictionary<string, string> { ["TRANSFERSHARP_ALLOCATOR"] = "/no/such/libmalloc.so" }, "backbones");
+        var allocator = RunWith(
+            new Dictionary<string, string> { ["TRANSFERSHARP_ALLOCATOR"] = "/no/such/libmalloc.so" },
+            "backbones"
+        );
         Assert.Equal(2, allocator.code);
         Assert.Contains("TRANSFERSHARP_ALLOCATOR=/no/such/libmalloc.so: file not found", allocator.stderr);
         Assert.DoesNotContain("   at ", allocator.stderr);
@@ -81,11 +104,25 @@ public class CliTests
     public void TheCliRelaunchesItselfWithTheChosenAllocatorAndKeepsItsArguments()
     {
         // Any library works to watch the relaunch; the C library this test runs on is always there.
-        string libc = File.ReadLines("/proc/self/maps").Select(l => l.IndexOf('/') is var i and >= 0 ? l[i..] : "").First(p => Path.GetFileName(p).StartsWith("libc.so", StringComparison.Ordinal));
+        string libc = File.ReadLines("/proc/self/maps")
+            .Select(l => l.IndexOf('/') is var i and >= 0 ? l[i..] : "")
+            .First(p => Path.GetFileName(p).StartsWith("libc.so", StringComparison.Ordinal));
         string data = TestImages.WriteFolder(TestPaths.NewTempDir("cli-data"), classes: 2, perClass: 6, size: 32);
         string run = TestPaths.NewTempDir("cli-run");
-        var fit = RunWith(new Dictionary<string, string> { ["TRANSFERSHARP_ALLOCATOR"] = libc },
-            "fit", "--data", data, "--size", "32", "--strategy", "feature-extraction", "--seed", "3", "--out", run);
+        var fit = RunWith(
+            new Dictionary<string, string> { ["TRANSFERSHARP_ALLOCATOR"] = libc },
+            "fit",
+            "--data",
+            data,
+            "--size",
+            "32",
+            "--strategy",
+            "feature-extraction",
+            "--seed",
+            "3",
+            "--out",
+            run
+        );
         Assert.True(fit.code == 0, fit.stderr + fit.stdout);
         using var record = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")));
         Assert.Equal($"{libc} (preloaded by relaunch)", record.RootElement.GetProperty("allocator").GetString());
@@ -98,7 +135,19 @@ public class CliTests
     {
         string data = TestImages.WriteFolder(TestPaths.NewTempDir("cli-shift"), classes: 3, perClass: 10, size: 32);
         string run = TestPaths.NewTempDir("cli-shift-run");
-        var fit = Run("fit", "--data", data, "--size", "32", "--head-steps", "50", "--val-fraction", "0.3", "--out", run);
+        var fit = Run(
+            "fit",
+            "--data",
+            data,
+            "--size",
+            "32",
+            "--head-steps",
+            "50",
+            "--val-fraction",
+            "0.3",
+            "--out",
+            run
+        );
         Assert.True(fit.code == 0, fit.stderr + fit.stdout);
         Assert.True(File.Exists(Path.Combine(run, "validation_predictions.json")));
         Assert.True(File.Exists(Path.Combine(run, "domain_distance.png")));
@@ -133,11 +182,24 @@ public class CliTests
     {
         var help = Run("fit", "--help");
         Assert.Equal(0, help.code);
-        foreach (string section in new[] { "Data:", "Model:", "Training:", "fine-tune (fine-tune):", "l2-sp (l2-sp):", "auto (auto):" })
+        foreach (
+            string section in new[]
+            {
+                "Data:",
+                "Model:",
+                "Training:",
+                "fine-tune (fine-tune):",
+                "l2-sp (l2-sp):",
+                "auto (auto):",
+            }
+        )
             Assert.Contains(section, help.stdout);
         Assert.Contains("--freeze-to <N>", help.stdout);
         Assert.Contains("[network strategies and auto]", help.stdout);
-        Assert.True(help.stdout.IndexOf("Data:", StringComparison.Ordinal) < help.stdout.IndexOf("--val-fraction", StringComparison.Ordinal));
+        Assert.True(
+            help.stdout.IndexOf("Data:", StringComparison.Ordinal)
+                < help.stdout.IndexOf("--val-fraction", StringComparison.Ordinal)
+        );
         Assert.All(help.stdout.Split('\n'), line => Assert.True(line.Length <= 120, line));
     }
 

@@ -36,7 +36,17 @@ public class DatasetTests
     {
         string root = TestImages.WriteFolder(TestPaths.NewTempDir("csv"), classes: 2, perClass: 2, size: 8);
         string csv = Path.Combine(root, "labels.csv");
-        File.WriteAllLines(csv, new[] { "id,path,label", "1,class0/img000.png,cat", "2,class0/img001.png,cat", "3,class1/img000.png,dog", "4,\"class1/img001.png\",dog" });
+        File.WriteAllLines(
+            csv,
+            new[]
+            {
+                "id,path,label",
+                "1,class0/img000.png,cat",
+                "2,class0/img001.png,cat",
+                "3,class1/img000.png,dog",
+                "4,\"class1/img001.png\",dog",
+            }
+        );
         ImageDataset data = DatasetLoader.Load(csv);
         Assert.Equal(new[] { "cat", "dog" }, data.ClassNames);
         Assert.Equal(4, data.Count);
@@ -64,7 +74,10 @@ public class DatasetTests
     public void IdxRoundTrip(string extension)
     {
         string dir = TestPaths.NewTempDir("idx");
-        var images = Enumerable.Range(0, 6).Select(i => Enumerable.Range(0, 12).Select(p => (byte)(i * 12 + p)).ToArray()).ToList();
+        var images = Enumerable
+            .Range(0, 6)
+            .Select(i => Enumerable.Range(0, 12).Select(p => (byte)(i * 12 + p)).ToArray())
+            .ToList();
         byte[] labels = { 0, 1, 2, 0, 1, 2 };
         IdxFormat.WriteImages(Path.Combine(dir, $"train-images-idx3-ubyte{extension}"), images, 3, 4);
         IdxFormat.WriteLabels(Path.Combine(dir, $"train-labels-idx1-ubyte{extension}"), labels);
@@ -106,7 +119,9 @@ public class DatasetTests
     [Fact]
     public void SplitRefusesAOneImageClass()
     {
-        var error = Assert.Throws<DataException>(() => StratifiedSplit.Split(new[] { 0, 0, 1 }, new[] { "many", "lonely" }, 0.1, 0));
+        var error = Assert.Throws<DataException>(() =>
+            StratifiedSplit.Split(new[] { 0, 0, 1 }, new[] { "many", "lonely" }, 0.1, 0)
+        );
         Assert.Contains("lonely", error.Message);
         Assert.Contains("1 image", error.Message);
     }

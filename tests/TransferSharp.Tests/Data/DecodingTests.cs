@@ -16,7 +16,9 @@ public class DecodingTests
     public void GrayPngStaysGray()
     {
         RawImage source = TestImages.Pattern(0, 16, 0, color: false);
-        RawImage decoded = new FileImageSource(Temp("g.png", TestImages.Encode(source, SKEncodedImageFormat.Png))).Decode();
+        RawImage decoded = new FileImageSource(
+            Temp("g.png", TestImages.Encode(source, SKEncodedImageFormat.Png))
+        ).Decode();
         Assert.Equal(1, decoded.Channels);
         Assert.Equal(source.Pixels, decoded.Pixels);
     }
@@ -25,7 +27,9 @@ public class DecodingTests
     public void RgbPngRoundTripsExactly()
     {
         RawImage source = TestImages.Pattern(1, 16, 0, color: true);
-        RawImage decoded = new FileImageSource(Temp("c.png", TestImages.Encode(source, SKEncodedImageFormat.Png))).Decode();
+        RawImage decoded = new FileImageSource(
+            Temp("c.png", TestImages.Encode(source, SKEncodedImageFormat.Png))
+        ).Decode();
         Assert.Equal(3, decoded.Channels);
         Assert.Equal(source.Pixels, decoded.Pixels);
     }
@@ -34,7 +38,9 @@ public class DecodingTests
     public void RgbaPngDropsAlpha()
     {
         using var bitmap = new SKBitmap(new SKImageInfo(4, 4, SKColorType.Rgba8888, SKAlphaType.Unpremul));
-        for (int y = 0; y < 4; y++) for (int x = 0; x < 4; x++) bitmap.SetPixel(x, y, new SKColor(200, 100, 50, 128));
+        for (int y = 0; y < 4; y++)
+        for (int x = 0; x < 4; x++)
+            bitmap.SetPixel(x, y, new SKColor(200, 100, 50, 128));
         using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
         RawImage decoded = ImageDecoder.Decode(data.ToArray(), "rgba.png");
         Assert.Equal(3, decoded.Channels);
@@ -49,7 +55,11 @@ public class DecodingTests
         RawImage source = TestImages.Pattern(2, 32, 0, color: true);
         RawImage decoded = ImageDecoder.Decode(TestImages.Encode(source, format, 100), "img");
         Assert.Equal((32, 32), (decoded.Width, decoded.Height));
-        double meanError = source.Pixels.Zip(decoded.Channels == 3 ? decoded.Pixels : decoded.Pixels.SelectMany(p => new[] { p, p, p }).ToArray()).Average(p => Math.Abs(p.First - p.Second));
+        double meanError = source
+            .Pixels.Zip(
+                decoded.Channels == 3 ? decoded.Pixels : decoded.Pixels.SelectMany(p => new[] { p, p, p }).ToArray()
+            )
+            .Average(p => Math.Abs(p.First - p.Second));
         Assert.True(meanError < 12, $"{format}: mean abs error {meanError}");
     }
 
@@ -59,8 +69,68 @@ public class DecodingTests
         // A 2x1 24-bit BMP (blue, red) and a 1x1 GIF, built by hand (SkiaSharp has no encoders for them).
         byte[] bmp =
         {
-            0x42, 0x4D, 62, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0, 40, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1, 0, 24, 0, 0, 0, 0, 0, 8, 0, 0, 0,
-            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 0, 0, 0, 0, 255, 0, 0,
+            0x42,
+            0x4D,
+            62,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            54,
+            0,
+            0,
+            0,
+            40,
+            0,
+            0,
+            0,
+            2,
+            0,
+            0,
+            0,
+            1,
+            0,
+            0,
+            0,
+            1,
+            0,
+            24,
+            0,
+            0,
+            0,
+            0,
+            0,
+            8,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            255,
+            0,
+            0,
+            0,
+            0,
+            255,
+            0,
+            0,
         };
         RawImage b = ImageDecoder.Decode(bmp, "x.bmp");
         Assert.Equal((2, 1, 3), (b.Width, b.Height, b.Channels));

@@ -9,7 +9,8 @@ public class NativeAllocatorTests
     [Fact]
     public void TcmallocIsPreloadedWhenInstalledUnlessTheUserSaysOtherwise()
     {
-        Func<string, bool> installed = p => p == Tcmalloc, absent = _ => false;
+        Func<string, bool> installed = p => p == Tcmalloc,
+            absent = _ => false;
         Assert.Equal(Tcmalloc, NativeAllocator.Choose(null, null, installed).Preload);
         Assert.Equal(Tcmalloc, NativeAllocator.Choose("auto", "", installed).Preload);
         Assert.Equal(Tcmalloc, NativeAllocator.Choose("TCMALLOC", null, installed).Preload);
@@ -25,7 +26,10 @@ public class NativeAllocatorTests
         Assert.Null(already.Preload);
         Assert.Contains("already in LD_PRELOAD", already.Reason);
         Assert.Null(NativeAllocator.Choose(null, Tcmalloc, installed).Preload);
-        Assert.Equal("/opt/lib/libjemalloc.so.2", NativeAllocator.Choose("/opt/lib/libjemalloc.so.2", null, p => p.StartsWith("/opt")).Preload);
+        Assert.Equal(
+            "/opt/lib/libjemalloc.so.2",
+            NativeAllocator.Choose("/opt/lib/libjemalloc.so.2", null, p => p.StartsWith("/opt")).Preload
+        );
     }
 
     [Fact]
@@ -33,7 +37,9 @@ public class NativeAllocatorTests
     {
         var unknown = Assert.Throws<EngineException>(() => NativeAllocator.Choose("fastest", null, _ => true));
         Assert.Contains("TRANSFERSHARP_ALLOCATOR=fastest: unknown value", unknown.Message);
-        var missingFile = Assert.Throws<EngineException>(() => NativeAllocator.Choose("/no/such/libmalloc.so", null, _ => false));
+        var missingFile = Assert.Throws<EngineException>(() =>
+            NativeAllocator.Choose("/no/such/libmalloc.so", null, _ => false)
+        );
         Assert.Contains("/no/such/libmalloc.so: file not found", missingFile.Message);
         var notInstalled = Assert.Throws<EngineException>(() => NativeAllocator.Choose("tcmalloc", null, _ => false));
         Assert.Contains("no tcmalloc found", notInstalled.Message);

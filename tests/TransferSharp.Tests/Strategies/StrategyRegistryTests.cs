@@ -21,24 +21,42 @@ public class StrategyRegistryTests
         Assert.Equal((1e-3, 10.0), (fine.LearningRate, fine.LrSpread));
         var bn = SettingsOf(StrategyRegistry.BatchNormOnly);
         Assert.Equal((1e-2, 1.0), (bn.LearningRate, bn.LrSpread));
-        var chosen = SettingsOf(StrategyRegistry.BatchNormOnly, new TrainingOptions { LearningRate = 3e-3, LrSpread = 4, Epochs = 7 });
+        var chosen = SettingsOf(
+            StrategyRegistry.BatchNormOnly,
+            new TrainingOptions
+            {
+                LearningRate = 3e-3,
+                LrSpread = 4,
+                Epochs = 7,
+            }
+        );
         Assert.Equal((3e-3, 4.0, 7), (chosen.LearningRate, chosen.LrSpread, chosen.Epochs));
         var gradual = SettingsOf(StrategyRegistry.GradualUnfreeze);
         Assert.Equal((ScheduleKind.Constant, 2, 30), (gradual.Schedule, gradual.Patience, gradual.Epochs));
         // A schedule the user chose is kept, also for gradual unfreezing.
-        Assert.Equal(ScheduleKind.OneCycle, SettingsOf(StrategyRegistry.GradualUnfreeze, new() { Schedule = ScheduleKind.OneCycle }).Schedule);
-        // LP-FT fine-tunes on the statistics its probe saw; the others normalise with each batch's, unless the user chose.
+        Assert.Equal(
+            ScheduleKind.OneCycle,
+            SettingsOf(StrategyRegistry.GradualUnfreeze, new() { Schedule = ScheduleKind.OneCycle }).Schedule
+        );
+        // LP-FT fine-tunes on the statistics its probe saw; the others normalise with each batch's, unless the user
+        // chose.
         Assert.True(SettingsOf(StrategyRegistry.LpFt).FreezeBatchNormStatistics);
         Assert.False(fine.FreezeBatchNormStatistics);
-        Assert.False(SettingsOf(StrategyRegistry.LpFt, new() { FreezeBatchNormStatistics = false }).FreezeBatchNormStatistics);
-        Assert.True(SettingsOf(StrategyRegistry.FineTune, new() { FreezeBatchNormStatistics = true }).FreezeBatchNormStatistics);
-        // The strategies that start from a fitted head score it as epoch 0; the others start from nothing worth keeping.
+        Assert.False(
+            SettingsOf(StrategyRegistry.LpFt, new() { FreezeBatchNormStatistics = false }).FreezeBatchNormStatistics
+        );
+        Assert.True(
+            SettingsOf(StrategyRegistry.FineTune, new() { FreezeBatchNormStatistics = true }).FreezeBatchNormStatistics
+        );
+        // The strategies that start from a fitted head score it as epoch 0; the others start from nothing worth
+        // keeping.
         Assert.True(SettingsOf(StrategyRegistry.LpFt).ScoreStart);
         Assert.True(gradual.ScoreStart);
         Assert.True(SettingsOf(StrategyRegistry.AdaBatchNorm).ScoreStart);
         Assert.False(fine.ScoreStart);
         Assert.False(bn.ScoreStart);
-        // Scratch has no pretrained layers for a layer decay to protect; a frozen backbone's adapter path no augmentation.
+        // Scratch has no pretrained layers for a layer decay to protect; a frozen backbone's adapter path no
+        // augmentation.
         Assert.Null(SettingsOf(StrategyRegistry.Scratch, new() { LayerDecay = 0.7 }).LayerDecay);
         Assert.True(SettingsOf(StrategyRegistry.FeatureExtraction).Augmentation.IsOff);
     }
@@ -69,8 +87,16 @@ public class StrategyRegistryTests
         Assert.Equal(10, StrategyRegistry.FeatureExtraction.TrainableParameters(counts));
         Assert.Equal(10, StrategyRegistry.AdaBatchNorm.TrainableParameters(counts));
         Assert.Equal(50, StrategyRegistry.BatchNormOnly.TrainableParameters(counts));
-        foreach (var full in new[] { StrategyRegistry.FineTune, StrategyRegistry.GradualUnfreeze, StrategyRegistry.L2Sp,
-                     StrategyRegistry.LpFt, StrategyRegistry.Scratch })
+        foreach (
+            var full in new[]
+            {
+                StrategyRegistry.FineTune,
+                StrategyRegistry.GradualUnfreeze,
+                StrategyRegistry.L2Sp,
+                StrategyRegistry.LpFt,
+                StrategyRegistry.Scratch,
+            }
+        )
             Assert.Equal(1010, full.TrainableParameters(counts));
     }
 
@@ -79,16 +105,34 @@ public class StrategyRegistryTests
     {
         string[] names = { "stem", "stage1", "stage2", "stage3", "stage4", "head" };
         var context = new PlanContext(names, null, 100, new TrainingSettings());
-        IStrategyPlan Plan(StrategyOptions options) => ((TransferStrategy)StrategyRegistry.Create(options)).Plan(context);
-        Assert.Equal(new[] { GroupMode.Frozen, GroupMode.Frozen, GroupMode.Full, GroupMode.Full, GroupMode.Full, GroupMode.Full },
-            Plan(new FineTuneOptions { FreezeTo = 2 }).Next(0, new TrainingHistory()).Modes);
-        Assert.All(Plan(new FeatureExtractionOptions()).Next(0, new TrainingHistory()).Modes.Take(5), m => Assert.Equal(GroupMode.Frozen, m));
+        IStrategyPlan Plan(StrategyOptions options) =>
+            ((TransferStrategy)StrategyRegistry.Create(options)).Plan(context);
+        Assert.Equal(
+            new[]
+            {
+                GroupMode.Frozen,
+                GroupMode.Frozen,
+                GroupMode.Full,
+                GroupMode.Full,
+                GroupMode.Full,
+                GroupMode.Full,
+            },
+            Plan(new FineTuneOptions { FreezeTo = 2 }).Next(0, new TrainingHistory()).Modes
+        );
+        Assert.All(
+            Plan(new FeatureExtractionOptions()).Next(0, new TrainingHistory()).Modes.Take(5),
+            m => Assert.Equal(GroupMode.Frozen, m)
+        );
         Assert.Equal(GroupMode.BatchNormOnly, Plan(new BatchNormOnlyOptions()).Next(0, new TrainingHistory()).Modes[0]);
         Assert.IsType<GradualUnfreezePlan>(Plan(new GradualUnfreezeOptions()));
-        // An input adapter in front shifts --freeze-to by one group; a FreezeTo past the backbone is an error naming it.
+        // An input adapter in front shifts --freeze-to by one group; a FreezeTo past the backbone is an error naming
+        // it.
         var adapted = new PlanContext(new[] { "adapter" }.Concat(names).ToArray(), 0, 100, new TrainingSettings());
         var shifted = ((TransferStrategy)StrategyRegistry.Create(new FineTuneOptions { FreezeTo = 2 })).Plan(adapted);
         Assert.Equal(3, shifted.Next(0, new TrainingHistory()).Modes.TakeWhile(m => m == GroupMode.Frozen).Count());
-        Assert.Contains("FreezeTo", Assert.Throws<OptionException>(() => Plan(new FineTuneOptions { FreezeTo = 5 })).Message);
+        Assert.Contains(
+            "FreezeTo",
+            Assert.Throws<OptionException>(() => Plan(new FineTuneOptions { FreezeTo = 5 })).Message
+        );
     }
 }

@@ -11,7 +11,9 @@ public sealed class TinyStores : IDisposable
 {
     public TinyStores()
     {
-        Data = DatasetLoader.Load(TestImages.WriteFolder(TestPaths.NewTempDir("tiny"), classes: 3, perClass: 8, size: 32, color: true));
+        Data = DatasetLoader.Load(
+            TestImages.WriteFolder(TestPaths.NewTempDir("tiny"), classes: 3, perClass: 8, size: 32, color: true)
+        );
         var (train, val) = StratifiedSplit.Split(Data.Labels(), Data.ClassNames, 0.25, 0);
         Train = ImageStore.Load(Data, train, 32, false, null, "train");
         Validation = ImageStore.Load(Data, val, 32, false, null, "validation");
@@ -31,11 +33,19 @@ public sealed class TinyStores : IDisposable
 public class TrainerTests : IClassFixture<TinyStores>
 {
     private readonly TinyStores stores;
+
     public TrainerTests(TinyStores stores) => this.stores = stores;
 
     private static TransferModel NewModel() => new(Backbone.Load(Registry.DefaultName, 32), new ClassifierHead(512, 3));
 
-    private static TrainingSettings Quick(int epochs = 2) => new() { Epochs = epochs, BatchSize = 8, LearningRate = 1e-3, Seed = 1 };
+    private static TrainingSettings Quick(int epochs = 2) =>
+        new()
+        {
+            Epochs = epochs,
+            BatchSize = 8,
+            LearningRate = 1e-3,
+            Seed = 1,
+        };
 
     private static Dictionary<string, byte[]> Bytes(OnnxGraphModule network, Func<string, bool> include) =>
         network.state_dict().Where(p => include(p.Key)).ToDictionary(p => p.Key, p => p.Value.bytes.ToArray());
@@ -43,7 +53,12 @@ public class TrainerTests : IClassFixture<TinyStores>
     private static string[] NodesOf(TransferModel model, params int[] groups) =>
         groups.SelectMany(g => model.Backbone.Network.Groups[g].NodeNames).ToArray();
 
-    private void AssertFrozenIdentical(IStrategyPlan plan, Func<TransferModel, Func<string, bool>> frozen, IRegularizer? regularizer = null, AugmentationOptions? augmentation = null)
+    private void AssertFrozenIdentical(
+        IStrategyPlan plan,
+        Func<TransferModel, Func<string, bool>> frozen,
+        IRegularizer? regularizer = null,
+        AugmentationOptions? augmentation = null
+    )
     {
         using TransferModel model = NewModel();
         Func<string, bool> include = frozen(model);
@@ -51,9 +66,16 @@ public class TrainerTests : IClassFixture<TinyStores>
         Assert.NotEmpty(before);
         var all = Bytes(model.Backbone.Network, _ => true);
         var options = Quick() with { Augmentation = augmentation ?? new AugmentationOptions() };
-        new Trainer(model, options, CPU, null).Fit(plan, stores.Train, stores.Validation, Array.Empty<ITrainingCallback>(), regularizer);
+        new Trainer(model, options, CPU, null).Fit(
+            plan,
+            stores.Train,
+            stores.Validation,
+            Array.Empty<ITrainingCallback>(),
+            regularizer
+        );
         var after = Bytes(model.Backbone.Network, include);
-        foreach (var (name, bytes) in before) Assert.True(bytes.AsSpan().SequenceEqual(after[name]), $"{name} changed");
+        foreach (var (name, bytes) in before)
+            Assert.True(bytes.AsSpan().SequenceEqual(after[name]), $"{name} changed");
         // Something else did train.
         var changed = Bytes(model.Backbone.Network, _ => true).Count(p => !p.Value.AsSpan().SequenceEqual(all[p.Key]));
         // Gradual unfreezing may spend both epochs on the head alone.
@@ -63,7 +85,9 @@ public class TrainerTests : IClassFixture<TinyStores>
     private sealed class EpochSnapshots : ITrainingCallback
     {
         public List<Dictionary<string, Tensor>> Snapshots { get; } = new();
-        public void OnEpochEnd(TrainingContext context, EpochResult result, bool isBest) => Snapshots.Add(context.Model.Snapshot());
+
+        public void OnEpochEnd(TrainingContext context, EpochResult result, bool isBest) =>
+            Snapshots.Add(context.Model.Snapshot());
     }
 
     [Fact]
@@ -72,8 +96,12 @@ public class TrainerTests : IClassFixture<TinyStores>
         using TransferModel model = NewModel();
         var names = model.Groups.Select(g => g.Name).ToList();
         var snapshots = new EpochSnapshots();
-        var outcome = new Trainer(model, Quick(3) with { AverageLastEpochs = 2 }, CPU, null)
-            .Fit(new FineTunePlan(names, 0), stores.Train, stores.Validation, new ITrainingCallback[] { snapshots });
+        var outcome = new Trainer(model, Quick(3) with { AverageLastEpochs = 2 }, CPU, null).Fit(
+            new FineTunePlan(names, 0),
+            stores.Train,
+            stores.Validation,
+            new ITrainingCallback[] { snapshots }
+        );
         Assert.NotNull(outcome.Averaged);
         Assert.Equal(new[] { 2, 3 }, outcome.Averaged!.Epochs);
         Assert.Null(outcome.RestoredEpoch);
@@ -83,7 +111,10 @@ public class TrainerTests : IClassFixture<TinyStores>
             Tensor expected = (snapshots.Snapshots[1][name] + snapshots.Snapshots[2][name]) / 2;
             Assert.True(value.allclose(expected, rtol: 1e-5, atol: 1e-6), $"{name} is not the mean of epochs 2 and 3");
         }
-        Assert.Contains("AverageLastEpochs", Assert.Throws<OptionException>(() => (Quick(3) with { AverageLastEpochs = 4 }).Validate()).Message);
+        Assert.Contains(
+            "AverageLastEpochs",
+            Assert.Throws<OptionException>(() => (Quick(3) with { AverageLastEpochs = 4 }).Validate()).Message
+        );
     }
 
     [Fact]
@@ -99,9 +130,18 @@ public class TrainerTests : IClassFixture<TinyStores>
         using (var scope = NewDisposeScope())
         {
             Tensor features = ModelEvaluation.Features(model, scored, CPU, null, "start");
-            var probe = LinearProbe.Fit(features, scored.Labels, features, scored.Labels, 3, new LinearProbeOptions { Seed = 1 }, null);
+            var probe = LinearProbe.Fit(
+                features,
+                scored.Labels,
+                features,
+                scored.Labels,
+                3,
+                new LinearProbeOptions { Seed = 1 },
+                null
+            );
             using (var _ = no_grad())
-                foreach (var (name, tensor) in probe.Head.state_dict()) model.Head.state_dict()[name].copy_(tensor);
+                foreach (var (name, tensor) in probe.Head.state_dict())
+                    model.Head.state_dict()[name].copy_(tensor);
             probe.Head.Dispose();
         }
         double startAccuracy = trainer.Evaluate(scored).accuracy;
@@ -116,36 +156,63 @@ public class TrainerTests : IClassFixture<TinyStores>
         Assert.Same(kept.History.Start, kept.History.Best);
         Assert.Equal(1, kept.History.EpochsSinceBest);
         Assert.Equal(0, kept.RestoredEpoch);
-        Assert.All(Bytes(model.Backbone.Network, _ => true), p => Assert.True(p.Value.AsSpan().SequenceEqual(start[p.Key]), $"{p.Key} was not restored"));
-        Assert.All(model.Head.state_dict(), p => Assert.True(p.Value.bytes.ToArray().AsSpan().SequenceEqual(startHead[p.Key]), $"head {p.Key} was not restored"));
+        Assert.All(
+            Bytes(model.Backbone.Network, _ => true),
+            p => Assert.True(p.Value.AsSpan().SequenceEqual(start[p.Key]), $"{p.Key} was not restored")
+        );
+        Assert.All(
+            model.Head.state_dict(),
+            p =>
+                Assert.True(
+                    p.Value.bytes.ToArray().AsSpan().SequenceEqual(startHead[p.Key]),
+                    $"head {p.Key} was not restored"
+                )
+        );
         // Without it, the wrecked epoch is the only checkpoint and stays.
-        var lost = new Trainer(model, wreck, CPU, null).Fit(new FineTunePlan(names, 0), stores.Train, scored, Array.Empty<ITrainingCallback>());
+        var lost = new Trainer(model, wreck, CPU, null).Fit(
+            new FineTunePlan(names, 0),
+            stores.Train,
+            scored,
+            Array.Empty<ITrainingCallback>()
+        );
         Assert.Null(lost.History.Start);
         Assert.Equal(1, lost.RestoredEpoch);
         Assert.Contains(Bytes(model.Backbone.Network, _ => true), p => !p.Value.AsSpan().SequenceEqual(start[p.Key]));
         Assert.True(lost.History.Epochs[0].ValLoss > kept.History.Start.ValLoss, "the wrecking rate did not wreck");
     }
 
-    private static Func<string, bool> InNodes(string[] nodes) => name => nodes.Any(n => name.StartsWith(n + ".", StringComparison.Ordinal));
+    private static Func<string, bool> InNodes(string[] nodes) =>
+        name => nodes.Any(n => name.StartsWith(n + ".", StringComparison.Ordinal));
 
     [Fact]
     public void FineTuneWithFreezeToKeepsLowerGroupsByteIdentical()
     {
         var names = new[] { "stem", "stage1", "stage2", "stage3", "stage4", "head" };
-        // Weights and BN running statistics of stem..stage2, with and without augmentation (the frozen prefix is cached only without).
+        // Weights and BN running statistics of stem..stage2, with and without augmentation (the frozen prefix is cached
+        // only without).
         AssertFrozenIdentical(new FineTunePlan(names, 3), m => InNodes(NodesOf(m, 0, 1, 2)));
-        AssertFrozenIdentical(new FineTunePlan(names, 3), m => InNodes(NodesOf(m, 0, 1, 2)), augmentation: AugmentationOptions.Off);
+        AssertFrozenIdentical(
+            new FineTunePlan(names, 3),
+            m => InNodes(NodesOf(m, 0, 1, 2)),
+            augmentation: AugmentationOptions.Off
+        );
     }
 
     [Fact]
     public void BatchNormOnlyKeepsEveryConvolutionByteIdentical()
     {
         var names = new[] { "stem", "stage1", "stage2", "stage3", "stage4", "head" };
-        AssertFrozenIdentical(new BatchNormOnlyPlan(names), m =>
-        {
-            var bn = m.Backbone.Network.Nodes.Where(n => n.OpType == "BatchNormalization").Select(n => n.Name).ToHashSet();
-            return name => !bn.Contains(name[..name.LastIndexOf('.')]);
-        });
+        AssertFrozenIdentical(
+            new BatchNormOnlyPlan(names),
+            m =>
+            {
+                var bn = m
+                    .Backbone.Network.Nodes.Where(n => n.OpType == "BatchNormalization")
+                    .Select(n => n.Name)
+                    .ToHashSet();
+                return name => !bn.Contains(name[..name.LastIndexOf('.')]);
+            }
+        );
     }
 
     [Fact]
@@ -160,9 +227,19 @@ public class TrainerTests : IClassFixture<TinyStores>
     public void GroupsGetTheRatesThatWereAsked()
     {
         using TransferModel model = NewModel();
-        var options = Quick(1) with { LearningRate = 1e-2, LrSpread = 100, Schedule = ScheduleKind.Constant, WarmupFraction = 0 };
+        var options = Quick(1) with
+        {
+            LearningRate = 1e-2,
+            LrSpread = 100,
+            Schedule = ScheduleKind.Constant,
+            WarmupFraction = 0,
+        };
         var outcome = new Trainer(model, options, CPU, null).Fit(
-            new FineTunePlan(model.Groups.Select(g => g.Name).ToList(), 0), stores.Train, stores.Validation, Array.Empty<ITrainingCallback>());
+            new FineTunePlan(model.Groups.Select(g => g.Name).ToList(), 0),
+            stores.Train,
+            stores.Validation,
+            Array.Empty<ITrainingCallback>()
+        );
         var rates = outcome.History.Epochs[0].LearningRates;
         double[] expected = LearningRateSpread.Geometric(1e-2, 100, 6);
         Assert.Equal(expected, model.Groups.Select(g => rates[g.Name]));
@@ -173,6 +250,7 @@ public class TrainerTests : IClassFixture<TinyStores>
     private sealed class LiveTensorProbe : ITrainingCallback
     {
         public List<long> Counts { get; } = new();
+
         public void OnEpochEnd(TrainingContext context, EpochResult result, bool isBest) =>
             Counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
@@ -183,16 +261,26 @@ public class TrainerTests : IClassFixture<TinyStores>
         using TransferModel model = NewModel();
         var probe = new LiveTensorProbe();
         var names = model.Groups.Select(g => g.Name).ToList();
-        new Trainer(model, Quick(4), CPU, null).Fit(new FineTunePlan(names, 2), stores.Train, stores.Validation, new[] { probe });
+        new Trainer(model, Quick(4), CPU, null).Fit(
+            new FineTunePlan(names, 2),
+            stores.Train,
+            stores.Validation,
+            new[] { probe }
+        );
         Assert.Equal(4, probe.Counts.Count);
-        Assert.True(probe.Counts[3] <= probe.Counts[1], $"live tensors grew across epochs: {string.Join(", ", probe.Counts)}");
+        Assert.True(
+            probe.Counts[3] <= probe.Counts[1],
+            $"live tensors grew across epochs: {string.Join(", ", probe.Counts)}"
+        );
     }
 
     private sealed class PoisonAfterFirstEpoch : IRegularizer
     {
         public int Calls;
         public int StepsPerEpoch;
+
         public Tensor Penalty(TransferModel model) => ++Calls > StepsPerEpoch ? tensor(float.NaN) : zeros(1).squeeze();
+
         public bool ReplacesWeightDecay(int group) => false;
     }
 
@@ -201,9 +289,18 @@ public class TrainerTests : IClassFixture<TinyStores>
     {
         using TransferModel model = NewModel();
         var options = Quick(3);
-        var poison = new PoisonAfterFirstEpoch { StepsPerEpoch = (stores.Train.Count + options.BatchSize - 1) / options.BatchSize };
+        var poison = new PoisonAfterFirstEpoch
+        {
+            StepsPerEpoch = (stores.Train.Count + options.BatchSize - 1) / options.BatchSize,
+        };
         var trainer = new Trainer(model, options, CPU, null);
-        var outcome = trainer.Fit(new FineTunePlan(model.Groups.Select(g => g.Name).ToList(), 0), stores.Train, stores.Validation, Array.Empty<ITrainingCallback>(), poison);
+        var outcome = trainer.Fit(
+            new FineTunePlan(model.Groups.Select(g => g.Name).ToList(), 0),
+            stores.Train,
+            stores.Validation,
+            Array.Empty<ITrainingCallback>(),
+            poison
+        );
         Assert.NotNull(outcome.Failure);
         Assert.Equal(2, outcome.Failure!.Epoch);
         Assert.Equal(1, outcome.Failure.Batch);
@@ -241,29 +338,50 @@ public class TrainerTests : IClassFixture<TinyStores>
         static bool IsStatistic(string name) => name.EndsWith("running_mean") || name.EndsWith("running_var");
         var before = network.state_dict().ToDictionary(p => p.Key, p => p.Value.bytes.ToArray());
         var options = Quick(1) with { FreezeBatchNormStatistics = freeze };
-        new Trainer(model, options, CPU, null).Fit(new FineTunePlan(model.Groups.Select(g => g.Name).ToList(), 0), stores.Train, stores.Validation, Array.Empty<ITrainingCallback>());
+        new Trainer(model, options, CPU, null).Fit(
+            new FineTunePlan(model.Groups.Select(g => g.Name).ToList(), 0),
+            stores.Train,
+            stores.Validation,
+            Array.Empty<ITrainingCallback>()
+        );
         var after = network.state_dict().ToDictionary(p => p.Key, p => p.Value.bytes.ToArray());
         int statisticsChanged = before.Count(p => IsStatistic(p.Key) && !p.Value.AsSpan().SequenceEqual(after[p.Key]));
         int weightsChanged = before.Count(p => !IsStatistic(p.Key) && !p.Value.AsSpan().SequenceEqual(after[p.Key]));
         Assert.True(weightsChanged > 0, "nothing trained");
-        if (freeze) Assert.Equal(0, statisticsChanged);
-        else Assert.True(statisticsChanged > 0, "batch statistics did not update the running statistics");
+        if (freeze)
+            Assert.Equal(0, statisticsChanged);
+        else
+            Assert.True(statisticsChanged > 0, "batch statistics did not update the running statistics");
     }
 
     [Fact]
     public void AutogradThroughFrozenPartsOnlyCostsTime()
     {
-        // The naive baseline: frozen groups' gradients are computed and thrown away; nothing frozen moves, and they end frozen.
+        // The naive baseline: frozen groups' gradients are computed and thrown away; nothing frozen moves, and they end
+        // frozen.
         using TransferModel model = NewModel();
         var names = model.Groups.Select(g => g.Name).ToList();
         Func<string, bool> isFrozen = InNodes(NodesOf(model, 0, 1));
         var before = Bytes(model.Backbone.Network, isFrozen);
         Assert.NotEmpty(before);
         var options = Quick(1) with { AutogradThroughFrozen = true, OptimizeFrozenPrefix = false };
-        new Trainer(model, options, CPU, null).Fit(new FineTunePlan(names, 2), stores.Train, stores.Validation, Array.Empty<ITrainingCallback>());
+        new Trainer(model, options, CPU, null).Fit(
+            new FineTunePlan(names, 2),
+            stores.Train,
+            stores.Validation,
+            Array.Empty<ITrainingCallback>()
+        );
         var after = Bytes(model.Backbone.Network, isFrozen);
-        foreach (var (name, bytes) in before) Assert.True(bytes.AsSpan().SequenceEqual(after[name]), $"{name} changed");
-        Assert.All(model.Groups.Take(2).SelectMany(g => g.All), p => { Assert.False(p.requires_grad); Assert.Null(p.grad); });
+        foreach (var (name, bytes) in before)
+            Assert.True(bytes.AsSpan().SequenceEqual(after[name]), $"{name} changed");
+        Assert.All(
+            model.Groups.Take(2).SelectMany(g => g.All),
+            p =>
+            {
+                Assert.False(p.requires_grad);
+                Assert.Null(p.grad);
+            }
+        );
     }
 
     [Fact]
@@ -288,8 +406,21 @@ public class TrainerTests : IClassFixture<TinyStores>
         using TransferModel model = NewModel();
         var before = model.Backbone.Network.state_dict().ToDictionary(p => p.Key, p => p.Value.bytes.ToArray());
         var names = model.Groups.Select(g => g.Name).ToList();
-        var sweep = LearningRateFinder.Run(model, stores.Train, new FineTunePlan(names, 0), Quick() with { BatchSize = 4 }, CPU,
-            Array.Empty<ITrainingCallback>(), null, steps: 12, start: 1e-6, end: 1);
+        var sweep = LearningRateFinder.Run(
+            model,
+            stores.Train,
+            new FineTunePlan(names, 0),
+            Quick() with
+            {
+                BatchSize = 4,
+            },
+            CPU,
+            Array.Empty<ITrainingCallback>(),
+            null,
+            steps: 12,
+            start: 1e-6,
+            end: 1
+        );
         Assert.InRange(sweep.Steepest, 1e-6, 1);
         Assert.True(sweep.LearningRates.Zip(sweep.LearningRates.Skip(1)).All(p => p.Second > p.First));
         foreach (var (name, tensor) in model.Backbone.Network.state_dict())

@@ -2,7 +2,8 @@ using TransferSharp.Training;
 
 namespace TransferSharp.Strategies.AdaBatchNorm;
 
-/// <summary>AdaBN: BatchNorm statistics re-estimated on the training images, then a head on the frozen backbone.</summary>
+/// <summary>AdaBN: BatchNorm statistics re-estimated on the training images, then a head on the frozen
+/// backbone.</summary>
 public sealed class AdaBatchNormStrategy : TransferStrategy
 {
     /// <summary>The strategy.</summary>

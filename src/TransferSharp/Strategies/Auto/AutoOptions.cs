@@ -35,6 +35,11 @@ public sealed record AutoOptions : StrategyOptions
     {
         Limits.Range($"{nameof(AutoOptions)}.{nameof(FeatureGrid)}", FeatureGrid, 1, Backbones.Backbone.MaxFeatureGrid);
         Limits.Range($"{nameof(AutoOptions)}.{nameof(PilotEpochs)}", PilotEpochs, 1, Limits.MaximumPilotEpochs);
-        Limits.Range($"{nameof(AutoOptions)}.{nameof(PilotMinimumValidation)}", PilotMinimumValidation, 0, int.MaxValue);
+        Limits.Range(
+            $"{nameof(AutoOptions)}.{nameof(PilotMinimumValidation)}",
+            PilotMinimumValidation,
+            0,
+            int.MaxValue
+        );
     }
 }

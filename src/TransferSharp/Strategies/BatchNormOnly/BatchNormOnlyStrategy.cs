@@ -19,7 +19,8 @@ public sealed class BatchNormOnlyStrategy : TransferStrategy
     /// <inheritdoc />
     public override void Start(NetworkSession session)
     {
-        if (options.AdaBn) session.ReestimateBatchNorm();
+        if (options.AdaBn)
+            session.ReestimateBatchNorm();
     }
 
     /// <inheritdoc />

@@ -1,6 +1,7 @@
 namespace TransferSharp.Strategies.FeatureExtraction;
 
-/// <summary>Feature extraction's options: which layers give the features, how they are pooled, the head's fit.</summary>
+/// <summary>Feature extraction's options: which layers give the features, how they are pooled, the head's
+/// fit.</summary>
 public sealed record FeatureExtractionOptions : StrategyOptions
 {
     /// <summary>
@@ -21,14 +22,24 @@ public sealed record FeatureExtractionOptions : StrategyOptions
     /// <inheritdoc />
     public override void Validate()
     {
-        Limits.Range($"{nameof(FeatureExtractionOptions)}.{nameof(FeatureGrid)}", FeatureGrid, 1,
-            Backbones.Backbone.MaxFeatureGrid);
+        Limits.Range(
+            $"{nameof(FeatureExtractionOptions)}.{nameof(FeatureGrid)}",
+            FeatureGrid,
+            1,
+            Backbones.Backbone.MaxFeatureGrid
+        );
         Limits.Range($"{nameof(FeatureExtractionOptions)}.{nameof(HeadSteps)}", HeadSteps, 1, Limits.MaximumHeadSteps);
         if (FeatureGrid > 1 && Features is null)
-            throw new OptionException($"{nameof(FeatureExtractionOptions)}.{nameof(FeatureGrid)}", FeatureGrid,
-                "grid pooling applies to intermediate feature groups; name them in Features (e.g. stage3).");
+            throw new OptionException(
+                $"{nameof(FeatureExtractionOptions)}.{nameof(FeatureGrid)}",
+                FeatureGrid,
+                "grid pooling applies to intermediate feature groups; name them in Features (e.g. stage3)."
+            );
         if (Features is { Count: 0 })
-            throw new OptionException($"{nameof(FeatureExtractionOptions)}.{nameof(Features)}", "",
-                "name at least one layer group.");
+            throw new OptionException(
+                $"{nameof(FeatureExtractionOptions)}.{nameof(Features)}",
+                "",
+                "name at least one layer group."
+            );
     }
 }

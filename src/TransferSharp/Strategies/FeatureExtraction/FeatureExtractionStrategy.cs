@@ -8,8 +8,8 @@ namespace TransferSharp.Strategies.FeatureExtraction;
 /// <summary>
 /// Feature extraction: the backbone frozen for real (no gradients, BatchNorm in eval mode, never touched by an
 /// optimizer); its pooled features computed once per image and cached; a logistic-regression head fitted on them.
-/// Through the channel pipeline the frozen features are computed in memory, and a conv1x1 adapter trains with the
-/// head in front of the frozen backbone.
+/// Through the channel pipeline the frozen features are computed in memory, and a conv1x1 adapter trains with the head
+/// in front of the frozen backbone.
 /// </summary>
 public sealed class FeatureExtractionStrategy : TransferStrategy
 {
@@ -19,14 +19,24 @@ public sealed class FeatureExtractionStrategy : TransferStrategy
     public FeatureExtractionStrategy(FeatureExtractionOptions options) => this.options = options;
 
     /// <inheritdoc />
-    public override TrainingDefaults Defaults { get; } = new() { LearningRate = 1e-2, LrSpread = 1, AdapterRateMultiplier = 30 };
+    public override TrainingDefaults Defaults { get; } =
+        new()
+        {
+            LearningRate = 1e-2,
+            LrSpread = 1,
+            AdapterRateMultiplier = 30,
+        };
 
     /// <inheritdoc />
     public override bool FreezesBackbone => true;
 
-    /// <summary>The loop's settings for the adapter path: no augmentation, the frozen features' views stay fixed.</summary>
+    /// <summary>The loop's settings for the adapter path: no augmentation, the frozen features' views stay
+    /// fixed.</summary>
     public override TrainingSettings Settings(TrainingOptions requested, int seed) =>
-        requested.Resolve(Defaults, seed) with { Augmentation = AugmentationOptions.Off };
+        requested.Resolve(Defaults, seed) with
+        {
+            Augmentation = AugmentationOptions.Off,
+        };
 
     /// <inheritdoc />
     public override long TrainableParameters(ParameterCounts counts) => counts.Head;
@@ -34,18 +44,25 @@ public sealed class FeatureExtractionStrategy : TransferStrategy
     /// <summary>Reads the features from the chosen layer groups of <paramref name="backbone"/>.</summary>
     public override void Configure(Backbone backbone, IProgress<ProgressUpdate>? progress)
     {
-        if (options.Features is not { } layers) return;
+        if (options.Features is not { } layers)
+            return;
         try
         {
             backbone.UseFeatureLayers(layers, options.FeatureGrid);
         }
         catch (ArgumentException e)
         {
-            throw new OptionException($"{nameof(FeatureExtractionOptions)}.{nameof(options.Features)}", layers, e.Message);
+            throw new OptionException(
+                $"{nameof(FeatureExtractionOptions)}.{nameof(options.Features)}",
+                layers,
+                e.Message
+            );
         }
         if (options.FeatureGrid > 1 && backbone.FeatureGrid == 1)
-            progress.Info($"feature grid {options.FeatureGrid} ignored: grid pooling applies to intermediate groups, and "
-                + $"the features come from {string.Join(",", layers)} only (the network's own global pooling)");
+            progress.Info(
+                $"feature grid {options.FeatureGrid} ignored: grid pooling applies to intermediate groups, and "
+                    + $"the features come from {string.Join(",", layers)} only (the network's own global pooling)"
+            );
     }
 
     /// <inheritdoc />
@@ -54,8 +71,10 @@ public sealed class FeatureExtractionStrategy : TransferStrategy
     /// <inheritdoc />
     public override StrategyOutcome Train(StrategyRun run)
     {
-        if (!run.UsesChannelPipeline) return FrozenFeatures.Train(run, options);
-        if (run.Model.Adapter == AdapterKind.Conv1x1) return NetworkSession.Train(run, this);
+        if (!run.UsesChannelPipeline)
+            return FrozenFeatures.Train(run, options);
+        if (run.Model.Adapter == AdapterKind.Conv1x1)
+            return NetworkSession.Train(run, this);
         // An adapter that does not learn: the 8-bit path's head (a logistic regression, its weight decay chosen on
         // validation) on frozen features computed once; nothing else trains.
         using var session = NetworkSession.Open(run, this);
@@ -64,7 +83,8 @@ public sealed class FeatureExtractionStrategy : TransferStrategy
         session.Report = session.Report with
         {
             Head = "multinomial logistic regression on the frozen features (channel pipeline)",
-            ValAccuracy = Math.Round(accuracy, 4), ValLoss = Math.Round(loss, 4),
+            ValAccuracy = Math.Round(accuracy, 4),
+            ValLoss = Math.Round(loss, 4),
             TrainableParameters = session.Model.Head.parameters().Sum(p => p.numel()),
         };
         return session.Finish();

@@ -16,30 +16,49 @@ internal static class FrozenFeatures
     public static StrategyOutcome Train(StrategyRun run, FeatureExtractionOptions options)
     {
         Freeze(run.Backbone);
-        if (run.Device.type != DeviceType.CPU) run.Backbone.Network.to(run.Device);
+        if (run.Device.type != DeviceType.CPU)
+            run.Backbone.Network.to(run.Device);
         var views = Extracted.From(run);
         using var scope = NewDisposeScope();
         var rows = new FeatureRows(run, views);
         var probeOptions = new LinearProbeOptions { Seed = run.Seed, Steps = options.HeadSteps };
-        LinearProbeResult probe = LinearProbe.Fit(rows.Training(run.TrainRows), rows.Labels(run.TrainRows, views.Mirrored),
-            rows.Select(run.ValidationRows), rows.Labels(run.ValidationRows, false), run.Data.ClassNames.Count,
-            probeOptions, run.Progress, run.Cancellation);
+        LinearProbeResult probe = LinearProbe.Fit(
+            rows.Training(run.TrainRows),
+            rows.Labels(run.TrainRows, views.Mirrored),
+            rows.Select(run.ValidationRows),
+            rows.Labels(run.ValidationRows, false),
+            run.Data.ClassNames.Count,
+            probeOptions,
+            run.Progress,
+            run.Cancellation
+        );
         TrainingReport report = views.Report() with
         {
-            Head = "multinomial logistic regression on standardised features", HeadSteps = probeOptions.Steps,
-            WeightDecay = probe.WeightDecay, WeightDecayTrials = probe.Trials,
-            RefitOnTrainAndValidation = probeOptions.RefitOnAll, TrainAccuracy = Math.Round(probe.TrainAccuracy, 4),
-            ValAccuracy = Math.Round(probe.ValidationAccuracy, 4), ValLoss = Math.Round(probe.ValidationLoss, 4),
+            Head = "multinomial logistic regression on standardised features",
+            HeadSteps = probeOptions.Steps,
+            WeightDecay = probe.WeightDecay,
+            WeightDecayTrials = probe.Trials,
+            RefitOnTrainAndValidation = probeOptions.RefitOnAll,
+            TrainAccuracy = Math.Round(probe.TrainAccuracy, 4),
+            ValAccuracy = Math.Round(probe.ValidationAccuracy, 4),
+            ValLoss = Math.Round(probe.ValidationLoss, 4),
             TrainableParameters = probe.Head.parameters().Sum(p => p.numel()),
         };
-        report = Tested(report, run, views, probe.Head);
+        (report, PredictionSet? test) = Tested(report, run, views, probe.Head);
         // Held-out predictions for calibration and label-shift estimation: out of fold over all labelled images.
         int[] labelled = run.TrainRows.Concat(run.ValidationRows).Where(rows.Has).ToArray();
-        double[][] outOfFold = LinearProbe.OutOfFold(rows.Select(labelled), rows.Labels(labelled, false),
-            views.Mirrored ? rows.SelectMirrored(labelled) : null, run.Data.ClassNames.Count, probe.WeightDecay,
-            probeOptions, run.Progress);
+        double[][] outOfFold = LinearProbe.OutOfFold(
+            rows.Select(labelled),
+            rows.Labels(labelled, false),
+            views.Mirrored ? rows.SelectMirrored(labelled) : null,
+            run.Data.ClassNames.Count,
+            probe.WeightDecay,
+            probeOptions,
+            run.Progress
+        );
         int[] labels = labelled.Select(i => run.Data.Items[i].Label).ToArray();
-        return new StrategyOutcome(probe.Head, false, null, labels, outOfFold, report);
+        string[] ids = labelled.Select(i => run.Data.Items[i].Source.Id).ToArray();
+        return new StrategyOutcome(probe.Head, false, null, new PredictionSet(ids, labels, outOfFold), test, report);
     }
 
     /// <summary>Freezes the whole backbone: requires_grad off, gradients null, BatchNorm in eval mode.</summary>
@@ -53,25 +72,52 @@ internal static class FrozenFeatures
         backbone.Network.eval();
     }
 
-    private static TrainingReport Tested(TrainingReport report, StrategyRun run, Extracted views, ClassifierHead head)
+    private static (TrainingReport report, PredictionSet? test) Tested(
+        TrainingReport report,
+        StrategyRun run,
+        Extracted views,
+        ClassifierHead head
+    )
     {
-        if (run.Test is not { } test || views.Test is not { } testFeatures) return report;
+        if (run.Test is not { } test || views.Test is not { } testFeatures)
+            return (report, null);
         Tensor testX = testFeatures.ToTensor();
-        Tensor testY = tensor(testFeatures.Kept.Select(i => (long)test.Items[i].Label).ToArray());
+        long[] labels = testFeatures.Kept.Select(i => (long)test.Items[i].Label).ToArray();
         using var noGrad = no_grad();
         Tensor logits = Inference.Logits(
-            mirror => head.forward(mirror ? views.TestMirrored!.ToTensor() : testX), views.TestMirrored is not null);
-        var classification = ClassificationReport.From(testY.data<long>().ToArray(), logits.argmax(1).data<long>().ToArray(),
-            run.Data.ClassNames);
-        return report with
-        {
-            TestAccuracy = Math.Round(classification.Accuracy, 4), TestPerClassAccuracy = classification.PerClassAccuracy,
-        };
+            mirror => head.forward(mirror ? views.TestMirrored!.ToTensor() : testX),
+            views.TestMirrored is not null
+        );
+        var classification = ClassificationReport.From(
+            labels,
+            logits.argmax(1).data<long>().ToArray(),
+            run.Data.ClassNames
+        );
+        string[] ids = testFeatures.Kept.Select(i => test.Items[i].Source.Id).ToArray();
+        var predictions = new PredictionSet(
+            ids,
+            labels.Select(l => (int)l).ToArray(),
+            Inference.LogSoftmaxRows(logits)
+        );
+        return (
+            report with
+            {
+                TestAccuracy = Math.Round(classification.Accuracy, 4),
+                TestPerClassAccuracy = classification.PerClassAccuracy,
+            },
+            predictions
+        );
     }
 
-    /// <summary>The features of every labelled and test image, and of their mirror images under test-time augmentation.</summary>
-    private sealed record Extracted(FeatureSet Labelled, FeatureSet? Test, FeatureSet? LabelledMirrored,
-        FeatureSet? TestMirrored, string? CacheDirectory)
+    /// <summary>The features of every labelled and test image, and of their mirror images under test-time
+    /// augmentation.</summary>
+    private sealed record Extracted(
+        FeatureSet Labelled,
+        FeatureSet? Test,
+        FeatureSet? LabelledMirrored,
+        FeatureSet? TestMirrored,
+        string? CacheDirectory
+    )
     {
         public bool Mirrored => LabelledMirrored is not null;
 
@@ -82,22 +128,38 @@ internal static class FrozenFeatures
             var cache = new FeatureCache(directory, backbone.FeatureKey, backbone.FeatureWidth);
             var extraction = new ExtractionOptions
             {
-                BatchSize = run.Training.BatchSize, SkipBad = run.DataOptions.SkipBad, Device = run.Device,
+                BatchSize = run.Training.BatchSize,
+                SkipBad = run.DataOptions.SkipBad,
+                Device = run.Device,
             };
             // Every labelled image, then the test images: all decoding problems surface here, before training.
             var labelled = run.Data.Items.Select(i => i.Source).ToList();
             FeatureSet features = Extract(run, labelled, cache, extraction, "train+validation");
-            FeatureSet? test = run.Test is null ? null
+            FeatureSet? test = run.Test is null
+                ? null
                 : Extract(run, run.Test.Items.Select(i => i.Source).ToList(), cache, extraction, "test");
-            if (!run.Model.TestTimeAugmentation) return new Extracted(features, test, null, null, directory);
+            if (!run.Model.TestTimeAugmentation)
+                return new Extracted(features, test, null, null, directory);
             // Test-time augmentation: the head trains on both views and predicts on their mean.
             var mirrorCache = new FeatureCache(directory, backbone.MirroredFeatureKey, backbone.FeatureWidth);
             var mirror = extraction with { Mirror = true, SkipBad = true };
-            FeatureSet mirrored = Extract(run, features.Kept.Select(i => labelled[i]).ToList(), mirrorCache, mirror,
-                "train+validation (mirrored)");
-            FeatureSet? testMirrored = run.Test is null || test is null ? null
-                : Extract(run, test.Kept.Select(i => run.Test.Items[i].Source).ToList(), mirrorCache, mirror,
-                    "test (mirrored)");
+            FeatureSet mirrored = Extract(
+                run,
+                features.Kept.Select(i => labelled[i]).ToList(),
+                mirrorCache,
+                mirror,
+                "train+validation (mirrored)"
+            );
+            FeatureSet? testMirrored =
+                run.Test is null || test is null
+                    ? null
+                    : Extract(
+                        run,
+                        test.Kept.Select(i => run.Test.Items[i].Source).ToList(),
+                        mirrorCache,
+                        mirror,
+                        "test (mirrored)"
+                    );
             return new Extracted(features, test, mirrored, testMirrored, directory);
         }
 
@@ -109,16 +171,21 @@ internal static class FrozenFeatures
             double seconds = Labelled.Seconds + (Test?.Seconds ?? 0);
             return new TrainingReport
             {
-                SecondsExtraction = Math.Round(seconds, 3), ImagesExtracted = computed,
+                SecondsExtraction = Math.Round(seconds, 3),
+                ImagesExtracted = computed,
                 ImagesPerSecondExtraction = computed > 0 ? Math.Round(computed / seconds, 2) : 0,
                 FeatureCache = new FeatureCacheUse(hits, computed, computed == 0 && hits > 0, CacheDirectory),
                 SkippedImages = bad,
             };
         }
 
-        private static FeatureSet Extract(StrategyRun run, IReadOnlyList<IImageSource> sources, FeatureCache cache,
-            ExtractionOptions options, string label) =>
-            FeatureExtractor.Extract(run.Backbone, sources, cache, options, run.Progress, label, run.Cancellation);
+        private static FeatureSet Extract(
+            StrategyRun run,
+            IReadOnlyList<IImageSource> sources,
+            FeatureCache cache,
+            ExtractionOptions options,
+            string label
+        ) => FeatureExtractor.Extract(run.Backbone, sources, cache, options, run.Progress, label, run.Cancellation);
     }
 
     /// <summary>The labelled images' feature rows, addressed by dataset row (skipped images have none).</summary>
@@ -136,7 +203,8 @@ internal static class FrozenFeatures
             all = views.Labelled.ToTensor();
             mirrored = views.LabelledMirrored?.ToTensor();
             var bad = views.Labelled.Bad.Concat(views.Test?.Bad ?? Array.Empty<BadImage>()).ToList();
-            if (bad.Count > 0) run.Progress.Info($"skipped {bad.Count} undecodable image(s); listed in metrics.json");
+            if (bad.Count > 0)
+                run.Progress.Info($"skipped {bad.Count} undecodable image(s); listed in metrics.json");
         }
 
         public bool Has(int row) => position.ContainsKey(row);
@@ -146,7 +214,8 @@ internal static class FrozenFeatures
         public Tensor SelectMirrored(int[] rows) => Pick(mirrored!, rows);
 
         /// <summary>Training rows: with mirrored views, both views of each image.</summary>
-        public Tensor Training(int[] rows) => mirrored is null ? Select(rows) : cat(new[] { Select(rows), SelectMirrored(rows) }, 0);
+        public Tensor Training(int[] rows) =>
+            mirrored is null ? Select(rows) : cat(new[] { Select(rows), SelectMirrored(rows) }, 0);
 
         public Tensor Labels(int[] rows, bool twice)
         {

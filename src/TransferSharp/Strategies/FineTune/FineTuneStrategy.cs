@@ -16,13 +16,18 @@ public sealed class FineTuneStrategy : TransferStrategy
     /// <inheritdoc />
     public override TrainingDefaults Defaults => TrainingDefaults.Standard;
 
-    /// <summary>Groups below FreezeTo frozen; FreezeTo counts backbone groups, so an input adapter in front shifts it.</summary>
+    /// <summary>Groups below FreezeTo frozen; FreezeTo counts backbone groups, so an input adapter in front shifts
+    /// it.</summary>
     public override IStrategyPlan Plan(PlanContext context)
     {
         int first = options.FreezeTo > 0 ? options.FreezeTo + (context.AdapterIndex is null ? 0 : 1) : 0;
         if (first >= context.HeadIndex)
-            throw new OptionException($"{nameof(FineTuneOptions)}.{nameof(options.FreezeTo)}", options.FreezeTo,
-                $"must be between 0 and the number of backbone groups ({context.HeadIndex - (context.AdapterIndex is null ? 0 : 1)}).");
+            throw new OptionException(
+                $"{nameof(FineTuneOptions)}.{nameof(options.FreezeTo)}",
+                options.FreezeTo,
+                $"must be between 0 and the number of backbone groups "
+                    + $"({context.HeadIndex - (context.AdapterIndex is null ? 0 : 1)})."
+            );
         return new FineTunePlan(context.GroupNames, first);
     }
 }

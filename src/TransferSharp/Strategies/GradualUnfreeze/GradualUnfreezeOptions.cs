@@ -1,4 +1,5 @@
 namespace TransferSharp.Strategies.GradualUnfreeze;
 
-/// <summary>Gradual unfreezing's options; its per-stage patience is the training options' patience (default 2).</summary>
+/// <summary>Gradual unfreezing's options; its per-stage patience is the training options' patience (default
+/// 2).</summary>
 public sealed record GradualUnfreezeOptions : StrategyOptions;

@@ -17,9 +17,13 @@ public sealed class L2SpStrategy : TransferStrategy
     public override TrainingDefaults Defaults => TrainingDefaults.Standard;
 
     /// <inheritdoc />
-    public override IRegularizer? Regularizer(TransferModel model) => new L2SpRegularizer(model, options.Alpha, options.Beta);
+    public override IRegularizer? Regularizer(TransferModel model) =>
+        new L2SpRegularizer(model, options.Alpha, options.Beta);
 
     /// <inheritdoc />
     public override TrainingReport Describe(TrainingReport report, IStrategyPlan plan) =>
-        report with { L2Sp = new L2SpSummary(options.Alpha, options.Beta) };
+        report with
+        {
+            L2Sp = new L2SpSummary(options.Alpha, options.Beta),
+        };
 }

@@ -3,7 +3,8 @@ namespace TransferSharp.Strategies.LpFt;
 /// <summary>LP-FT's options.</summary>
 public sealed record LpFtOptions : StrategyOptions
 {
-    /// <summary>With the naive benchmark baseline: epochs of the head-only stage through the network. Default 10.</summary>
+    /// <summary>With the naive benchmark baseline: epochs of the head-only stage through the network. Default
+    /// 10.</summary>
     public int NaiveProbeEpochs { get; init; } = 10;
 
     /// <inheritdoc />

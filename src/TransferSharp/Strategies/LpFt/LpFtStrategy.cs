@@ -17,10 +17,13 @@ public sealed class LpFtStrategy : TransferStrategy
     /// <inheritdoc />
     public override TrainingDefaults Defaults { get; } = new() { FreezeBatchNormStatistics = true, ScoreStart = true };
 
-    /// <summary>The probe's head, its features centred and scaled by one number (fine-tuning continues from it).</summary>
+    /// <summary>The probe's head, its features centred and scaled by one number (fine-tuning continues from
+    /// it).</summary>
     public override void Start(NetworkSession session)
     {
-        if (session.Settings.AutogradThroughFrozen) session.TrainHeadNaively(options.NaiveProbeEpochs);
-        else session.FitHeadByLinearProbe(perFeatureScale: false);
+        if (session.Settings.AutogradThroughFrozen)
+            session.TrainHeadNaively(options.NaiveProbeEpochs);
+        else
+            session.FitHeadByLinearProbe(perFeatureScale: false);
     }
 }

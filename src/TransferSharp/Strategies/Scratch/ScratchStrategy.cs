@@ -13,7 +13,10 @@ public sealed class ScratchStrategy : TransferStrategy
 
     /// <summary>Layer decay protects pretrained layers; from scratch there are none.</summary>
     public override TrainingSettings Settings(TrainingOptions requested, int seed) =>
-        requested.Resolve(Defaults, seed) with { LayerDecay = null };
+        requested.Resolve(Defaults, seed) with
+        {
+            LayerDecay = null,
+        };
 
     /// <inheritdoc />
     public override void Start(NetworkSession session) => session.Reinitialize();
