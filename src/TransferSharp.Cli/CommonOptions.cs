@@ -1,6 +1,5 @@
 using System.CommandLine;
 using TransferSharp.Backbones;
-using TransferSharp.Strategies;
 
 namespace TransferSharp.Cli;
 

@@ -1,9 +1,4 @@
 using TransferSharp.Adapters;
-using TransferSharp.Strategies;
-using TransferSharp.Strategies.Auto;
-using TransferSharp.Strategies.BatchNormOnly;
-using TransferSharp.Strategies.FeatureExtraction;
-using TransferSharp.Strategies.FineTune;
 using TransferSharp.Strategies.L2Sp;
 using TransferSharp.Training;
 

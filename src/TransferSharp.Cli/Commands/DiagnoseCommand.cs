@@ -5,7 +5,6 @@ using TransferSharp.Analysis;
 using TransferSharp.Data;
 using TransferSharp.IO;
 using TransferSharp.Runs;
-using TransferSharp.Training;
 using static TransferSharp.Cli.CommonOptions;
 
 namespace TransferSharp.Cli.Commands;

@@ -2,7 +2,6 @@ using System.CommandLine;
 using TransferSharp.Data;
 using TransferSharp.Learning;
 using TransferSharp.Runs;
-using TransferSharp.Strategies;
 using TransferSharp.Training;
 
 namespace TransferSharp.Cli.Commands;

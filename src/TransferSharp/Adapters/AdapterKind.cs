@@ -1,7 +1,3 @@
-using TransferSharp.Backbones;
-using TransferSharp.Data;
-using static TorchSharp.torch;
-
 namespace TransferSharp.Adapters;
 
 /// <summary>How an input with C channels reaches a backbone that expects 3.</summary>

@@ -1,7 +1,3 @@
-using TransferSharp.Backbones;
-using TransferSharp.Data;
-using static TorchSharp.torch;
-
 namespace TransferSharp.Adapters;
 
 /// <summary>Per-channel normalisation statistics, computed on the training split and stored with the model.</summary>

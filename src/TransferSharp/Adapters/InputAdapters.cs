@@ -1,5 +1,4 @@
 using TransferSharp.Backbones;
-using TransferSharp.Data;
 using static TorchSharp.torch;
 
 namespace TransferSharp.Adapters;

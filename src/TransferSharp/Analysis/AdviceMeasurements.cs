@@ -1,5 +1,3 @@
-using TransferSharp.Progress;
-
 namespace TransferSharp.Analysis;
 
 /// <summary>Measures what the advisor needs on a dataset.</summary>

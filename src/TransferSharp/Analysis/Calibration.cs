@@ -1,7 +1,3 @@
-using MathNet.Numerics.LinearAlgebra;
-using TransferSharp.Data;
-using TransferSharp.IO;
-
 namespace TransferSharp.Analysis;
 
 /// <summary>

@@ -1,9 +1,3 @@
-using TransferSharp.Backbones;
-using TransferSharp.Data;
-using TransferSharp.Progress;
-using TransferSharp.Training;
-using static TorchSharp.torch;
-
 namespace TransferSharp.Analysis;
 
 /// <summary>Domain distance d of a set of images to the backbone's pretraining data.</summary>

@@ -1,6 +1,5 @@
 using SkiaSharp;
 using TransferSharp.Backbones;
-using TransferSharp.Data;
 using static TorchSharp.torch;
 
 namespace TransferSharp.Analysis;

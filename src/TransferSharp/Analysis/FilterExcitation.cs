@@ -1,8 +1,3 @@
-using SkiaSharp;
-using TransferSharp.Backbones;
-using TransferSharp.Data;
-using static TorchSharp.torch;
-
 namespace TransferSharp.Analysis;
 
 /// <summary>One first-layer filter seen through a replicated gray input.</summary>

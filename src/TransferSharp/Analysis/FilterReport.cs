@@ -1,8 +1,3 @@
-using SkiaSharp;
-using TransferSharp.Backbones;
-using TransferSharp.Data;
-using static TorchSharp.torch;
-
 namespace TransferSharp.Analysis;
 
 /// <summary>The first layer's filters against a replicated gray input.</summary>

@@ -1,9 +1,3 @@
-using TransferSharp.Backbones;
-using TransferSharp.Data;
-using TransferSharp.Progress;
-using TransferSharp.Training;
-using static TorchSharp.torch;
-
 namespace TransferSharp.Analysis;
 
 /// <summary>The frequency analysis with its verdict.</summary>

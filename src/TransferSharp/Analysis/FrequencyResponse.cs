@@ -1,9 +1,3 @@
-using TransferSharp.Backbones;
-using TransferSharp.Data;
-using TransferSharp.Progress;
-using TransferSharp.Training;
-using static TorchSharp.torch;
-
 namespace TransferSharp.Analysis;
 
 /// <summary>A network's gain across spatial frequencies, per layer group.</summary>

@@ -1,6 +1,4 @@
 using MathNet.Numerics.LinearAlgebra;
-using TransferSharp.Data;
-using TransferSharp.IO;
 using TransferSharp.Training;
 
 namespace TransferSharp.Analysis;

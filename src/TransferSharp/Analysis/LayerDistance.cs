@@ -1,9 +1,3 @@
-using TransferSharp.Backbones;
-using TransferSharp.Data;
-using TransferSharp.Progress;
-using TransferSharp.Training;
-using static TorchSharp.torch;
-
 namespace TransferSharp.Analysis;
 
 /// <summary>How far one BatchNorm layer's input statistics on the user's images are from those stored by

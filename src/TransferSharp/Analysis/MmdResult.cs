@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace TransferSharp.Analysis;
 
 /// <summary>The result of a kernel two-sample test.</summary>

@@ -4,9 +4,9 @@ using TransferSharp.Progress;
 namespace TransferSharp.Analysis;
 
 /// <summary>
-/// Whether random horizontal flips show the network images the data never has: how much each class's mean image
-/// changes under a mirror. Classes seen in every pose average to a symmetric blur; classes that always face one way
-/// (shoes, digits, text, oriented parts) keep a one-sided mean image (bench/README.md, "Time to accuracy").
+/// Whether random horizontal flips show the network images the data never has: how much each class's mean image changes
+/// under a mirror. Classes seen in every pose average to a symmetric blur; classes that always face one way (shoes,
+/// digits, text, oriented parts) keep a one-sided mean image (bench/README.md, "Time to accuracy").
 /// </summary>
 public static class Orientation
 {

@@ -1,5 +1,4 @@
 using MathNet.Numerics.Distributions;
-using TransferSharp.Progress;
 using TransferSharp.Training;
 
 namespace TransferSharp.Analysis;

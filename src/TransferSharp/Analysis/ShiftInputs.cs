@@ -1,6 +1,3 @@
-using MathNet.Numerics.Distributions;
-using TransferSharp.Progress;
-
 namespace TransferSharp.Analysis;
 
 /// <summary>What the diagnosis works from: a trained model's outputs on the source and target data.</summary>

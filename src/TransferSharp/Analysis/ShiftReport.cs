@@ -1,6 +1,3 @@
-using MathNet.Numerics.Distributions;
-using TransferSharp.Progress;
-
 namespace TransferSharp.Analysis;
 
 /// <summary>The diagnosis.</summary>

@@ -1,9 +1,3 @@
-using TransferSharp.Backbones;
-using TransferSharp.Data;
-using TransferSharp.Progress;
-using TransferSharp.Training;
-using static TorchSharp.torch;
-
 namespace TransferSharp.Analysis;
 
 /// <summary>Where the energy of a set of images lies across spatial frequencies.</summary>

@@ -1,6 +1,3 @@
-using MathNet.Numerics.Distributions;
-using TransferSharp.Progress;
-
 namespace TransferSharp.Analysis;
 
 /// <summary>A test's statistic and p-value.</summary>

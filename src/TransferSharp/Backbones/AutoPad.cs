@@ -1,7 +1,3 @@
-using TorchSharp;
-using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
-
 namespace TransferSharp.Backbones;
 
 /// <summary>How an op pads one spatial dimension: ONNX explicit pads, or computed from the input size

@@ -19,9 +19,7 @@ internal sealed class AveragePoolOp : IGraphOp
     public Tensor Run(IReadOnlyList<Tensor?> inputs, bool training)
     {
         Tensor x = inputs[0]!;
-        var (begin, end) = Window.PadsFor(x.shape[2..]);
-        bool torchCanPad =
-            Window.IsSymmetric(begin, end) && begin.Select((p, i) => p <= Window.Kernel[i] / 2).All(ok => ok);
+        var (begin, end, torchCanPad) = Window.TorchPadsFor(x.shape[2..]);
         if (torchCanPad)
             return F.avg_pool2d(x, Window.Kernel, Window.Strides, begin, Window.CeilMode, CountIncludePad);
         using var scope = NewDisposeScope();

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using TorchSharp;
 using TransferSharp.Engine;
 using static TorchSharp.torch;
 

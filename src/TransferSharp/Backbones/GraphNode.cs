@@ -1,6 +1,3 @@
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace TransferSharp.Backbones;
 
 /// <summary>One node of an imported graph.</summary>

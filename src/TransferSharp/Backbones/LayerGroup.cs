@@ -1,6 +1,3 @@
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace TransferSharp.Backbones;
 
 /// <summary>A named slice of the network that is frozen, unfrozen and given a learning rate as a unit.</summary>

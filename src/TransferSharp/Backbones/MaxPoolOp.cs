@@ -14,9 +14,7 @@ internal sealed class MaxPoolOp : IGraphOp
     public Tensor Run(IReadOnlyList<Tensor?> inputs, bool training)
     {
         Tensor x = inputs[0]!;
-        var (begin, end) = Window.PadsFor(x.shape[2..]);
-        bool torchCanPad =
-            Window.IsSymmetric(begin, end) && begin.Select((p, i) => p <= Window.Kernel[i] / 2).All(ok => ok);
+        var (begin, end, torchCanPad) = Window.TorchPadsFor(x.shape[2..]);
         if (torchCanPad)
             return F.max_pool2d(x, Window.Kernel, Window.Strides, begin, Window.Dilations, Window.CeilMode);
         using Tensor padded = F.pad(

@@ -1,6 +1,5 @@
 using Google.Protobuf;
 using Onnx;
-using TorchSharp;
 using TransferSharp.Engine;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;

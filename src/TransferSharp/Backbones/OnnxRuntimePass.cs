@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using static TorchSharp.torch;
 using Tensor = TorchSharp.torch.Tensor;
 
 namespace TransferSharp.Backbones;

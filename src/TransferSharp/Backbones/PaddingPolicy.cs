@@ -1,10 +1,3 @@
-using Google.Protobuf;
-using Onnx;
-using TorchSharp;
-using TransferSharp.Engine;
-using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
-
 namespace TransferSharp.Backbones;
 
 /// <summary>How pads that differ between the start and the end of a dimension are treated.</summary>

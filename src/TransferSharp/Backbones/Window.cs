@@ -1,7 +1,3 @@
-using TorchSharp;
-using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
-
 namespace TransferSharp.Backbones;
 
 /// <summary>Window geometry shared by Conv, MaxPool and AveragePool.</summary>
@@ -20,6 +16,14 @@ internal sealed class Window
     public bool CeilMode { get; init; }
 
     /// <summary>Pads (begin, end) for the given input spatial sizes.</summary>
+    /// <summary>Pads for <paramref name="inputSpatial"/>, and whether torch's own (symmetric, at most half a kernel)
+    /// padding can apply them.</summary>
+    public (long[] begin, long[] end, bool torchCanPad) TorchPadsFor(long[] inputSpatial)
+    {
+        var (begin, end) = PadsFor(inputSpatial);
+        return (begin, end, IsSymmetric(begin, end) && begin.Select((p, i) => p <= Kernel[i] / 2).All(ok => ok));
+    }
+
     public (long[] begin, long[] end) PadsFor(long[] inputSpatial)
     {
         if (AutoPad == AutoPad.NotSet)

@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.RegularExpressions;
-
 namespace TransferSharp.Data;
 
 /// <summary>A multichannel image as floats, channel-major [C, H, W], in the file's own units.</summary>

@@ -1,6 +1,3 @@
-using System.Runtime.InteropServices;
-using SkiaSharp;
-
 namespace TransferSharp.Data;
 
 /// <summary>A bad-input problem with data; the message names the file (and row, for CSV) and the problem.</summary>

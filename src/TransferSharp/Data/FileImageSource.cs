@@ -1,6 +1,3 @@
-using System.Runtime.InteropServices;
-using SkiaSharp;
-
 namespace TransferSharp.Data;
 
 /// <summary>An image file on disk.</summary>

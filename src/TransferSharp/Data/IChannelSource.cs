@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.RegularExpressions;
-
 namespace TransferSharp.Data;
 
 /// <summary>A source that yields multichannel arrays (any channel count, any numeric range).</summary>

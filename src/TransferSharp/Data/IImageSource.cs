@@ -1,6 +1,3 @@
-using System.Runtime.InteropServices;
-using SkiaSharp;
-
 namespace TransferSharp.Data;
 
 /// <summary>Where one image comes from: a file, or one record of an IDX file.</summary>

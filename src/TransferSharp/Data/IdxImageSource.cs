@@ -1,5 +1,3 @@
-using System.IO.Compression;
-
 namespace TransferSharp.Data;
 
 /// <summary>One gray image of an IDX file.</summary>

@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.RegularExpressions;
-
 namespace TransferSharp.Data;
 
 /// <summary>One .npy file as an image source: multichannel (read through <see cref="IChannelSource"/>).</summary>

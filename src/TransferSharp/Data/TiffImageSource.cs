@@ -1,5 +1,3 @@
-using BitMiracle.LibTiff.Classic;
-
 namespace TransferSharp.Data;
 
 /// <summary>One TIFF file as a multichannel source.</summary>

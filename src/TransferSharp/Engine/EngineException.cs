@@ -1,6 +1,3 @@
-using System.Runtime.InteropServices;
-using TorchSharp;
-
 namespace TransferSharp.Engine;
 
 /// <summary>Raised when the native engine (libtorch through TorchSharp) cannot be loaded or a device is

@@ -38,20 +38,7 @@ public static class LearningRateSearch
         LearnerData data = learner.LoadData(progress) with { Test = null };
         manual_seed(options.Seed);
         using Backbone backbone = Backbone.Load(options.Model.Backbone, options.Model.Size);
-        var run = new StrategyRun
-        {
-            Backbone = backbone,
-            Data = data.Train,
-            TrainRows = data.TrainRows,
-            ValidationRows = data.ValidationRows,
-            DataOptions = options.Data,
-            Model = options.Model,
-            Training = options.Training,
-            Seed = options.Seed,
-            Device = device,
-            Progress = progress,
-            Cancellation = cancellation,
-        };
+        StrategyRun run = data.Run(options, backbone, device, progress, cancellation);
         using var session = NetworkSession.Open(run, strategy);
         strategy.Start(session);
         var names = session.Model.Groups.Select(g => g.Name).ToList();

@@ -146,7 +146,7 @@ public sealed class TransferLearner
         Device device,
         IProgress<ProgressUpdate>? progress = null,
         CancellationToken cancellation = default
-    ) => decision.Strategy.Train(Run(decision.Options, data, backbone, device, progress, cancellation));
+    ) => decision.Strategy.Train(data.Run(decision.Options, backbone, device, progress, cancellation));
 
     /// <summary>The first-layer filters drawn while they are still the pretrained ones.</summary>
     private static byte[] Grid(Backbone backbone, FilterReport filters)
@@ -193,28 +193,4 @@ public sealed class TransferLearner
         progress.Info($"domain distance to the pretraining data: d = {distance.Overall:F3} ({groups})");
         return (distance, DomainDistanceSummary.From(distance));
     }
-
-    private static StrategyRun Run(
-        LearnerOptions options,
-        LearnerData data,
-        Backbone backbone,
-        Device device,
-        IProgress<ProgressUpdate>? progress,
-        CancellationToken cancellation
-    ) =>
-        new()
-        {
-            Backbone = backbone,
-            Data = data.Train,
-            TrainRows = data.TrainRows,
-            ValidationRows = data.ValidationRows,
-            Test = data.Test,
-            DataOptions = options.Data,
-            Model = options.Model,
-            Training = options.Training,
-            Seed = options.Seed,
-            Device = device,
-            Progress = progress,
-            Cancellation = cancellation,
-        };
 }

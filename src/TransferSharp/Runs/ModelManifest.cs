@@ -1,6 +1,3 @@
-using TransferSharp.Backbones;
-using TransferSharp.Training;
-
 namespace TransferSharp.Runs;
 
 /// <summary>model.json: what is needed to rebuild a trained model from a run folder.</summary>

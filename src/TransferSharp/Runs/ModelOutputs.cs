@@ -1,7 +1,4 @@
-using TransferSharp.Data;
-using TransferSharp.Progress;
 using TransferSharp.Training;
-using static TorchSharp.torch;
 
 namespace TransferSharp.Runs;
 

@@ -1,8 +1,3 @@
-using TransferSharp.Data;
-using TransferSharp.Progress;
-using TransferSharp.Training;
-using static TorchSharp.torch;
-
 namespace TransferSharp.Runs;
 
 /// <summary>One prediction.</summary>

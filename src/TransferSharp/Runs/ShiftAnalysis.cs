@@ -1,6 +1,4 @@
-using MathNet.Numerics.Distributions;
 using TransferSharp.Analysis;
-using TransferSharp.Progress;
 
 namespace TransferSharp.Runs;
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using TorchSharp;
-using TransferSharp.Adapters;
-using TransferSharp.Data;
 using TransferSharp.Progress;
 using TransferSharp.Training;
 using static TorchSharp.torch;

@@ -7,8 +7,8 @@ namespace TransferSharp.Strategies;
 /// <param name="Head">The trained head (the caller owns it).</param>
 /// <param name="BackboneTrained">Whether the backbone's weights changed (then they are saved with the model).</param>
 /// <param name="ChannelInput">The channel pipeline's input step, when the run used it.</param>
-/// <param name="HeldOut">The model's predictions on held-out images: what calibration and label-shift estimation
-/// start from (out-of-fold over every labelled image for frozen features, the validation split otherwise).</param>
+/// <param name="HeldOut">The model's predictions on held-out images: what calibration and label-shift estimation start
+/// from (out-of-fold over every labelled image for frozen features, the validation split otherwise).</param>
 /// <param name="Test">Its predictions on the test images, when there are any.</param>
 /// <param name="Report">The strategy's entries of the run record.</param>
 public sealed record StrategyOutcome(

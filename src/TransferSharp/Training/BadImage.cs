@@ -1,6 +1,3 @@
-using TransferSharp.Data;
-using static TorchSharp.torch;
-
 namespace TransferSharp.Training;
 
 /// <summary>An image that could not be decoded, with the reason.</summary>

@@ -42,14 +42,7 @@ public sealed class BestCheckpoint : ITrainingCallback, IDisposable
     }
 
     /// <summary>Releases the copy.</summary>
-    public void Dispose()
-    {
-        if (snapshot is null)
-            return;
-        foreach (var t in snapshot.Values)
-            t.Dispose();
-        snapshot = null;
-    }
+    public void Dispose() => TransferModel.Release(ref snapshot);
 
     private void Keep(TransferModel model, int epoch)
     {

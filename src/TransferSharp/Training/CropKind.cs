@@ -1,6 +1,3 @@
-using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
-
 namespace TransferSharp.Training;
 
 /// <summary>The crop augmentation.</summary>

@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using TransferSharp.Backbones;
-using TransferSharp.Data;
-using TransferSharp.Progress;
-using static TorchSharp.torch;
-
 namespace TransferSharp.Training;
 
 /// <summary>The engine of a frozen backbone pass.</summary>

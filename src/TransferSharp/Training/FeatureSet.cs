@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using TransferSharp.Backbones;
-using TransferSharp.Data;
-using TransferSharp.Progress;
 using static TorchSharp.torch;
 
 namespace TransferSharp.Training;

@@ -1,7 +1,5 @@
-using TorchSharp;
 using TorchSharp.Modules;
 using TransferSharp.Backbones;
-using static TorchSharp.torch;
 
 namespace TransferSharp.Training;
 

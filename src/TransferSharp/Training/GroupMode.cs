@@ -1,8 +1,3 @@
-using TorchSharp;
-using TorchSharp.Modules;
-using TransferSharp.Backbones;
-using static TorchSharp.torch;
-
 namespace TransferSharp.Training;
 
 /// <summary>How a layer group takes part in an epoch.</summary>

@@ -1,5 +1,4 @@
 using TransferSharp.Data;
-using static TorchSharp.torch;
 
 namespace TransferSharp.Training;
 

@@ -123,12 +123,5 @@ public sealed class LearningRateFinder : ITrainingCallback, IDisposable
     }
 
     /// <summary>Releases the weights' copy.</summary>
-    public void Dispose()
-    {
-        if (snapshot is null)
-            return;
-        foreach (var t in snapshot.Values)
-            t.Dispose();
-        snapshot = null;
-    }
+    public void Dispose() => TransferModel.Release(ref snapshot);
 }

@@ -1,7 +1,4 @@
-using TorchSharp;
 using TorchSharp.Modules;
-using TransferSharp.Backbones;
-using static TorchSharp.torch;
 
 namespace TransferSharp.Training;
 

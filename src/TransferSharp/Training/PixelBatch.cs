@@ -1,4 +1,3 @@
-using TransferSharp.Data;
 using static TorchSharp.torch;
 
 namespace TransferSharp.Training;

@@ -4,13 +4,18 @@ namespace TransferSharp.Training;
 /// What the fit loop runs with: every value set (<see cref="TrainingOptions.Resolve"/> fills in a strategy's defaults).
 /// Immutable; <see cref="Validate"/> checks it. The run record keeps it as <c>training_options</c>.
 /// </summary>
-public sealed record TrainingSettings
+public sealed record TrainingSettings : LoopOptions
 {
+    /// <summary>Settings with every default.</summary>
+    public TrainingSettings() { }
+
+    /// <summary>Settings with the user's directly set values <paramref name="shared"/>; the rest are the
+    /// defaults.</summary>
+    public TrainingSettings(LoopOptions shared)
+        : base(shared) { }
+
     /// <summary>Most epochs to run. Default 15.</summary>
     public int Epochs { get; init; } = 15;
-
-    /// <summary>Images per step. Default 32.</summary>
-    public int BatchSize { get; init; } = 32;
 
     /// <summary>The head's (top) learning rate. Default 1e-3.</summary>
     public double LearningRate { get; init; } = 1e-3;
@@ -25,26 +30,8 @@ public sealed record TrainingSettings
     /// <summary>Schedule shape. Default warm-up then cosine.</summary>
     public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
 
-    /// <summary>Warm-up as a share of all steps. Default 0.1.</summary>
-    public double WarmupFraction { get; init; } = 0.1;
-
-    /// <summary>Optimizer. Default AdamW.</summary>
-    public OptimizerKind Optimizer { get; init; } = OptimizerKind.AdamW;
-
-    /// <summary>Weight decay (not applied to biases and BatchNorm). Default 0.05.</summary>
-    public double WeightDecay { get; init; } = 0.05;
-
-    /// <summary>SGD momentum. Default 0.9.</summary>
-    public double Momentum { get; init; } = 0.9;
-
-    /// <summary>Label smoothing of the cross-entropy. Default 0.1.</summary>
-    public double LabelSmoothing { get; init; } = 0.1;
-
     /// <summary>Early-stopping patience in epochs without validation improvement; null = none.</summary>
     public int? Patience { get; init; }
-
-    /// <summary>Restore the best validation checkpoint at the end. Default true.</summary>
-    public bool RestoreBest { get; init; } = true;
 
     /// <summary>
     /// Score the model on validation before the first epoch ("epoch 0"); the starting point competes for the best
@@ -52,23 +39,11 @@ public sealed record TrainingSettings
     /// </summary>
     public bool ScoreStart { get; init; }
 
-    /// <summary>Weight averaging (SWA): keep the mean of the weights of the last N epochs. Null = off.</summary>
-    public int? AverageLastEpochs { get; init; }
-
     /// <summary>An input adapter's learning rate as a multiple of the head's. Default 100.</summary>
     public double AdapterRateMultiplier { get; init; } = 100;
 
-    /// <summary>Mixup alpha; 0 = off.</summary>
-    public double MixupAlpha { get; init; }
-
-    /// <summary>Augmentation of training batches.</summary>
-    public AugmentationOptions Augmentation { get; init; } = new();
-
     /// <summary>Seed of shuffling, augmentation and initialisation.</summary>
     public int Seed { get; init; }
-
-    /// <summary>Deterministic kernels (one intra-op thread).</summary>
-    public bool Deterministic { get; init; }
 
     /// <summary>Run frozen leading groups without autograd and cache their outputs when augmentation is off. Default
     /// true.</summary>
@@ -79,9 +54,6 @@ public sealed record TrainingSettings
 
     /// <summary>Benchmark baseline only: autograd computes frozen parameters' gradients, then discards them.</summary>
     public bool AutogradThroughFrozen { get; init; }
-
-    /// <summary>Memory allowed for cached frozen-prefix outputs, in bytes. Default 3 GiB.</summary>
-    public long PrefixCacheBytes { get; init; } = 3L << 30;
 
     /// <summary>Throws <see cref="OptionException"/> naming the first bad value as <paramref
     /// name="owner"/>.Property.</summary>

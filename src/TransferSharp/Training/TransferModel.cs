@@ -1,4 +1,3 @@
-using TorchSharp;
 using TorchSharp.Modules;
 using TransferSharp.Backbones;
 using static TorchSharp.torch;
@@ -107,6 +106,14 @@ public sealed class TransferModel : IDisposable
         foreach (var (name, t) in Head.state_dict())
             copy["head." + name] = t.detach().clone().DetachFromDisposeScope();
         return copy;
+    }
+
+    /// <summary>Releases a <see cref="Snapshot"/>'s tensors (when there is one) and forgets it.</summary>
+    public static void Release(ref Dictionary<string, Tensor>? snapshot)
+    {
+        foreach (var t in snapshot?.Values ?? Enumerable.Empty<Tensor>())
+            t.Dispose();
+        snapshot = null;
     }
 
     /// <summary>Restores a <see cref="Snapshot"/> in place.</summary>

@@ -68,12 +68,5 @@ public sealed class WeightAveraging : ITrainingCallback, IDisposable
     }
 
     /// <summary>Releases the average.</summary>
-    public void Dispose()
-    {
-        if (mean is null)
-            return;
-        foreach (var t in mean.Values)
-            t.Dispose();
-        mean = null;
-    }
+    public void Dispose() => TransferModel.Release(ref mean);
 }

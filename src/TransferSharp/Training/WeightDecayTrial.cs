@@ -1,7 +1,3 @@
-using TransferSharp.Progress;
-using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
-
 namespace TransferSharp.Training;
 
 /// <summary>One point of the weight-decay search.</summary>

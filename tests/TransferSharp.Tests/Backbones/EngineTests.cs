@@ -42,28 +42,20 @@ public class EngineTests
         using Backbone backbone = Backbone.Load(Registry.DefaultName, 64);
         var images = Images(5, seed: 1);
         var options = new ExtractionOptions { BatchSize = 4 };
-        FeatureSet onnx = FeatureExtractor.Extract(
-            backbone,
-            images,
-            new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth),
-            options with
-            {
-                Engine = ExtractionEngine.OnnxRuntime,
-            },
-            null,
-            "onnx"
-        );
-        FeatureSet torchSet = FeatureExtractor.Extract(
-            backbone,
-            images,
-            new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth),
-            options with
-            {
-                Engine = ExtractionEngine.Torch,
-            },
-            null,
-            "torch"
-        );
+        FeatureSet Extract(ExtractionEngine engine) =>
+            FeatureExtractor.Extract(
+                backbone,
+                images,
+                new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth),
+                options with
+                {
+                    Engine = engine,
+                },
+                null,
+                engine.ToString()
+            );
+        FeatureSet onnx = Extract(ExtractionEngine.OnnxRuntime);
+        FeatureSet torchSet = Extract(ExtractionEngine.Torch);
         Assert.Equal("onnxruntime", onnx.Engine);
         Assert.Equal("torch", torchSet.Engine);
         double max = 0,

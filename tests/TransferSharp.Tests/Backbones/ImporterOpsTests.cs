@@ -1,5 +1,4 @@
 using Microsoft.ML.OnnxRuntime;
-using Onnx;
 using TransferSharp.Backbones;
 using static TorchSharp.torch;
 
