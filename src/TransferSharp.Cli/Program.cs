@@ -29,5 +29,6 @@ root.Subcommands.Add(DatasetCommand.Create());
 root.Subcommands.Add(DiagnoseCommand.Create());
 root.Subcommands.Add(InspectCommand.Create());
 root.Subcommands.Add(AdviseCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
 GroupedHelp.Install(root, fit, flags);
 return await root.Parse(args).InvokeAsync();

@@ -55,6 +55,13 @@ public sealed class Backbone : IDisposable
     /// cref="RunsOnOnnxRuntime"/> first.</summary>
     public OnnxRuntimePass OnnxRuntime => onnxRuntime ??= OnnxRuntimePass.Create(this);
 
+    /// <summary>What the normalisation subtracts: [1, C, 1, 1] per-channel means or a [1, C, S, S] mean
+    /// image.</summary>
+    internal Tensor NormalizationShift => channelShift;
+
+    /// <summary>What the normalisation multiplies by after subtracting: [1, C, 1, 1], 1 / std.</summary>
+    internal Tensor NormalizationScale => channelScale;
+
     /// <summary>The pretrained facts.</summary>
     public PretrainedConfig Config { get; }
 

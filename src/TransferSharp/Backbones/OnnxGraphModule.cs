@@ -68,8 +68,8 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     /// </summary>
     internal void InsertInputAdapter(string groupName, Tensor weight)
     {
-        const string name = "input_adapter",
-            output = "input_adapter_out";
+        const string name = AdapterNode,
+            output = AdapterOutput;
         long channels = weight.shape[1]; // the parameter takes over the tensor's handle below
         var window = new Window
         {
@@ -102,6 +102,20 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         SetGroups(shifted);
         InputChannels = channels;
     }
+
+    /// <summary>The node name of an inserted input adapter (a 1x1 convolution in front of the file's graph).</summary>
+    internal const string AdapterNode = "input_adapter";
+
+    /// <summary>The input adapter's output tensor.</summary>
+    internal const string AdapterOutput = "input_adapter_out";
+
+    /// <summary>The tensor each layer group hands to the next (the group's output), by group index; the last group's
+    /// output is <see cref="OutputName"/>.</summary>
+    internal IReadOnlyDictionary<int, string> GroupOutputs =>
+        boundaries.ToDictionary(b => b.Key - 1, b => b.Value.tensor);
+
+    /// <summary>The op of every step, in order.</summary>
+    internal IReadOnlyList<(GraphNode node, IGraphOp op)> Steps => steps;
 
     /// <summary>Name of the graph's data input.</summary>
     public string InputName { get; }

@@ -16,7 +16,11 @@ public static class OnnxSizeAgnostic
     {
         ModelProto copy = model.Clone();
         GraphProto graph = copy.Graph;
-        var byName = imported.Nodes.Select((n, i) => (n, i)).ToDictionary(p => p.i, p => p.n);
+        // The file's nodes, in order (an input adapter the run inserted is not one of them).
+        var byName = imported
+            .Nodes.Where(n => n.Name != OnnxGraphModule.AdapterNode)
+            .Select((n, i) => (n, i))
+            .ToDictionary(p => p.i, p => p.n);
         for (int i = 0; i < graph.Node.Count; i++)
         {
             NodeProto node = graph.Node[i];

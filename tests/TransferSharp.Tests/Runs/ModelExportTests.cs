@@ -1,0 +1,156 @@
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using TransferSharp.Adapters;
+using TransferSharp.Data;
+using TransferSharp.Learning;
+using TransferSharp.Runs;
+using TransferSharp.Strategies;
+using TransferSharp.Strategies.FeatureExtraction;
+using TransferSharp.Strategies.FineTune;
+using TransferSharp.Training;
+
+namespace TransferSharp.Tests.Runs;
+
+public class ModelExportTests
+{
+    private const int Size = 32;
+
+    /// <summary>
+    /// The exported file, run by ONNX Runtime on raw pixels, against predict on the same images (already at the input
+    /// size): the same probabilities within 1e-4 and the same labels, at batch sizes 1 and N.
+    /// </summary>
+    private static void AssertParity(FitResult fitted, IReadOnlyList<IImageSource> sources)
+    {
+        string folder = fitted.Save(TestPaths.NewTempDir("export-run"));
+        using SavedModel model = SavedModel.Load(folder);
+        string file = Path.Combine(folder, "model.onnx");
+        ModelExport.Write(model, file);
+        var (predictions, kept, _) = Predictor.Predict(model, sources, null);
+        Assert.Equal(sources.Count, kept.Length);
+        using var session = new InferenceSession(file);
+        Assert.Equal(
+            model.Manifest.ClassNames,
+            JsonSerializer.Deserialize<string[]>(session.ModelMetadata.CustomMetadataMap["labels"])
+        );
+        int channels = model.ChannelInput?.Channels ?? 3;
+        float[][] inputs = sources.Select(s => Pixels(s, channels)).ToArray();
+        foreach (int batch in new[] { 1, sources.Count })
+            for (int start = 0; start < sources.Count; start += batch)
+            {
+                float[] probabilities = Run(session, inputs.Skip(start).Take(batch).ToArray(), channels);
+                int classes = model.Manifest.ClassNames.Count;
+                for (int r = 0; r < Math.Min(batch, sources.Count - start); r++)
+                {
+                    float[] expected = predictions[start + r].Probabilities;
+                    float[] actual = probabilities.AsSpan(r * classes, classes).ToArray();
+                    double diff = expected.Zip(actual).Max(p => Math.Abs(p.First - p.Second));
+                    Assert.True(diff <= 1e-4, $"image {start + r}: probabilities differ by {diff:G3}");
+                    string label = model.Manifest.ClassNames[Array.IndexOf(actual, actual.Max())];
+                    Assert.Equal(predictions[start + r].Label, label);
+                }
+            }
+    }
+
+    private static float[] Run(InferenceSession session, float[][] images, int channels)
+    {
+        var input = new DenseTensor<float>(
+            images.SelectMany(i => i).ToArray(),
+            new[] { images.Length, channels, Size, Size }
+        );
+        using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(ModelExport.InputName, input) });
+        return results.First(r => r.Name == ModelExport.OutputName).AsTensor<float>().ToArray();
+    }
+
+    /// <summary>[C, S, S] raw values: 8-bit images as R, G, B in 0..255 (gray in all three), arrays as they
+    /// are.</summary>
+    private static float[] Pixels(IImageSource source, int channels)
+    {
+        if (source is IChannelSource arrays)
+            return arrays.DecodeChannels().Data;
+        RawImage image = source.Decode();
+        Assert.Equal((Size, Size), (image.Width, image.Height));
+        var planes = new float[3 * Size * Size];
+        for (int c = 0; c < 3; c++)
+        for (int p = 0; p < Size * Size; p++)
+            planes[c * Size * Size + p] = image.Pixels[p * image.Channels + Math.Min(c, image.Channels - 1)];
+        return planes;
+    }
+
+    private static (string train, IReadOnlyList<IImageSource> test) Images(bool color)
+    {
+        string train = TestImages.WriteFolder(TestPaths.NewTempDir("export-train"), 3, 8, Size, color);
+        string test = TestImages.WriteFolder(TestPaths.NewTempDir("export-test"), 3, 2, Size, color);
+        return (train, DatasetLoader.Load(test).Items.Select(i => i.Source).ToList());
+    }
+
+    private static LearnerOptions Options(string train, StrategyOptions strategy) =>
+        new()
+        {
+            Data = new DataOptions
+            {
+                Train = train,
+                ValidationFraction = 0.25,
+                UseCache = false,
+            },
+            Model = new ModelOptions { Size = Size },
+            Strategy = strategy,
+        };
+
+    [Fact]
+    public void FeatureExtractionWithGridPooledLayersAndMirrorViewsExportsAsPredicted()
+    {
+        var (train, test) = Images(color: true);
+        var strategy = new FeatureExtractionOptions
+        {
+            Features = new[] { "stage3", "stage4" },
+            FeatureGrid = 2,
+            HeadSteps = 40,
+        };
+        var options = Options(train, strategy);
+        using FitResult fitted = new TransferLearner(
+            options with
+            {
+                Model = options.Model with { TestTimeAugmentation = true },
+            }
+        ).Fit();
+        AssertParity(fitted, test);
+    }
+
+    [Fact]
+    public void AFineTunedBackboneExportsAsTrained()
+    {
+        var (train, test) = Images(color: false);
+        var options = Options(train, new FineTuneOptions()) with { Training = new TrainingOptions { Epochs = 1 } };
+        using FitResult fitted = new TransferLearner(options).Fit();
+        Assert.NotNull(fitted.Model.Manifest.BackboneFile);
+        AssertParity(fitted, test);
+    }
+
+    [Fact]
+    public void AConvolutionAdapterOnMultichannelArraysExportsWithItsChannelStatistics()
+    {
+        string root = TestPaths.NewTempDir("export-npy");
+        var random = new Random(5);
+        for (int k = 0; k < 2; k++)
+        {
+            Directory.CreateDirectory(Path.Combine(root, $"c{k}"));
+            for (int i = 0; i < 6; i++)
+            {
+                float[] data = Enumerable
+                    .Range(0, 4 * Size * Size)
+                    .Select(p => (float)(random.NextDouble() * 1000 + (p / (Size * Size) == 3 ? k * 800 : 0)))
+                    .ToArray();
+                Npy.Write(Path.Combine(root, $"c{k}", $"{i}.npy"), new ChannelImage(data, 4, Size, Size), "<u2");
+            }
+        }
+        var options = Options(root, new FeatureExtractionOptions()) with
+        {
+            Model = new ModelOptions { Size = Size, Adapter = AdapterKind.Conv1x1 },
+            Training = new TrainingOptions { Epochs = 2, BatchSize = 4 },
+        };
+        using FitResult fitted = new TransferLearner(options).Fit();
+        Assert.Equal(4, fitted.Model.ChannelInput!.Channels);
+        AssertParity(fitted, DatasetLoader.Load(root).Items.Select(i => i.Source).Take(6).ToList());
+    }
+}
