@@ -23,6 +23,7 @@ Command fit = FitCommand.Create(out FitFlags flags);
 root.Subcommands.Add(fit);
 root.Subcommands.Add(LrFindCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
+root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(BackbonesCommand.Create());
 root.Subcommands.Add(DatasetCommand.Create());

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Spectre.Console;
 using TransferSharp.Learning;
+using TransferSharp.Reports;
 using TransferSharp.Runs;
 
 namespace TransferSharp.Cli.Commands;
@@ -23,6 +24,7 @@ internal static class FitCommand
                 var learner = new TransferLearner(options);
                 using FitResult result = ConsoleProgress.Run(progress => learner.Fit(progress, cancellation));
                 result.Save(output);
+                RunReport.Write(output);
                 PrintSummary(result.Report, output);
                 return 0;
             }
@@ -62,6 +64,6 @@ internal static class FitCommand
             Console.WriteLine("feature cache hit: extraction skipped");
         if (r.TestAccuracy is { } accuracy)
             Console.WriteLine($"test accuracy: {accuracy:F4}");
-        Console.WriteLine($"run saved to {output} (metrics.json, model.json, head.bin)");
+        Console.WriteLine($"run saved to {output} (metrics.json, model.json, head.bin, report.html)");
     }
 }
