@@ -5,8 +5,8 @@ using TransferSharp.Learning;
 namespace TransferSharp.Reports;
 
 /// <summary>
-/// The run report: one self-contained HTML page (report.html) of a run folder, for reading in any browser offline.
-/// It shows what was run and why, the learning curves, the confusion matrix, the worst-scored images and the analyses,
+/// The run report: one self-contained HTML page (report.html) of a run folder, for reading in any browser offline. It
+/// shows what was run and why, the learning curves, the confusion matrix, the worst-scored images and the analyses,
 /// each section only when the folder holds its data; plots and images are inline PNGs, the style sheet is inline, and
 /// the page loads nothing and runs no script.
 /// </summary>

@@ -1,5 +1,5 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
-using System.Threading.Channels;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -16,8 +16,12 @@ namespace TransferSharp.Runs;
 public sealed class ImageClassifier : IDisposable
 {
     private readonly InferenceSession session;
-    private readonly Channel<Request> queue = Channel.CreateUnbounded<Request>(new() { SingleReader = true });
-    private readonly Task worker;
+
+    // Blocking primitives, not tasks: a caller waiting on a batch must not need a thread-pool thread to wake up, or
+    // many
+    // synchronous callers on few cores starve the pool.
+    private readonly BlockingCollection<Request> queue = new();
+    private readonly Thread worker;
     private readonly int maxBatch;
 
     private ImageClassifier(byte[] onnx, int maxBatch)
@@ -33,7 +37,8 @@ public sealed class ImageClassifier : IDisposable
         if (RawChannels)
             Engine.TorchRuntime.EnsureLoaded(); // arrays are resized as the channel pipeline resizes them
         this.maxBatch = maxBatch;
-        worker = Task.Run(Work);
+        worker = new Thread(Work) { IsBackground = true, Name = "TransferSharp classifier" };
+        worker.Start();
     }
 
     /// <summary>The class names, by index.</summary>
@@ -63,16 +68,18 @@ public sealed class ImageClassifier : IDisposable
     /// <summary>Classifies an encoded image (PNG, JPEG, BMP, GIF, WebP bytes).</summary>
     public ClassPrediction Predict(byte[] encoded) => Predict(new EncodedImageSource(encoded));
 
-    /// <summary>Classifies an image from any source; errors name it.</summary>
-    public ClassPrediction Predict(IImageSource source) => PredictAsync(source).GetAwaiter().GetResult();
-
-    /// <summary>Classifies an image, batched with other callers' images.</summary>
-    public async Task<ClassPrediction> PredictAsync(IImageSource source, CancellationToken cancellation = default)
+    /// <summary>Classifies an image from any source, batched with other callers' images; errors name it.</summary>
+    public ClassPrediction Predict(IImageSource source)
     {
-        var request = new Request(Input(source), new(TaskCreationOptions.RunContinuationsAsynchronously));
-        await queue.Writer.WriteAsync(request, cancellation);
-        return await request.Result.Task.WaitAsync(cancellation);
+        using var request = new Request(Input(source));
+        queue.Add(request);
+        request.Done.Wait();
+        return request.Result ?? throw request.Error!;
     }
+
+    /// <summary>Classifies an image without blocking the caller's thread.</summary>
+    public Task<ClassPrediction> PredictAsync(IImageSource source, CancellationToken cancellation = default) =>
+        Task.Run(() => Predict(source), cancellation);
 
     /// <summary>Classifies images already at the input size: <paramref name="pixels"/> is [count, C, S, S] in the
     /// model's input units (raw 0..255 R, G, B, or the arrays' own values).</summary>
@@ -89,9 +96,10 @@ public sealed class ImageClassifier : IDisposable
     /// <summary>Stops the batching worker and releases the session.</summary>
     public void Dispose()
     {
-        queue.Writer.TryComplete();
-        worker.GetAwaiter().GetResult();
+        queue.CompleteAdding();
+        worker.Join();
         session.Dispose();
+        queue.Dispose();
     }
 
     /// <summary>The model's input for one image: resized as predict resizes it, channels-first floats.</summary>
@@ -118,25 +126,28 @@ public sealed class ImageClassifier : IDisposable
     }
 
     /// <summary>Takes what callers have queued (up to the batch limit) and runs it as one batch.</summary>
-    private async Task Work()
+    private void Work()
     {
         var batch = new List<Request>();
-        while (await queue.Reader.WaitToReadAsync())
+        foreach (Request first in queue.GetConsumingEnumerable())
         {
             batch.Clear();
-            while (batch.Count < maxBatch && queue.Reader.TryRead(out Request? request))
-                batch.Add(request);
+            batch.Add(first);
+            while (batch.Count < maxBatch && queue.TryTake(out Request? next))
+                batch.Add(next);
             try
             {
                 var results = Run(batch.SelectMany(r => r.Input).ToArray(), batch.Count);
                 for (int i = 0; i < batch.Count; i++)
-                    batch[i].Result.SetResult(results[i]);
+                    batch[i].Result = results[i];
             }
             catch (Exception e)
             {
                 foreach (Request request in batch)
-                    request.Result.TrySetException(e);
+                    request.Error = e;
             }
+            foreach (Request request in batch)
+                request.Done.Set();
         }
     }
 
@@ -162,5 +173,14 @@ public sealed class ImageClassifier : IDisposable
         return new ClassPrediction(Labels[best], best, row[best], byName);
     }
 
-    private sealed record Request(float[] Input, TaskCompletionSource<ClassPrediction> Result);
+    /// <summary>One caller's image, and where the worker leaves its answer.</summary>
+    private sealed class Request(float[] input) : IDisposable
+    {
+        public float[] Input { get; } = input;
+        public ManualResetEventSlim Done { get; } = new();
+        public ClassPrediction? Result { get; set; }
+        public Exception? Error { get; set; }
+
+        public void Dispose() => Done.Dispose();
+    }
 }

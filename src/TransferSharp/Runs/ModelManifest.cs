@@ -3,8 +3,11 @@ namespace TransferSharp.Runs;
 /// <summary>model.json: what is needed to rebuild a trained model from a run folder.</summary>
 public sealed record ModelManifest
 {
+    /// <summary>The format version this TransferSharp writes and the newest it reads.</summary>
+    public const int CurrentFormatVersion = 1;
+
     /// <summary>Format version of this manifest.</summary>
-    public int FormatVersion { get; init; } = 1;
+    public int FormatVersion { get; init; } = CurrentFormatVersion;
 
     /// <summary>The strategy that trained it.</summary>
     public required string Strategy { get; init; }

@@ -56,6 +56,14 @@ public sealed class SavedModel : IDisposable
         if (!File.Exists(manifestPath))
             throw new FileNotFoundException($"{directory}: not a run folder ({ManifestFile} is missing).");
         ModelManifest manifest = Json.Read<ModelManifest>(manifestPath);
+        if (manifest.FormatVersion > ModelManifest.CurrentFormatVersion)
+            throw new InvalidDataException(
+                $"{manifestPath}: written by a newer TransferSharp (format version {manifest.FormatVersion}; this one "
+                    + $"reads up to {ModelManifest.CurrentFormatVersion})."
+            );
+        foreach (string? file in new[] { manifest.HeadFile, manifest.BackboneFile })
+            if (file is not null && !File.Exists(Path.Combine(directory, file)))
+                throw new FileNotFoundException($"{directory}: {file} is missing (model.json names it).");
         var backbone = Backbone.Load(manifest.Backbone, manifest.InputSize);
         if (backbone.WeightsHash != manifest.BackboneWeightsHash)
             throw new InvalidDataException(

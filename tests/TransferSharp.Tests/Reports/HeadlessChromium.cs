@@ -81,8 +81,8 @@ public sealed class HeadlessChromium : IDisposable
         }
     }
 
-    /// <summary>Opens a page of <paramref name="width"/> x <paramref name="height"/> CSS pixels and enables the
-    /// domains whose events the checks read.</summary>
+    /// <summary>Opens a page of <paramref name="width"/> x <paramref name="height"/> CSS pixels and enables the domains
+    /// whose events the checks read.</summary>
     public async Task OpenPageAsync(int width, int height)
     {
         JsonElement target = await SendAsync("Target.createTarget", new JsonObject { ["url"] = "about:blank" }, false);

@@ -153,4 +153,24 @@ public class ModelExportTests
         Assert.Equal(4, fitted.Model.ChannelInput!.Channels);
         AssertParity(fitted, DatasetLoader.Load(root).Items.Select(i => i.Source).Take(6).ToList());
     }
+
+    [Fact]
+    public void AnImageOfAnotherChannelCountOrSizeIsRefusedByOnnxRuntime()
+    {
+        var (train, _) = Images(color: false);
+        using FitResult fitted = new TransferLearner(
+            Options(train, new FeatureExtractionOptions { HeadSteps = 10 })
+        ).Fit();
+        string file = Path.Combine(TestPaths.NewTempDir("export-shape"), "model.onnx");
+        ModelExport.Write(fitted.Model, file);
+        using var session = new InferenceSession(file);
+        foreach (int[] shape in new[] { new[] { 1, 1, Size, Size }, new[] { 1, 3, Size * 2, Size * 2 } })
+        {
+            var input = new DenseTensor<float>(new float[shape.Aggregate(1, (a, b) => a * b)], shape);
+            var error = Assert.Throws<OnnxRuntimeException>(() =>
+                session.Run(new[] { NamedOnnxValue.CreateFromTensor(ModelExport.InputName, input) })
+            );
+            Assert.Contains("invalid dimensions for input: image", error.Message);
+        }
+    }
 }

@@ -28,4 +28,34 @@ public class SavedModelTests
         Assert.True(Directory.Exists(folder));
         Assert.Empty(Directory.GetFileSystemEntries(folder));
     }
+
+    [Fact]
+    public void AMissingWeightsFileOrANewerFormatIsNamedBeforeLoading()
+    {
+        string train = TestImages.WriteFolder(TestPaths.NewTempDir("saved-train"), 2, 6, 32);
+        var options = new TransferSharp.Learning.LearnerOptions
+        {
+            Data = new TransferSharp.Data.DataOptions
+            {
+                Train = train,
+                ValidationFraction = 0.34,
+                UseCache = false,
+            },
+            Model = new TransferSharp.Training.ModelOptions { Size = 32 },
+            Strategy = new TransferSharp.Strategies.FeatureExtraction.FeatureExtractionOptions { HeadSteps = 10 },
+        };
+        string folder;
+        using (var fitted = new TransferSharp.Learning.TransferLearner(options).Fit())
+            folder = fitted.Save(TestPaths.NewTempDir("saved-run"));
+        string manifest = Path.Combine(folder, SavedModel.ManifestFile);
+        string text = File.ReadAllText(manifest);
+        File.WriteAllText(manifest, text.Replace("\"format_version\": 1", "\"format_version\": 7"));
+        Assert.Contains("format version 7", Assert.Throws<InvalidDataException>(() => SavedModel.Load(folder)).Message);
+        File.WriteAllText(manifest, text);
+        File.Delete(Path.Combine(folder, "head.bin"));
+        Assert.Contains(
+            "head.bin is missing",
+            Assert.Throws<FileNotFoundException>(() => SavedModel.Load(folder)).Message
+        );
+    }
 }
