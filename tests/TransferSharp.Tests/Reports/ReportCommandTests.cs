@@ -4,19 +4,7 @@ namespace TransferSharp.Tests.Reports;
 
 public class ReportCommandTests
 {
-    private static (int code, string stdout, string stderr) Run(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "TransferSharp.Cli.dll"));
-        foreach (string a in args)
-            info.ArgumentList.Add(a);
-        info.Environment["TRANSFERSHARP_CACHE"] = TestPaths.NewTempDir("cli-cache");
-        using var process = Process.Start(info)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(),
-            stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(300_000), "the CLI did not finish");
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static (int code, string stdout, string stderr) Run(params string[] args) => CliProcess.Run(args);
 
     [Fact]
     public void FitWritesTheReportAndReportRebuildsIt()

@@ -13,17 +13,9 @@ public class ImageClassifierTests
     {
         string train = TestImages.WriteFolder(TestPaths.NewTempDir("serve-train"), 3, 8, 32);
         string test = TestImages.WriteFolder(TestPaths.NewTempDir("serve-test"), 3, 4, 32);
-        var options = new LearnerOptions
+        var options = TestRuns.Options(train, new FineTuneOptions()) with
         {
-            Data = new DataOptions
-            {
-                Train = train,
-                ValidationFraction = 0.25,
-                UseCache = false,
-            },
-            Model = new ModelOptions { Size = 32 },
             Training = new TrainingOptions { Epochs = 1 },
-            Strategy = new FineTuneOptions(),
         };
         string folder;
         using (FitResult fitted = new TransferLearner(options).Fit())

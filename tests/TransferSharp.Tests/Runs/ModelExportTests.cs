@@ -85,17 +85,7 @@ public class ModelExportTests
     }
 
     private static LearnerOptions Options(string train, StrategyOptions strategy) =>
-        new()
-        {
-            Data = new DataOptions
-            {
-                Train = train,
-                ValidationFraction = 0.25,
-                UseCache = false,
-            },
-            Model = new ModelOptions { Size = Size },
-            Strategy = strategy,
-        };
+        TestRuns.Options(train, strategy, Size);
 
     [Fact]
     public void FeatureExtractionWithGridPooledLayersAndMirrorViewsExportsAsPredicted()

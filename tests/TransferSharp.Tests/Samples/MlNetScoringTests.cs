@@ -14,17 +14,7 @@ public class MlNetScoringTests
     {
         string train = TestImages.WriteFolder(TestPaths.NewTempDir("mlnet-train"), 3, 8, 32, color: true);
         string test = TestImages.WriteFolder(TestPaths.NewTempDir("mlnet-test"), 3, 3, 32, color: true);
-        var options = new LearnerOptions
-        {
-            Data = new DataOptions
-            {
-                Train = train,
-                ValidationFraction = 0.25,
-                UseCache = false,
-            },
-            Model = new ModelOptions { Size = 32 },
-            Strategy = new FeatureExtractionOptions { HeadSteps = 60 },
-        };
+        var options = TestRuns.Options(train, new FeatureExtractionOptions { HeadSteps = 60 });
         using FitResult fitted = new TransferLearner(options).Fit();
         using SavedModel model = SavedModel.Load(fitted.Save(TestPaths.NewTempDir("mlnet-run")));
         string onnx = Path.Combine(TestPaths.NewTempDir("mlnet-model"), "model.onnx");
