@@ -34,9 +34,7 @@ public sealed class DecodedSplits : IDisposable
         int size = run.Backbone.InputSize;
         bool skipBad = run.DataOptions.SkipBad;
         ImageStore Load(ImageDataset data, IReadOnlyList<int> rows, string label) =>
-            run.UsesChannelPipeline
-                ? ImageStore.LoadChannels(data, rows, size, skipBad, run.Progress, label)
-                : ImageStore.Load(data, rows, size, skipBad, run.Progress, label);
+            ImageStore.Load(data, rows, size, skipBad, run.Progress, label, run.UsesChannelPipeline);
         var stores = new List<ImageStore>();
         try
         {

@@ -42,20 +42,41 @@ public sealed class ImageStore : IDisposable
     /// <summary>Number of images.</summary>
     public int Count => (int)Pixels.shape[0];
 
-    /// <summary>Decodes <paramref name="positions"/> of <paramref name="data"/> at <paramref name="size"/>.</summary>
+    /// <summary>
+    /// Decodes <paramref name="positions"/> of <paramref name="data"/> at <paramref name="size"/>: as 8-bit images, or
+    /// with <paramref name="channels"/> through the channel pipeline (every source read as raw channels).
+    /// </summary>
     public static ImageStore Load(
         ImageDataset data,
         IReadOnlyList<int> positions,
         int size,
         bool skipBad,
         IProgress<ProgressUpdate>? progress,
-        string label
+        string label,
+        bool channels = false
+    ) =>
+        channels
+            ? LoadChannels(
+                data,
+                positions,
+                size,
+                skipBad,
+                progress.Begin($"{label}: reading channels", positions.Count)
+            )
+            : LoadImages(data, positions, size, skipBad, progress.Begin($"{label}: decoding images", positions.Count));
+
+    private static ImageStore LoadImages(
+        ImageDataset data,
+        IReadOnlyList<int> positions,
+        int size,
+        bool skipBad,
+        ProgressTask progressTask
     )
     {
         var sources = data.Items.Select(i => i.Source).ToList();
         var bad = new List<BadImage>();
         var batches = new List<PixelBatch>();
-        using (var task = progress.Begin($"{label}: decoding images", positions.Count))
+        using (var task = progressTask)
         {
             foreach (PixelBatch batch in ImageBatcher.Batches(sources, positions, size, 256, skipBad, bad))
             {
@@ -84,24 +105,21 @@ public sealed class ImageStore : IDisposable
         return new ImageStore(pixelTensor, labels, rows.Select(r => sources[r].Id).ToList(), bad);
     }
 
-    /// <summary>
-    /// The channel pipeline: every source read as channels (arrays as they are, 8-bit images in 0..255), resized to
-    /// <paramref name="size"/>; all must have the same channel count (the error names a file of each kind).
-    /// </summary>
-    public static ImageStore LoadChannels(
+    // The channel pipeline: arrays as they are, 8-bit images in 0..255, resized; all must have the same channel count
+    // (the error names a file of each kind).
+    private static ImageStore LoadChannels(
         ImageDataset data,
         IReadOnlyList<int> positions,
         int size,
         bool skipBad,
-        IProgress<ProgressUpdate>? progress,
-        string label
+        ProgressTask progressTask
     )
     {
         var parts = new Tensor[positions.Count];
         var ok = new bool[positions.Count];
         var errors = new DataException?[positions.Count];
         int[] channelCount = new int[positions.Count];
-        using (var task = progress.Begin($"{label}: reading channels", positions.Count))
+        using (var task = progressTask)
         {
             int done = 0;
             Parallel.For(
@@ -155,7 +173,7 @@ public sealed class ImageStore : IDisposable
             );
         }
         if (kept.Count == 0)
-            throw new DataException($"{data.Origin}: no image of the {label} split could be read.", data.Origin);
+            throw new DataException($"{data.Origin}: none of the {positions.Count} images could be read.", data.Origin);
         Tensor all = stack(kept.Select(i => parts[i]).ToArray());
         foreach (var p in parts)
             p?.Dispose();

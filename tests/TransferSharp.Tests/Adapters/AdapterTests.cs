@@ -164,13 +164,14 @@ public class AdapterTests
         }
         ImageDataset data = DatasetLoader.Load(root);
         var e = Assert.Throws<DataException>(() =>
-            TransferSharp.Training.ImageStore.LoadChannels(
+            TransferSharp.Training.ImageStore.Load(
                 data,
                 Enumerable.Range(0, data.Count).ToList(),
                 32,
                 false,
                 null,
-                "train"
+                "train",
+                channels: true
             )
         );
         Assert.Contains("has 4", e.Message);
