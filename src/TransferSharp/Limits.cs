@@ -26,6 +26,12 @@ public static class Limits
     /// <summary>Largest validation share.</summary>
     public const double MaximumValidationFraction = 0.9;
 
+    /// <summary>
+    /// Most pixels an image may declare (PIL's MAX_IMAGE_PIXELS): checked on the header, before any allocation, so that
+    /// a small file declaring a huge image is refused instead of decoded.
+    /// </summary>
+    public const long MaximumImagePixels = 89_478_485;
+
     /// <summary>Most pilot epochs.</summary>
     public const int MaximumPilotEpochs = 100;
 

@@ -128,8 +128,7 @@ public static class DatasetLoader
         var names = new List<string>();
         foreach (string dir in classDirs)
         {
-            var files = Directory
-                .EnumerateFiles(dir, "*", SearchOption.AllDirectories)
+            var files = FilesBelow(dir)
                 .Where(f => ImageExtensions.Contains(Path.GetExtension(f)) || IsArray(f))
                 .Order(StringComparer.Ordinal)
                 .ToList();
@@ -145,6 +144,33 @@ public static class DatasetLoader
         }
         return new ImageDataset(items, names, folder);
     }
+
+    /// <summary>
+    /// The files below <paramref name="folder"/>, hidden ones (.DS_Store, ._name.png) left out; a folder reached again
+    /// through a symbolic link (a loop, or two links to one place) is visited once.
+    /// </summary>
+    public static IEnumerable<string> FilesBelow(string folder)
+    {
+        var visited = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<(string path, string real)>();
+        pending.Push((folder, RealFolder(Path.GetFullPath(folder), null)));
+        while (pending.Count > 0)
+        {
+            var (path, real) = pending.Pop();
+            if (!visited.Add(real))
+                continue;
+            foreach (string file in Directory.EnumerateFiles(path).Where(f => !Path.GetFileName(f).StartsWith('.')))
+                yield return file;
+            foreach (
+                string sub in Directory.EnumerateDirectories(path).Where(d => !Path.GetFileName(d).StartsWith('.'))
+            )
+                pending.Push((sub, RealFolder(sub, Path.Combine(real, Path.GetFileName(sub)))));
+        }
+    }
+
+    // The folder's real path: a link's final target, else its place under the parent's real path.
+    private static string RealFolder(string path, string? underParent) =>
+        new DirectoryInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? underParent ?? path;
 
     /// <summary>Multichannel array files: .npy, .tif, .tiff.</summary>
     public static readonly IReadOnlySet<string> ArrayExtensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)

@@ -10,17 +10,7 @@ public sealed class FileImageSource : IImageSource
     public string Id { get; }
 
     /// <inheritdoc />
-    public byte[] ContentBytes()
-    {
-        try
-        {
-            return File.ReadAllBytes(Id);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new DataException($"{Id}: cannot read the file ({e.Message}).", Id, e);
-        }
-    }
+    public byte[] ContentBytes() => DataFile.ReadAllBytes(Id);
 
     /// <inheritdoc />
     public RawImage Decode() => ImageDecoder.Decode(ContentBytes(), Id);

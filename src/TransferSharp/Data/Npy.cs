@@ -14,15 +14,7 @@ public static class Npy
     /// <summary>Reads a .npy image.</summary>
     public static ChannelImage Read(string path, bool channelsLast = false)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (IOException e)
-        {
-            throw new DataException($"{path}: cannot read the file ({e.Message}).", path, e);
-        }
+        byte[] bytes = DataFile.ReadAllBytes(path);
         if (bytes.Length < 10 || !bytes.AsSpan(0, 6).SequenceEqual(magic))
             throw new DataException($"{path}: not a NumPy .npy file (bad magic bytes).", path);
         int major = bytes[6];

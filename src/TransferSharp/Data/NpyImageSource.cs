@@ -16,7 +16,7 @@ public sealed class NpyImageSource : IImageSource, IChannelSource
     public string Id { get; }
 
     /// <inheritdoc />
-    public byte[] ContentBytes() => File.ReadAllBytes(Id);
+    public byte[] ContentBytes() => DataFile.ReadAllBytes(Id);
 
     /// <inheritdoc />
     public ChannelImage DecodeChannels() => Npy.Read(Id, channelsLast);

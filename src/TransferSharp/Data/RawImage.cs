@@ -33,6 +33,38 @@ public sealed class RawImage
     public byte[] Pixels { get; }
 
     /// <summary>
+    /// As a viewer shows it under EXIF orientation <paramref name="origin"/> (where the stored first row and column
+    /// belong): flipped, rotated or transposed; the image itself for <see cref="SKEncodedOrigin.TopLeft"/>.
+    /// </summary>
+    public RawImage Oriented(SKEncodedOrigin origin)
+    {
+        if (origin is SKEncodedOrigin.TopLeft || (int)origin is < 1 or > 8)
+            return this;
+        bool swap = (int)origin >= 5;
+        int w = Width,
+            h = Height,
+            outWidth = swap ? h : w,
+            outHeight = swap ? w : h;
+        var pixels = new byte[Pixels.Length];
+        for (int y = 0; y < outHeight; y++)
+        for (int x = 0; x < outWidth; x++)
+        {
+            (int sx, int sy) = origin switch
+            {
+                SKEncodedOrigin.TopRight => (w - 1 - x, y),
+                SKEncodedOrigin.BottomRight => (w - 1 - x, h - 1 - y),
+                SKEncodedOrigin.BottomLeft => (x, h - 1 - y),
+                SKEncodedOrigin.LeftTop => (y, x),
+                SKEncodedOrigin.RightTop => (y, h - 1 - x),
+                SKEncodedOrigin.RightBottom => (w - 1 - y, h - 1 - x),
+                _ => (w - 1 - y, x), // LeftBottom
+            };
+            Array.Copy(Pixels, (sy * w + sx) * Channels, pixels, (y * outWidth + x) * Channels, Channels);
+        }
+        return new RawImage(outWidth, outHeight, Channels, pixels);
+    }
+
+    /// <summary>
     /// Resized to <paramref name="width"/> x <paramref name="height"/> with SkiaSharp: Mitchell cubic when enlarging,
     /// linear with mipmaps when shrinking (no aliasing). The channel count is kept.
     /// </summary>

@@ -13,7 +13,8 @@ public static class TiffArrays
     {
         var errors = new ErrorCollector();
         Tiff.SetErrorHandler(errors);
-        using Tiff? tiff = Tiff.Open(path, "r");
+        using var content = new MemoryStream(DataFile.ReadAllBytes(path));
+        using Tiff? tiff = Tiff.ClientOpen(path, "r", content, new TiffStream());
         if (tiff is null)
             throw new DataException($"{path}: not a readable TIFF file{errors.Describe()}.", path);
         int width = tiff.GetField(TiffTag.IMAGEWIDTH)[0].ToInt(),

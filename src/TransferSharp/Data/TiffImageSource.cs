@@ -10,7 +10,7 @@ public sealed class TiffImageSource : IImageSource, IChannelSource
     public string Id { get; }
 
     /// <inheritdoc />
-    public byte[] ContentBytes() => File.ReadAllBytes(Id);
+    public byte[] ContentBytes() => DataFile.ReadAllBytes(Id);
 
     /// <inheritdoc />
     public ChannelImage DecodeChannels() => TiffArrays.Read(Id);
