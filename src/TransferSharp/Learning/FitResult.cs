@@ -68,11 +68,16 @@ public sealed class FitResult : IDisposable
     /// <summary>The pilots of an auto run, by strategy name.</summary>
     public IReadOnlyDictionary<string, FitResult> Pilots { get; }
 
-    /// <summary>Writes the run folder (created when missing): model, held-out predictions, config, plots,
-    /// record.</summary>
-    public string Save(string folder)
+    /// <summary>
+    /// Writes the run folder: model, held-out predictions, config, plots, record (last). It is built beside <paramref
+    /// name="folder"/> and put in place when complete, replacing a previous run there whole (<see
+    /// cref="RunFolder.Replace"/>).
+    /// </summary>
+    public string Save(string folder) => RunFolder.Replace(folder, WriteTo);
+
+    private void WriteTo(string output)
     {
-        string output = RunFolder.Prepare(folder);
+        Directory.CreateDirectory(output);
         SavedModel.Save(
             output,
             Model.Manifest,
@@ -90,9 +95,8 @@ public sealed class FitResult : IDisposable
         if (analyses.Frequency is { } frequency)
             FrequencyAnalysis.Plot(frequency, Path.Combine(output, "frequency.png"));
         foreach (var (name, pilot) in Pilots)
-            pilot.Save(Path.Combine(output, "pilot", name));
+            pilot.WriteTo(Path.Combine(output, "pilot", name));
         AtomicFile.WriteAllText(Path.Combine(output, MetricsFile), ToJson(Report));
-        return output;
     }
 
     /// <summary>The record as metrics.json text.</summary>

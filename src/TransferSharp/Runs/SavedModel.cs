@@ -55,6 +55,7 @@ public sealed class SavedModel : IDisposable
         string manifestPath = Path.Combine(directory, ManifestFile);
         if (!File.Exists(manifestPath))
             throw new FileNotFoundException($"{directory}: not a run folder ({ManifestFile} is missing).");
+        RunFolder.Verify(directory, ManifestFile);
         ModelManifest manifest = Json.Read<ModelManifest>(manifestPath);
         if (manifest.FormatVersion > ModelManifest.CurrentFormatVersion)
             throw new InvalidDataException(
@@ -64,6 +65,7 @@ public sealed class SavedModel : IDisposable
         foreach (string? file in new[] { manifest.HeadFile, manifest.BackboneFile })
             if (file is not null && !File.Exists(Path.Combine(directory, file)))
                 throw new FileNotFoundException($"{directory}: {file} is missing (model.json names it).");
+        RunFolder.Verify(directory, manifest.HeadFile, manifest.BackboneFile);
         var backbone = Backbone.Load(manifest.Backbone, manifest.InputSize);
         if (backbone.WeightsHash != manifest.BackboneWeightsHash)
             throw new InvalidDataException(

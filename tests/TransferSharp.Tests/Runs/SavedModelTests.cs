@@ -32,6 +32,43 @@ public class SavedModelTests
     [Fact]
     public void AMissingWeightsFileOrANewerFormatIsNamedBeforeLoading()
     {
+        string folder = QuickRun();
+        string manifest = Path.Combine(folder, SavedModel.ManifestFile);
+        // Without its checksums (a run saved before them), the format and file checks are what is left.
+        File.Delete(Path.Combine(folder, RunFolder.ChecksumFile));
+        string text = File.ReadAllText(manifest);
+        File.WriteAllText(manifest, text.Replace("\"format_version\": 1", "\"format_version\": 7"));
+        Assert.Contains("format version 7", Assert.Throws<InvalidDataException>(() => SavedModel.Load(folder)).Message);
+        File.WriteAllText(manifest, text);
+        File.Delete(Path.Combine(folder, "head.bin"));
+        Assert.Contains(
+            "head.bin is missing",
+            Assert.Throws<FileNotFoundException>(() => SavedModel.Load(folder)).Message
+        );
+    }
+
+    [Fact]
+    public void AWeightsFileOrManifestChangedAfterSavingIsRefusedNamingIt()
+    {
+        string folder = QuickRun();
+        Assert.Contains("head.bin", File.ReadAllText(Path.Combine(folder, RunFolder.ChecksumFile)));
+        using (SavedModel.Load(folder)) { }
+        string head = Path.Combine(folder, "head.bin");
+        byte[] good = File.ReadAllBytes(head);
+        byte[] flipped = (byte[])good.Clone();
+        flipped[^5] ^= 0x40; // a bit flip of the same length: the file still parses
+        File.WriteAllBytes(head, flipped);
+        var e = Assert.Throws<InvalidDataException>(() => SavedModel.Load(folder));
+        Assert.Contains("head.bin", e.Message);
+        Assert.Contains("SHA-256", e.Message);
+        File.WriteAllBytes(head, good);
+        string manifest = Path.Combine(folder, SavedModel.ManifestFile);
+        File.AppendAllText(manifest, " ");
+        Assert.Contains("model.json", Assert.Throws<InvalidDataException>(() => SavedModel.Load(folder)).Message);
+    }
+
+    private static string QuickRun()
+    {
         string train = TestImages.WriteFolder(TestPaths.NewTempDir("saved-train"), 2, 6, 32);
         var options = new TransferSharp.Learning.LearnerOptions
         {
@@ -44,18 +81,7 @@ public class SavedModelTests
             Model = new TransferSharp.Training.ModelOptions { Size = 32 },
             Strategy = new TransferSharp.Strategies.FeatureExtraction.FeatureExtractionOptions { HeadSteps = 10 },
         };
-        string folder;
-        using (var fitted = new TransferSharp.Learning.TransferLearner(options).Fit())
-            folder = fitted.Save(TestPaths.NewTempDir("saved-run"));
-        string manifest = Path.Combine(folder, SavedModel.ManifestFile);
-        string text = File.ReadAllText(manifest);
-        File.WriteAllText(manifest, text.Replace("\"format_version\": 1", "\"format_version\": 7"));
-        Assert.Contains("format version 7", Assert.Throws<InvalidDataException>(() => SavedModel.Load(folder)).Message);
-        File.WriteAllText(manifest, text);
-        File.Delete(Path.Combine(folder, "head.bin"));
-        Assert.Contains(
-            "head.bin is missing",
-            Assert.Throws<FileNotFoundException>(() => SavedModel.Load(folder)).Message
-        );
+        using var fitted = new TransferSharp.Learning.TransferLearner(options).Fit();
+        return fitted.Save(TestPaths.NewTempDir("saved-run"));
     }
 }
