@@ -6,7 +6,8 @@ namespace TransferSharp.Training;
 /// <summary>
 /// Backbone outputs per image, in memory and on disk, keyed by the backbone (name, weights hash), the preprocessing,
 /// the input size and the image's content hash. A second run on the same images skips the backbone pass. One file per
-/// backbone key: records of [32-byte content hash][width float32], written atomically.
+/// backbone key: records of [32-byte content hash][width float32], then the SHA-256 of the records; written atomically,
+/// and a file whose checksum does not match is discarded (recomputed), never trusted.
 /// </summary>
 public sealed class FeatureCache
 {
@@ -29,6 +30,9 @@ public sealed class FeatureCache
         if (File.Exists(file))
             Load(file);
     }
+
+    /// <summary>Why the file on disk was not used (damaged, truncated, from an older version), or null.</summary>
+    public string? Discarded { get; private set; }
 
     /// <summary>Width of one feature vector.</summary>
     public int Width { get; }
@@ -76,15 +80,18 @@ public sealed class FeatureCache
             if (added == 0)
                 return;
             string temp = file + $".{Environment.ProcessId}.tmp";
+            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
             using (var stream = new BufferedStream(File.Create(temp), 1 << 20))
-            using (var writer = new BinaryWriter(stream))
             {
+                var record = new byte[32 + 4 * Width];
                 foreach (var (key, values) in entries)
                 {
-                    writer.Write(Convert.FromHexString(key));
-                    foreach (float v in values)
-                        writer.Write(v);
+                    Convert.FromHexString(key).CopyTo(record, 0);
+                    Buffer.BlockCopy(values, 0, record, 32, 4 * Width);
+                    hash.AppendData(record);
+                    stream.Write(record);
                 }
+                stream.Write(hash.GetHashAndReset());
             }
             File.Move(temp, file, overwrite: true);
             added = 0;
@@ -103,9 +110,18 @@ public sealed class FeatureCache
         {
             return;
         }
-        if (bytes.Length % record != 0)
-            return; // a damaged cache is ignored and rewritten, never trusted
-        for (int offset = 0; offset < bytes.Length; offset += record)
+        int length = bytes.Length - 32;
+        if (length < 0 || length % record != 0)
+        {
+            Discarded = $"{path}: {bytes.Length} bytes, not whole records and a checksum; recomputed.";
+            return;
+        }
+        if (!SHA256.HashData(bytes.AsSpan(0, length)).AsSpan().SequenceEqual(bytes.AsSpan(length)))
+        {
+            Discarded = $"{path}: the checksum does not match (damaged or from an older version); recomputed.";
+            return;
+        }
+        for (int offset = 0; offset < length; offset += record)
         {
             string key = Convert.ToHexString(bytes, offset, 32);
             var values = new float[Width];
