@@ -174,7 +174,8 @@ public static class FrequencyAnalysis
         return new SpectralProfile(frequencies, share, NaturalShare(frequencies), images);
     }
 
-    /// <summary>Natural images' share per band: power ∝ 1/f² in 2-D gives energy ∝ ln(upper / lower edge).</summary>
+    /// <summary>Natural images' share per band: power ∝ 1/f² in 2-D gives energy ∝ ln(upper / lower
+    /// edge).</summary>
     public static double[] NaturalShare(double[] frequencies)
     {
         double[] edges = Edges(frequencies);

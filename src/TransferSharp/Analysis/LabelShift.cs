@@ -37,8 +37,8 @@ public static class LabelShift
 
     /// <summary>
     /// Black-box shift estimation. The confusion matrix C[i, j] = P_val(ŷ = i, y = j) (hard: predicted labels; soft:
-    /// predicted probabilities, both on the same calibration as the target's) and the target's mean prediction μ give μ
-    /// = C w, solved for w = p_T(y) / p_val(y) (pseudo-inverse; negative weights clipped to zero).
+    /// predicted probabilities, both on the same calibration as the target's) and the target's mean prediction μ
+    /// give μ = C w, solved for w = p_T(y) / p_val(y) (pseudo-inverse; negative weights clipped to zero).
     /// </summary>
     public static PriorEstimate Bbse(
         CalibrationSet validation,
