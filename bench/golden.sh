@@ -10,7 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 LABEL=${1:?usage: bench/golden.sh LABEL}
 SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
-if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || ! /usr/bin/python3 -c "import numpy, PIL" 2>/dev/null; then
+if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] \
+  || ! /usr/bin/python3 -c "import numpy, PIL" 2>/dev/null; then
   ($SUDO apt-get update -qq && $SUDO apt-get install -y -qq dataset-fashion-mnist python3-numpy python3-pil) >/dev/null
 fi
 # CLI: another build to run (a checkout of the commit before a change); default: this checkout's, built here.
@@ -25,7 +26,8 @@ export TRANSFERSHARP_CACHE="$(mktemp -d)"
 mkdir -p "$DATA" "$OUT"
 # Before the typed API (issue 16) feature extraction took its head steps from --epochs and `dataset subset` its
 # images from --images; both forms are accepted so that a checkout from before can be compared with one after.
-if $CLI fit --help 2>/dev/null | grep -q -- --head-steps; then HEAD_STEPS=(--head-steps 2); IMAGES=(); else HEAD_STEPS=(--epochs 2); IMAGES=(--images); fi
+if $CLI fit --help 2>/dev/null | grep -q -- --head-steps; then HEAD_STEPS=(--head-steps 2); IMAGES=()
+else HEAD_STEPS=(--epochs 2); IMAGES=(--images); fi
 subset() { # images per-class seed out prefix
   [ -f "$4/$5-images-idx3-ubyte.gz" ] && return
   $CLI dataset subset "${IMAGES[@]}" "$1" --per-class "$2" --seed "$3" --out "$4" --prefix "$5" >/dev/null
@@ -34,9 +36,12 @@ subset() { # images per-class seed out prefix
 subset "$FULL/train-images-idx3-ubyte.gz" 30 1 "$DATA/train-30" train
 subset "$FULL/train-images-idx3-ubyte.gz" 60 1 "$DATA/train-60" train
 subset "$FULL/t10k-images-idx3-ubyte.gz" 20 2 "$DATA/test-20" t10k
-[ -d "$DATA/high-pass-30" ] || /usr/bin/python3 bench/suite_data.py high-pass "$DATA/train-30" "$DATA/high-pass-30" 1 >/dev/null
-[ -d "$DATA/colourised-30" ] || /usr/bin/python3 bench/suite_data.py colourised "$DATA/train-30" "$DATA/colourised-30" 1 >/dev/null
-[ -d "$DATA/colourised-test" ] || /usr/bin/python3 bench/suite_data.py colourised "$DATA/test-20" "$DATA/colourised-test" 2 >/dev/null
+[ -d "$DATA/high-pass-30" ] \
+  || /usr/bin/python3 bench/suite_data.py high-pass "$DATA/train-30" "$DATA/high-pass-30" 1 >/dev/null
+[ -d "$DATA/colourised-30" ] \
+  || /usr/bin/python3 bench/suite_data.py colourised "$DATA/train-30" "$DATA/colourised-30" 1 >/dev/null
+[ -d "$DATA/colourised-test" ] \
+  || /usr/bin/python3 bench/suite_data.py colourised "$DATA/test-20" "$DATA/colourised-test" 2 >/dev/null
 
 run() { # case args... (the test set is the training data's variant)
   local name=$1; shift
@@ -53,12 +58,14 @@ for s in fine-tune gradual-unfreeze bn-only adabn l2-sp lp-ft scratch; do
   run "$s" --data "$DATA/train-30" --strategy "$s" --epochs 2
 done
 run fine-tune-tta-mixup-swa --epochs 2 --data "$DATA/train-30" --strategy fine-tune --tta --mixup 0.2 --average-last 2
-run fine-tune-sgd-onecycle --epochs 2 --data "$DATA/train-30" --strategy fine-tune --optimizer sgd --lr 1e-2 --schedule one-cycle \
-  --freeze-to 2 --no-flip --augment random-resized
-run fine-tune-layer-decay --epochs 2 --data "$DATA/train-30" --strategy fine-tune --layer-decay 0.7 --patience 1 --keep-last
+run fine-tune-sgd-onecycle --epochs 2 --data "$DATA/train-30" --strategy fine-tune --optimizer sgd --lr 1e-2 \
+  --schedule one-cycle --freeze-to 2 --no-flip --augment random-resized
+run fine-tune-layer-decay --epochs 2 --data "$DATA/train-30" --strategy fine-tune --layer-decay 0.7 --patience 1 \
+  --keep-last
 run lp-ft-naive --epochs 2 --data "$DATA/train-30" --strategy lp-ft --naive
 run bn-only-adabn --epochs 2 --data "$DATA/train-30" --strategy bn-only --adabn --bn-stats frozen
-run features-grid "${HEAD_STEPS[@]}" --data "$DATA/train-30" --strategy feature-extraction --features stage2,stage3 --feature-grid 3 --tta
+run features-grid "${HEAD_STEPS[@]}" --data "$DATA/train-30" --strategy feature-extraction --features stage2,stage3 \
+  --feature-grid 3 --tta
 run conv1x1-fe --epochs 2 --data "$DATA/colourised-30" --strategy feature-extraction --adapter conv1x1
 run conv1x1-ft --epochs 2 --data "$DATA/colourised-30" --strategy fine-tune --adapter conv1x1
 run weight-sum-fe --data "$DATA/colourised-30" --strategy feature-extraction --adapter weight-sum

@@ -45,9 +45,12 @@ record() { # variant, then the command
   line=$("$@" | tail -1)
   python3 - "$line" "$variant" "$RUN" "$CPU" "$r" >> "$RESULTS" <<'PY'
 import json, sys
-d = json.loads(sys.argv[1]); d.update(variant=sys.argv[2], run=sys.argv[3], cpu=sys.argv[4], repeat=int(sys.argv[5])); print(json.dumps(d))
+d = json.loads(sys.argv[1]); d.update(variant=sys.argv[2], run=sys.argv[3], cpu=sys.argv[4],
+                                      repeat=int(sys.argv[5])); print(json.dumps(d))
 PY
-  echo "  $variant size=$(echo "$line" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["size"], "images/s=%.1f" % d["images_per_second"], "peak_rss_mib=%.0f" % d["peak_rss_mib"])')"
+  local summary='import json,sys; d=json.load(sys.stdin); print(d["size"], "images/s=%.1f" % d["images_per_second"],'
+  summary+=' "peak_rss_mib=%.0f" % d["peak_rss_mib"])'
+  echo "  $variant size=$(echo "$line" | python3 -c "$summary")"
 }
 for r in $(seq 1 "$REPEAT"); do
   for s in $SIZES; do
@@ -61,7 +64,8 @@ for r in $(seq 1 "$REPEAT"); do
     record train $BENCH train "$s"
     TRANSFERSHARP_ALLOCATOR=glibc record train-glibc $BENCH train "$s"
     record torch-channels-last /usr/bin/python3 bench/Perf/torch_step.py "$s" channels_last
-    LD_PRELOAD=$TCMALLOC record torch-channels-last-tcmalloc /usr/bin/python3 bench/Perf/torch_step.py "$s" channels_last
+    LD_PRELOAD=$TCMALLOC record torch-channels-last-tcmalloc \
+      /usr/bin/python3 bench/Perf/torch_step.py "$s" channels_last
     record torch-contiguous /usr/bin/python3 bench/Perf/torch_step.py "$s" contiguous
   done
 done

@@ -25,7 +25,8 @@ SEEDS=${SEEDS:-0}
 for n in $LABELS; do
   d="$WORK/data/train-$n"
   if [ ! -f "$d/train-images-idx3-ubyte.gz" ]; then
-    $CLI dataset subset "$FULL/train-images-idx3-ubyte.gz" --per-class "$n" --seed 1 --out "$d" --prefix train >/dev/null
+    $CLI dataset subset "$FULL/train-images-idx3-ubyte.gz" --per-class "$n" --seed 1 --out "$d" --prefix train \
+      >/dev/null
     cp "$WORK/data/classes.txt" "$d/"
   fi
   for size in $SIZES; do
@@ -36,9 +37,11 @@ for n in $LABELS; do
         [ -n "${EPOCHS:-}" ] && [ "$strategy" != feature-extraction ] && extra+=(--epochs "$EPOCHS")
         echo "== $n labels/class, size $size, $strategy, seed $seed"
         start=$(date +%s.%N)
-        $CLI fit --data "$d" --test "$WORK/data/test" --strategy "$strategy" --size "$size" --seed "$seed" --out "$out" ${EXTRA_ARGS:-} "${extra[@]}" > "$out.log" 2>&1 || { echo "failed: see $out.log"; continue; }
+        $CLI fit --data "$d" --test "$WORK/data/test" --strategy "$strategy" --size "$size" --seed "$seed" \
+          --out "$out" ${EXTRA_ARGS:-} "${extra[@]}" > "$out.log" 2>&1 || { echo "failed: see $out.log"; continue; }
         end=$(date +%s.%N)
-        python3 - "$out/metrics.json" "$n" "$size" "$strategy" "$seed" "$start" "$end" "${EXTRA_ARGS:-}" >> "$RESULTS" <<'PY'
+        python3 - "$out/metrics.json" "$n" "$size" "$strategy" "$seed" "$start" "$end" "${EXTRA_ARGS:-}" \
+          >> "$RESULTS" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
 n, size, strategy, seed, start, end, extra = sys.argv[2:9]
@@ -48,7 +51,8 @@ print(json.dumps({"labels_per_class": int(n), "size": int(size), "strategy": str
   "test_accuracy": m.get("test_accuracy"), "val_accuracy": m.get("val_accuracy"), "best_epoch": m.get("best_epoch"),
   "epochs_run": len(m.get("epochs", [])), "trainable_parameters": m.get("trainable_parameters"),
   "train_images": m.get("train_images"), "wall_seconds": round(wall, 1), "seconds_total": m.get("seconds_total"),
-  "images_per_second": round((m.get("train_images", 0) * max(1, len(m.get("epochs", [])))) / wall, 1) if wall > 0 else None}))
+  "images_per_second": round((m.get("train_images", 0) * max(1, len(m.get("epochs", [])))) / wall, 1)
+                       if wall > 0 else None}))
 PY
         tail -n 1 "$RESULTS"
       done

@@ -11,7 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
-if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || ! /usr/bin/python3 -c "import numpy, PIL" 2>/dev/null; then
+if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] \
+  || ! /usr/bin/python3 -c "import numpy, PIL" 2>/dev/null; then
   ($SUDO apt-get update -qq && $SUDO apt-get install -y -qq dataset-fashion-mnist python3-numpy python3-pil) >/dev/null
 fi
 dotnet build -c Release src/TransferSharp.Cli -v q -nologo >/dev/null
@@ -22,8 +23,11 @@ RESULTS=bench/results/suite.jsonl
 SIZE=${SIZE:-64}
 SEED=${SEED:-0}
 PILOT_EPOCHS=${PILOT_EPOCHS:-1}
-STRATEGIES=${STRATEGIES:-"feature-extraction fine-tune gradual-unfreeze bn-only adabn l2-sp lp-ft scratch auto auto-pilot"}
-TASKS=${*:-"plain:10 plain:100 blurred:10 high-pass:10 colourised:10 blurred:100 high-pass:100 colourised:100 plain:1000"}
+DEFAULT_STRATEGIES="feature-extraction fine-tune gradual-unfreeze bn-only adabn l2-sp lp-ft scratch auto auto-pilot"
+STRATEGIES=${STRATEGIES:-"$DEFAULT_STRATEGIES"}
+DEFAULT_TASKS="plain:10 plain:100 blurred:10 high-pass:10 colourised:10 blurred:100 high-pass:100 colourised:100"
+DEFAULT_TASKS+=" plain:1000"
+TASKS=${*:-"$DEFAULT_TASKS"}
 mkdir -p "$WORK/data" "$WORK/runs" bench/results
 
 # Source subsets (IDX), cut once with the CLI, then every variant built from the same images.
@@ -35,7 +39,8 @@ source_folder() { # labels -> folder
       mkdir -p "$d"; cp "$FULL"/t10k-*-ubyte.gz "$d/"; cp data/fashion-mnist-small/classes.txt "$d/"
     fi
   elif [ ! -f "$d/train-images-idx3-ubyte.gz" ]; then
-    $CLI dataset subset "$FULL/train-images-idx3-ubyte.gz" --per-class "$n" --seed 1 --out "$d" --prefix train >/dev/null
+    $CLI dataset subset "$FULL/train-images-idx3-ubyte.gz" --per-class "$n" --seed 1 --out "$d" --prefix train \
+      >/dev/null
     cp data/fashion-mnist-small/classes.txt "$d/"
   fi
   echo "$d"
@@ -54,7 +59,8 @@ for task in $TASKS; do
     out="$WORK/runs/$variant-$n/$strategy"
     [ -f "$out/metrics.json" ] && continue
     args=(--strategy "${strategy%-pilot}")
-    [ "$strategy" != feature-extraction ] && args+=(--epochs "$epochs")  # feature extraction: its 300 full-batch head steps
+    # feature extraction: its 300 full-batch head steps
+    [ "$strategy" != feature-extraction ] && args+=(--epochs "$epochs")
     [ "$strategy" = auto-pilot ] && args+=(--pilot --pilot-epochs "$PILOT_EPOCHS")
     echo "== $variant, $n labels/class, size $SIZE, $epochs epochs: $strategy"
     mkdir -p "$(dirname "$out")"
@@ -62,14 +68,17 @@ for task in $TASKS; do
     $CLI fit --data "$train" --test "$test" "${args[@]}" --size "$SIZE" --seed "$SEED" --out "$out" > "$out.log" 2>&1 \
       || { echo "failed: see $out.log"; continue; }
     end=$(date +%s.%N)
-    /usr/bin/python3 - "$out/metrics.json" "$variant" "$n" "$SIZE" "$epochs" "$strategy" "$start" "$end" >> "$RESULTS" <<'PY'
+    /usr/bin/python3 - "$out/metrics.json" "$variant" "$n" "$SIZE" "$epochs" "$strategy" "$start" "$end" \
+      >> "$RESULTS" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
 variant, n, size, epochs, strategy, start, end = sys.argv[2:9]
 advice = m.get("advice") or {}
 pilot = m.get("pilot") or {}
-print(json.dumps({"task": f"{variant}-{n}", "variant": variant, "labels_per_class": int(n), "size": int(size), "epochs": int(epochs),
-  "strategy": strategy, "chosen": m.get("strategy"), "feature_layers": m.get("feature_layers"), "regime": advice.get("regime"),
+print(json.dumps({"task": f"{variant}-{n}", "variant": variant, "labels_per_class": int(n), "size": int(size),
+  "epochs": int(epochs),
+  "strategy": strategy, "chosen": m.get("strategy"), "feature_layers": m.get("feature_layers"),
+  "regime": advice.get("regime"),
   "advised": advice.get("strategy"), "alternatives": advice.get("alternatives"),
   "pilot": [[c["strategy"], c["val_accuracy"], c["seconds"]] for c in pilot.get("candidates", [])] or None,
   "pilot_seconds": pilot.get("seconds"), "test_accuracy": m.get("test_accuracy"), "val_accuracy": m.get("val_accuracy"),

@@ -41,9 +41,12 @@ for name, target in (("best_val_both_reach", final), ("probe_stage_val", probe_l
 # Where the time goes, and what that allows: a target first reached after k fine-tuning epochs by both runs can be
 # reached at most (naive probe stage + k naive epochs) / (optimized probe stage + k optimized epochs) times faster.
 eo_m, en_m = statistics.median(eo), statistics.median(en)
-out["stages"] = {"probe_stage_seconds": {"optimized": round(po, 2), "naive": round(pn, 2), "speedup": round(pn / po, 2)},
-                 "fine_tuning_epoch_seconds_median": {"optimized": round(eo_m, 2), "naive": round(en_m, 2), "speedup": round(en_m / eo_m, 2)},
-                 "speedup_bound_after_k_fine_tuning_epochs": {k: round((pn + k * en_m) / (po + k * eo_m), 2) for k in range(0, len(eo) + 1)}}
+out["stages"] = {"probe_stage_seconds": {"optimized": round(po, 2), "naive": round(pn, 2),
+                                         "speedup": round(pn / po, 2)},
+                 "fine_tuning_epoch_seconds_median": {"optimized": round(eo_m, 2), "naive": round(en_m, 2),
+                                                      "speedup": round(en_m / eo_m, 2)},
+                 "speedup_bound_after_k_fine_tuning_epochs": {k: round((pn + k * en_m) / (po + k * eo_m), 2)
+                                                              for k in range(0, len(eo) + 1)}}
 out["curve_optimized"] = fast
 out["curve_naive"] = slow
 print(json.dumps(out))
