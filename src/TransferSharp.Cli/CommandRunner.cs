@@ -37,6 +37,8 @@ internal static class CommandRunner
                         or EngineException
                         or FileNotFoundException
                         or InvalidDataException
+                        or Training.CheckpointException
+                        or IOException
             )
         {
             return Fail(e.Message, 2);

@@ -87,4 +87,33 @@ internal static class CommonOptions
         Flags.Map(property, option.Name);
         return option;
     }
+
+    /// <summary>--cache-limit: the feature cache folder's size cap.</summary>
+    public static Option<string?> CacheLimit() =>
+        new("--cache-limit")
+        {
+            Description =
+                "Keep the feature cache folder under this size (500MB, 2GB, bytes); least recently used files go "
+                + "first.",
+        };
+
+    /// <summary>A size such as 500MB, 2GB, 1.5G or a byte count; null when not given.</summary>
+    public static long? Bytes(string option, string? text)
+    {
+        if (text is null)
+            return null;
+        var match = System.Text.RegularExpressions.Regex.Match(
+            text.Trim(),
+            @"^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$",
+            System.Text.RegularExpressions.RegexOptions.IgnoreCase
+        );
+        if (!match.Success)
+            throw new OptionException(option, text, "expected a size such as 500MB, 2GB or a number of bytes.");
+        double value = double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        int power = "kmgt".IndexOf(char.ToLowerInvariant(match.Groups[2].Value.FirstOrDefault('b'))) + 1;
+        double bytes = value * Math.Pow(1024, power);
+        if (bytes < 1 || bytes > long.MaxValue / 2)
+            throw new OptionException(option, text, "must be between 1 byte and 4 EB.");
+        return (long)bytes;
+    }
 }

@@ -31,5 +31,6 @@ root.Subcommands.Add(DiagnoseCommand.Create());
 root.Subcommands.Add(InspectCommand.Create());
 root.Subcommands.Add(AdviseCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(CacheCommand.Create());
 GroupedHelp.Install(root, fit, flags);
 return await root.Parse(args).InvokeAsync();

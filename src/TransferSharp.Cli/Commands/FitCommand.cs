@@ -3,6 +3,7 @@ using Spectre.Console;
 using TransferSharp.Learning;
 using TransferSharp.Reports;
 using TransferSharp.Runs;
+using TransferSharp.Training;
 
 namespace TransferSharp.Cli.Commands;
 
@@ -19,12 +20,25 @@ internal static class FitCommand
             command,
             (parse, cancellation) =>
             {
+                parse = FitFolders.Replayed(parse, declared);
                 LearnerOptions options = declared.Bind(parse);
-                string output = RunFolder.Prepare(parse.GetValue(declared.Output)!);
-                var learner = new TransferLearner(options);
+                string output = FitFolders.Output(parse, declared);
+                bool resume = parse.GetValue(declared.Resume) is not null;
+                using IDisposable writing = RunFolder.Lock(output);
+                if (!resume)
+                    FitFolders.Start(parse, declared, output);
+                output = RunFolder.Prepare(output);
+                string checkpoints = RunFolder.CheckpointFolder(output);
+                var learner = new TransferLearner(
+                    options with
+                    {
+                        Checkpoints = new CheckpointOptions { Folder = checkpoints, Resume = resume },
+                    }
+                );
                 using FitResult result = ConsoleProgress.Run(progress => learner.Fit(progress, cancellation));
                 result.Save(output);
                 RunReport.Write(output);
+                Directory.Delete(checkpoints, recursive: true); // the run is saved: nothing left to resume
                 PrintSummary(result.Report, output);
                 return 0;
             }

@@ -52,6 +52,7 @@ internal sealed class FitFlags
                 Description = "Feature cache folder (default ~/.cache/transfersharp).",
             }
         );
+        CacheLimit = Add(data, CommonOptions.CacheLimit());
         NoCache = Add(
             data,
             new Option<bool>("--no-cache") { Description = "Do not read or write the on-disk feature cache." }
@@ -412,7 +413,25 @@ internal sealed class FitFlags
             }
         );
         Seed = Add(run, CommonOptions.Seed());
-        Output = Add(run, Out("Run folder for the model, its config and metrics.json."));
+        Output = Add(run, Out("Run folder for the model, its config and metrics.json.", required: false));
+        Overwrite = Add(
+            run,
+            new Option<bool>("--overwrite")
+            {
+                Description =
+                    "Replace the run (or the interrupted fit's checkpoints) in --out; the old run stays intact until "
+                    + "the new one is complete.",
+            }
+        );
+        Resume = Add(
+            run,
+            new Option<string?>("--resume")
+            {
+                Description =
+                    "Continue the interrupted fit of this run folder from its last checkpoint (saved after every "
+                    + "epoch), with the options it was started with; options given again must be the same.",
+            }
+        );
         Flags.Map("AutoOptions.FeatureGrid", "--feature-grid");
     }
 
@@ -423,6 +442,7 @@ internal sealed class FitFlags
     public Option<bool> ChannelsLast { get; }
     public Option<string?> CacheDir { get; }
     public Option<bool> NoCache { get; }
+    public Option<string?> CacheLimit { get; }
     public Option<string> Backbone { get; }
     public Option<int?> Size { get; }
     public Option<AdapterKind?> Adapter { get; }
@@ -462,6 +482,8 @@ internal sealed class FitFlags
     public Option<bool> Analyze { get; }
     public Option<int> Seed { get; }
     public Option<string> Output { get; }
+    public Option<bool> Overwrite { get; }
+    public Option<string?> Resume { get; }
 
     /// <summary>Every option with its help group and the strategies it applies to.</summary>
     public IReadOnlyList<(string group, Option option, FlagScope scope)> All => all;
@@ -503,6 +525,7 @@ internal sealed class FitFlags
             ChannelsLast = parse.GetValue(ChannelsLast),
             CacheDirectory = parse.GetValue(CacheDir),
             UseCache = !parse.GetValue(NoCache),
+            CacheLimitBytes = CommonOptions.Bytes("--cache-limit", parse.GetValue(CacheLimit)),
         };
 
     private ModelOptions BindModel(ParseResult parse) =>

@@ -34,6 +34,10 @@ public sealed record DataOptions
     /// (~/.cache/transfersharp).</summary>
     public string? CacheDirectory { get; init; }
 
+    /// <summary>At most this many bytes of feature files in the cache folder; the least recently used go first. Null:
+    /// no limit.</summary>
+    public long? CacheLimitBytes { get; init; }
+
     /// <summary>The feature cache folder to use, or null when caching is off.</summary>
     public string? ResolveCacheDirectory() => UseCache ? CacheDirectory ?? IO.CacheLocation.Default() : null;
 
@@ -49,5 +53,11 @@ public sealed record DataOptions
             true
         );
         Limits.Interval($"{nameof(DataOptions)}.{nameof(TrainFraction)}", TrainFraction, 0, true, 1, false);
+        if (CacheLimitBytes is <= 0)
+            throw new OptionException(
+                $"{nameof(DataOptions)}.{nameof(CacheLimitBytes)}",
+                CacheLimitBytes,
+                "must be a positive number of bytes."
+            );
     }
 }

@@ -200,7 +200,12 @@ public static class AutoDecision
     )
     {
         LearnerOptions pilot = Chosen(options, auto, candidate, advice);
-        pilot = pilot with { Data = pilot.Data with { Test = null } };
+        // Pilots keep no checkpoints: a resume re-runs them (deterministically) before the final fit's checkpoint.
+        pilot = pilot with
+        {
+            Data = pilot.Data with { Test = null },
+            Checkpoints = null,
+        };
         if (candidate == StrategyRegistry.FeatureExtraction)
             return pilot;
         int fullEpochs = candidate.Create(pilot.Strategy).Settings(pilot.Training, pilot.Seed).Epochs;

@@ -2,6 +2,7 @@ using TransferSharp.Backbones;
 using TransferSharp.Data;
 using TransferSharp.Progress;
 using TransferSharp.Strategies;
+using TransferSharp.Training;
 using static TorchSharp.torch;
 
 namespace TransferSharp.Learning;
@@ -20,7 +21,8 @@ public sealed record LearnerData(ImageDataset Train, ImageDataset? Test, int[] T
         Backbone backbone,
         Device device,
         IProgress<ProgressUpdate>? progress,
-        CancellationToken cancellation
+        CancellationToken cancellation,
+        CheckpointStore? checkpoints = null
     ) =>
         new()
         {
@@ -36,5 +38,6 @@ public sealed record LearnerData(ImageDataset Train, ImageDataset? Test, int[] T
             Device = device,
             Progress = progress,
             Cancellation = cancellation,
+            Checkpoints = checkpoints,
         };
 }

@@ -31,6 +31,9 @@ public sealed record LearnerOptions
     /// <summary>Seed of the split, initialisation, shuffling and augmentation. Default 0.</summary>
     public int Seed { get; init; }
 
+    /// <summary>Checkpoints after every epoch, and resuming an interrupted fit (none by default).</summary>
+    public CheckpointOptions? Checkpoints { get; init; }
+
     /// <summary>Throws <see cref="OptionException"/> naming the first bad value.</summary>
     public void Validate()
     {

@@ -6,6 +6,7 @@ using TransferSharp.Engine;
 using TransferSharp.Progress;
 using TransferSharp.Strategies;
 using TransferSharp.Strategies.Auto;
+using TransferSharp.Training;
 using static TorchSharp.torch;
 
 namespace TransferSharp.Learning;
@@ -33,6 +34,7 @@ public sealed class TransferLearner
         var watch = Stopwatch.StartNew();
         Device device = TorchRuntime.ResolveDevice(Options.Model.Device);
         LearnerData data = LoadData(progress);
+        CheckpointStore? checkpoints = OpenCheckpoints(data, progress);
         int? imageSide = Options.Strategy is AutoOptions ? AdviceMeasurements.ImageSide(data.Train) : null;
         LearnerOptions options = AutoDecision.WithAdvisedSize(Options, imageSide, progress);
         manual_seed(options.Seed);
@@ -42,7 +44,7 @@ public sealed class TransferLearner
             Decision decision = Decide(options, data, backbone, imageSide, progress, cancellation);
             decision.Strategy.Configure(backbone, progress);
             LearnerAnalyses analyses = Analyse(decision.Options, data, backbone, device, progress);
-            StrategyOutcome outcome = Train(decision, data, backbone, device, progress, cancellation);
+            StrategyOutcome outcome = Train(decision, data, backbone, device, progress, cancellation, checkpoints);
             return FitResult.Assemble(decision, data, backbone, device, analyses, outcome, watch.Elapsed);
         }
         catch
@@ -145,8 +147,23 @@ public sealed class TransferLearner
         Backbone backbone,
         Device device,
         IProgress<ProgressUpdate>? progress = null,
-        CancellationToken cancellation = default
-    ) => decision.Strategy.Train(data.Run(decision.Options, backbone, device, progress, cancellation));
+        CancellationToken cancellation = default,
+        CheckpointStore? checkpoints = null
+    ) => decision.Strategy.Train(data.Run(decision.Options, backbone, device, progress, cancellation, checkpoints));
+
+    /// <summary>The checkpoint store the options ask for: afresh, or continuing an interrupted fit of the same
+    /// request.</summary>
+    private CheckpointStore? OpenCheckpoints(LearnerData data, IProgress<ProgressUpdate>? progress)
+    {
+        if (Options.Checkpoints is not { } asked)
+            return null;
+        var store = CheckpointStore.Open(asked.Folder, asked.Resume, FitRequest.Of(Options, data));
+        if (store.Resuming)
+            progress.Info($"resuming: the checkpoint in {store.Folder} has {store.EpochsDone} epochs done");
+        else if (asked.Resume)
+            progress.Info($"resuming: no epoch had ended ({store.Folder}); training from the beginning");
+        return store;
+    }
 
     /// <summary>The first-layer filters drawn while they are still the pretrained ones.</summary>
     private static byte[] Grid(Backbone backbone, FilterReport filters)

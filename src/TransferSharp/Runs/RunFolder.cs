@@ -40,6 +40,14 @@ public static class RunFolder
             write(staging);
             WriteChecksums(staging);
         }
+        catch (IOException e)
+        {
+            TryDelete(staging);
+            throw new IOException(
+                $"{target}: the run could not be written ({e.Message}); nothing at {target} was changed.",
+                e
+            );
+        }
         catch
         {
             TryDelete(staging);
@@ -51,6 +59,57 @@ public static class RunFolder
         Directory.Move(staging, target);
         TryDelete(old);
         return target;
+    }
+
+    /// <summary>The hidden folder beside <paramref name="runFolder"/> where its fit keeps checkpoints until the run is
+    /// saved (<c>runs/.x.checkpoint</c> for <c>runs/x</c>).</summary>
+    public static string CheckpointFolder(string runFolder)
+    {
+        string target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(runFolder));
+        return Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.checkpoint");
+    }
+
+    /// <summary>Whether <paramref name="runFolder"/> exists and holds anything.</summary>
+    public static bool Occupied(string runFolder) =>
+        Directory.Exists(runFolder) && Directory.EnumerateFileSystemEntries(runFolder).Any();
+
+    /// <summary>
+    /// Takes the write lock of <paramref name="runFolder"/> (an exclusive lock on a hidden file beside it, released
+    /// when the process ends however it ends); a second writer is refused at once instead of mixing two runs.
+    /// </summary>
+    public static IDisposable Lock(string runFolder)
+    {
+        string target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(runFolder));
+        string parent = Path.GetDirectoryName(target)!;
+        Directory.CreateDirectory(parent);
+        string path = Path.Combine(parent, $".{Path.GetFileName(target)}.lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new OptionException(
+                "output folder",
+                runFolder,
+                $"another fit is writing this run folder (it holds {path}); wait for it to end or choose another "
+                    + $"folder ({e.Message})."
+            );
+        }
+    }
+
+    /// <summary>Refuses a run folder whose fit was interrupted before it saved the run, naming the way to finish
+    /// it.</summary>
+    public static void RefuseIncomplete(string directory)
+    {
+        bool complete = RunMarkers.Any(m => File.Exists(Path.Combine(directory, m)));
+        string checkpoints = CheckpointFolder(directory);
+        if (!complete && Directory.Exists(checkpoints))
+            throw new Training.CheckpointException(
+                $"{directory}: the run is incomplete: its fit was interrupted before the run was saved (checkpoints "
+                    + $"in {checkpoints}). Finish it with `transfersharp fit --resume {directory}` (in the library: "
+                    + "LearnerOptions.Checkpoints with Resume = true)."
+            );
     }
 
     /// <summary>

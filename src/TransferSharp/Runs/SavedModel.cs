@@ -50,6 +50,7 @@ public sealed class SavedModel : IDisposable
     /// <summary>Loads a run folder; errors name the folder and what is missing.</summary>
     public static SavedModel Load(string directory)
     {
+        RunFolder.RefuseIncomplete(directory);
         if (!Directory.Exists(directory))
             throw new FileNotFoundException($"{directory}: run folder not found.");
         string manifestPath = Path.Combine(directory, ManifestFile);

@@ -187,7 +187,7 @@ public sealed class NetworkSession : IDisposable
         IRegularizer? regularizer = strategy.Regularizer(Model);
         try
         {
-            var trainer = new Trainer(Model, Settings, run.Device, run.Progress, run.Cancellation);
+            var trainer = new Trainer(Model, Settings, run.Device, run.Progress, run.Cancellation, run.Checkpoints);
             TrainingOutcome outcome = trainer.Fit(
                 plan,
                 Splits.Train,

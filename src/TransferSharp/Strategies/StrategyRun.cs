@@ -46,6 +46,9 @@ public sealed record StrategyRun
     /// <summary>Stops the run between steps.</summary>
     public CancellationToken Cancellation { get; init; }
 
+    /// <summary>Where the fit loop saves its state after every epoch, and resumes from (none by default).</summary>
+    public CheckpointStore? Checkpoints { get; init; }
+
     /// <summary>
     /// Whether the images go through the channel pipeline (raw channels standardised per channel with training
     /// statistics): for .npy and TIFF data, and for the weight-sum and conv1x1 adapters on any data.

@@ -44,6 +44,22 @@ public sealed class BestCheckpoint : ITrainingCallback, IDisposable
     /// <summary>Releases the copy.</summary>
     public void Dispose() => TransferModel.Release(ref snapshot);
 
+    /// <summary>Writes the kept weights and their epoch into a checkpoint.</summary>
+    internal void WriteState(BinaryWriter writer)
+    {
+        writer.Write(Epoch ?? -1);
+        TensorDictionary.Write(writer, snapshot);
+    }
+
+    /// <summary>Takes the kept weights and their epoch from a checkpoint.</summary>
+    internal void ReadState(BinaryReader reader)
+    {
+        Dispose();
+        int epoch = reader.ReadInt32();
+        Epoch = epoch < 0 ? null : epoch;
+        snapshot = TensorDictionary.Read(reader);
+    }
+
     private void Keep(TransferModel model, int epoch)
     {
         Dispose();

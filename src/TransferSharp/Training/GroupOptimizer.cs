@@ -37,6 +37,12 @@ internal sealed class GroupOptimizer : IDisposable
 
     public void Dispose() => optimizer.Dispose();
 
+    /// <summary>Writes the optimizer's state (moments, step counts) into a checkpoint.</summary>
+    public void WriteState(BinaryWriter writer) => ((OptimizerHelper)optimizer).save_state_dict(writer);
+
+    /// <summary>Takes the optimizer's state from a checkpoint written by the same model and settings.</summary>
+    public void ReadState(BinaryReader reader) => ((OptimizerHelper)optimizer).load_state_dict(reader);
+
     private optim.Optimizer Sgd(TransferModel model, TrainingSettings settings, Func<ModelGroup, double> decay)
     {
         var groups = new List<SGD.ParamGroup>();

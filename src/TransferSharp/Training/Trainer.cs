@@ -17,17 +17,21 @@ public sealed class Trainer
     private readonly IProgress<ProgressUpdate>? progress;
     private readonly CancellationToken cancellation;
     private readonly FrozenPrefixCache prefixCache;
+    private readonly CheckpointStore? checkpoints;
 
-    /// <summary>A trainer for <paramref name="model"/>; <paramref name="cancellation"/> is checked at every
-    /// step.</summary>
+    /// <summary>A trainer for <paramref name="model"/>; <paramref name="cancellation"/> is checked at every step; with
+    /// <paramref name="checkpoints"/>, the state is saved after every epoch (and resumed from when the store continues
+    /// an interrupted fit).</summary>
     public Trainer(
         TransferModel model,
         TrainingSettings settings,
         Device device,
         IProgress<ProgressUpdate>? progress = null,
-        CancellationToken cancellation = default
+        CancellationToken cancellation = default,
+        CheckpointStore? checkpoints = null
     )
     {
+        this.checkpoints = checkpoints;
         settings.Validate();
         this.model = model;
         this.settings = settings;
@@ -113,7 +117,7 @@ public sealed class Trainer
             settings,
             device,
             progress,
-            store => Evaluate(store),
+            s => Evaluate(s),
             validation,
             stepsPerEpoch
         );
@@ -124,31 +128,31 @@ public sealed class Trainer
         var all = Callbacks(plan, best, averaging, callbacks);
         double[] rates = GroupRates(model, settings);
         using var optimizer = new GroupOptimizer(model, settings, rates, regularizer);
-        var loop = new Loop(all, optimizer, regularizer, rates, (long)stepsPerEpoch * settings.Epochs);
+        var parts = new CheckpointParts(context, optimizer, best, averaging);
+        int fit = checkpoints?.BeginFit() ?? -1;
+        var loop = new Loop(all, optimizer, regularizer, rates, (long)stepsPerEpoch * settings.Epochs, parts, fit);
         foreach (var c in all)
             c.OnTrainingStart(context);
-        RunEpochs(context, loop, plan, train, validation);
+        RunEpochs(context, loop, plan, train, validation, Resume(context, loop, plan));
         context.RestoredEpoch = context.History.Epochs.Count > 0 ? context.History.Epochs[^1].Epoch : null;
         foreach (var c in all)
             c.OnTrainingEnd(context);
-        return new TrainingOutcome(
-            context.History,
-            context.StopRequest,
-            context.RestoredEpoch,
-            context.Failure,
-            context.Averaged
-        );
+        return Outcome(context);
     }
+
+    private static TrainingOutcome Outcome(TrainingContext context) =>
+        new(context.History, context.StopRequest, context.RestoredEpoch, context.Failure, context.Averaged);
 
     private void RunEpochs(
         TrainingContext context,
         Loop loop,
         IStrategyPlan plan,
         ImageStore train,
-        ImageStore? validation
+        ImageStore? validation,
+        int first
     )
     {
-        for (int epoch = 0; epoch < settings.Epochs && context.StopRequest is null; epoch++)
+        for (int epoch = first; epoch < settings.Epochs && context.StopRequest is null; epoch++)
         {
             context.Epoch = epoch;
             EpochPlan next = plan.Next(epoch, context.History);
@@ -159,7 +163,34 @@ public sealed class Trainer
             }
             context.Plan = next;
             RunEpoch(context, loop, train, validation);
+            if (checkpoints is not null && context.Failure is null && checkpoints.Saves(loop.Fit))
+                TrainingCheckpoint.Write(checkpoints.StatePath, loop.Fit, epoch + 1, loop.Parts);
         }
+    }
+
+    /// <summary>Checks the checkpoints' disk space, then continues from the checkpoint when this fit is the one it was
+    /// written in; returns the epochs done.</summary>
+    private int Resume(TrainingContext context, Loop loop, IStrategyPlan plan)
+    {
+        if (checkpoints is null)
+            return 0;
+        // A checkpoint holds about five copies of the weights; two exist while one replaces the other.
+        checkpoints.EnsureSpace(12 * model.Groups.SelectMany(g => g.All).Sum(p => p.numel() * p.element_size()));
+        if (!checkpoints.ResumesAt(loop.Fit))
+            return 0;
+        int done = TrainingCheckpoint.Read(checkpoints.StatePath, loop.Parts);
+        // A plan's state (the unfreezing stage) follows from the epochs it saw: replay its decisions as they grew.
+        var seen = new TrainingHistory();
+        if (context.History.Start is { } start)
+            seen.SetStart(start);
+        for (int e = 0; e < done; e++)
+        {
+            plan.Next(e, seen);
+            if (e < context.History.Epochs.Count)
+                seen.Add(context.History.Epochs[e]);
+        }
+        progress.Info($"resumed after epoch {done} from {checkpoints.StatePath}");
+        return done;
     }
 
     /// <summary>The built-in callbacks in the order their events must run, then the caller's.</summary>
@@ -369,6 +400,8 @@ public sealed class Trainer
         GroupOptimizer Optimizer,
         IRegularizer? Regularizer,
         double[] Rates,
-        long TotalSteps
+        long TotalSteps,
+        CheckpointParts Parts,
+        int Fit
     );
 }

@@ -88,6 +88,13 @@ public sealed class TrainingContext
         RestoreBest |= restoreBest;
     }
 
+    /// <summary>Takes a checkpoint's stop request and restore-best flag.</summary>
+    internal void RestoreStop(string? reason, bool restoreBest)
+    {
+        StopRequest = reason;
+        RestoreBest = restoreBest;
+    }
+
     /// <summary>Stops training on a non-finite loss, keeping the best checkpoint.</summary>
     public void Fail(NonFiniteLossException failure)
     {

@@ -24,6 +24,15 @@ public sealed class TrainingHistory
         Start = Best = start;
     }
 
+    /// <summary>Replaces the history with a checkpoint's: its starting point and epochs, in order.</summary>
+    internal void Restore(EpochResult? start, IEnumerable<EpochResult> results)
+    {
+        epochs.Clear();
+        Start = Best = start;
+        foreach (var result in results)
+            Add(result);
+    }
+
     /// <summary>Adds an epoch; returns whether it is the new best.</summary>
     public bool Add(EpochResult result)
     {

@@ -69,4 +69,24 @@ public sealed class WeightAveraging : ITrainingCallback, IDisposable
 
     /// <summary>Releases the average.</summary>
     public void Dispose() => TransferModel.Release(ref mean);
+
+    /// <summary>Writes the running mean and the epochs in it into a checkpoint.</summary>
+    internal void WriteState(BinaryWriter writer)
+    {
+        writer.Write(Epochs.Count);
+        foreach (int epoch in Epochs)
+            writer.Write(epoch);
+        TensorDictionary.Write(writer, mean);
+    }
+
+    /// <summary>Takes the running mean and its epochs from a checkpoint.</summary>
+    internal void ReadState(BinaryReader reader)
+    {
+        Dispose();
+        Epochs.Clear();
+        int count = reader.ReadInt32();
+        for (int i = 0; i < count; i++)
+            Epochs.Add(reader.ReadInt32());
+        mean = TensorDictionary.Read(reader);
+    }
 }

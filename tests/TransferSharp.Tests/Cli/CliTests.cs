@@ -45,6 +45,47 @@ public class CliTests
     }
 
     [Fact]
+    public void RunFoldersAreGuardedAndAnInterruptedFitResumes()
+    {
+        string data = TestImages.WriteFolder(TestPaths.NewTempDir("cli-data"), classes: 2, perClass: 8, size: 32);
+        string parent = TestPaths.NewTempDir("cli-resume");
+        string run = Path.Combine(parent, "run");
+        string[] fit = { "fit", "--data", data, "--size", "32", "--head-steps", "20", "--out", run };
+        Assert.Equal(0, Run(fit).code);
+        var again = Run(fit);
+        Assert.Equal(2, again.code);
+        Assert.Contains("--overwrite", again.stderr);
+        Assert.Equal(0, Run(fit.Append("--overwrite").ToArray()).code);
+        Assert.False(Directory.Exists(Path.Combine(parent, ".run.checkpoint")), "checkpoints kept after the save");
+
+        // A fit killed before its first epoch ended: an empty run folder and, beside it, its command line.
+        string interrupted = Path.Combine(parent, "interrupted");
+        Directory.CreateDirectory(interrupted);
+        string checkpoints = Path.Combine(parent, ".interrupted.checkpoint");
+        Directory.CreateDirectory(checkpoints);
+        var command = new
+        {
+            directory = Environment.CurrentDirectory,
+            arguments = new[] { "--data", data, "--size", "32", "--head-steps", "20", "--out", interrupted },
+        };
+        File.WriteAllText(
+            Path.Combine(checkpoints, "command.json"),
+            System.Text.Json.JsonSerializer.Serialize(command)
+        );
+        var predict = Run("predict", interrupted, data);
+        Assert.Equal(2, predict.code);
+        Assert.Contains($"fit --resume {interrupted}", predict.stderr);
+        var resumed = Run("fit", "--resume", interrupted);
+        Assert.True(resumed.code == 0, resumed.stderr + resumed.stdout);
+        Assert.Contains("training from the beginning", resumed.stdout + resumed.stderr);
+        Assert.True(File.Exists(Path.Combine(interrupted, "model.json")));
+        Assert.False(Directory.Exists(checkpoints));
+        var nothing = Run("fit", "--resume", interrupted);
+        Assert.Equal(2, nothing.code);
+        Assert.Contains("no interrupted fit to resume", nothing.stderr);
+    }
+
+    [Fact]
     public void BadInputGivesOneClearLineAndNoStackTrace()
     {
         var (code, _, stderr) = Run("fit", "--data", "/no/such/folder", "--out", TestPaths.NewTempDir("cli-run"));

@@ -125,7 +125,8 @@ internal static class FrozenFeatures
         {
             Backbone backbone = run.Backbone;
             string? directory = run.DataOptions.ResolveCacheDirectory();
-            var cache = new FeatureCache(directory, backbone.FeatureKey, backbone.FeatureWidth);
+            long? limit = run.DataOptions.CacheLimitBytes;
+            var cache = new FeatureCache(directory, backbone.FeatureKey, backbone.FeatureWidth, limit);
             var extraction = new ExtractionOptions
             {
                 BatchSize = run.Training.BatchSize,
@@ -138,10 +139,11 @@ internal static class FrozenFeatures
             FeatureSet? test = run.Test is null
                 ? null
                 : Extract(run, run.Test.Items.Select(i => i.Source).ToList(), cache, extraction, "test");
+            Tell(run, cache);
             if (!run.Model.TestTimeAugmentation)
                 return new Extracted(features, test, null, null, directory);
             // Test-time augmentation: the head trains on both views and predicts on their mean.
-            var mirrorCache = new FeatureCache(directory, backbone.MirroredFeatureKey, backbone.FeatureWidth);
+            var mirrorCache = new FeatureCache(directory, backbone.MirroredFeatureKey, backbone.FeatureWidth, limit);
             var mirror = extraction with { Mirror = true, SkipBad = true };
             FeatureSet mirrored = Extract(
                 run,
@@ -160,7 +162,17 @@ internal static class FrozenFeatures
                         mirror,
                         "test (mirrored)"
                     );
+            Tell(run, mirrorCache);
             return new Extracted(features, test, mirrored, testMirrored, directory);
+        }
+
+        /// <summary>Says once why a cache file was not used, or why the cache runs in memory only.</summary>
+        private static void Tell(StrategyRun run, FeatureCache cache)
+        {
+            if (cache.Discarded is { } discarded)
+                run.Progress.Info($"feature cache: {discarded}");
+            if (cache.Warning is { } warning)
+                run.Progress.Info($"warning: {warning}");
         }
 
         public TrainingReport Report()
