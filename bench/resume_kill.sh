@@ -3,7 +3,8 @@
 # final weights (head.bin, backbone.bin) and metrics must equal the uninterrupted run's (issue 21).
 # Usage: bench/resume_kill.sh [KILLS]   (default 12; data: bench/golden.sh's Fashion-MNIST 30/class at 64 px)
 # Moments: random delays over the whole run (extraction, mid-epoch), and kills while a checkpoint file is being
-# written (a *.tmp in the checkpoint folder); every third resume is itself killed once more.
+# written (a *.tmp in the checkpoint folder); every third resume is itself killed once more. The killed runs save a
+# checkpoint after every batch (--checkpoint-every 0), so most resume from within an epoch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KILLS=${1:-12}
@@ -36,7 +37,7 @@ echo "uninterrupted: ${full_seconds} s"
 same=0
 for k in $(seq 1 "$KILLS"); do
   out="$WORK/run-$k"
-  "${CLI[@]}" fit "${ARGS[@]}" --out "$out" >"$out.log" 2>&1 &
+  "${CLI[@]}" fit "${ARGS[@]}" --checkpoint-every 0 --out "$out" >"$out.log" 2>&1 &
   if [ $((k % 4)) = 0 ]; then # during a checkpoint write
     moment="checkpoint write"
     until compgen -G "$WORK/.run-$k.checkpoint/*.tmp" >/dev/null; do sleep 0.02; done

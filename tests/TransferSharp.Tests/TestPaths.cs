@@ -37,22 +37,9 @@ public static class TestPaths
         foreach (string folder in Directory.EnumerateDirectories(all))
         {
             string name = Path.GetFileName(folder);
-            bool live = int.TryParse(name.Split('-')[0], out int pid) && Alive(pid);
+            bool live = int.TryParse(name.Split('-')[0], out int pid) && TransferSharp.IO.Processes.IsAlive(pid);
             if (!live)
                 TryDelete(folder);
-        }
-    }
-
-    private static bool Alive(int pid)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
         }
     }
 

@@ -32,7 +32,12 @@ internal static class FitCommand
                 var learner = new TransferLearner(
                     options with
                     {
-                        Checkpoints = new CheckpointOptions { Folder = checkpoints, Resume = resume },
+                        Checkpoints = new CheckpointOptions
+                        {
+                            Folder = checkpoints,
+                            Resume = resume,
+                            WithinEpochEvery = FitFolders.Every(parse.GetValue(declared.CheckpointEvery)),
+                        },
                     }
                 );
                 using FitResult result = ConsoleProgress.Run(progress => learner.Fit(progress, cancellation));

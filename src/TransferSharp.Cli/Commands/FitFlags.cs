@@ -166,6 +166,19 @@ internal sealed class FitFlags
             ),
             FlagScope.Network
         );
+        OnNan = Add(
+            training,
+            Mapped(
+                EnumValues.Option<NonFinitePolicy>(
+                    "--on-nan",
+                    "On a NaN or infinite loss or gradient: stop and keep the best checkpoint (default), or restore "
+                        + "the "
+                        + "state before the epoch and retry it at a tenth of the learning rate, up to three times"
+                ),
+                "TrainingOptions.OnNonFinite"
+            ),
+            FlagScope.Network
+        );
         WeightDecay = Add(
             training,
             Mapped(
@@ -423,6 +436,16 @@ internal sealed class FitFlags
                     + "the new one is complete.",
             }
         );
+        CheckpointEvery = Add(
+            run,
+            new Option<double>("--checkpoint-every")
+            {
+                Description =
+                    "Minutes between checkpoints within an epoch (they are always saved at the end of each); 0 saves "
+                    + "after every batch.",
+                DefaultValueFactory = _ => 10,
+            }
+        );
         Resume = Add(
             run,
             new Option<string?>("--resume")
@@ -458,6 +481,7 @@ internal sealed class FitFlags
     public Option<double> Warmup { get; }
     public Option<OptimizerKind?> Optimizer { get; }
     public Option<double> WeightDecay { get; }
+    public Option<NonFinitePolicy?> OnNan { get; }
     public Option<double> Momentum { get; }
     public Option<double> Smoothing { get; }
     public Option<int?> Patience { get; }
@@ -484,6 +508,7 @@ internal sealed class FitFlags
     public Option<string> Output { get; }
     public Option<bool> Overwrite { get; }
     public Option<string?> Resume { get; }
+    public Option<double> CheckpointEvery { get; }
 
     /// <summary>Every option with its help group and the strategies it applies to.</summary>
     public IReadOnlyList<(string group, Option option, FlagScope scope)> All => all;
@@ -566,6 +591,7 @@ internal sealed class FitFlags
             },
             FreezeBatchNormStatistics = BatchNormStatistics(parse.GetValue(BnStats)),
             Deterministic = parse.GetValue(Deterministic),
+            OnNonFinite = parse.GetValue(OnNan) ?? NonFinitePolicy.Stop,
             Naive = parse.GetValue(Naive),
         };
     }

@@ -62,6 +62,12 @@ internal static class FitFolders
         return output ?? resume!;
     }
 
+    /// <summary>--checkpoint-every in minutes, checked.</summary>
+    public static TimeSpan Every(double minutes) =>
+        double.IsFinite(minutes) && minutes >= 0
+            ? TimeSpan.FromMinutes(minutes)
+            : throw new OptionException("--checkpoint-every", minutes, "must be 0 or more minutes.");
+
     /// <summary>
     /// Before a new fit: refuses a run folder that holds a run, and an interrupted fit's checkpoints, unless
     /// --overwrite; then records the command line for --resume.

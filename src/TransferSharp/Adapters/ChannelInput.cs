@@ -60,6 +60,16 @@ public sealed record ChannelInput(AdapterKind Adapter, ChannelStatistics Statist
         return new ChannelStatistics(mean, std.Select(s => Math.Max(s, floor)).ToArray());
     }
 
+    /// <summary>The channels of [N, C, S, S] that hold one value everywhere (all-zero bands, an unused
+    /// channel).</summary>
+    public static int[] ConstantChannels(Tensor channels)
+    {
+        using var scope = NewDisposeScope();
+        Tensor x = channels.transpose(0, 1).flatten(1);
+        double[] spread = (x.amax(1) - x.amin(1)).to(ScalarType.Float64).data<double>().ToArray();
+        return Enumerable.Range(0, spread.Length).Where(c => spread[c] == 0).ToArray();
+    }
+
     /// <summary>Reads any source as channels: arrays as they are, 8-bit images as gray or RGB in 0..255.</summary>
     public static ChannelImage Read(IImageSource source) =>
         source is IChannelSource arrays ? arrays.DecodeChannels() : ChannelImage.FromRaw(source.Decode());

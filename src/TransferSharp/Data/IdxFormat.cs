@@ -16,10 +16,12 @@ public static class IdxFormat
             cols = ReadInt(bytes, 12);
         if (count < 0 || rows <= 0 || cols <= 0)
             throw new DataException($"{path}: invalid IDX header ({count} images of {rows}x{cols}).", path);
-        long expected = 16L + (long)count * rows * cols;
+        // A header can announce more than a long holds (three int32 factors): too large is truncated, not a wrap.
+        double announced = 16.0 + (double)count * rows * cols;
+        long expected = announced > int.MaxValue ? long.MaxValue : (long)announced;
         if (bytes.Length < expected)
             throw new DataException(
-                $"{path}: the IDX file is truncated ({bytes.Length} bytes, the header announces {expected}).",
+                $"{path}: the IDX file is truncated ({bytes.Length} bytes, the header announces {announced:0}).",
                 path
             );
         var images = new byte[count][];
@@ -97,7 +99,7 @@ public static class IdxFormat
     {
         if (!File.Exists(path))
             throw new DataException($"{path}: file not found.", path);
-        byte[] raw = File.ReadAllBytes(path);
+        byte[] raw = DataFile.ReadAllBytes(path); // refuses FIFOs and devices instead of blocking on them
         if (raw.Length >= 2 && raw[0] == 0x1f && raw[1] == 0x8b)
         {
             try

@@ -14,22 +14,37 @@ public static class Npy
     /// <summary>Reads a .npy image.</summary>
     public static ChannelImage Read(string path, bool channelsLast = false)
     {
+        try
+        {
+            return ReadChecked(path, channelsLast);
+        }
+        catch (Exception e) when (e is not DataException)
+        {
+            throw new DataException($"{path}: not a readable .npy array ({e.GetType().Name}: {e.Message}).", path, e);
+        }
+    }
+
+    private static ChannelImage ReadChecked(string path, bool channelsLast)
+    {
         byte[] bytes = DataFile.ReadAllBytes(path);
         if (bytes.Length < 10 || !bytes.AsSpan(0, 6).SequenceEqual(magic))
             throw new DataException($"{path}: not a NumPy .npy file (bad magic bytes).", path);
         int major = bytes[6];
         int headerLength = major == 1 ? BitConverter.ToUInt16(bytes, 8) : BitConverter.ToInt32(bytes, 8);
         int headerStart = major == 1 ? 10 : 12;
-        if (headerStart + headerLength > bytes.Length)
+        if (headerLength < 0 || headerStart + (long)headerLength > bytes.Length)
             throw new DataException($"{path}: truncated .npy header.", path);
         string header = Encoding.Latin1.GetString(bytes, headerStart, headerLength);
         string descr = Regex.Match(header, @"'descr'\s*:\s*'([^']*)'").Groups[1].Value;
         bool fortran = Regex.Match(header, @"'fortran_order'\s*:\s*(True|False)").Groups[1].Value == "True";
         var shapeText = Regex.Match(header, @"'shape'\s*:\s*\(([^)]*)\)").Groups[1].Value;
-        int[] shape = shapeText
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(int.Parse)
-            .ToArray();
+        string[] dims = shapeText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        int[] shape = dims.Select(d => int.TryParse(d, out int n) ? n : -1).ToArray();
+        if (shape.Any(n => n <= 0))
+            throw new DataException(
+                $"{path}: shape ({shapeText}) has an empty, negative or unreadable dimension; nothing to train on.",
+                path
+            );
         if (fortran)
             throw new DataException(
                 $"{path}: Fortran-order arrays are not supported; save with np.ascontiguousarray.",

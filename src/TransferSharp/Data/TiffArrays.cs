@@ -11,6 +11,19 @@ public static class TiffArrays
     /// <summary>Reads a TIFF as [C, H, W]; errors name the file and the problem.</summary>
     public static ChannelImage Read(string path)
     {
+        try
+        {
+            return ReadChecked(path);
+        }
+        catch (Exception e) when (e is not DataException)
+        {
+            // LibTiff throws what its stream throws on a damaged file: one error naming the file instead.
+            throw new DataException($"{path}: not a readable TIFF file ({e.GetType().Name}: {e.Message}).", path, e);
+        }
+    }
+
+    private static ChannelImage ReadChecked(string path)
+    {
         var errors = new ErrorCollector();
         Tiff.SetErrorHandler(errors);
         using var content = new MemoryStream(DataFile.ReadAllBytes(path));
@@ -30,6 +43,12 @@ public static class TiffArrays
         if (!supported)
             throw new DataException(
                 $"{path}: unsupported TIFF sample type ({format}, {bits} bits; supported: uint8, uint16, float32).",
+                path
+            );
+        if (width <= 0 || height <= 0 || (long)width * height * samples > Limits.MaximumImagePixels)
+            throw new DataException(
+                $"{path}: the TIFF declares {samples} x {width}x{height} samples (none, or more than the limit of "
+                    + $"{Limits.MaximumImagePixels:N0}).",
                 path
             );
         int bytes = bits / 8;

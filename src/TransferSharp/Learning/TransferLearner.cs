@@ -42,6 +42,7 @@ public sealed class TransferLearner
         try
         {
             Decision decision = Decide(options, data, backbone, imageSide, progress, cancellation);
+            checkpoints?.Decided(FitRequest.Of(decision.Options with { Checkpoints = null }, data));
             decision.Strategy.Configure(backbone, progress);
             LearnerAnalyses analyses = Analyse(decision.Options, data, backbone, device, progress);
             StrategyOutcome outcome = Train(decision, data, backbone, device, progress, cancellation, checkpoints);
@@ -157,7 +158,12 @@ public sealed class TransferLearner
     {
         if (Options.Checkpoints is not { } asked)
             return null;
-        var store = CheckpointStore.Open(asked.Folder, asked.Resume, FitRequest.Of(Options, data));
+        var store = CheckpointStore.Open(
+            asked.Folder,
+            asked.Resume,
+            FitRequest.Of(Options, data),
+            asked.WithinEpochEvery
+        );
         if (store.Resuming)
             progress.Info($"resuming: the checkpoint in {store.Folder} has {store.EpochsDone} epochs done");
         else if (asked.Resume)

@@ -162,21 +162,8 @@ public static class RunFolder
         foreach (string folder in Directory.EnumerateDirectories(parent, prefix + "*"))
         {
             string pid = Path.GetFileName(folder)[prefix.Length..].Split('-')[0];
-            if (int.TryParse(pid, out int id) && !ProcessIsAlive(id))
+            if (int.TryParse(pid, out int id) && !Processes.IsAlive(id))
                 TryDelete(folder);
-        }
-    }
-
-    private static bool ProcessIsAlive(int id)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(id);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
         }
     }
 

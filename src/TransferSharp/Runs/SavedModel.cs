@@ -83,14 +83,31 @@ public sealed class SavedModel : IDisposable
             channelInput = new Adapters.ChannelInput(kind, manifest.ChannelStatistics, manifest.TargetScale.Value);
         }
         if (manifest.BackboneFile is not null)
-            backbone.Network.load(Path.Combine(directory, manifest.BackboneFile));
+            LoadWeights(Path.Combine(directory, manifest.BackboneFile), path => backbone.Network.load(path));
         if (manifest.FeatureLayers is { } layers)
             backbone.UseFeatureLayers(layers, manifest.FeatureGrid ?? 1);
         var head = new ClassifierHead(manifest.FeatureWidth, manifest.ClassNames.Count);
-        head.load(Path.Combine(directory, manifest.HeadFile));
+        LoadWeights(Path.Combine(directory, manifest.HeadFile), path => head.load(path));
         backbone.Network.eval();
         head.eval();
         return new SavedModel(manifest, backbone, head) { ChannelInput = channelInput };
+    }
+
+    // A weights file from before checksums, truncated or from another model, fails inside TorchSharp's reader.
+    private static void LoadWeights(string path, Action<string> load)
+    {
+        try
+        {
+            load(path);
+        }
+        catch (Exception e) when (e is EndOfStreamException or ArgumentException or IOException or FormatException)
+        {
+            throw new InvalidDataException(
+                $"{path}: the weights cannot be read ({e.Message}); the file is truncated, damaged or from another "
+                    + "model.",
+                e
+            );
+        }
     }
 
     /// <summary>Releases the networks.</summary>

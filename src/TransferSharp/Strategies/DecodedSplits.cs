@@ -1,5 +1,6 @@
 using TransferSharp.Adapters;
 using TransferSharp.Data;
+using TransferSharp.Progress;
 using TransferSharp.Training;
 using static TorchSharp.torch;
 
@@ -68,6 +69,21 @@ public sealed class DecodedSplits : IDisposable
                 AdapterWarning =
                     $"replicate keeps the first 3 of {count} channels; weight-sum or conv1x1 use all of them",
             };
+        int[] constant = ChannelInput.ConstantChannels(Train.Pixels);
+        if (constant.Length == count)
+            throw new DataException(
+                $"{run.DataOptions.Train}: every channel holds one value over all {Train.Count} training images "
+                    + "(all-zero arrays?): there is nothing to learn from.",
+                run.DataOptions.Train ?? ""
+            );
+        if (constant.Length > 0)
+        {
+            string warning =
+                $"channel(s) {string.Join(", ", constant)} of {count} hold one value over all training images: "
+                + "they carry no information";
+            run.Progress.Info($"warning: {warning}");
+            report = report with { AdapterWarning = report.AdapterWarning is { } w ? $"{w}; {warning}" : warning };
+        }
         var input = new ChannelInput(
             kind,
             ChannelInput.Measure(Train.Pixels),

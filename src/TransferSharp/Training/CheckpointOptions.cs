@@ -8,4 +8,8 @@ public sealed record CheckpointOptions
 
     /// <summary>Continue the interrupted fit whose checkpoint is in <see cref="Folder"/>.</summary>
     public bool Resume { get; init; }
+
+    /// <summary>Also save within an epoch once this much time has passed since the last checkpoint (long epochs); null:
+    /// at epoch ends only. Default 10 minutes.</summary>
+    public TimeSpan? WithinEpochEvery { get; init; } = TimeSpan.FromMinutes(10);
 }

@@ -12,11 +12,13 @@ public sealed class CheckpointStore
 {
     private const string StateFile = "checkpoint.bin";
     private const string AskedFile = "fit.json";
+    private const string DecisionFile = "decision.json";
     private readonly int? resumeFit;
     private int fits;
 
-    private CheckpointStore(string folder, int? resumeFit, int epochsDone)
+    private CheckpointStore(string folder, int? resumeFit, int epochsDone, TimeSpan? withinEpochEvery)
     {
+        WithinEpochEvery = withinEpochEvery;
         Folder = folder;
         this.resumeFit = resumeFit;
         EpochsDone = epochsDone;
@@ -24,6 +26,9 @@ public sealed class CheckpointStore
 
     /// <summary>The checkpoint folder.</summary>
     public string Folder { get; }
+
+    /// <summary>Time between checkpoints within an epoch; null: at epoch ends only.</summary>
+    public TimeSpan? WithinEpochEvery { get; }
 
     /// <summary>Whether this store continues an earlier fit.</summary>
     public bool Resuming => resumeFit is not null;
@@ -39,7 +44,12 @@ public sealed class CheckpointStore
     /// with <paramref name="resume"/>, to continue the checkpoint there after checking that it is intact and that
     /// <paramref name="asked"/> is what the interrupted fit was asked.
     /// </summary>
-    public static CheckpointStore Open(string folder, bool resume, IReadOnlyDictionary<string, string> asked)
+    public static CheckpointStore Open(
+        string folder,
+        bool resume,
+        IReadOnlyDictionary<string, string> asked,
+        TimeSpan? withinEpochEvery = null
+    )
     {
         folder = Path.GetFullPath(folder);
         Directory.CreateDirectory(folder);
@@ -50,12 +60,26 @@ public sealed class CheckpointStore
         if (resume && File.Exists(state))
         {
             var (fit, epochsDone) = TrainingCheckpoint.Header(state);
-            return new CheckpointStore(folder, fit, epochsDone);
+            return new CheckpointStore(folder, fit, epochsDone, withinEpochEvery);
         }
         // Nothing to continue (no epoch had ended): the fit starts from the beginning, as it would have.
         File.Delete(state);
         Json.Write(askedPath, asked);
-        return new CheckpointStore(folder, null, 0);
+        return new CheckpointStore(folder, null, 0, withinEpochEvery);
+    }
+
+    /// <summary>
+    /// Records what the fit decided to train (under <c>auto</c>: the advisor's and pilots' choice, made again on
+    /// resume); a resume whose decision differs from the interrupted fit's is refused, since the checkpoint belongs to
+    /// the other model.
+    /// </summary>
+    public void Decided(IReadOnlyDictionary<string, string> decided)
+    {
+        string path = Path.Combine(Folder, DecisionFile);
+        if (Resuming && File.Exists(path))
+            RefuseChanges(path, decided, "what the fit decided to train differs from the interrupted fit's decision");
+        else
+            Json.Write(path, decided);
     }
 
     /// <summary>Removes the folder (after the run is saved).</summary>
@@ -90,7 +114,11 @@ public sealed class CheckpointStore
     /// checkpointed one, which would replace it.</summary>
     internal bool Saves(int fit) => resumeFit is null || fit >= resumeFit;
 
-    private static void RefuseChanges(string path, IReadOnlyDictionary<string, string> asked)
+    private static void RefuseChanges(
+        string path,
+        IReadOnlyDictionary<string, string> asked,
+        string what = "the data or options differ from the interrupted fit's"
+    )
     {
         var before = Json.Read<Dictionary<string, string>>(path);
         var changed = before
@@ -103,9 +131,10 @@ public sealed class CheckpointStore
             .ToList();
         if (changed.Count > 0)
             throw new CheckpointException(
-                $"cannot resume: the data or options differ from the interrupted fit's ({path}):\n"
+                $"cannot resume: {what} ({path}):\n"
                     + string.Join("\n", changed)
-                    + "\nresume with the same data and options, or start a new fit."
+                    + "\nresume with the same data and options (under auto, with --deterministic the pilots decide "
+                    + "alike), or start a new fit."
             );
     }
 }

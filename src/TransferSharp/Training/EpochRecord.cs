@@ -14,12 +14,7 @@ internal static class EpochRecord
         writer.Write(e.TrainAccuracy);
         writer.Write(e.ValLoss);
         writer.Write(e.ValAccuracy);
-        writer.Write(e.LearningRates.Count);
-        foreach (var (name, rate) in e.LearningRates)
-        {
-            writer.Write(name);
-            writer.Write(rate);
-        }
+        WriteRates(writer, e.LearningRates);
         writer.Write(e.TrainableParameters);
         writer.Write(e.FrozenPrefixGroups);
         writer.Write(e.PrefixCached);
@@ -36,9 +31,7 @@ internal static class EpochRecord
             trainAccuracy = reader.ReadDouble(),
             valLoss = reader.ReadDouble(),
             valAccuracy = reader.ReadDouble();
-        var rates = new Dictionary<string, double>();
-        for (int i = reader.ReadInt32(); i > 0; i--)
-            rates[reader.ReadString()] = reader.ReadDouble();
+        var rates = ReadRates(reader);
         return new EpochResult(
             epoch,
             stage,
@@ -52,5 +45,25 @@ internal static class EpochRecord
             reader.ReadBoolean(),
             reader.ReadDouble()
         );
+    }
+
+    /// <summary>Learning rates by group: a count, then each name and rate.</summary>
+    public static void WriteRates(BinaryWriter writer, IReadOnlyDictionary<string, double> rates)
+    {
+        writer.Write(rates.Count);
+        foreach (var (name, rate) in rates)
+        {
+            writer.Write(name);
+            writer.Write(rate);
+        }
+    }
+
+    /// <summary>Rates <see cref="WriteRates"/> wrote.</summary>
+    public static Dictionary<string, double> ReadRates(BinaryReader reader)
+    {
+        var rates = new Dictionary<string, double>();
+        for (int i = reader.ReadInt32(); i > 0; i--)
+            rates[reader.ReadString()] = reader.ReadDouble();
+        return rates;
     }
 }

@@ -4,7 +4,6 @@ namespace TransferSharp.Training;
 /// clearing.</summary>
 public static class FeatureCacheFolder
 {
-    private const int SharingViolation = 32; // the IOException of a lock another process holds
     private static readonly TimeSpan lockWait = TimeSpan.FromMinutes(2);
 
     /// <summary>One feature file: its path, size, vectors' backbone key and when it was last used.</summary>
@@ -69,7 +68,7 @@ public static class FeatureCacheFolder
         {
             // features-HASH.bin.PID.GUID.tmp
             string[] parts = System.IO.Path.GetFileName(temp).Split('.');
-            if (parts.Length >= 4 && int.TryParse(parts[2], out int pid) && !Alive(pid))
+            if (parts.Length >= 4 && int.TryParse(parts[2], out int pid) && !IO.Processes.IsAlive(pid))
                 File.Delete(temp);
         }
     }
@@ -85,23 +84,11 @@ public static class FeatureCacheFolder
             {
                 return new FileStream(file + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            catch (IOException e) when (waited.Elapsed < lockWait && (e.HResult & 0xFFFF) == SharingViolation)
+            // Held by another writer (EWOULDBLOCK on Linux, a sharing violation elsewhere): wait for it.
+            catch (IOException) when (waited.Elapsed < lockWait)
             {
                 Thread.Sleep(50);
             }
-        }
-    }
-
-    private static bool Alive(int pid)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
         }
     }
 }

@@ -41,4 +41,7 @@ public abstract record LoopOptions
 
     /// <summary>Memory allowed for cached frozen-prefix outputs, in bytes. Default 3 GiB.</summary>
     public long PrefixCacheBytes { get; init; } = 3L << 30;
+
+    /// <summary>On a NaN or infinite loss or gradient: stop (default) or retry the epoch at a lower rate.</summary>
+    public NonFinitePolicy OnNonFinite { get; init; } = NonFinitePolicy.Stop;
 }

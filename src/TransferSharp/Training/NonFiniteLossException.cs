@@ -4,8 +4,8 @@ namespace TransferSharp.Training;
 public sealed class NonFiniteLossException : Exception
 {
     /// <summary>Creates the exception.</summary>
-    public NonFiniteLossException(int epoch, int batch)
-        : base($"the training loss became NaN or infinite at epoch {epoch}, batch {batch}")
+    public NonFiniteLossException(int epoch, int batch, string what = "loss")
+        : base($"the training {what} became NaN or infinite at epoch {epoch}, batch {batch}")
     {
         Epoch = epoch;
         Batch = batch;

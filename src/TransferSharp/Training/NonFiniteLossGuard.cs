@@ -13,4 +13,16 @@ public sealed class NonFiniteLossGuard : ITrainingCallback
         if (!finite)
             context.Fail(new NonFiniteLossException(context.Epoch + 1, batch.Number));
     }
+
+    /// <summary>A finite loss can still give an infinite gradient (an overflow in backward): the step is
+    /// skipped.</summary>
+    public void OnAfterBackward(TrainingContext context, TrainingBatch batch)
+    {
+        foreach (var p in context.Model.Groups.SelectMany(g => g.All))
+            if (p.grad is { } grad && !grad.isfinite().all().item<bool>())
+            {
+                context.Fail(new NonFiniteLossException(context.Epoch + 1, batch.Number, "gradient"));
+                return;
+            }
+    }
 }

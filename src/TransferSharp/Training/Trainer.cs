@@ -18,6 +18,7 @@ public sealed class Trainer
     private readonly CancellationToken cancellation;
     private readonly FrozenPrefixCache prefixCache;
     private readonly CheckpointStore? checkpoints;
+    private readonly Stopwatch sinceCheckpoint = Stopwatch.StartNew();
 
     /// <summary>A trainer for <paramref name="model"/>; <paramref name="cancellation"/> is checked at every step; with
     /// <paramref name="checkpoints"/>, the state is saved after every epoch (and resumed from when the store continues
@@ -149,35 +150,88 @@ public sealed class Trainer
         IStrategyPlan plan,
         ImageStore train,
         ImageStore? validation,
-        int first
+        (int first, EpochPlan? resumed) start
     )
     {
-        for (int epoch = first; epoch < settings.Epochs && context.StopRequest is null; epoch++)
+        for (int epoch = start.first; epoch < settings.Epochs && context.StopRequest is null; epoch++)
         {
             context.Epoch = epoch;
-            EpochPlan next = plan.Next(epoch, context.History);
+            // An epoch resumed from within: the plan already decided it (replayed), and must not decide twice.
+            EpochPlan next = epoch == start.first && start.resumed is { } p ? p : plan.Next(epoch, context.History);
             if (next.Stop)
             {
                 context.Stop(next.Reason ?? "the plan stopped", next.RestoreBest);
                 return;
             }
             context.Plan = next;
-            RunEpoch(context, loop, train, validation);
+            RunEpochRetrying(context, loop, train, validation);
             if (checkpoints is not null && context.Failure is null && checkpoints.Saves(loop.Fit))
-                TrainingCheckpoint.Write(checkpoints.StatePath, loop.Fit, epoch + 1, loop.Parts);
+                SaveCheckpoint(loop, epoch + 1);
+        }
+    }
+
+    private void SaveCheckpoint(Loop loop, int epochsDone)
+    {
+        TrainingCheckpoint.Write(checkpoints!.StatePath, loop.Fit, epochsDone, loop.Parts);
+        sinceCheckpoint.Restart();
+    }
+
+    /// <summary>Within a long epoch, once <see cref="CheckpointStore.WithinEpochEvery"/> has passed: the state after
+    /// <paramref name="progress"/>'s batches.</summary>
+    private void SaveWithinEpoch(TrainingContext context, Loop loop, EpochProgress progress)
+    {
+        if (
+            checkpoints?.WithinEpochEvery is not { } every
+            || sinceCheckpoint.Elapsed < every
+            || context.Failure is not null
+            || !checkpoints.Saves(loop.Fit)
+            || progress.Batches == context.StepsPerEpoch
+        )
+            return;
+        context.Partial = progress;
+        try
+        {
+            SaveCheckpoint(loop, context.Epoch);
+        }
+        finally
+        {
+            context.Partial = null;
+        }
+    }
+
+    /// <summary>Runs an epoch; under <see cref="NonFinitePolicy.ReduceLr"/>, an epoch whose loss or gradient became NaN
+    /// is retried from the state before it at a tenth of the rate, up to three times.</summary>
+    private void RunEpochRetrying(TrainingContext context, Loop loop, ImageStore train, ImageStore? validation)
+    {
+        const int retries = 3;
+        bool retrying = settings.OnNonFinite == NonFinitePolicy.ReduceLr;
+        byte[]? start = retrying ? TrainingCheckpoint.Capture(loop.Parts) : null;
+        double scale = context.RateScale;
+        for (int retry = 1; ; retry++)
+        {
+            RunEpoch(context, loop, train, validation);
+            if (start is null || context.Failure is not { } failure || retry > retries)
+                return;
+            TrainingCheckpoint.Restore(start, loop.Parts);
+            context.ClearFailure();
+            context.RateScale = scale / Math.Pow(10, retry);
+            progress.Info(
+                $"{failure.Message}: restored the state before epoch {context.Epoch + 1}, learning rates x"
+                    + $"{context.RateScale:G3} (retry {retry} of {retries})"
+            );
         }
     }
 
     /// <summary>Checks the checkpoints' disk space, then continues from the checkpoint when this fit is the one it was
     /// written in; returns the epochs done.</summary>
-    private int Resume(TrainingContext context, Loop loop, IStrategyPlan plan)
+    private (int first, EpochPlan? resumed) Resume(TrainingContext context, Loop loop, IStrategyPlan plan)
     {
         if (checkpoints is null)
-            return 0;
+            return (0, null);
         // A checkpoint holds about five copies of the weights; two exist while one replaces the other.
         checkpoints.EnsureSpace(12 * model.Groups.SelectMany(g => g.All).Sum(p => p.numel() * p.element_size()));
         if (!checkpoints.ResumesAt(loop.Fit))
-            return 0;
+            return (0, null);
         int done = TrainingCheckpoint.Read(checkpoints.StatePath, loop.Parts);
         // A plan's state (the unfreezing stage) follows from the epochs it saw: replay its decisions as they grew.
         var seen = new TrainingHistory();
@@ -189,8 +243,13 @@ public sealed class Trainer
             if (e < context.History.Epochs.Count)
                 seen.Add(context.History.Epochs[e]);
         }
-        progress.Info($"resumed after epoch {done} from {checkpoints.StatePath}");
-        return done;
+        if (context.Partial is not { } partial)
+        {
+            progress.Info($"resumed after epoch {done} from {checkpoints.StatePath}");
+            return (done, null);
+        }
+        progress.Info($"resumed in epoch {done + 1} after batch {partial.Batches} from {checkpoints.StatePath}");
+        return (done, plan.Next(done, seen));
     }
 
     /// <summary>The built-in callbacks in the order their events must run, then the caller's.</summary>
@@ -228,8 +287,9 @@ public sealed class Trainer
         context.FrozenPrefix = FrozenPrefix(context.Plan.Modes);
         bool cachePrefix = context.FrozenPrefix > 0 && settings.Augmentation.IsOff;
         var watch = Stopwatch.StartNew();
-        var rateLog = model.Groups.ToDictionary(g => g.Name, g => loop.Rates[g.Index] * Multiplier(context.Step, loop));
-        var (lossSum, correct) = TrainBatches(context, loop, train, cachePrefix);
+        var rateLog = RateLog(context, loop);
+        model.Train(true);
+        var (lossSum, correct) = TrainBatches(context, loop, train, cachePrefix, rateLog);
         foreach (var c in loop.Callbacks)
             c.OnEpochTrained(context);
         if (context.StopRequest is not null || validation is null)
@@ -259,23 +319,30 @@ public sealed class Trainer
             context.Stop(reason);
     }
 
+    /// <summary>Each group's rate at the epoch's start (as logged before a resume from within the epoch).</summary>
+    private IReadOnlyDictionary<string, double> RateLog(TrainingContext context, Loop loop)
+    {
+        double scale = Multiplier(context.Step, loop) * context.RateScale;
+        return context.Partial?.RateLog ?? model.Groups.ToDictionary(g => g.Name, g => loop.Rates[g.Index] * scale);
+    }
+
     private (double lossSum, double correct) TrainBatches(
         TrainingContext context,
         Loop loop,
         ImageStore train,
-        bool cachePrefix
+        bool cachePrefix,
+        IReadOnlyDictionary<string, double> rateLog
     )
     {
-        model.Train(true);
         string label = $"epoch {context.Epoch + 1}/{settings.Epochs} [{context.Plan.Stage}]";
         using var task = progress.Begin(label, context.StepsPerEpoch);
-        var generator = new Generator((ulong)(settings.Seed * 7919 + context.Epoch));
-        long[] permutation;
-        using (Tensor order = randperm(train.Count, generator: generator))
-            permutation = order.data<long>().ToArray();
-        double lossSum = 0,
-            correct = 0;
-        for (int b = 0; b < context.StepsPerEpoch; b++, context.Step++)
+        long[] permutation = Permutation(train.Count, context.Epoch);
+        EpochProgress? resumed = context.Partial;
+        context.Partial = null;
+        double lossSum = resumed?.LossSum ?? 0,
+            correct = resumed?.Correct ?? 0;
+        task.Advance(resumed?.Batches ?? 0);
+        for (int b = resumed?.Batches ?? 0; b < context.StepsPerEpoch; b++, context.Step++)
         {
             cancellation.ThrowIfCancellationRequested();
             var step = TrainStep(
@@ -295,8 +362,18 @@ public sealed class Trainer
                 task.Describe($"{label} loss {lossSum / Math.Min((b + 1) * settings.BatchSize, train.Count):F3}");
             if (context.StopRequest is not null)
                 break;
+            SaveWithinEpoch(context, loop, new EpochProgress(b + 1, context.Step + 1, lossSum, correct, rateLog));
         }
         return (lossSum, correct);
+    }
+
+    /// <summary>The epoch's order of the training rows: seeded by the seed and the epoch alone, so a resumed epoch
+    /// draws the same.</summary>
+    private long[] Permutation(int count, int epoch)
+    {
+        var generator = new Generator((ulong)(settings.Seed * 7919 + epoch));
+        using Tensor order = randperm(count, generator: generator);
+        return order.data<long>().ToArray();
     }
 
     /// <summary>One optimizer step; null when a callback stopped training before it.</summary>
@@ -315,7 +392,7 @@ public sealed class Trainer
         var batch = new TrainingBatch(number, index, labels, Multiplier(context.Step, loop));
         foreach (var c in loop.Callbacks)
             c.OnBatchStart(context, batch);
-        loop.Optimizer.SetRates(batch.RateMultiplier);
+        loop.Optimizer.SetRates(batch.RateMultiplier * context.RateScale);
         Forward(context, loop, train, batch, cachePrefix);
         foreach (var c in loop.Callbacks)
             c.OnBeforeBackward(context, batch);
@@ -325,6 +402,8 @@ public sealed class Trainer
         batch.Objective!.backward();
         foreach (var c in loop.Callbacks)
             c.OnAfterBackward(context, batch);
+        if (context.StopRequest is not null)
+            return null;
         loop.Optimizer.Step();
         foreach (var c in loop.Callbacks)
             c.OnBatchEnd(context, batch);

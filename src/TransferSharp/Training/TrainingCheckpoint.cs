@@ -78,10 +78,27 @@ internal static class TrainingCheckpoint
         return epochsDone;
     }
 
+    /// <summary>The state in memory (the start of an epoch that may be retried).</summary>
+    public static byte[] Capture(CheckpointParts parts)
+    {
+        using var memory = new MemoryStream();
+        using (var writer = new BinaryWriter(memory, System.Text.Encoding.UTF8, leaveOpen: true))
+            WriteState(writer, parts);
+        return memory.ToArray();
+    }
+
+    /// <summary>Restores a state <see cref="Capture"/> took.</summary>
+    public static void Restore(byte[] state, CheckpointParts parts)
+    {
+        using var reader = new BinaryReader(new MemoryStream(state));
+        ReadState(reader, parts);
+    }
+
     private static void WriteState(BinaryWriter writer, CheckpointParts parts)
     {
         TrainingContext context = parts.Context;
         writer.Write(context.Step);
+        writer.Write(context.RateScale);
         writer.Write(context.StopRequest ?? "");
         writer.Write(context.RestoreBest);
         EpochRecord.Write(writer, context.History.Start);
@@ -98,12 +115,37 @@ internal static class TrainingCheckpoint
         parts.Best.WriteState(writer);
         writer.Write(parts.Averaging is not null);
         parts.Averaging?.WriteState(writer);
+        WritePartial(writer, context.Partial);
+    }
+
+    private static void WritePartial(BinaryWriter writer, EpochProgress? partial)
+    {
+        writer.Write(partial is not null);
+        if (partial is null)
+            return;
+        writer.Write(partial.Batches);
+        writer.Write(partial.Step);
+        writer.Write(partial.LossSum);
+        writer.Write(partial.Correct);
+        EpochRecord.WriteRates(writer, partial.RateLog);
+    }
+
+    private static EpochProgress? ReadPartial(BinaryReader reader)
+    {
+        if (!reader.ReadBoolean())
+            return null;
+        int batches = reader.ReadInt32();
+        long step = reader.ReadInt64();
+        double lossSum = reader.ReadDouble(),
+            correct = reader.ReadDouble();
+        return new EpochProgress(batches, step, lossSum, correct, EpochRecord.ReadRates(reader));
     }
 
     private static void ReadState(BinaryReader reader, CheckpointParts parts)
     {
         TrainingContext context = parts.Context;
         context.Step = reader.ReadInt64();
+        context.RateScale = reader.ReadDouble();
         string stop = reader.ReadString();
         context.RestoreStop(stop.Length == 0 ? null : stop, reader.ReadBoolean());
         EpochResult? start = EpochRecord.Read(reader);
@@ -122,6 +164,9 @@ internal static class TrainingCheckpoint
         if (reader.ReadBoolean() != parts.Averaging is not null)
             throw new InvalidDataException("the checkpoint's weight averaging does not match this fit's options.");
         parts.Averaging?.ReadState(reader);
+        context.Partial = ReadPartial(reader);
+        if (context.Partial is { } partial)
+            context.Step = partial.Step;
     }
 
     private static void ReadMagic(BinaryReader reader, string path)

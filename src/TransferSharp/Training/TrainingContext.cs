@@ -88,6 +88,16 @@ public sealed class TrainingContext
         RestoreBest |= restoreBest;
     }
 
+    /// <summary>What multiplies every learning rate: 1, or less after retries of epochs whose loss became
+    /// NaN.</summary>
+    public double RateScale { get; internal set; } = 1;
+
+    /// <summary>Within an epoch resumed from a checkpoint written inside it: how far it had got; else null.</summary>
+    internal EpochProgress? Partial { get; set; }
+
+    /// <summary>Forgets a non-finite loss (its epoch is retried from the state before it).</summary>
+    internal void ClearFailure() => Failure = null;
+
     /// <summary>Takes a checkpoint's stop request and restore-best flag.</summary>
     internal void RestoreStop(string? reason, bool restoreBest)
     {

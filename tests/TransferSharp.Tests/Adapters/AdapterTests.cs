@@ -224,6 +224,44 @@ public class AdapterTests
         );
     }
 
+    [Theory]
+    [InlineData(4, true)] // every band all zero: refused before training
+    [InlineData(1, false)] // one band all zero: a warning in the record
+    public void ConstantBandsAreRefusedOrWarnedAbout(int constantBands, bool refused)
+    {
+        string root = TestPaths.NewTempDir("npy-constant");
+        for (int k = 0; k < 2; k++)
+        {
+            Directory.CreateDirectory(Path.Combine(root, $"c{k}"));
+            for (int i = 0; i < 4; i++)
+            {
+                ChannelImage image = Random(4, 16, 10 * k + i);
+                Array.Clear(image.Data, 0, constantBands * 16 * 16);
+                Npy.Write(Path.Combine(root, $"c{k}", $"{i}.npy"), image, "<u2");
+            }
+        }
+        var options = new LearnerOptions
+        {
+            Data = new DataOptions
+            {
+                Train = root,
+                ValidationFraction = 0.25,
+                UseCache = false,
+            },
+            Model = new TransferSharp.Training.ModelOptions { Size = 32, Adapter = AdapterKind.WeightSum },
+            Analyses = new AnalysisOptions { DomainDistance = false, Filters = false },
+        };
+        if (refused)
+        {
+            var e = Assert.Throws<DataException>(() => new TransferLearner(options).Fit());
+            Assert.Contains(root, e.Message);
+            Assert.Contains("nothing to learn", e.Message);
+            return;
+        }
+        using FitResult result = new TransferLearner(options).Fit();
+        Assert.Contains("channel(s) 0 of 4 hold one value", result.Report.AdapterWarning);
+    }
+
     [Fact]
     public void Conv1x1AdapterTrainsInFrontOfAFrozenBackboneAndPredictChecksChannels()
     {

@@ -67,7 +67,7 @@ public class ImageDecoderTests
         Assert.StartsWith("broken.png:", e.Message);
     }
 
-    private static byte[] WithPngSize(byte[] png, int width, int height)
+    internal static byte[] WithPngSize(byte[] png, int width, int height)
     {
         // IHDR is the first chunk: length (4) at 8, type at 12, width at 16, height at 20, CRC after its 13 bytes.
         byte[] copy = (byte[])png.Clone();
@@ -77,7 +77,7 @@ public class ImageDecoderTests
         return copy;
     }
 
-    private static byte[] WithExifOrientation(byte[] jpeg, ushort orientation)
+    internal static byte[] WithExifOrientation(byte[] jpeg, ushort orientation)
     {
         // APP1 "Exif" segment with a little-endian TIFF header and one IFD entry: tag 0x0112 (orientation), SHORT.
         byte[] exif =

@@ -13,7 +13,12 @@ public class ResumeTests : IClassFixture<TinyFolders>
 
     public ResumeTests(TinyFolders folders) => this.folders = folders;
 
-    private LearnerOptions Options(string? checkpoints = null, bool resume = false) =>
+    private LearnerOptions Options(
+        string? checkpoints = null,
+        bool resume = false,
+        int batchSize = 32,
+        TimeSpan? withinEpoch = null
+    ) =>
         new()
         {
             Data = new DataOptions
@@ -30,10 +35,18 @@ public class ResumeTests : IClassFixture<TinyFolders>
                 Epochs = 4,
                 Patience = 1,
                 Deterministic = true,
+                BatchSize = batchSize,
             },
             Strategy = new GradualUnfreezeOptions(),
             Analyses = new AnalysisOptions { DomainDistance = false, Filters = false },
-            Checkpoints = checkpoints is null ? null : new CheckpointOptions { Folder = checkpoints, Resume = resume },
+            Checkpoints = checkpoints is null
+                ? null
+                : new CheckpointOptions
+                {
+                    Folder = checkpoints,
+                    Resume = resume,
+                    WithinEpochEvery = withinEpoch,
+                },
         };
 
     [Fact]
@@ -43,7 +56,7 @@ public class ResumeTests : IClassFixture<TinyFolders>
         string folder = TestPaths.NewTempDir("checkpoints");
         // Interrupted once epoch 2 is reported: the cancellation lands in epoch 3, after the second checkpoint.
         using var cancel = new CancellationTokenSource();
-        var progress = new Progress(u =>
+        var progress = new SynchronousProgress(u =>
         {
             if (u.Kind == ProgressKind.Message && u.Text.StartsWith("epoch 2:", StringComparison.Ordinal))
                 cancel.Cancel();
@@ -54,7 +67,7 @@ public class ResumeTests : IClassFixture<TinyFolders>
         Assert.True(CheckpointStore.HasCheckpoint(folder));
         var messages = new List<string>();
         using FitResult resumed = new TransferLearner(Options(folder, resume: true)).Fit(
-            new Progress(u => messages.Add(u.Text))
+            new SynchronousProgress(u => messages.Add(u.Text))
         );
         Assert.Contains(messages, m => m.Contains("resumed after epoch 2", StringComparison.Ordinal));
         Assert.Equal(Weights(full), Weights(resumed));
@@ -65,6 +78,36 @@ public class ResumeTests : IClassFixture<TinyFolders>
         Assert.Equal(
             full.Report.UnfreezeStages!.Select(s => (s.Stage, s.Epochs)),
             resumed.Report.UnfreezeStages!.Select(s => (s.Stage, s.Epochs))
+        );
+    }
+
+    [Fact]
+    public void ResumedFromWithinAnEpochEndsWithTheUninterruptedWeights()
+    {
+        using FitResult full = new TransferLearner(Options(batchSize: 4)).Fit();
+        string folder = TestPaths.NewTempDir("checkpoints");
+        // Interrupted after the second batch of epoch 2 (of six): resumed from the checkpoint written after it.
+        using var cancel = new CancellationTokenSource();
+        int? epoch2 = null;
+        var progress = new SynchronousProgress(u =>
+        {
+            if (u.Kind == ProgressKind.Started && u.Text.StartsWith("epoch 2/", StringComparison.Ordinal))
+                epoch2 = u.TaskId;
+            if (u.Kind == ProgressKind.Advanced && u.TaskId == epoch2 && u.Completed >= 2)
+                cancel.Cancel();
+        });
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            new TransferLearner(Options(folder, batchSize: 4, withinEpoch: TimeSpan.Zero)).Fit(progress, cancel.Token)
+        );
+        var messages = new List<string>();
+        // Within-epoch checkpoints after every batch: a kill anywhere loses one batch at most.
+        var again = Options(folder, resume: true, batchSize: 4, withinEpoch: TimeSpan.Zero);
+        using FitResult resumed = new TransferLearner(again).Fit(new SynchronousProgress(u => messages.Add(u.Text)));
+        Assert.Contains(messages, m => m.Contains("resumed in epoch 2 after batch 2", StringComparison.Ordinal));
+        Assert.Equal(Weights(full), Weights(resumed));
+        Assert.Equal(
+            full.Report.Epochs!.Select(e => (e.Epoch, e.TrainLoss, e.ValAccuracy, e.LearningRates["head"])),
+            resumed.Report.Epochs!.Select(e => (e.Epoch, e.TrainLoss, e.ValAccuracy, e.LearningRates["head"]))
         );
     }
 
@@ -103,9 +146,4 @@ public class ResumeTests : IClassFixture<TinyFolders>
             .Concat(result.Model.Backbone.Network.parameters())
             .Select(p => p.detach().cpu().data<float>().ToArray())
             .ToList();
-
-    private sealed class Progress(Action<ProgressUpdate> report) : IProgress<ProgressUpdate>
-    {
-        public void Report(ProgressUpdate value) => report(value);
-    }
 }

@@ -58,7 +58,7 @@ public class FeatureCacheTests
             caches[w].Add(FeatureCache.ContentKey(BitConverter.GetBytes(id)), new[] { id, 0f, 1f, 2f });
         }
         await Task.WhenAll(caches.Select(c => Task.Run(c.Flush)));
-        Assert.All(caches, c => Assert.Null(c.Warning));
+        Assert.All(caches, c => Assert.True(c.Warning is null, c.Warning));
         var merged = new FeatureCache(directory, "test-key", 4);
         Assert.Null(merged.Discarded);
         Assert.Equal(3 * 25 + 50, merged.Count);

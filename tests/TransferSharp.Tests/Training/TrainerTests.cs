@@ -311,6 +311,72 @@ public class TrainerTests : IClassFixture<TinyStores>
         Assert.Equal(outcome.History.Epochs[0].ValAccuracy, trainer.Evaluate(stores.Validation).accuracy, 6);
     }
 
+    /// <summary>A NaN penalty at one step (the first of epoch 2), or a finite penalty whose gradient is NaN.</summary>
+    private sealed class PoisonOnce(int step, bool gradientOnly) : IRegularizer
+    {
+        private int calls;
+
+        public Tensor Penalty(TransferModel model)
+        {
+            if (++calls != step)
+                return zeros(1).squeeze();
+            if (!gradientOnly)
+                return tensor(float.NaN);
+            // sqrt at 0: the value is 0, its derivative infinite (times 0: NaN).
+            return (model.Head.parameters().First().sum() * 0).abs().sqrt();
+        }
+
+        public bool ReplacesWeightDecay(int group) => false;
+    }
+
+    [Fact]
+    public void ReduceLrRetriesTheEpochFromTheStateBeforeItAtATenthOfTheRate()
+    {
+        using TransferModel model = NewModel();
+        var options = Quick(3) with { OnNonFinite = NonFinitePolicy.ReduceLr };
+        int steps = (stores.Train.Count + options.BatchSize - 1) / options.BatchSize;
+        var messages = new List<string>();
+        var progress = new SynchronousProgress(u => messages.Add(u.Text));
+        var outcome = new Trainer(model, options, CPU, progress).Fit(
+            new FineTunePlan(model.Groups.Select(g => g.Name).ToList(), 0),
+            stores.Train,
+            stores.Validation,
+            Array.Empty<ITrainingCallback>(),
+            new PoisonOnce(steps + 1, gradientOnly: false)
+        );
+        Assert.Null(outcome.Failure);
+        Assert.Equal(new[] { 1, 2, 3 }, outcome.History.Epochs.Select(e => e.Epoch));
+        Assert.Contains(messages, m => m.Contains("epoch 2, batch 1") && m.Contains("retry 1 of 3"));
+        // Epochs 2 and 3 ran at a tenth of the rates of a clean run; epoch 1 at the same.
+        using TransferModel clean = NewModel();
+        var reference = new Trainer(clean, options, CPU, null).Fit(
+            new FineTunePlan(clean.Groups.Select(g => g.Name).ToList(), 0),
+            stores.Train,
+            stores.Validation
+        );
+        double[] Head(TrainingOutcome o) => o.History.Epochs.Select(e => e.LearningRates["head"]).ToArray();
+        Assert.Equal(Head(reference).Select((r, i) => i == 0 ? r : r / 10), Head(outcome), new Tolerance(1e-12));
+        Assert.All(model.Head.parameters(), p => Assert.False(p.isnan().any().item<bool>()));
+    }
+
+    [Fact]
+    public void ANanGradientWithAFiniteLossStopsBeforeTheStep()
+    {
+        using TransferModel model = NewModel();
+        var options = Quick(2);
+        int steps = (stores.Train.Count + options.BatchSize - 1) / options.BatchSize;
+        var outcome = new Trainer(model, options, CPU, null).Fit(
+            new FineTunePlan(model.Groups.Select(g => g.Name).ToList(), 0),
+            stores.Train,
+            stores.Validation,
+            Array.Empty<ITrainingCallback>(),
+            new PoisonOnce(steps + 2, gradientOnly: true)
+        );
+        Assert.NotNull(outcome.Failure);
+        Assert.Contains("gradient became NaN or infinite at epoch 2, batch 2", outcome.StopReason);
+        Assert.All(model.Head.parameters(), p => Assert.False(p.isnan().any().item<bool>()));
+    }
+
     [Fact]
     public void FrozenPrefixGivesTheSameLogitsAsTheWholeNetwork()
     {
@@ -425,5 +491,12 @@ public class TrainerTests : IClassFixture<TinyStores>
         Assert.True(sweep.LearningRates.Zip(sweep.LearningRates.Skip(1)).All(p => p.Second > p.First));
         foreach (var (name, tensor) in model.Backbone.Network.state_dict())
             Assert.True(before[name].AsSpan().SequenceEqual(tensor.bytes), $"{name} not restored");
+    }
+
+    private sealed class Tolerance(double relative) : IEqualityComparer<double>
+    {
+        public bool Equals(double a, double b) => Math.Abs(a - b) <= relative * Math.Max(Math.Abs(a), Math.Abs(b));
+
+        public int GetHashCode(double value) => 0;
     }
 }
