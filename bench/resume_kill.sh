@@ -3,8 +3,9 @@
 # final weights (head.bin, backbone.bin) and metrics must equal the uninterrupted run's (issue 21).
 # Usage: bench/resume_kill.sh [KILLS]   (default 12; data: bench/golden.sh's Fashion-MNIST 30/class at 64 px)
 # Moments: random delays over the whole run (extraction, mid-epoch), and kills while a checkpoint file is being
-# written (a *.tmp in the checkpoint folder); every third resume is itself killed once more. The killed runs save a
-# checkpoint after every batch (--checkpoint-every 0), so most resume from within an epoch.
+# written (a *.tmp in the checkpoint folder); every third resume is itself killed once more. Checkpoints are also
+# saved within epochs (--checkpoint-every 0.01: 0.6 s), so resumes start within epochs too; each kill's line says
+# where its resumes started (from the log).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KILLS=${1:-12}
@@ -16,7 +17,7 @@ WORK=bench/work/resume
 rm -rf "$WORK" && mkdir -p "$WORK"
 export TRANSFERSHARP_CACHE="$PWD/$WORK/cache"
 ARGS=(--data "$DATA/train-30" --test "$DATA/test-20" --size 64 --seed 0 --deterministic --strategy gradual-unfreeze
-  --epochs 8 --patience 1)
+  --epochs 8 --patience 1 --checkpoint-every 0.01)
 summary() { # run folder -> hashes and metrics on one line
   /usr/bin/python3 - "$1" <<'PY'
 import hashlib, json, sys
@@ -37,9 +38,15 @@ echo "uninterrupted: ${full_seconds} s"
 same=0
 for k in $(seq 1 "$KILLS"); do
   out="$WORK/run-$k"
-  "${CLI[@]}" fit "${ARGS[@]}" --checkpoint-every 0 --out "$out" >"$out.log" 2>&1 &
+  "${CLI[@]}" fit "${ARGS[@]}" --out "$out" >"$out.log" 2>&1 &
   if [ $((k % 4)) = 0 ]; then # during a checkpoint write
-    moment="checkpoint write"
+    # The first kill of this kind hits the first checkpoint's write; the others a write that replaces a complete
+    # checkpoint (the resume must start from that one, not from the half-written file).
+    moment="first checkpoint write"
+    if [ "$k" -gt 4 ]; then
+      moment="checkpoint write over a complete one"
+      until [ -f "$WORK/.run-$k.checkpoint/checkpoint.bin" ]; do sleep 0.02; done
+    fi
     until compgen -G "$WORK/.run-$k.checkpoint/*.tmp" >/dev/null; do sleep 0.02; done
   else
     # Uniform over the run, short of its last second (a kill after the end would test nothing).
@@ -60,10 +67,16 @@ for k in $(seq 1 "$KILLS"); do
   done
   result=$(summary "$out" 2>/dev/null || echo '{}')
   verdict=different; [ "$result" = "$reference" ] && verdict=identical && same=$((same + 1))
-  echo "kill $k at $moment (killed: $killed): $resumes resume(s), $verdict"
-  printf '{"bench":"resume_kill","kill":%d,"moment":"%s","killed":%s,"resumes":%d,"identical":%s}\n' "$k" "$moment" \
-    "$killed" "$resumes" "$([ $verdict = identical ] && echo true || echo false)" >>"$WORK/results.jsonl"
+  from=$(grep -ho 'resumed in epoch [0-9]* after batch [0-9]*\|resumed after epoch [0-9]*\|no epoch had ended' \
+    "$out.log" | sed 's/no epoch had ended/from the start/' | paste -sd ';' - || true)
+  echo "kill $k at $moment (killed: $killed): $resumes resume(s) [$from], $verdict"
+  printf '{"bench":"resume_kill","kill":%d,"moment":"%s","killed":%s,"resumes":%d,"from":"%s","identical":%s}\n' \
+    "$k" "$moment" "$killed" "$resumes" "$from" "$([ $verdict = identical ] && echo true || echo false)" \
+    >>"$WORK/results.jsonl"
 done
 echo "identical to the uninterrupted run: $same of $KILLS"
-printf '{"bench":"resume_kill","date":"%s","cores":%d,"kills":%d,"identical":%d,"uninterrupted_seconds":%.1f}\n' \
-  "$(date -u +%FT%TZ)" "$(nproc)" "$KILLS" "$same" "$full_seconds" >>bench/results/resume_kill.jsonl
+from_checkpoint=$(grep -c '"from":"resumed' "$WORK/results.jsonl" || true)
+echo "kills whose first resume started from a checkpoint: $from_checkpoint of $KILLS"
+printf '{"bench":"resume_kill","date":"%s","cores":%d,"kills":%d,"identical":%d,"from_checkpoint":%d,' \
+  "$(date -u +%FT%TZ)" "$(nproc)" "$KILLS" "$same" "$from_checkpoint" >>bench/results/resume_kill.jsonl
+printf '"uninterrupted_seconds":%.1f}\n' "$full_seconds" >>bench/results/resume_kill.jsonl

@@ -19,12 +19,16 @@ public class TransferSharpWeakenGlibcxxNeed : Task
     public override bool Execute()
     {
         if (!System.IO.Directory.Exists(Directory)) return true;
-        string[] targets = System.IO.Directory.GetFiles(Directory, "libLibTorchSharp.so", SearchOption.AllDirectories);
+        string[] targets =
+            System.IO.Directory.GetFiles(Directory, "libLibTorchSharp.so", SearchOption.AllDirectories);
         if (targets.Length == 0) return true;
         string system = Array.Find(LibStdCxxCandidates, File.Exists);
         if (system == null)
         {
-            Log.LogMessage(MessageImportance.Normal, "TransferSharp: no system libstdc++ found; libLibTorchSharp.so left as is.");
+            Log.LogMessage(
+                MessageImportance.Normal,
+                "TransferSharp: no system libstdc++ found; libLibTorchSharp.so left as is."
+            );
             return true;
         }
         if (Contains(File.ReadAllBytes(system), Encoding.ASCII.GetBytes(Version + "\0")))
@@ -37,13 +41,20 @@ public class TransferSharpWeakenGlibcxxNeed : Task
             byte[] elf = File.ReadAllBytes(target);
             int changed;
             try { changed = MarkWeak(elf, Version); }
-            catch (Exception e) { Log.LogWarning($"TransferSharp: could not read ELF {target}: {e.Message}"); continue; }
+            catch (Exception e)
+            {
+                Log.LogWarning($"TransferSharp: could not read ELF {target}: {e.Message}");
+                continue;
+            }
             if (changed == 0) continue; // already weak, or no such need
             string temp = target + ".patching";
             File.WriteAllBytes(temp, elf);
             File.Delete(target);
             File.Move(temp, target);
-            Log.LogMessage(MessageImportance.High, $"TransferSharp: marked the {Version} need weak in {target} (system libstdc++ lacks it).");
+            Log.LogMessage(
+                MessageImportance.High,
+                $"TransferSharp: marked the {Version} need weak in {target} (system libstdc++ lacks it)."
+            );
         }
         return true;
     }
@@ -59,7 +70,9 @@ public class TransferSharpWeakenGlibcxxNeed : Task
         return false;
     }
 
-    /// <summary>Sets VER_FLG_WEAK on every Vernaux entry naming <paramref name="version"/>; returns how many changed.</summary>
+    /// <summary>
+    /// Sets VER_FLG_WEAK on every Vernaux entry naming <paramref name="version"/>; returns how many changed.
+    /// </summary>
     public static int MarkWeak(byte[] elf, string version)
     {
         if (elf.Length < 64 || elf[0] != 0x7f || elf[1] != (byte)'E' || elf[2] != (byte)'L' || elf[3] != (byte)'F')
