@@ -9,7 +9,10 @@ internal static class ImageFiles
     public static IImageSource Source(string path, bool channelsLast = false) =>
         DatasetLoader.SourceFor(path, channelsLast);
 
-    /// <summary>The files themselves, and every image or array file under the folders (sorted).</summary>
+    /// <summary>
+    /// The files themselves, and every image or array file under the folders (sorted; hidden files, FIFOs and devices
+    /// left out as a dataset's folder scan leaves them, with a warning for each of the latter).
+    /// </summary>
     public static IEnumerable<string> Expand(IEnumerable<string> paths)
     {
         foreach (string path in paths)
@@ -17,16 +20,30 @@ internal static class ImageFiles
             if (File.Exists(path))
                 yield return path;
             else if (Directory.Exists(path))
-                foreach (
-                    string file in Directory
-                        .EnumerateFiles(path, "*", SearchOption.AllDirectories)
-                        .Where(IsImageOrArray)
-                        .Order(StringComparer.Ordinal)
-                )
+            {
+                var leftOut = new List<string>();
+                var files = DatasetLoader.FilesBelow(path, leftOut).Where(IsImageOrArray).Order(StringComparer.Ordinal);
+                foreach (string file in files.ToList())
                     yield return file;
+                Warn(leftOut);
+            }
             else
                 throw new DataException($"{path}: no such file or folder.", path);
         }
+    }
+
+    /// <summary>A labelled dataset, its left-out files shown as warnings.</summary>
+    public static ImageDataset Load(string path, DatasetRole role = DatasetRole.Train, bool channelsLast = false)
+    {
+        ImageDataset dataset = DatasetLoader.Load(path, role, channelsLast);
+        Warn(dataset.LeftOut);
+        return dataset;
+    }
+
+    private static void Warn(IEnumerable<string> lines)
+    {
+        foreach (string line in lines)
+            Console.Error.WriteLine($"warning: {line}");
     }
 
     /// <summary>Unlabelled images: a labelled dataset's images (labels ignored), or image files and folders.</summary>
@@ -40,7 +57,7 @@ internal static class ImageFiles
                     || Directory.GetFiles(path).Any(IsIdx)
                 );
         if (dataset)
-            return DatasetLoader.Load(path, DatasetRole.Test).Items.Select(i => i.Source).ToList();
+            return Load(path, DatasetRole.Test).Items.Select(i => i.Source).ToList();
         var files = Expand(new[] { path }).Select(p => Source(p)).ToList();
         if (files.Count == 0)
             throw new DataException($"{path}: no image files found.", path);

@@ -30,7 +30,7 @@ internal static class AdviseCommand
             command,
             (parse, cancellation) =>
             {
-                ImageDataset dataset = DatasetLoader.Load(parse.GetValue(data) ?? EmbeddedData.TrainImages);
+                ImageDataset dataset = ImageFiles.Load(parse.GetValue(data) ?? EmbeddedData.TrainImages);
                 using Backbone model = Backbone.Load(parse.GetValue(backbone)!, parse.GetValue(size));
                 var (inputs, distance, frequency) = parse.GetValue(json)
                     ? AdviceMeasurements.Measure(model, dataset, null)

@@ -73,10 +73,10 @@ internal static class DiagnoseCommand
                 options.Validate();
                 using SavedModel model = SavedModel.Load(runDir);
                 CalibrationSet validation = CalibrationSet.Load(runDir);
-                ImageDataset sourceData = DatasetLoader.Load(parse.GetValue(source)!, DatasetRole.Train);
+                ImageDataset sourceData = ImageFiles.Load(parse.GetValue(source)!, DatasetRole.Train);
                 IReadOnlyList<IImageSource> targetImages = ImageFiles.Unlabelled(parse.GetValue(target)!);
                 ImageDataset? labelledData = parse.GetValue(labelled) is { } l
-                    ? DatasetLoader.Load(l, DatasetRole.Test)
+                    ? ImageFiles.Load(l, DatasetRole.Test)
                     : null;
                 ShiftReport report = ConsoleProgress.Run(progress =>
                     ShiftAnalysis.Diagnose(

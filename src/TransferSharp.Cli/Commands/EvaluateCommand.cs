@@ -33,7 +33,7 @@ internal static class EvaluateCommand
             {
                 string runDir = parse.GetValue(run)!;
                 using SavedModel model = SavedModel.Load(runDir);
-                var dataset = DatasetLoader.Load(
+                var dataset = ImageFiles.Load(
                     parse.GetValue(data) ?? EmbeddedData.TestImages,
                     DatasetRole.Test,
                     model.Manifest.ChannelsLast

@@ -126,9 +126,10 @@ public static class DatasetLoader
             );
         var items = new List<LabeledImage>();
         var names = new List<string>();
+        var leftOut = new List<string>();
         foreach (string dir in classDirs)
         {
-            var files = FilesBelow(dir)
+            var files = FilesBelow(dir, leftOut)
                 .Where(f => ImageExtensions.Contains(Path.GetExtension(f)) || IsArray(f))
                 .Order(StringComparer.Ordinal)
                 .ToList();
@@ -142,14 +143,15 @@ public static class DatasetLoader
             names.Add(Path.GetFileName(dir));
             items.AddRange(files.Select(f => new LabeledImage(SourceFor(f, channelsLast), label)));
         }
-        return new ImageDataset(items, names, folder);
+        return new ImageDataset(items, names, folder, leftOut);
     }
 
     /// <summary>
     /// The files below <paramref name="folder"/>, hidden ones (.DS_Store, ._name.png) left out; a folder reached again
-    /// through a symbolic link (a loop, or two links to one place) is visited once.
+    /// through a symbolic link (a loop, or two links to one place) is visited once. FIFOs, devices and sockets are
+    /// left out too (reading one would block or never end), each named with why in <paramref name="leftOut"/>.
     /// </summary>
-    public static IEnumerable<string> FilesBelow(string folder)
+    public static IEnumerable<string> FilesBelow(string folder, ICollection<string>? leftOut = null)
     {
         var visited = new HashSet<string>(StringComparer.Ordinal);
         var pending = new Stack<(string path, string real)>();
@@ -160,7 +162,12 @@ public static class DatasetLoader
             if (!visited.Add(real))
                 continue;
             foreach (string file in Directory.EnumerateFiles(path).Where(f => !Path.GetFileName(f).StartsWith('.')))
-                yield return file;
+            {
+                if (DataFile.NotRegular(file) is { } kind)
+                    leftOut?.Add($"{file}: {kind}, not a regular file; left out.");
+                else
+                    yield return file;
+            }
             foreach (
                 string sub in Directory.EnumerateDirectories(path).Where(d => !Path.GetFileName(d).StartsWith('.'))
             )

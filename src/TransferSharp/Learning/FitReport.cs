@@ -66,6 +66,9 @@ public sealed record FitReport : TrainingReport
     /// <summary>Test images, when a test set was given.</summary>
     public int? TestImages { get; init; }
 
+    /// <summary>Files the folder scans left out (FIFOs, devices), each named with why.</summary>
+    public IReadOnlyList<string> LeftOutFiles { get; init; } = Array.Empty<string>();
+
     /// <summary>The domain distance d to the pretraining data.</summary>
     public DomainDistanceSummary? DomainDistance { get; init; }
 

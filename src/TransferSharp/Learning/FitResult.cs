@@ -155,6 +155,7 @@ public sealed class FitResult : IDisposable
             TrainImages = data.TrainRows.Length,
             ValImages = data.ValidationRows.Length,
             TestImages = data.Test?.Count,
+            LeftOutFiles = [.. data.Train.LeftOut, .. data.Test?.LeftOut ?? []],
             DomainDistance = analyses.DomainDistanceSummary,
             FirstLayerFilters = analyses.Filters is { } f ? FilterSummary.From(f) : null,
             Frequency = analyses.Frequency is { } q ? FrequencySummary.From(q) : null,

@@ -74,6 +74,8 @@ public sealed class TransferLearner
                 .train;
             trainRows = kept.Select(k => trainRows[k]).ToArray();
         }
+        foreach (string leftOut in train.LeftOut.Concat(test?.LeftOut ?? []))
+            progress.Info($"warning: {leftOut}");
         progress.Info(
             $"data: {train.Count} labelled images in {train.ClassNames.Count} classes ({trainRows.Length} "
                 + $"train / {validationRows.Length} validation)"

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using TransferSharp.Data;
+using TransferSharp.Learning;
+using TransferSharp.Strategies.FeatureExtraction;
 
 namespace TransferSharp.Tests.Data;
 
@@ -23,19 +25,48 @@ public class AwkwardFilesTests
     }
 
     [Fact]
-    public async Task AFifoIsRefusedWithoutBlocking()
+    public void AFifoOrADeviceInADataFolderIsLeftOutWithAWarningNamingIt()
     {
-        string root = TestImages.WriteFolder(TestPaths.NewTempDir("awkward-fifo"), classes: 2, perClass: 2, size: 8);
+        string root = TestImages.WriteFolder(TestPaths.NewTempDir("awkward-fifo"), classes: 2, perClass: 4, size: 8);
         string fifo = Path.Combine(root, "class0", "pipe.png");
-        using (var mkfifo = Process.Start("mkfifo", fifo))
-            mkfifo.WaitForExit();
-        IImageSource source = DatasetLoader.Load(root).Items.Single(i => i.Source.Id == fifo).Source;
+        MakeFifo(fifo);
+        string device = Path.Combine(root, "class1", "null.png");
+        File.CreateSymbolicLink(device, "/dev/null");
+
+        ImageDataset data = DatasetLoader.Load(root);
+
+        Assert.Equal(8, data.Count);
+        Assert.DoesNotContain(data.Items, i => i.Source.Id == fifo || i.Source.Id == device);
+        Assert.Equal(2, data.LeftOut.Count);
+        Assert.Contains(data.LeftOut, l => l.StartsWith(fifo, StringComparison.Ordinal) && l.Contains("FIFO"));
+        Assert.Contains(data.LeftOut, l => l.StartsWith(device, StringComparison.Ordinal) && l.Contains("device"));
+        // The learner shows each as a warning before training, and the run record lists them.
+        var messages = new List<string>();
+        var options = TestRuns.Options(root, new FeatureExtractionOptions());
+        using FitResult result = new TransferLearner(options).Fit(new SynchronousProgress(u => messages.Add(u.Text)));
+        Assert.Contains(messages, m => m.StartsWith("warning: " + fifo, StringComparison.Ordinal));
+        Assert.Equal(data.LeftOut, result.Report.LeftOutFiles);
+    }
+
+    [Fact]
+    public async Task AFifoNamedDirectlyIsRefusedWithoutBlocking()
+    {
+        string fifo = Path.Combine(TestPaths.NewTempDir("awkward-fifo-direct"), "pipe.png");
+        MakeFifo(fifo);
+        IImageSource source = DatasetLoader.SourceFor(fifo);
 
         Task<DataException> read = Task.Run(() => Assert.Throws<DataException>(() => source.Decode()));
         Assert.Same(read, await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(20))));
         DataException e = await read;
         Assert.Contains("pipe.png", e.Message);
         Assert.Contains("not a regular file", e.Message);
+    }
+
+    private static void MakeFifo(string path)
+    {
+        using var mkfifo = Process.Start("mkfifo", path);
+        mkfifo.WaitForExit();
+        Assert.Equal(0, mkfifo.ExitCode);
     }
 
     [Theory]
