@@ -9,7 +9,8 @@
 //   train  SIZE                   (c) our fine-tuning training step, every group trainable, AdamW (as Trainer runs it)
 //   load   SIZE                   resident memory after each stage of loading the backbone
 // Env TRANSFERSHARP_ALLOCATOR (auto: tcmalloc when installed; glibc), BATCH (32), STEPS (timed batches), WARMUP
-// (untimed batches). Prints one JSON line.
+// (untimed batches), BACKBONE (resnet18-imagenet, or an ONNX file: 'ort' then runs the file as it is). Prints one
+// JSON line.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -43,6 +44,8 @@ var result = new Dictionary<string, object?>
     ["batch"] = batch,
     ["cores"] = Environment.ProcessorCount,
 };
+string backboneName = Environment.GetEnvironmentVariable("BACKBONE") ?? "resnet18-imagenet";
+result["backbone"] = backboneName;
 
 switch (mode)
 {
@@ -64,18 +67,24 @@ switch (mode)
     }
     case "ort":
     {
-        using Backbone backbone = Backbone.Load("resnet18-imagenet", size);
+        using Backbone backbone = Backbone.Load(backboneName, size);
         // The file as shipped has a fixed input of one 224x224 image and pads computed for 224: its size-agnostic
         // rewrite (symbolic batch and size, symmetric pads, global pool; at 224 bit-identical outputs) is the raw
         // model.
         string model = Path.Combine(Path.GetTempPath(), $"perf-resnet18-any.onnx");
-        OnnxSizeAgnostic.Write(backbone.WeightsPath, backbone.Network, model);
+        // ORT_MODEL=cut: the graph our frozen pass runs (the rewrite, classifier cut) instead of the file as it is.
+        if (ExternalBackbones.IsFile(backboneName) && Environment.GetEnvironmentVariable("ORT_MODEL") != "cut")
+            model = backboneName; // a user's export: the file as it is, classifier included
+        else
+            OnnxSizeAgnostic.Write(backbone.WeightsPath, backbone.Network, model);
         // Default options unless ORT_THREADS is set (then: that many intra-op threads, the rest default).
         using var sessionOptions = new SessionOptions();
         int ortThreads = Env("ORT_THREADS", 0);
         if (ortThreads > 0)
             sessionOptions.IntraOpNumThreads = ortThreads;
         result["ort_threads"] = ortThreads > 0 ? ortThreads : "default";
+        if (Environment.GetEnvironmentVariable("ORT_SPIN") is { } spin)
+            sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", spin);
         using var session = new InferenceSession(model, sessionOptions);
         string input = session.InputMetadata.Keys.First();
         var random = new Random(0);
@@ -99,7 +108,7 @@ switch (mode)
     {
         string dir = args[2];
         string engine = args.Length > 3 ? args[3] : "auto";
-        using Backbone backbone = Backbone.Load("resnet18-imagenet", size);
+        using Backbone backbone = Backbone.Load(backboneName, size);
         var sources = Sources(dir);
         var options = new ExtractionOptions { BatchSize = batch, Engine = ParseEngine(engine) };
         // Warm-up on a few images (session creation, first-run allocations), then the timed pass over all, cache empty.
@@ -144,7 +153,7 @@ switch (mode)
     }
     case "train":
     {
-        using Backbone backbone = Backbone.Load("resnet18-imagenet", size);
+        using Backbone backbone = Backbone.Load(backboneName, size);
         using var model = new TransferModel(backbone, new ClassifierHead(backbone.FeatureWidth, 10));
         Freezer.Apply(model, model.Groups.Select(_ => GroupMode.Full).ToList());
         model.Train(true);
@@ -189,7 +198,7 @@ switch (mode)
         proto = null;
         GC.Collect(2, GCCollectionMode.Aggressive, true, true);
         result["rss_import_gc_mib"] = Rss("VmRSS:");
-        using var backbone = Backbone.Load("resnet18-imagenet", size);
+        using var backbone = Backbone.Load(backboneName, size);
         result["rss_backbone_mib"] = Rss("VmRSS:");
         GC.Collect(2, GCCollectionMode.Aggressive, true, true);
         result["rss_backbone_gc_mib"] = Rss("VmRSS:");

@@ -19,7 +19,9 @@ internal static class CommonOptions
         Mapped(
             new Option<string>("--backbone")
             {
-                Description = $"Backbone: {string.Join(", ", Registry.Names)}.",
+                Description =
+                    $"Backbone: {string.Join(", ", Registry.Names)}, or an ONNX file (model.onnx; preprocessing from "
+                    + "model.json or config.json in timm's pretrained_cfg keys, the classifier cut off).",
                 DefaultValueFactory = _ => Registry.DefaultName,
             },
             "ModelOptions.Backbone"

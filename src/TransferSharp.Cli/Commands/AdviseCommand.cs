@@ -13,6 +13,7 @@ internal static class AdviseCommand
     {
         var data = CommonOptions.Data();
         var backbone = CommonOptions.Backbone();
+        var preprocessing = new PreprocessingFlags();
         var size = CommonOptions.Size();
         var json = new Option<bool>("--json") { Description = "Print the measurements and the advice as JSON." };
         var command = new Command(
@@ -26,12 +27,18 @@ internal static class AdviseCommand
             size,
             json,
         };
+        foreach (Option option in preprocessing.All)
+            command.Options.Add(option);
         CommandRunner.Action(
             command,
             (parse, cancellation) =>
             {
                 ImageDataset dataset = ImageFiles.Load(parse.GetValue(data) ?? EmbeddedData.TrainImages);
-                using Backbone model = Backbone.Load(parse.GetValue(backbone)!, parse.GetValue(size));
+                using Backbone model = Backbone.Load(
+                    parse.GetValue(backbone)!,
+                    parse.GetValue(size),
+                    preprocessing: preprocessing.Read(parse)
+                );
                 var (inputs, distance, frequency) = parse.GetValue(json)
                     ? AdviceMeasurements.Measure(model, dataset, null)
                     : ConsoleProgress.Run(progress => AdviceMeasurements.Measure(model, dataset, progress));

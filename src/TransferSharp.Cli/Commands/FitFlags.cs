@@ -59,6 +59,8 @@ internal sealed class FitFlags
         );
         Backbone = Add(model, CommonOptions.Backbone());
         Size = Add(model, CommonOptions.Size());
+        foreach (Option option in Preprocessing.All)
+            Add(model, option);
         Adapter = Add(
             model,
             Mapped(
@@ -468,6 +470,7 @@ internal sealed class FitFlags
     public Option<string?> CacheLimit { get; }
     public Option<string> Backbone { get; }
     public Option<int?> Size { get; }
+    public PreprocessingFlags Preprocessing { get; } = new();
     public Option<AdapterKind?> Adapter { get; }
     public Option<bool> Tta { get; }
     public Option<string> Device { get; }
@@ -558,6 +561,7 @@ internal sealed class FitFlags
         {
             Backbone = parse.GetValue(Backbone)!,
             Size = parse.GetValue(Size),
+            Preprocessing = Preprocessing.Read(parse),
             Adapter = parse.GetValue(Adapter) ?? AdapterKind.Replicate,
             TestTimeAugmentation = parse.GetValue(Tta),
             Device = parse.GetValue(Device)!,

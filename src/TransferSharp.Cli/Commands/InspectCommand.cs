@@ -21,6 +21,7 @@ internal static class InspectCommand
             "Images to measure (a dataset, or image files/folders). Default: the embedded training subset."
         );
         var backbone = CommonOptions.Backbone();
+        var preprocessing = new PreprocessingFlags();
         var size = CommonOptions.Size();
         var output = CommonOptions.Out("Folder for the JSON record and the PNG plot.", fallback: "inspect");
         var images = new Option<int>("--max-images")
@@ -40,6 +41,8 @@ internal static class InspectCommand
             output,
             images,
         };
+        foreach (Option option in preprocessing.All)
+            command.Options.Add(option);
         CommandRunner.Action(
             command,
             (parse, cancellation) =>
@@ -49,7 +52,13 @@ internal static class InspectCommand
                 );
                 string folder = RunFolder.Prepare(parse.GetValue(output)!);
                 Limits.Range("--max-images", parse.GetValue(images), 1, 1_000_000);
-                using Backbone model = Backbone.Load(parse.GetValue(backbone)!, parse.GetValue(size));
+                using Backbone model = Backbone.Load(
+                    parse.GetValue(backbone)!,
+                    parse.GetValue(size),
+                    preprocessing: preprocessing.Read(parse)
+                );
+                if (DomainDistance.Unavailable(model) is { } reason)
+                    throw new OptionException("ModelOptions.Backbone", parse.GetValue(backbone), reason);
                 DomainDistanceResult result = ConsoleProgress.Run(progress =>
                     DomainDistance.Measure(model, sources, progress, maxImages: parse.GetValue(images))
                 );
@@ -73,6 +82,7 @@ internal static class InspectCommand
     private static Command Filters()
     {
         var backbone = CommonOptions.Backbone();
+        var preprocessing = new PreprocessingFlags();
         var threshold = new Option<double>("--threshold")
         {
             Description = "Gray-excitable share below which a filter counts as colour-opponent.",
@@ -89,6 +99,8 @@ internal static class InspectCommand
             threshold,
             output,
         };
+        foreach (Option option in preprocessing.All)
+            command.Options.Add(option);
         CommandRunner.Action(
             command,
             (parse, cancellation) =>
@@ -96,7 +108,10 @@ internal static class InspectCommand
                 double t = parse.GetValue(threshold);
                 Limits.Interval("--threshold", t, 0, true, 1, true);
                 string folder = RunFolder.Prepare(parse.GetValue(output)!);
-                using Backbone model = Backbone.Load(parse.GetValue(backbone)!);
+                using Backbone model = Backbone.Load(
+                    parse.GetValue(backbone)!,
+                    preprocessing: preprocessing.Read(parse)
+                );
                 FilterReport report = FilterAnalysis.Analyse(model, t);
                 string png = Path.Combine(folder, "filters.png");
                 FilterAnalysis.WriteGrid(model, report, png);
@@ -123,6 +138,7 @@ internal static class InspectCommand
     private static Command Frequency()
     {
         var backbone = CommonOptions.Backbone();
+        var preprocessing = new PreprocessingFlags();
         var size = CommonOptions.Size();
         var data = CommonOptions.Data(
             "Images whose spectrum to compare (a dataset, or image files/folders). Optional."
@@ -139,13 +155,19 @@ internal static class InspectCommand
             data,
             output,
         };
+        foreach (Option option in preprocessing.All)
+            command.Options.Add(option);
         CommandRunner.Action(
             command,
             (parse, cancellation) =>
             {
                 IReadOnlyList<IImageSource>? sources = parse.GetValue(data) is { } d ? ImageFiles.Unlabelled(d) : null;
                 string folder = RunFolder.Prepare(parse.GetValue(output)!);
-                using Backbone model = Backbone.Load(parse.GetValue(backbone)!, parse.GetValue(size));
+                using Backbone model = Backbone.Load(
+                    parse.GetValue(backbone)!,
+                    parse.GetValue(size),
+                    preprocessing: preprocessing.Read(parse)
+                );
                 FrequencyReport report = ConsoleProgress.Run(progress =>
                     FrequencyAnalysis.Analyse(model, sources, progress)
                 );

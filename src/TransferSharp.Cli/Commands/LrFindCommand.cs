@@ -15,6 +15,7 @@ internal static class LrFindCommand
         var strategy = CommonOptions.Strategy(StrategyRegistry.FineTune.Name);
         var backbone = CommonOptions.Backbone();
         var size = CommonOptions.Size();
+        var preprocessing = new PreprocessingFlags();
         var batch = CommonOptions.BatchSize();
         var spread = new Option<double?>("--lr-spread")
         {
@@ -38,6 +39,8 @@ internal static class LrFindCommand
             seed,
             output,
         };
+        foreach (Option option in preprocessing.All)
+            command.Options.Add(option);
         CommandRunner.Action(
             command,
             (parse, cancellation) =>
@@ -45,7 +48,12 @@ internal static class LrFindCommand
                 var options = new LearnerOptions
                 {
                     Data = new DataOptions { Train = parse.GetValue(data) },
-                    Model = new ModelOptions { Backbone = parse.GetValue(backbone)!, Size = parse.GetValue(size) },
+                    Model = new ModelOptions
+                    {
+                        Backbone = parse.GetValue(backbone)!,
+                        Size = parse.GetValue(size),
+                        Preprocessing = preprocessing.Read(parse),
+                    },
                     Training = new TrainingOptions
                     {
                         BatchSize = parse.GetValue(batch),

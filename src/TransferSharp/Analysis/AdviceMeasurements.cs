@@ -1,3 +1,5 @@
+using TransferSharp.Progress;
+
 namespace TransferSharp.Analysis;
 
 /// <summary>Measures what the advisor needs on a dataset.</summary>
@@ -18,9 +20,13 @@ public static class AdviceMeasurements
         var sources = data.Items.Select(i => i.Source).ToList();
         int channels = sources.Count == 0 ? 3 : Adapters.ChannelInput.Read(sources[0]).Channels;
         bool eightBit = sources.All(s => s is not Data.IChannelSource);
-        DomainDistanceResult? distance = eightBit
-            ? DomainDistance.Measure(backbone, sources, progress, maxImages: sample)
-            : null;
+        string? noDistance = DomainDistance.Unavailable(backbone);
+        if (eightBit && noDistance is not null)
+            progress.Info(noDistance);
+        DomainDistanceResult? distance =
+            eightBit && noDistance is null
+                ? DomainDistance.Measure(backbone, sources, progress, maxImages: sample)
+                : null;
         FrequencyReport? frequency = eightBit
             ? FrequencyAnalysis.Analyse(backbone, sources, progress, maxImages: sample)
             : null;

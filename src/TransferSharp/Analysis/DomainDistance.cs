@@ -15,6 +15,16 @@ namespace TransferSharp.Analysis;
 /// </summary>
 public static class DomainDistance
 {
+    /// <summary>Why d cannot be measured on <paramref name="backbone"/> (it has no BatchNorm layer), or null when it
+    /// can.</summary>
+    public static string? Unavailable(Backbone backbone) =>
+        backbone.Network.BatchNorms().Any()
+            ? null
+            : $"d is not available for {backbone.Config.Name}: it has no BatchNorm layer, and d compares the images' "
+                + "statistics with BatchNorm's running statistics of the pretraining data (a LayerNorm network such "
+                + "as ConvNeXt keeps none; torch.onnx.export folds BatchNorm into the convolutions unless given "
+                + "training=torch.onnx.TrainingMode.PRESERVE)";
+
     /// <summary>Measures d on up to <paramref name="maxImages"/> of <paramref name="sources"/> (a seeded
     /// sample).</summary>
     public static DomainDistanceResult Measure(
@@ -62,6 +72,8 @@ public static class DomainDistance
         Device? device = null
     )
     {
+        if (Unavailable(backbone) is { } reason)
+            throw new InvalidOperationException(reason);
         var network = backbone.Network;
         var layers = network.BatchNorms().ToList();
         var groupOf = network

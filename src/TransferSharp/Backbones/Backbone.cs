@@ -62,6 +62,10 @@ public sealed class Backbone : IDisposable
     /// <summary>What the normalisation multiplies by after subtracting: [1, C, 1, 1], 1 / std.</summary>
     internal Tensor NormalizationScale => channelScale;
 
+    /// <summary>What the user set over an imported file's sidecar (null when nothing): saved runs reload with
+    /// it.</summary>
+    public BackbonePreprocessing? Preprocessing { get; private init; }
+
     /// <summary>The pretrained facts.</summary>
     public PretrainedConfig Config { get; }
 
@@ -165,16 +169,23 @@ public sealed class Backbone : IDisposable
     /// <summary>Everything that decides what the backbone outputs for an image: for cache keys.</summary>
     public string FeatureKey =>
         $"{Config.Name}|{WeightsHash}|{InputSize}|{Normalization}"
+        + (Config.IsFile ? $"|features={Network.OutputName}" : "") // a file's cut can be moved (--feature-node)
         + (FinalFeaturesOnly ? "" : $"|layers={string.Join(",", FeatureLayers)}")
         + (FeatureGrid > 1 ? $"|grid={FeatureGrid}" : "");
 
     /// <summary>The cache key of features of mirrored images.</summary>
     public string MirroredFeatureKey => FeatureKey + "|mirrored";
 
-    /// <summary>Loads a registered backbone at <paramref name="inputSize"/> (default: its own).</summary>
-    public static Backbone Load(string name, int? inputSize = null, OnnxImportOptions? options = null)
+    /// <summary>Loads a registered backbone, or an ONNX file's (its classifier cut off; preprocessing from its sidecar
+    /// and <paramref name="preprocessing"/>), at <paramref name="inputSize"/> (default: its own).</summary>
+    public static Backbone Load(
+        string name,
+        int? inputSize = null,
+        OnnxImportOptions? options = null,
+        BackbonePreprocessing? preprocessing = null
+    )
     {
-        PretrainedConfig config = Registry.Get(name);
+        PretrainedConfig config = Registry.Get(name, preprocessing);
         int size = inputSize ?? config.InputSize;
         if (size < 32)
             throw new ArgumentOutOfRangeException(
@@ -182,11 +193,21 @@ public sealed class Backbone : IDisposable
                 $"--size {size}: the input size must be at least 32."
             );
         TorchRuntime.EnsureLoaded();
-        string weights = Registry.ResolveFile(config.Weights.RelativePath, config.Weights.PackageId);
-        var importOptions = (options ?? new OnnxImportOptions()) with { GroupNames = config.LayerGroups };
+        string weights = config.IsFile
+            ? config.Weights.RelativePath
+            : Registry.ResolveFile(config.Weights.RelativePath, config.Weights.PackageId);
+        var importOptions = config.IsFile
+            ? ExternalBackbones.ImportOptions(options, preprocessing)
+            : (options ?? new OnnxImportOptions()) with
+            {
+                GroupNames = config.LayerGroups,
+            };
         OnnxGraphModule network = OnnxImporter.Import(weights, importOptions);
         var (shift, scale, normalization) = BuildNormalization(config, size);
-        var backbone = new Backbone(config, network, weights, size, shift, scale, normalization);
+        var backbone = new Backbone(config, network, weights, size, shift, scale, normalization)
+        {
+            Preprocessing = preprocessing is { IsEmpty: true, FeatureNode: null } ? null : preprocessing,
+        };
         // Import leaves the file's bytes, the parsed protobuf and staging arrays (several times the weights) as garbage
         // on the large-object heap; returning it now keeps it out of every later peak (about 100 MiB for ResNet18).
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);

@@ -157,6 +157,11 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     internal IEnumerable<(string name, BatchNormOp layer)> BatchNorms() =>
         steps.Where(s => s.op is BatchNormOp).Select(s => (s.node.Name, (BatchNormOp)s.op));
 
+    /// <summary>The node names of the BatchNorm and LayerNorm layers (their scale starts at 1 when
+    /// re-initialised).</summary>
+    internal IEnumerable<string> Normalizations() =>
+        steps.Where(s => s.op is BatchNormOp or LayerNormOp).Select(s => s.node.Name);
+
     internal void SetGroups(List<LayerGroup> derived)
     {
         groups = derived;

@@ -16,4 +16,11 @@ public sealed record OnnxImportOptions
     /// <summary>Names of the layer groups, from input to output; when null or of another length, generic names are used
     /// (stem, stage1, ...).</summary>
     public IReadOnlyList<string>? GroupNames { get; init; }
+
+    /// <summary>End the network where the classifier starts (the input of the last linear layers), so that its output
+    /// is the pooled features. Default false: the whole graph, as the file has it.</summary>
+    public bool CutClassifier { get; init; }
+
+    /// <summary>End the network at this node's output (or at this tensor): the classifier cut by hand.</summary>
+    public string? FeatureNode { get; init; }
 }

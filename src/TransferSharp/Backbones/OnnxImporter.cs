@@ -41,7 +41,9 @@ public static class OnnxImporter
         "MatMul",
         "Dropout",
         "Identity",
-    };
+    }
+        .Concat(OnnxTensorOps.Supported)
+        .ToArray();
 
     /// <summary>Reads and parses an ONNX file; errors name the file.</summary>
     public static ModelProto ReadModel(string path)
@@ -89,37 +91,145 @@ public static class OnnxImporter
         if (graph.Output.Count != 1)
             throw new OnnxImportException($"{source}: expected one output, found {graph.Output.Count}.");
 
+        var dims = dataInputs[0].Type?.TensorType?.Shape?.Dim;
+        if (dims is { Count: > 0 and not 4 })
+            throw new OnnxImportException(
+                $"{source}: the input '{dataInputs[0].Name}' has {dims.Count} dimensions; an image input has 4 "
+                    + "(batch, channels, height, width)."
+            );
+        long opset = model
+            .OpsetImport.Where(o => o.Domain is "" or "ai.onnx")
+            .Select(o => o.Version)
+            .DefaultIfEmpty(13)
+            .Max();
         var steps = new List<(GraphNode, IGraphOp)>();
         var usedNames = new HashSet<string>();
-        int index = 0;
+        var consumed = graph
+            .Node.SelectMany(n => n.Input)
+            .Concat(graph.Output.Select(o => o.Name))
+            .Where(n => n.Length > 0)
+            .ToHashSet();
         using (no_grad())
         {
-            foreach (NodeProto proto in graph.Node)
+            for (int index = 0; index < graph.Node.Count; index++)
             {
-                string name = UniqueName(proto, index++, usedNames);
+                NodeProto proto = graph.Node[index];
+                // Constants and copies of initializers (exporters deduplicate equal weights through Identity) become
+                // initializers of their own: every op that reads one owns its copy.
+                if (FoldedConstant(proto, initializers) is { } folded)
+                {
+                    initializers[proto.Output[0]] = folded;
+                    continue;
+                }
+                string name = UniqueName(proto, index, usedNames);
+                var context = new OnnxNodeContext(proto, name, source, initializers, opset);
+                if (proto.OpType != "Split" && proto.Output.Skip(1).FirstOrDefault(consumed.Contains) is { } extra)
+                    throw context.Error(
+                        $"its output '{extra}' is used, but only the first output of {proto.OpType} is supported."
+                    );
+                if (proto.OpType == "Split")
+                {
+                    // One node per output: the graph's nodes have one output each.
+                    var parts = OnnxTensorOps.Split(context);
+                    for (int k = 0; k < parts.Count; k++)
+                    {
+                        string part =
+                            k == 0 ? name : UniqueName(new NodeProto { Name = $"{name}_{k}" }, index, usedNames);
+                        steps.Add(
+                            (new GraphNode(part, "Split", proto.Input.ToList(), proto.Output[k], index), parts[k])
+                        );
+                    }
+                    continue;
+                }
                 var node = new GraphNode(
                     name,
                     proto.OpType,
                     proto.Input.ToList(),
-                    proto.Output.Count > 0 ? proto.Output[0] : name + "_out"
+                    proto.Output.Count > 0 ? proto.Output[0] : name + "_out",
+                    index
                 );
-                var context = new NodeContext(proto, name, source, initializers);
                 steps.Add((node, BuildOp(context, options)));
             }
         }
+        var (output, pool) = ClassifierCut.Output(
+            steps,
+            graph.Output[0].Name,
+            initializers.Keys.ToHashSet(),
+            options,
+            source
+        );
+        if (output != graph.Output[0].Name)
+            steps = ClassifierCut.Ancestors(steps, output);
+        if (pool)
+        {
+            // The features are the feature map's global average (OnnxSizeAgnostic writes the same node).
+            string pooled = output + ClassifierCut.PoolSuffix;
+            var proto = new NodeProto { OpType = "GlobalAveragePool", Name = pooled };
+            proto.Input.Add(output);
+            proto.Output.Add(pooled);
+            var context = new OnnxNodeContext(proto, pooled, source, initializers, opset);
+            steps.Add((new GraphNode(pooled, proto.OpType, new[] { output }, pooled), BuildOp(context, options)));
+            output = pooled;
+        }
 
-        var dims = dataInputs[0].Type?.TensorType?.Shape?.Dim;
         long channels = dims is { Count: 4 } && dims[1].DimValue > 0 ? dims[1].DimValue : 3;
         long declaredH = dims is { Count: 4 } && dims[2].DimValue > 0 ? dims[2].DimValue : options.TraceSize;
         long declaredW = dims is { Count: 4 } && dims[3].DimValue > 0 ? dims[3].DimValue : options.TraceSize;
 
-        var module = new OnnxGraphModule(SafeModuleName(graph.Name), dataInputs[0].Name, graph.Output[0].Name, steps)
+        var module = new OnnxGraphModule(SafeModuleName(graph.Name), dataInputs[0].Name, output, steps)
         {
             InputChannels = channels,
         };
         module.eval();
         MakeSizeAgnostic(module, channels, declaredH, declaredW, options, source);
         return module;
+    }
+
+    /// <summary>The value of a Constant node, or of an Identity of an initializer, as an initializer named after the
+    /// node's output; null for any other node.</summary>
+    internal static TensorProto? FoldedConstant(NodeProto node, IReadOnlyDictionary<string, TensorProto> initializers)
+    {
+        if (node.Output.Count != 1)
+            return null;
+        TensorProto? value = null;
+        if (node.OpType == "Identity" && node.Input.Count == 1 && initializers.TryGetValue(node.Input[0], out var copy))
+            value = copy.Clone();
+        else if (node.OpType == "Constant" && node.Attribute.FirstOrDefault(a => a.Name == "value") is { T: { } t })
+            value = t.Clone();
+        else if (node.OpType == "Constant" && node.Attribute.Count == 1)
+        {
+            AttributeProto a = node.Attribute[0];
+            value = a.Name switch
+            {
+                "value_float" => new TensorProto
+                {
+                    DataType = (int)TensorProto.Types.DataType.Float,
+                    FloatData = { a.F },
+                },
+                "value_floats" => new TensorProto
+                {
+                    DataType = (int)TensorProto.Types.DataType.Float,
+                    FloatData = { a.Floats },
+                    Dims = { a.Floats.Count },
+                },
+                "value_int" => new TensorProto
+                {
+                    DataType = (int)TensorProto.Types.DataType.Int64,
+                    Int64Data = { a.I },
+                },
+                "value_ints" => new TensorProto
+                {
+                    DataType = (int)TensorProto.Types.DataType.Int64,
+                    Int64Data = { a.Ints },
+                    Dims = { a.Ints.Count },
+                },
+                _ => null,
+            };
+        }
+        if (value is null)
+            return null;
+        value.Name = node.Output[0];
+        return value;
     }
 
     private static string SafeModuleName(string name) => string.IsNullOrWhiteSpace(name) ? "onnx_graph" : name;
@@ -283,39 +393,7 @@ public static class OnnxImporter
         return groups;
     }
 
-    private sealed record NodeContext(
-        NodeProto Proto,
-        string Name,
-        string Source,
-        Dictionary<string, TensorProto> Initializers
-    )
-    {
-        public OnnxImportException Error(string problem) => new($"{Source}: node '{Name}' ({Proto.OpType}): {problem}");
-
-        public AttributeProto? Attribute(string name) => Proto.Attribute.FirstOrDefault(a => a.Name == name);
-
-        public long Int(string name, long fallback) => Attribute(name) is { } a ? a.I : fallback;
-
-        public float Float(string name, float fallback) => Attribute(name) is { } a ? a.F : fallback;
-
-        public string String(string name, string fallback) => Attribute(name) is { } a ? a.S.ToStringUtf8() : fallback;
-
-        public long[]? Ints(string name) => Attribute(name) is { } a ? a.Ints.ToArray() : null;
-
-        public bool IsConstant(int slot) =>
-            slot < Proto.Input.Count && Proto.Input[slot].Length > 0 && Initializers.ContainsKey(Proto.Input[slot]);
-
-        public Tensor Constant(int slot)
-        {
-            if (!IsConstant(slot))
-                throw Error($"input {slot} must be a constant initializer.");
-            return ToTensor(Initializers[Proto.Input[slot]], this);
-        }
-
-        public Tensor? OptionalConstant(int slot) => IsConstant(slot) ? Constant(slot) : null;
-    }
-
-    private static IGraphOp BuildOp(NodeContext c, OnnxImportOptions options)
+    private static IGraphOp BuildOp(OnnxNodeContext c, OnnxImportOptions options)
     {
         switch (c.Proto.OpType)
         {
@@ -333,6 +411,8 @@ public static class OnnxImporter
                 );
             }
             case "BatchNormalization":
+                if (c.Int("training_mode", 0) != 0)
+                    throw c.Error("training_mode=1 is not supported; export the network in inference mode.");
                 return new BatchNormOp(
                     c.Name,
                     c.Constant(1),
@@ -344,9 +424,14 @@ public static class OnnxImporter
                 );
             case "Gemm":
             {
-                if (!c.IsConstant(1))
+                // A linear layer needs a constant B and a bias of one value per output (or none).
+                bool hasBias = c.Proto.Input.Count > 2 && c.Proto.Input[2].Length > 0;
+                if (!c.IsConstant(1) || (hasBias && !c.IsConstant(2)))
                     return Elementwise(c, (x, _) => GemmDynamic(c, x));
                 Tensor b = c.Constant(1);
+                long outputs = b.shape[c.Int("transB", 0) != 0 ? 0 : 1];
+                if (hasBias && c.Initializers[c.Proto.Input[2]].Dims.Aggregate(1L, (p, d) => p * d) != outputs)
+                    return Elementwise(c, (x, _) => GemmDynamic(c, x));
                 Tensor weight = c.Int("transB", 0) != 0 ? b : b.t().contiguous();
                 return new LinearOp(
                     c.Name,
@@ -380,24 +465,31 @@ public static class OnnxImporter
                 return new FunctionOp((x, _) => F.hardswish(x[0]!));
             case "Clip":
             {
-                // Opset < 11: attributes; opset >= 11: optional constant inputs.
+                // Opset < 11: attributes; opset >= 11: optional inputs, constants or computed (Constant nodes).
                 double min = c.IsConstant(1) ? c.Constant(1).item<float>() : c.Float("min", float.MinValue);
                 double max = c.IsConstant(2) ? c.Constant(2).item<float>() : c.Float("max", float.MaxValue);
-                if (
-                    c.Proto.Input.Count > 1
-                    && c.Proto.Input.Skip(1).Any(i => i.Length > 0 && !c.Initializers.ContainsKey(i))
-                )
-                    throw c.Error("Clip bounds must be constants.");
-                return new FunctionOp((x, _) => x[0]!.clamp(min, max));
+                return new FunctionOp(
+                    (x, _) =>
+                        x[0]!.clamp(
+                            x.Count > 1 && x[1] is { } low ? low.to_type(ScalarType.Float64).item<double>() : min,
+                            x.Count > 2 && x[2] is { } high ? high.to_type(ScalarType.Float64).item<double>() : max
+                        )
+                );
             }
+            // A float constant of more than one value added or multiplied is a learned tensor in the exporter's
+            // network (a linear layer's bias after MatMul, LayerNorm's affine, ConvNeXt's layer scale): it trains.
             case "Add":
-                return Elementwise(c, (x, _) => x[0]! + x[1]!);
+                return Elementwise(c, (x, _) => x[0]! + x[1]!, learnable: true);
             case "Sub":
                 return Elementwise(c, (x, _) => x[0]! - x[1]!);
             case "Mul":
-                return Elementwise(c, (x, _) => x[0]! * x[1]!);
+                return Elementwise(c, (x, _) => x[0]! * x[1]!, learnable: true);
             case "Div":
-                return Elementwise(c, (x, _) => x[0]! / x[1]!);
+                // Integer division truncates in ONNX (shape arithmetic); torch's / would give floats.
+                return Elementwise(
+                    c,
+                    (x, _) => x[0]!.is_floating_point() ? x[0]! / x[1]! : x[0]!.div(x[1]!, RoundingMode.trunc)
+                );
             case "Concat":
             {
                 long axis = c.Int("axis", 1);
@@ -437,36 +529,43 @@ public static class OnnxImporter
             }
             case "Reshape":
             {
-                long[] target;
-                if (c.IsConstant(1))
-                    target = LongValues(c.Initializers[c.Proto.Input[1]], c);
-                else if (c.Ints("shape") is { } shapeAttribute)
-                    target = shapeAttribute;
-                else
-                    throw c.Error("the target shape must be a constant.");
+                long[]? target = c.IsConstant(1) ? LongValues(c.Initializers[c.Proto.Input[1]], c) : c.Ints("shape");
+                bool allowZero = c.Int("allowzero", 0) != 0;
                 return new FunctionOp(
                     (x, _) =>
                     {
-                        long[] shape = target.Select((d, i) => d == 0 ? x[0]!.shape[i] : d).ToArray();
+                        // A shape computed in the graph (Shape, Gather, Concat) is read when the node runs.
+                        long[] wanted = target ?? OnnxTensorOps.Values(x[1]!);
+                        long[] shape = wanted.Select((d, i) => d == 0 && !allowZero ? x[0]!.shape[i] : d).ToArray();
                         return x[0]!.reshape(shape);
                     }
                 );
             }
             case "Dropout":
             {
+                // The third input asks for training-mode dropout (random); an inference graph leaves it out or false.
+                if (c.Proto.Input.Count > 2 && c.Proto.Input[2].Length > 0)
+                {
+                    if (!c.IsConstant(2))
+                        throw c.Error("a training_mode input computed in the graph is not supported.");
+                    if (c.Constant(2).to(ScalarType.Bool).item<bool>())
+                        throw c.Error("training_mode=true (random dropout at inference) is not supported.");
+                }
                 double ratio = c.IsConstant(1) ? c.Constant(1).item<float>() : c.Float("ratio", 0.5f);
                 return new FunctionOp((x, training) => training ? F.dropout(x[0]!, ratio, true) : x[0]!.alias());
             }
             case "Identity":
                 return new FunctionOp((x, _) => x[0]!.alias());
             default:
-                throw c.Error(
-                    $"the operator '{c.Proto.OpType}' is not supported. Supported: {string.Join(", ", SupportedOps)}."
-                );
+                return OnnxTensorOps.Build(c)
+                    ?? throw c.Error(
+                        $"the operator '{c.Proto.OpType}' is not supported. Supported: "
+                            + $"{string.Join(", ", SupportedOps)}."
+                    );
         }
     }
 
-    private static Tensor GemmDynamic(NodeContext c, IReadOnlyList<Tensor?> x)
+    private static Tensor GemmDynamic(OnnxNodeContext c, IReadOnlyList<Tensor?> x)
     {
         Tensor a = c.Int("transA", 0) != 0 ? x[0]!.t() : x[0]!;
         Tensor b = c.Int("transB", 0) != 0 ? x[1]!.t() : x[1]!;
@@ -475,16 +574,23 @@ public static class OnnxImporter
     }
 
     /// <summary>An op whose initializer inputs become buffers of a module (so they move with the network).</summary>
-    private static IGraphOp Elementwise(NodeContext c, Func<IReadOnlyList<Tensor?>, bool, Tensor> body)
+    internal static IGraphOp Elementwise(
+        OnnxNodeContext c,
+        Func<IReadOnlyList<Tensor?>, bool, Tensor> body,
+        bool learnable = false
+    )
     {
         var constants = new Dictionary<int, Tensor>();
         for (int slot = 0; slot < c.Proto.Input.Count; slot++)
             if (c.IsConstant(slot))
                 constants[slot] = c.Constant(slot);
-        return constants.Count == 0 ? new FunctionOp(body) : new ConstantsOp(c.Name, constants, body);
+        var trainable = learnable
+            ? constants.Where(p => p.Value.is_floating_point() && p.Value.numel() > 1).Select(p => p.Key).ToHashSet()
+            : new HashSet<int>();
+        return constants.Count == 0 ? new FunctionOp(body) : new ConstantsOp(c.Name, constants, body, trainable);
     }
 
-    private static Window ReadWindow(NodeContext c, long[] kernel)
+    private static Window ReadWindow(OnnxNodeContext c, long[] kernel)
     {
         int d = kernel.Length;
         long[] strides = c.Ints("strides") ?? Enumerable.Repeat(1L, d).ToArray();
@@ -513,7 +619,7 @@ public static class OnnxImporter
         };
     }
 
-    private static Tensor ToTensor(TensorProto proto, NodeContext c)
+    internal static Tensor ToTensor(TensorProto proto, OnnxNodeContext c)
     {
         if (proto.DataLocation == TensorProto.Types.DataLocation.External)
             throw c.Error(
@@ -534,10 +640,31 @@ public static class OnnxImporter
             }
             case TensorProto.Types.DataType.Int64:
                 return tensor(LongValues(proto, c), dims);
+            case TensorProto.Types.DataType.Int32:
+                return tensor(
+                    proto.RawData.Length > 0
+                        ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(proto.RawData.Span).ToArray()
+                        : proto.Int32Data.ToArray(),
+                    dims
+                );
+            case TensorProto.Types.DataType.Double:
+                return tensor(
+                    proto.RawData.Length > 0
+                        ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(proto.RawData.Span).ToArray()
+                        : proto.DoubleData.ToArray(),
+                    dims
+                );
+            case TensorProto.Types.DataType.Bool:
+                return tensor(
+                    proto.RawData.Length > 0
+                        ? proto.RawData.Span.ToArray().Select(b => b != 0).ToArray()
+                        : proto.Int32Data.Select(v => v != 0).ToArray(),
+                    dims
+                );
             default:
                 throw c.Error(
                     $"initializer '{proto.Name}' has data type {(TensorProto.Types.DataType)proto.DataType}; only "
-                        + $"float and int64 are supported."
+                        + $"float, double, int64, int32 and bool are supported."
                 );
         }
     }
@@ -549,7 +676,7 @@ public static class OnnxImporter
         return values;
     }
 
-    private static long[] LongValues(TensorProto proto, NodeContext c)
+    internal static long[] LongValues(TensorProto proto, OnnxNodeContext c)
     {
         if (proto.RawData.Length > 0)
         {
@@ -559,6 +686,8 @@ public static class OnnxImporter
         }
         if (proto.Int64Data.Count > 0)
             return proto.Int64Data.ToArray();
+        if (proto.Dims.Aggregate(1L, (p, d) => p * d) == 0)
+            return Array.Empty<long>();
         throw c.Error($"initializer '{proto.Name}' holds no int64 values.");
     }
 }

@@ -16,21 +16,35 @@ public static class OnnxSizeAgnostic
     {
         ModelProto copy = model.Clone();
         GraphProto graph = copy.Graph;
-        // The file's nodes, in order (an input adapter the run inserted is not one of them).
-        var byName = imported
-            .Nodes.Where(n => n.Name != OnnxGraphModule.AdapterNode)
-            .Select((n, i) => (n, i))
-            .ToDictionary(p => p.i, p => p.n);
+        // The module's op of each of the file's nodes (the first part of a split node); the nodes a classifier cut
+        // left out are removed, and the graph ends where the module does.
+        var opOfSource = new Dictionary<int, IGraphOp>();
+        foreach (var (node, op) in imported.Steps)
+            if (node.Source >= 0)
+                opOfSource.TryAdd(node.Source, op);
+        bool cut = graph.Output.Count != 1 || graph.Output[0].Name != imported.OutputName;
+        var kept = new List<NodeProto>();
+        var initializers = graph.Initializer.ToDictionary(t => t.Name);
         for (int i = 0; i < graph.Node.Count; i++)
         {
             NodeProto node = graph.Node[i];
-            IGraphOp op = imported.OpOf(byName[i].Name);
+            if (!opOfSource.TryGetValue(i, out IGraphOp? op))
+            {
+                // A constant the importer folded is an initializer here too (each reader's own, as in the module).
+                if (OnnxImporter.FoldedConstant(node, initializers) is { } folded)
+                {
+                    initializers[folded.Name] = folded;
+                    graph.Initializer.Add(folded);
+                }
+                continue;
+            }
+            kept.Add(node);
             if (node.OpType == "AveragePool" && op is FunctionOp)
             {
                 var global = new NodeProto { OpType = "GlobalAveragePool", Name = node.Name };
                 global.Input.Add(node.Input);
                 global.Output.Add(node.Output);
-                graph.Node[i] = global;
+                kept[^1] = global;
                 continue;
             }
             Window? window = op switch
@@ -48,6 +62,37 @@ public static class OnnxSizeAgnostic
             pads.Ints.Clear();
             pads.Ints.Add(window.PadBegin);
             pads.Ints.Add(window.PadEnd);
+        }
+        // The global pooling the importer appended after a cut before a 1x1-convolution classifier.
+        foreach (
+            var (node, _) in imported.Steps.Where(s =>
+                s.node.Source < 0 && s.node.Name.EndsWith(ClassifierCut.PoolSuffix, StringComparison.Ordinal)
+            )
+        )
+        {
+            var global = new NodeProto { OpType = "GlobalAveragePool", Name = node.Name };
+            global.Input.Add(node.Inputs);
+            global.Output.Add(node.Output);
+            kept.Add(global);
+        }
+        graph.Node.Clear();
+        graph.Node.Add(kept);
+        if (cut)
+        {
+            graph.Output.Clear();
+            graph.Output.Add(
+                new ValueInfoProto
+                {
+                    Name = imported.OutputName,
+                    Type = new TypeProto
+                    {
+                        TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float },
+                    },
+                }
+            );
+            var read = kept.SelectMany(n => n.Input).ToHashSet();
+            foreach (var unused in graph.Initializer.Where(t => !read.Contains(t.Name)).ToList())
+                graph.Initializer.Remove(unused);
         }
         foreach (ValueInfoProto value in graph.Input.Concat(graph.Output))
         {

@@ -6,9 +6,9 @@ namespace TransferSharp.Backbones;
 
 /// <summary>
 /// Writes an imported network back to ONNX as it is now: the file's graph (rewritten the way the importer adapted it)
-/// with every weight, bias and BatchNorm statistic replaced by the module's current values (constants of other ops
-/// never train and keep the file's), the first convolution's new channel count, and an inserted input adapter as a Conv
-/// node in front.
+/// with every weight, bias, BatchNorm statistic and learned Add/Mul constant replaced by the module's current values
+/// (other constants never train and keep the file's), the first convolution's new channel count, and an inserted input
+/// adapter as a Conv node in front.
 /// </summary>
 internal static class OnnxWeights
 {
@@ -19,9 +19,10 @@ internal static class OnnxWeights
         ModelProto model = OnnxSizeAgnostic.Rewrite(OnnxImporter.ReadModel(backbone.WeightsPath), network);
         GraphProto graph = model.Graph;
         var initializers = graph.Initializer.ToDictionary(i => i.Name);
-        var fileSteps = network.Steps.Where(s => s.node.Name != OnnxGraphModule.AdapterNode).ToList();
+        // The rewritten graph has the module's file nodes, in order (a split node once).
+        var fileSteps = network.Steps.Where(s => s.node.Source >= 0).DistinctBy(s => s.node.Source).ToList();
         for (int i = 0; i < graph.Node.Count; i++)
-            WriteTensors(graph.Node[i], fileSteps[i].op, initializers);
+            WriteTensors(graph, graph.Node[i], fileSteps[i].op, initializers);
         ValueInfoProto input = graph.Input.First(v => v.Name == network.InputName);
         input.Type.TensorType.Shape.Dim[1].DimValue = network.InputChannels;
         if (network.Steps.FirstOrDefault(s => s.node.Name == OnnxGraphModule.AdapterNode).op is ConvOp adapter)
@@ -43,7 +44,12 @@ internal static class OnnxWeights
         return proto;
     }
 
-    private static void WriteTensors(NodeProto node, IGraphOp op, Dictionary<string, TensorProto> initializers)
+    private static void WriteTensors(
+        GraphProto graph,
+        NodeProto node,
+        IGraphOp op,
+        Dictionary<string, TensorProto> initializers
+    )
     {
         void Set(int slot, Tensor? value)
         {
@@ -67,6 +73,22 @@ internal static class OnnxWeights
                 Set(2, norm.get_parameter("bias"));
                 Set(3, norm.RunningMean);
                 Set(4, norm.RunningVariance);
+                break;
+            case ConstantsOp constants:
+                // A trained constant gets an initializer of its own: exporters share equal constants between nodes.
+                foreach (int slot in constants.TrainableSlots)
+                {
+                    if (slot >= node.Input.Count || !initializers.ContainsKey(node.Input[slot]))
+                        continue;
+                    TensorProto own = Initializer($"{node.Input[slot]}__{node.Name}_{slot}", constants.Input(slot));
+                    initializers[own.Name] = own;
+                    graph.Initializer.Add(own);
+                    node.Input[slot] = own.Name;
+                }
+                break;
+            case LayerNormOp layerNorm:
+                Set(1, layerNorm.get_parameter("weight"));
+                Set(2, layerNorm.get_parameter("bias"));
                 break;
             case LinearOp linear:
                 // The module keeps nn.Linear's [out, in]; Gemm with transB and MatMul read [in, out] otherwise.

@@ -52,4 +52,19 @@ public sealed record PretrainedConfig
 
     /// <summary>Width of the pooled feature vector.</summary>
     public required int FeatureWidth { get; init; }
+
+    /// <summary>An imported file's preprocessing source (its sidecar), or null.</summary>
+    public string? Sidecar { get; init; }
+
+    /// <summary>The sidecar's interpolation, recorded (images are resized bilinearly).</summary>
+    public string? Interpolation { get; init; }
+
+    /// <summary>The sidecar's crop_pct, recorded (the whole image is resized, not cropped).</summary>
+    public double? CropPct { get; init; }
+
+    /// <summary>What the user should know about this backbone (e.g. preprocessing assumed, no sidecar).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
+
+    /// <summary>True for a backbone imported from a user's ONNX file (not a registered one).</summary>
+    public bool IsFile => Weights.PackageId == ExternalBackbones.FileSource;
 }

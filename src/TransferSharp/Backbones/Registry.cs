@@ -40,12 +40,17 @@ public static class Registry
     /// <summary>The registered names.</summary>
     public static IReadOnlyList<string> Names => all.Select(c => c.Name).ToList();
 
-    /// <summary>The config of <paramref name="name"/>; an unknown name raises an error listing the registered
-    /// ones.</summary>
-    public static PretrainedConfig Get(string name) =>
+    /// <summary>The config of <paramref name="name"/>, a registered backbone or an ONNX file's path; an unknown name
+    /// raises an error listing the registered ones.</summary>
+    public static PretrainedConfig Get(string name, BackbonePreprocessing? preprocessing = null) =>
         all.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new UnknownBackboneException(
-            $"Unknown backbone '{name}'. Registered backbones: {string.Join(", ", Names)}."
+        ?? (
+            ExternalBackbones.IsFile(name)
+                ? ExternalBackbones.Describe(name, preprocessing)
+                : throw new UnknownBackboneException(
+                    $"Unknown backbone '{name}'. Registered backbones: {string.Join(", ", Names)}, or the path of an "
+                        + "ONNX file (model.onnx)."
+                )
         );
 
     /// <summary>Absolute path of a file the build copied next to the application (weights, mean image).</summary>

@@ -30,7 +30,13 @@ public static class AutoDecision
     {
         if (options.Strategy is not AutoOptions || options.Model.Size is not null)
             return options;
-        if (StrategyAdvisor.InputSizeFor(imageSide, Registry.Get(options.Model.Backbone).InputSize) is not { } size)
+        if (
+            StrategyAdvisor.InputSizeFor(
+                imageSide,
+                Registry.Get(options.Model.Backbone, options.Model.Preprocessing).InputSize
+            )
+            is not { } size
+        )
             return options;
         progress.Info($"strategy auto: input size {size} px");
         return options with { Model = options.Model with { Size = size } };

@@ -39,6 +39,9 @@ public sealed record FitReport : TrainingReport
     /// <summary>The input normalisation, in words.</summary>
     public string Normalization { get; init; } = "";
 
+    /// <summary>An imported backbone's weights hash, sidecar, cut and warnings; null for a registered one.</summary>
+    public ImportedBackboneSummary? ImportedBackbone { get; init; }
+
     /// <summary>What the importer changed in the backbone's graph.</summary>
     public IReadOnlyList<string> ImporterAdaptations { get; init; } = Array.Empty<string>();
 

@@ -147,6 +147,7 @@ public sealed class FitResult : IDisposable
             InputSize = backbone.InputSize,
             Normalization = backbone.Normalization,
             ImporterAdaptations = backbone.Network.Adaptations,
+            ImportedBackbone = ImportedBackboneSummary.Of(backbone),
             Device = device.ToString(),
             Allocator = NativeAllocator.Describe(),
             Seed = options.Seed,
@@ -176,6 +177,7 @@ public sealed class FitResult : IDisposable
         {
             Strategy = decision.Descriptor.Name,
             Backbone = backbone.Config.Name,
+            BackbonePreprocessing = backbone.Preprocessing,
             BackboneWeightsHash = backbone.WeightsHash,
             InputSize = backbone.InputSize,
             Normalization = backbone.Normalization,

@@ -37,7 +37,11 @@ public static class LearningRateSearch
         Device device = TorchRuntime.ResolveDevice(options.Model.Device);
         LearnerData data = learner.LoadData(progress) with { Test = null };
         manual_seed(options.Seed);
-        using Backbone backbone = Backbone.Load(options.Model.Backbone, options.Model.Size);
+        using Backbone backbone = Backbone.Load(
+            options.Model.Backbone,
+            options.Model.Size,
+            preprocessing: options.Model.Preprocessing
+        );
         StrategyRun run = data.Run(options, backbone, device, progress, cancellation);
         using var session = NetworkSession.Open(run, strategy);
         strategy.Start(session);
@@ -64,8 +68,8 @@ public static class LearningRateSearch
     {
         string strategy = StrategyRegistry.NameOf(options.Strategy);
         TrainingSettings settings = StrategyRegistry.Create(options.Strategy).Settings(options.Training, options.Seed);
-        int size = options.Model.Size ?? Registry.Get(options.Model.Backbone).InputSize;
-        int groups = Registry.Get(options.Model.Backbone).LayerGroups.Count + 1;
+        int size = options.Model.Size ?? Registry.Get(options.Model.Backbone, options.Model.Preprocessing).InputSize;
+        int groups = Registry.Get(options.Model.Backbone, options.Model.Preprocessing).LayerGroups.Count + 1;
         Json.Write(
             Path.Combine(folder, "lr-find.json"),
             new

@@ -38,9 +38,15 @@ public sealed class TransferLearner
         int? imageSide = Options.Strategy is AutoOptions ? AdviceMeasurements.ImageSide(data.Train) : null;
         LearnerOptions options = AutoDecision.WithAdvisedSize(Options, imageSide, progress);
         manual_seed(options.Seed);
-        var backbone = Backbone.Load(options.Model.Backbone, options.Model.Size);
+        var backbone = Backbone.Load(
+            options.Model.Backbone,
+            options.Model.Size,
+            preprocessing: options.Model.Preprocessing
+        );
         try
         {
+            foreach (string warning in backbone.Config.Warnings)
+                progress.Info($"warning: {warning}");
             Decision decision = Decide(options, data, backbone, imageSide, progress, cancellation);
             checkpoints?.Decided(FitRequest.Of(decision.Options with { Checkpoints = null }, data));
             decision.Strategy.Configure(backbone, progress);
@@ -206,6 +212,11 @@ public sealed class TransferLearner
                     Skipped = "measured on 8-bit gray or RGB images; this run uses the channel pipeline",
                 }
             );
+        if (DomainDistance.Unavailable(backbone) is { } reason)
+        {
+            progress.Info(reason);
+            return (null, new DomainDistanceSummary { Skipped = reason });
+        }
         var distance = DomainDistance.Measure(
             backbone,
             sources,

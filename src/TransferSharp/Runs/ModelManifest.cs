@@ -12,8 +12,11 @@ public sealed record ModelManifest
     /// <summary>The strategy that trained it.</summary>
     public required string Strategy { get; init; }
 
-    /// <summary>The registered backbone name.</summary>
+    /// <summary>The registered backbone name, or the full path of the ONNX file it was imported from.</summary>
     public required string Backbone { get; init; }
+
+    /// <summary>Preprocessing and feature cut the user set over an imported file's sidecar; null when none.</summary>
+    public Backbones.BackbonePreprocessing? BackbonePreprocessing { get; init; }
 
     /// <summary>SHA-256 prefix of the backbone's weights file at training time.</summary>
     public required string BackboneWeightsHash { get; init; }

@@ -67,12 +67,21 @@ public sealed class SavedModel : IDisposable
             if (file is not null && !File.Exists(Path.Combine(directory, file)))
                 throw new FileNotFoundException($"{directory}: {file} is missing (model.json names it).");
         RunFolder.Verify(directory, manifest.HeadFile, manifest.BackboneFile);
-        var backbone = Backbone.Load(manifest.Backbone, manifest.InputSize);
+        var backbone = Backbone.Load(
+            manifest.Backbone,
+            manifest.InputSize,
+            preprocessing: manifest.BackbonePreprocessing
+        );
         if (backbone.WeightsHash != manifest.BackboneWeightsHash)
+        {
+            string where = backbone.Config.IsFile
+                ? $"{manifest.Backbone} now has {backbone.WeightsHash}: the file changed after training"
+                : $"this installation has {backbone.WeightsHash}";
+            backbone.Dispose();
             throw new InvalidDataException(
-                $"{manifestPath}: trained on backbone weights {manifest.BackboneWeightsHash}, but this installation "
-                    + $"has {backbone.WeightsHash}."
+                $"{manifestPath}: trained on backbone weights {manifest.BackboneWeightsHash}, but {where}."
             );
+        }
         Adapters.ChannelInput? channelInput = null;
         if (manifest.Adapter is { } adapterName)
         {

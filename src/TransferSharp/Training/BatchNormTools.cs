@@ -8,6 +8,19 @@ namespace TransferSharp.Training;
 /// baseline).</summary>
 public static class BatchNormTools
 {
+    /// <summary>Refuses <paramref name="strategy"/>, which adapts BatchNorm layers, on a backbone without
+    /// any.</summary>
+    public static void Require(Backbone backbone, string strategy)
+    {
+        if (!backbone.Network.BatchNorms().Any())
+            throw new OptionException(
+                "strategy",
+                strategy,
+                $"{backbone.Config.Name} has no BatchNorm layer to adapt (LayerNorm only, or BatchNorm folded into "
+                    + "the convolutions at export); choose another strategy"
+            );
+    }
+
     /// <summary>
     /// AdaBN (Li et al., 2016): replaces every BatchNorm layer's running statistics with the cumulative average of the
     /// batch statistics of the training images (no weight changes). Returns the number of layers re-estimated.
@@ -53,18 +66,16 @@ public static class BatchNormTools
         return layers.Count;
     }
 
-    /// <summary>Random re-initialisation of the backbone (Kaiming-normal convolutions, unit BatchNorm): the
-    /// from-scratch baseline.</summary>
+    /// <summary>Random re-initialisation of the backbone (Kaiming-normal convolutions, unit BatchNorm and LayerNorm):
+    /// the from-scratch baseline.</summary>
     public static void Reinitialize(Backbone backbone, int seed)
     {
         manual_seed(seed);
         using var _ = no_grad();
+        var normalizations = backbone.Network.Normalizations().ToList();
         foreach (var (name, parameter) in backbone.Network.named_parameters())
         {
-            bool isBatchNorm = backbone
-                .Network.BatchNorms()
-                .Any(b => name.StartsWith(b.name + ".", StringComparison.Ordinal));
-            if (isBatchNorm)
+            if (normalizations.Any(n => name.StartsWith(n + ".", StringComparison.Ordinal)))
             {
                 if (name.EndsWith(".weight", StringComparison.Ordinal))
                     parameter.fill_(1);

@@ -108,7 +108,17 @@ public static class FeatureExtractor
                         + "modified (trained, or given an input adapter) or reads intermediate layers."
                     : $"ONNX Runtime runs the frozen pass on the CPU only; the device is {device}."
             );
-        return eligible ? backbone.OnnxRuntime : null;
+        if (!eligible)
+            return null;
+        try
+        {
+            return backbone.OnnxRuntime;
+        }
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException) when (options.Engine == ExtractionEngine.Auto)
+        {
+            // A graph the importer runs but ONNX Runtime refuses (an op outside its opset): TorchSharp runs it.
+            return null;
+        }
     }
 
     private static byte[] ReadContent(IImageSource source)

@@ -7,8 +7,11 @@ namespace TransferSharp.Training;
 /// runs.</summary>
 public sealed record ModelOptions
 {
-    /// <summary>The registered backbone. Default resnet18-imagenet.</summary>
+    /// <summary>The registered backbone, or the path of an ONNX file. Default resnet18-imagenet.</summary>
     public string Backbone { get; init; } = Registry.DefaultName;
+
+    /// <summary>An ONNX file backbone's preprocessing and feature cut over its sidecar; null: the sidecar's.</summary>
+    public BackbonePreprocessing? Preprocessing { get; init; }
 
     /// <summary>Input size in pixels (square); null = the backbone's own (auto: the advised size).</summary>
     public int? Size { get; init; }
@@ -28,6 +31,6 @@ public sealed record ModelOptions
     {
         if (Size is { } size)
             Limits.Range($"{nameof(ModelOptions)}.{nameof(Size)}", size, Limits.MinimumSize, Limits.MaximumSize);
-        Registry.Get(Backbone);
+        Registry.Get(Backbone, Preprocessing);
     }
 }

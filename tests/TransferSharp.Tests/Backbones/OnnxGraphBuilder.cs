@@ -7,11 +7,15 @@ namespace TransferSharp.Tests.Backbones;
 public sealed class OnnxGraphBuilder
 {
     private readonly GraphProto graph = new() { Name = "test_graph" };
-    private readonly Random random = new(7);
+    private readonly Random random;
     private int counter;
 
     public OnnxGraphBuilder(string input, params long[] shape)
+        : this(input, shape, 7) { }
+
+    public OnnxGraphBuilder(string input, long[] shape, int seed)
     {
+        random = new Random(seed);
         graph.Input.Add(Value(input, shape));
     }
 
@@ -60,12 +64,26 @@ public sealed class OnnxGraphBuilder
         return name;
     }
 
-    public string Node(string op, string[] inputs, params (string name, object value)[] attributes)
+    /// <summary>A 0-D int64 constant (torch exports Gather indices on shapes as scalars).</summary>
+    public string Int64Scalar(long value)
     {
-        string output = $"{op.ToLowerInvariant()}{counter++}";
+        string name = $"init{counter++}";
+        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        t.Int64Data.Add(value);
+        graph.Initializer.Add(t);
+        return name;
+    }
+
+    public string Node(string op, string[] inputs, params (string name, object value)[] attributes) =>
+        Nodes(op, inputs, 1, attributes)[0];
+
+    /// <summary>A node with <paramref name="outputs"/> outputs (Split).</summary>
+    public string[] Nodes(string op, string[] inputs, int outputs, params (string name, object value)[] attributes)
+    {
+        string[] names = Enumerable.Range(0, outputs).Select(k => $"{op.ToLowerInvariant()}{counter++}").ToArray();
         var node = new NodeProto { OpType = op, Name = $"{op}_{counter}" };
         node.Input.Add(inputs);
-        node.Output.Add(output);
+        node.Output.Add(names);
         foreach (var (name, value) in attributes)
         {
             var a = new AttributeProto { Name = name };
@@ -93,7 +111,7 @@ public sealed class OnnxGraphBuilder
             node.Attribute.Add(a);
         }
         graph.Node.Add(node);
-        return output;
+        return names;
     }
 
     public ModelProto Build(string output, long[] outputShape, long opset = 14)

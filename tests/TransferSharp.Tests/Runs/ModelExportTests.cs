@@ -2,12 +2,14 @@ using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using TransferSharp.Adapters;
+using TransferSharp.Backbones;
 using TransferSharp.Data;
 using TransferSharp.Learning;
 using TransferSharp.Runs;
 using TransferSharp.Strategies;
 using TransferSharp.Strategies.FeatureExtraction;
 using TransferSharp.Strategies.FineTune;
+using TransferSharp.Tests.Backbones;
 using TransferSharp.Training;
 
 namespace TransferSharp.Tests.Runs;
@@ -118,7 +120,47 @@ public class ModelExportTests
     }
 
     [Fact]
-    public void AConvolutionAdapterOnMultichannelArraysExportsWithItsChannelStatistics()
+    public void AFineTunedImportedBackboneExportsItsTrainedConstants()
+    {
+        var (train, test) = Images(color: true);
+        string network = TinyCnn.Write(Path.Combine(TestPaths.NewTempDir("export-byob"), "tiny.onnx"));
+        var options = Options(train, new FineTuneOptions()) with
+        {
+            Model = new ModelOptions { Size = Size, Backbone = network },
+            Training = new TrainingOptions { Epochs = 2, LearningRate = 0.05 },
+        };
+        using FitResult fitted = new TransferLearner(options).Fit();
+        // The layer scale (a Mul constant) is a parameter, and training moved it.
+        var (name, gamma) = fitted.Model.Backbone.Network.named_parameters().Single(p => p.name.EndsWith(".input1"));
+        using (var original = Backbone.Load(network, Size))
+        {
+            var before = original.Network.named_parameters().Single(p => p.name == name).parameter;
+            Assert.True(gamma.sub(before).abs().max().item<float>() > 1e-4, $"{name} did not train");
+        }
+        AssertParity(fitted, test);
+    }
+
+    [Fact]
+    public void AnImportedBackboneTakesMultichannelArraysThroughItsOwnFirstConvolution()
+    {
+        string root = MultichannelFolder();
+        string network = TinyCnn.Write(Path.Combine(TestPaths.NewTempDir("export-byob"), "tiny.onnx"));
+        var options = Options(root, new FineTuneOptions()) with
+        {
+            Model = new ModelOptions
+            {
+                Size = Size,
+                Backbone = network,
+                Adapter = AdapterKind.WeightSum,
+            },
+            Training = new TrainingOptions { Epochs = 1, BatchSize = 4 },
+        };
+        using FitResult fitted = new TransferLearner(options).Fit();
+        Assert.Equal(4, fitted.Model.Backbone.Network.InputChannels);
+        AssertParity(fitted, DatasetLoader.Load(root).Items.Select(i => i.Source).Take(6).ToList());
+    }
+
+    private static string MultichannelFolder()
     {
         string root = TestPaths.NewTempDir("export-npy");
         var random = new Random(5);
@@ -134,6 +176,13 @@ public class ModelExportTests
                 Npy.Write(Path.Combine(root, $"c{k}", $"{i}.npy"), new ChannelImage(data, 4, Size, Size), "<u2");
             }
         }
+        return root;
+    }
+
+    [Fact]
+    public void AConvolutionAdapterOnMultichannelArraysExportsWithItsChannelStatistics()
+    {
+        string root = MultichannelFolder();
         var options = Options(root, new FeatureExtractionOptions()) with
         {
             Model = new ModelOptions { Size = Size, Adapter = AdapterKind.Conv1x1 },

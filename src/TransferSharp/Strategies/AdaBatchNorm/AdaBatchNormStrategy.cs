@@ -1,3 +1,5 @@
+using TransferSharp.Backbones;
+using TransferSharp.Progress;
 using TransferSharp.Training;
 
 namespace TransferSharp.Strategies.AdaBatchNorm;
@@ -14,6 +16,10 @@ public sealed class AdaBatchNormStrategy : TransferStrategy
 
     /// <inheritdoc />
     public override long TrainableParameters(ParameterCounts counts) => counts.Head;
+
+    /// <inheritdoc />
+    public override void Configure(Backbone backbone, IProgress<ProgressUpdate>? progress) =>
+        BatchNormTools.Require(backbone, StrategyRegistry.AdaBatchNorm.Name);
 
     /// <inheritdoc />
     public override void Start(NetworkSession session)

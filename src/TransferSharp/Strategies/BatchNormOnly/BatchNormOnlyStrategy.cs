@@ -1,3 +1,5 @@
+using TransferSharp.Backbones;
+using TransferSharp.Progress;
 using TransferSharp.Training;
 
 namespace TransferSharp.Strategies.BatchNormOnly;
@@ -15,6 +17,10 @@ public sealed class BatchNormOnlyStrategy : TransferStrategy
 
     /// <inheritdoc />
     public override long TrainableParameters(ParameterCounts counts) => counts.BatchNorm + counts.Head;
+
+    /// <inheritdoc />
+    public override void Configure(Backbone backbone, IProgress<ProgressUpdate>? progress) =>
+        BatchNormTools.Require(backbone, StrategyRegistry.BatchNormOnly.Name);
 
     /// <inheritdoc />
     public override void Start(NetworkSession session)
