@@ -5,8 +5,8 @@
 # Usage: bench/backbones.sh [file.onnx ...]   (default: bench/work/backbones/*.onnx; make them with
 #   python3 bench/export_backbones.py bench/work/backbones)
 # Env: STRATEGIES (every registered one and auto), SIZE (64, the fits' input size), PERF_SIZE (224), IMAGES (512),
-#   CHECK_ONLY=1 (parity only).
-# Results: one JSON line per measurement in bench/results/backbones.jsonl; run folders under bench/work/backbones-runs.
+#   ROUNDS (3 alternating rounds of the two frozen passes), CHECK_ONLY=1 (parity only), PERF_ONLY=1 (no fits).
+# Results: one JSON line per measurement in bench/results/backbones.jsonl ($RESULTS); run folders under bench/work/backbones-runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet build -c Release src/TransferSharp.Cli -v q -nologo >/dev/null
@@ -14,11 +14,12 @@ dotnet build -c Release bench/Perf -v q -nologo >/dev/null
 CLI="dotnet src/TransferSharp.Cli/bin/Release/net10.0/TransferSharp.Cli.dll"
 PERF="dotnet bench/Perf/bin/Release/net10.0/PerfBench.dll"
 WORK=bench/work/backbones-runs
-RESULTS=bench/results/backbones.jsonl
+RESULTS=${RESULTS:-bench/results/backbones.jsonl}
 STRATEGIES=${STRATEGIES:-"feature-extraction fine-tune gradual-unfreeze bn-only adabn l2-sp lp-ft scratch auto"}
 SIZE=${SIZE:-64}
 PERF_SIZE=${PERF_SIZE:-224}
 IMAGES=${IMAGES:-512}
+ROUNDS=${ROUNDS:-3}
 mkdir -p "$WORK" bench/results
 FILES=("$@")
 [ ${#FILES[@]} -gt 0 ] || FILES=(bench/work/backbones/*.onnx)
@@ -39,6 +40,7 @@ for file in "${FILES[@]}"; do
   record check "$file" "$(echo "$check" | python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)))')" \
     | cut -c1-300
   [ -z "${CHECK_ONLY:-}" ] || continue
+  [ -n "${PERF_ONLY:-}" ] && STRATEGIES="" && SKIP_ADVISE=1
   for strategy in $STRATEGIES; do
     out="$WORK/$arch-$strategy"
     extra=()
@@ -69,17 +71,23 @@ PY
 )
     record fit "$file" "$line"
   done
-  echo "== $arch: advise"
-  advice=$($CLI advise --backbone "$file" --size "$SIZE" --json 2>"$WORK/$arch-advise.err") || advice=""
-  [ -n "$advice" ] || advice="{\"error\": \"see $WORK/$arch-advise.err\"}"
-  record advise "$file" "$(echo "$advice" | python3 -c 'import json, sys; d = json.load(sys.stdin); a = d.get("advice", {})
-print(json.dumps({"strategy": a.get("strategy"), "regime": a.get("regime"), "error": d.get("error"),
-                  "d": d.get("inputs", {}).get("domain_distance"), "explanation": a.get("explanation")}))')" \
-    | cut -c1-300
-  echo "== $arch: frozen pass at $PERF_SIZE px"
-  ort=$(BACKBONE="$file" $PERF ort "$PERF_SIZE" 2>/dev/null | tail -n 1) || ort='{"error": "ort failed"}'
-  record ort "$file" "$ort"
-  ours=$(BACKBONE="$file" $PERF extract "$PERF_SIZE" "$PNGS" auto 2>/dev/null | tail -n 1) \
-    || ours='{"error": "extract failed"}'
-  record extract "$file" "$ours"
+  if [ -z "${SKIP_ADVISE:-}" ]; then
+    echo "== $arch: advise"
+    advice=$($CLI advise --backbone "$file" --size "$SIZE" --json 2>"$WORK/$arch-advise.err") || advice=""
+    [ -n "$advice" ] || advice="{\"error\": \"see $WORK/$arch-advise.err\"}"
+    record advise "$file" "$(echo "$advice" | python3 -c 'import json, sys; d = json.load(sys.stdin)
+  a = d.get("advice", {})
+  print(json.dumps({"strategy": a.get("strategy"), "regime": a.get("regime"), "error": d.get("error"),
+                    "d": d.get("inputs", {}).get("domain_distance"), "explanation": a.get("explanation")}))')" \
+      | cut -c1-300
+  fi
+  # Alternating rounds: this machine's speed drifts by a fifth between minutes; the table takes medians.
+  for round in $(seq "$ROUNDS"); do
+    echo "== $arch: frozen pass at $PERF_SIZE px, round $round"
+    ort=$(BACKBONE="$file" $PERF ort "$PERF_SIZE" 2>/dev/null | tail -n 1) || ort='{"error": "ort failed"}'
+    record ort "$file" "$ort" | cut -c1-200
+    ours=$(BACKBONE="$file" $PERF extract "$PERF_SIZE" "$PNGS" auto 2>/dev/null | tail -n 1) \
+      || ours='{"error": "extract failed"}'
+    record extract "$file" "$ours" | cut -c1-200
+  done
 done

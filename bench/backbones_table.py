@@ -1,13 +1,21 @@
 #!/usr/bin/env python3
 """Markdown tables of bench/results/backbones.jsonl (bench/backbones.sh): parity, strategies, frozen pass.
 
-Usage: backbones_table.py [RESULTS]   (the last line of each kind per file and strategy counts)
+Usage: backbones_table.py [RESULTS [PERF_RESULTS]]   (the last line of each kind per file and strategy counts; the
+frozen-pass speeds are the medians of every round in PERF_RESULTS, default RESULTS)
 """
+import statistics
 import json
 import os
 import sys
 
 path = sys.argv[1] if len(sys.argv) > 1 else "bench/results/backbones.jsonl"
+perf_path = sys.argv[2] if len(sys.argv) > 2 else path
+speeds = {}
+for line in open(perf_path):
+    r = json.loads(line)
+    if r["kind"] in ("ort", "extract") and "images_per_second" in r:
+        speeds.setdefault((os.path.basename(r["file"]), r["kind"]), []).append(r["images_per_second"])
 last = {}
 for line in open(path):
     r = json.loads(line)
@@ -54,11 +62,12 @@ for f in files:
     print(f"| {f} | " + " | ".join(cells) + " |")
 
 print()
-print("| network | raw ONNX Runtime, images/s | our frozen pass (PNG decode included), images/s | ratio |")
+print("| network | raw ONNX Runtime, images/s | our frozen pass (PNG decode included), images/s | ratio of medians |")
 print("|---|---|---|---|")
 for f in files:
-    o, e = last.get((f, "ort", None)), last.get((f, "extract", None))
-    if not o or not e or "images_per_second" not in o or "images_per_second" not in e:
+    o, e = speeds.get((f, "ort")), speeds.get((f, "extract"))
+    if not o or not e:
         continue
-    print(f"| {f} | {o['images_per_second']:.1f} | {e['images_per_second']:.1f} ({e.get('engine')}) | "
-          f"{e['images_per_second'] / o['images_per_second']:.2f} |")
+    rounds = lambda xs: " / ".join(f"{x:.1f}" for x in xs)
+    print(f"| {f} | {statistics.median(o):.1f} ({rounds(o)}) | {statistics.median(e):.1f} ({rounds(e)}) | "
+          f"{statistics.median(e) / statistics.median(o):.2f} |")

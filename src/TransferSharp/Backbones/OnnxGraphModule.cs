@@ -162,6 +162,10 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     internal IEnumerable<string> Normalizations() =>
         steps.Where(s => s.op is BatchNormOp or LayerNormOp).Select(s => s.node.Name);
 
+    /// <summary>The nodes whose Add/Mul constants train (<see cref="ConstantsOp.TrainableSlots"/>).</summary>
+    internal IEnumerable<(string node, string opType)> LearnedConstants() =>
+        steps.Where(s => s.op is ConstantsOp { TrainableSlots.Length: > 0 }).Select(s => (s.node.Name, s.node.OpType));
+
     internal void SetGroups(List<LayerGroup> derived)
     {
         groups = derived;

@@ -73,9 +73,19 @@ public static class BatchNormTools
         manual_seed(seed);
         using var _ = no_grad();
         var normalizations = backbone.Network.Normalizations().ToList();
+        var learned = backbone.Network.LearnedConstants().ToList();
         foreach (var (name, parameter) in backbone.Network.named_parameters())
         {
-            if (normalizations.Any(n => name.StartsWith(n + ".", StringComparison.Ordinal)))
+            var constant = learned.FirstOrDefault(c => name.StartsWith(c.node + ".", StringComparison.Ordinal));
+            if (constant.node is not null)
+            {
+                // A learned scale starts at 1, a learned shift (a bias) at 0: the identity.
+                if (constant.opType == "Mul")
+                    parameter.fill_(1);
+                else
+                    parameter.zero_();
+            }
+            else if (normalizations.Any(n => name.StartsWith(n + ".", StringComparison.Ordinal)))
             {
                 if (name.EndsWith(".weight", StringComparison.Ordinal))
                     parameter.fill_(1);

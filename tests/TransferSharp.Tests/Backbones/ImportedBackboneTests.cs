@@ -139,6 +139,21 @@ public class ImportedBackboneTests
     }
 
     [Fact]
+    public void FromScratchALearnedScaleStartsAtOneAndTheConvolutionsAreRedrawn()
+    {
+        using Backbone backbone = Backbone.Load(Network(), 32);
+        var parameters = backbone.Network.named_parameters().ToDictionary(p => p.name, p => p.parameter.clone());
+        BatchNormTools.Reinitialize(backbone, seed: 3);
+        foreach (var (name, value) in backbone.Network.named_parameters())
+        {
+            if (name.EndsWith(".input1", StringComparison.Ordinal)) // the layer scale (Mul)
+                Assert.True(value.eq(1).all().item<bool>(), name);
+            else if (value.dim() == 4)
+                Assert.False(value.eq(parameters[name]).all().item<bool>(), $"{name} was not redrawn");
+        }
+    }
+
+    [Fact]
     public void WithoutBatchNormDomainDistanceSaysWhyAndBnOnlyIsRefused()
     {
         string path = Network(batchNorm: false);

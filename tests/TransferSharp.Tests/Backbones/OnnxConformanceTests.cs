@@ -101,6 +101,21 @@ public class OnnxConformanceTests(ITestOutputHelper output)
                 continue;
             }
             var expected = ReadTensor(Path.Combine(data, $"output_{k}.pb"));
+            if (
+                expected.DataType
+                is not (
+                    (int)TensorProto.Types.DataType.Float
+                    or (int)TensorProto.Types.DataType.Double
+                    or (int)TensorProto.Types.DataType.Int64
+                    or (int)TensorProto.Types.DataType.Int32
+                    or (int)TensorProto.Types.DataType.Bool
+                )
+            )
+            {
+                var type = (TensorProto.Types.DataType)expected.DataType;
+                yield return new(test, op, outputName, "not-applicable", $"a {type} output (float16, strings...)");
+                continue;
+            }
             yield return Check(test, op, model, inputs, values, image, outputName, expected);
         }
     }
