@@ -6,7 +6,8 @@
 #   python3 bench/export_backbones.py bench/work/backbones)
 # Env: STRATEGIES (every registered one and auto), SIZE (64, the fits' input size), PERF_SIZE (224), IMAGES (512),
 #   ROUNDS (3 alternating rounds of the two frozen passes), CHECK_ONLY=1 (parity only), PERF_ONLY=1 (no fits).
-# Results: one JSON line per measurement in bench/results/backbones.jsonl ($RESULTS); run folders under bench/work/backbones-runs.
+# Results: one JSON line per measurement in bench/results/backbones.jsonl ($RESULTS); run folders under
+#   bench/work/backbones-runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet build -c Release src/TransferSharp.Cli -v q -nologo >/dev/null
