@@ -123,20 +123,26 @@ public static class OnnxImporter
                 }
                 string name = UniqueName(proto, index, usedNames);
                 var context = new OnnxNodeContext(proto, name, source, initializers, opset);
-                if (proto.OpType != "Split" && proto.Output.Skip(1).FirstOrDefault(consumed.Contains) is { } extra)
+                bool perOutput = proto.OpType is "Split" or "LayerNormalization";
+                if (!perOutput && proto.Output.Skip(1).FirstOrDefault(consumed.Contains) is { } extra)
                     throw context.Error(
                         $"its output '{extra}' is used, but only the first output of {proto.OpType} is supported."
                     );
-                if (proto.OpType == "Split")
+                if (perOutput)
                 {
                     // One node per output: the graph's nodes have one output each.
-                    var parts = OnnxTensorOps.Split(context);
+                    var parts =
+                        proto.OpType == "Split"
+                            ? OnnxTensorOps.Split(context)
+                            : OnnxTensorOps.LayerNormOutputs(context);
                     for (int k = 0; k < parts.Count; k++)
                     {
                         string part =
                             k == 0 ? name : UniqueName(new NodeProto { Name = $"{name}_{k}" }, index, usedNames);
+                        if (k > 0 && !consumed.Contains(proto.Output[k]))
+                            continue;
                         steps.Add(
-                            (new GraphNode(part, "Split", proto.Input.ToList(), proto.Output[k], index), parts[k])
+                            (new GraphNode(part, proto.OpType, proto.Input.ToList(), proto.Output[k], index), parts[k])
                         );
                     }
                     continue;

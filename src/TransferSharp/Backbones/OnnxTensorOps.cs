@@ -349,6 +349,27 @@ internal static class OnnxTensorOps
         );
     }
 
+    /// <summary>The ops of a LayerNormalization node, one per output: Y, then Mean and InvStdDev (over the
+    /// normalised axes, kept as size-1 dimensions).</summary>
+    public static IReadOnlyList<IGraphOp> LayerNormOutputs(OnnxNodeContext c)
+    {
+        long axis = c.Int("axis", -1);
+        double epsilon = c.Float("epsilon", 1e-5f);
+        long[] Axes(Tensor x) =>
+            Enumerable
+                .Range((int)(axis < 0 ? axis + x.dim() : axis), (int)(x.dim() - (axis < 0 ? axis + x.dim() : axis)))
+                .Select(a => (long)a)
+                .ToArray();
+        var ops = new List<IGraphOp> { LayerNorm(c) };
+        if (c.Proto.Output.Count > 1)
+            ops.Add(new FunctionOp((x, _) => x[0]!.mean(Axes(x[0]!), keepdim: true)));
+        if (c.Proto.Output.Count > 2)
+            ops.Add(
+                new FunctionOp((x, _) => (x[0]!.var(Axes(x[0]!), unbiased: false, keepdim: true) + epsilon).rsqrt())
+            );
+        return ops;
+    }
+
     private static IGraphOp LayerNorm(OnnxNodeContext c)
     {
         return new LayerNormOp(
