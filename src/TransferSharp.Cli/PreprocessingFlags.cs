@@ -36,6 +36,13 @@ internal sealed class PreprocessingFlags
     /// <summary>All five, to add to a command.</summary>
     public IEnumerable<Option> All => new Option[] { Mean, Std, ChannelOrder, InputRange, FeatureNode };
 
+    /// <summary>Adds all five to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (Option option in All)
+            command.Options.Add(option);
+    }
+
     /// <summary>What was given, or null when nothing was.</summary>
     public BackbonePreprocessing? Read(ParseResult parse)
     {
@@ -43,13 +50,10 @@ internal sealed class PreprocessingFlags
         {
             Mean = Numbers("--mean", parse.GetValue(Mean)),
             Std = Numbers("--std", parse.GetValue(Std)),
-            ChannelOrder = parse.GetValue(ChannelOrder)?.ToUpperInvariant() switch
-            {
-                null => null,
-                "RGB" => Backbones.ChannelOrder.Rgb,
-                "BGR" => Backbones.ChannelOrder.Bgr,
-                string other => throw new OptionException("--channel-order", other, "expected RGB or BGR."),
-            },
+            ChannelOrder = parse.GetValue(ChannelOrder) is { } order
+                ? BackbonePreprocessing.ParseChannelOrder(order)
+                    ?? throw new OptionException("--channel-order", order.ToUpperInvariant(), "expected RGB or BGR.")
+                : null,
             InputRange = parse.GetValue(InputRange) switch
             {
                 null => null,

@@ -27,8 +27,7 @@ internal static class AdviseCommand
             size,
             json,
         };
-        foreach (Option option in preprocessing.All)
-            command.Options.Add(option);
+        preprocessing.AddTo(command);
         CommandRunner.Action(
             command,
             (parse, cancellation) =>

@@ -41,8 +41,7 @@ internal static class InspectCommand
             output,
             images,
         };
-        foreach (Option option in preprocessing.All)
-            command.Options.Add(option);
+        preprocessing.AddTo(command);
         CommandRunner.Action(
             command,
             (parse, cancellation) =>
@@ -99,8 +98,7 @@ internal static class InspectCommand
             threshold,
             output,
         };
-        foreach (Option option in preprocessing.All)
-            command.Options.Add(option);
+        preprocessing.AddTo(command);
         CommandRunner.Action(
             command,
             (parse, cancellation) =>
@@ -155,8 +153,7 @@ internal static class InspectCommand
             data,
             output,
         };
-        foreach (Option option in preprocessing.All)
-            command.Options.Add(option);
+        preprocessing.AddTo(command);
         CommandRunner.Action(
             command,
             (parse, cancellation) =>

@@ -39,8 +39,7 @@ internal static class LrFindCommand
             seed,
             output,
         };
-        foreach (Option option in preprocessing.All)
-            command.Options.Add(option);
+        preprocessing.AddTo(command);
         CommandRunner.Action(
             command,
             (parse, cancellation) =>

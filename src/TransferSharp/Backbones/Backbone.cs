@@ -153,14 +153,17 @@ public sealed class Backbone : IDisposable
     }
 
     /// <summary>SHA-256 of the weights file (hex, first 16 chars): part of every cache key.</summary>
-    public string WeightsHash
+    public string WeightsHash => WeightsSha256[..16];
+
+    /// <summary>SHA-256 of the weights file (hex, lower case), read once.</summary>
+    public string WeightsSha256
     {
         get
         {
             if (weightsHash is null)
             {
                 using var stream = File.OpenRead(WeightsPath);
-                weightsHash = Convert.ToHexString(SHA256.HashData(stream))[..16].ToLowerInvariant();
+                weightsHash = Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
             }
             return weightsHash;
         }

@@ -22,6 +22,15 @@ public sealed record BackbonePreprocessing
     /// <summary>Where the features end (a node or tensor name), or null to cut the classifier automatically.</summary>
     public string? FeatureNode { get; init; }
 
+    /// <summary>RGB or BGR (any case) as a channel order; null for anything else.</summary>
+    public static ChannelOrder? ParseChannelOrder(string text) =>
+        text.ToUpperInvariant() switch
+        {
+            "RGB" => Backbones.ChannelOrder.Rgb,
+            "BGR" => Backbones.ChannelOrder.Bgr,
+            _ => null,
+        };
+
     /// <summary>True when nothing is set.</summary>
     public bool IsEmpty => Mean is null && Std is null && ChannelOrder is null && InputRange is null;
 

@@ -141,13 +141,10 @@ public sealed record BackboneSidecar
             InputSize = Numbers(root, "input_size", path)?.Select(v => (int)v).ToList(),
             Interpolation = Text(root, "interpolation", path),
             CropPct = Numbers(root, "crop_pct", path, scalar: true)?[0],
-            ChannelOrder = Text(root, "channel_order", path)?.ToUpperInvariant() switch
-            {
-                null => null,
-                "RGB" => Backbones.ChannelOrder.Rgb,
-                "BGR" => Backbones.ChannelOrder.Bgr,
-                string other => throw Error(path, $"channel_order '{other}': expected RGB or BGR"),
-            },
+            ChannelOrder = Text(root, "channel_order", path) is { } order
+                ? BackbonePreprocessing.ParseChannelOrder(order)
+                    ?? throw Error(path, $"channel_order '{order.ToUpperInvariant()}': expected RGB or BGR")
+                : null,
             InputRange = Numbers(root, "input_range", path, scalar: true)?[0],
         };
         sidecar.Check(path);

@@ -98,7 +98,7 @@ public static class ExternalBackbones
             ChannelOrder = order,
             InputRange = range,
             Mean = mean.Select(m => m * range).ToList(),
-            Std = std.Select(v => v).ToList(),
+            Std = std.ToList(),
             FirstConvolution = network.FirstConvolution()?.node.Name ?? "",
             Classifier = network.OutputName == model.Graph.Output[0].Name ? "none" : "cut",
             LayerGroups = network.Groups.Select(g => g.Name).ToList(),

@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Onnx;
 using TransferSharp.Engine;
 using static TorchSharp.torch;
@@ -137,10 +136,10 @@ public static class OnnxImporter
                             : OnnxTensorOps.LayerNormOutputs(context);
                     for (int k = 0; k < parts.Count; k++)
                     {
-                        string part =
-                            k == 0 ? name : UniqueName(new NodeProto { Name = $"{name}_{k}" }, index, usedNames);
                         if (k > 0 && !consumed.Contains(proto.Output[k]))
                             continue;
+                        string part =
+                            k == 0 ? name : UniqueName(new NodeProto { Name = $"{name}_{k}" }, index, usedNames);
                         steps.Add(
                             (new GraphNode(part, proto.OpType, proto.Input.ToList(), proto.Output[k], index), parts[k])
                         );
@@ -637,7 +636,7 @@ public static class OnnxImporter
         {
             case TensorProto.Types.DataType.Float:
             {
-                float[] values = proto.RawData.Length > 0 ? Floats(proto.RawData) : proto.FloatData.ToArray();
+                float[] values = Values(proto, proto.FloatData);
                 if (values.LongLength != dims.Aggregate(1L, (p, v) => p * v))
                     throw c.Error(
                         $"initializer '{proto.Name}' has {values.Length} values for shape [{string.Join(",", dims)}]."
@@ -647,20 +646,11 @@ public static class OnnxImporter
             case TensorProto.Types.DataType.Int64:
                 return tensor(LongValues(proto, c), dims);
             case TensorProto.Types.DataType.Int32:
-                return tensor(
-                    proto.RawData.Length > 0
-                        ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(proto.RawData.Span).ToArray()
-                        : proto.Int32Data.ToArray(),
-                    dims
-                );
+                return tensor(Values(proto, proto.Int32Data), dims);
             case TensorProto.Types.DataType.Double:
-                return tensor(
-                    proto.RawData.Length > 0
-                        ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(proto.RawData.Span).ToArray()
-                        : proto.DoubleData.ToArray(),
-                    dims
-                );
+                return tensor(Values(proto, proto.DoubleData), dims);
             case TensorProto.Types.DataType.Bool:
+                // Raw bools are one byte each; typed ones are stored as int32.
                 return tensor(
                     proto.RawData.Length > 0
                         ? proto.RawData.Span.ToArray().Select(b => b != 0).ToArray()
@@ -675,23 +665,17 @@ public static class OnnxImporter
         }
     }
 
-    private static float[] Floats(ByteString raw)
-    {
-        var values = new float[raw.Length / 4];
-        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(raw.Span).CopyTo(values);
-        return values;
-    }
+    /// <summary>A tensor's values from its raw bytes when it has them, else from its typed field.</summary>
+    internal static T[] Values<T>(TensorProto proto, IEnumerable<T> typed)
+        where T : unmanaged =>
+        proto.RawData.Length > 0
+            ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, T>(proto.RawData.Span).ToArray()
+            : typed.ToArray();
 
     internal static long[] LongValues(TensorProto proto, OnnxNodeContext c)
     {
-        if (proto.RawData.Length > 0)
-        {
-            var values = new long[proto.RawData.Length / 8];
-            System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(proto.RawData.Span).CopyTo(values);
-            return values;
-        }
-        if (proto.Int64Data.Count > 0)
-            return proto.Int64Data.ToArray();
+        if (proto.RawData.Length > 0 || proto.Int64Data.Count > 0)
+            return Values(proto, proto.Int64Data);
         if (proto.Dims.Aggregate(1L, (p, d) => p * d) == 0)
             return Array.Empty<long>();
         throw c.Error($"initializer '{proto.Name}' holds no int64 values.");

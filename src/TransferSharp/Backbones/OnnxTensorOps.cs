@@ -61,7 +61,9 @@ internal static class OnnxTensorOps
     public static IGraphOp? Build(OnnxNodeContext c) =>
         c.Proto.OpType switch
         {
-            "Constant" => new ConstantValueOp(c.Name, ConstantValue(c)),
+            // The importer folds every Constant it can read into an initializer (FoldedConstant); what is left has
+            // an attribute it cannot read (a string, a sparse tensor).
+            "Constant" => throw c.Error("only value, value_float(s) and value_int(s) constants are supported."),
             "Shape" => Shape(c),
             "Gather" => OnnxImporter.Elementwise(c, (x, _) => Gather(x[0]!, x[1]!, c.Int("axis", 0))),
             "Unsqueeze" => Axes(c, "axes", 1, (x, axes) => Unsqueeze(x, axes)),
@@ -143,21 +145,6 @@ internal static class OnnxTensorOps
     }
 
     private static IGraphOp Unary(Func<Tensor, Tensor> body) => new FunctionOp((x, _) => body(x[0]!));
-
-    private static Tensor ConstantValue(OnnxNodeContext c)
-    {
-        if (c.Attribute("value") is { T: { } proto })
-            return OnnxImporter.ToTensor(proto, c);
-        if (c.Attribute("value_float") is { } f)
-            return tensor(f.F);
-        if (c.Attribute("value_floats") is { } fs)
-            return tensor(fs.Floats.ToArray());
-        if (c.Attribute("value_int") is { } i)
-            return tensor(i.I);
-        if (c.Attribute("value_ints") is { } ints)
-            return tensor(ints.Ints.ToArray());
-        throw c.Error("only value, value_float(s) and value_int(s) constants are supported.");
-    }
 
     private static IGraphOp Shape(OnnxNodeContext c)
     {

@@ -56,7 +56,7 @@ public sealed record PretrainedConfig
     /// <summary>An imported file's preprocessing source (its sidecar), or null.</summary>
     public string? Sidecar { get; init; }
 
-    /// <summary>The sidecar's interpolation, recorded (images are resized bilinearly).</summary>
+    /// <summary>The sidecar's interpolation, recorded (images are resized with bicubic up, linear down).</summary>
     public string? Interpolation { get; init; }
 
     /// <summary>The sidecar's crop_pct, recorded (the whole image is resized, not cropped).</summary>

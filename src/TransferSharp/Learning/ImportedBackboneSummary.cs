@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using TransferSharp.Backbones;
 
 namespace TransferSharp.Learning;
@@ -25,7 +24,7 @@ public sealed record ImportedBackboneSummary
     /// <summary>The layer groups found.</summary>
     public required IReadOnlyList<string> LayerGroups { get; init; }
 
-    /// <summary>The sidecar's interpolation and crop_pct, recorded; images are resized whole, bilinearly.</summary>
+    /// <summary>The sidecar's interpolation, recorded; images are resized whole (bicubic up, linear down).</summary>
     public string? Interpolation { get; init; }
 
     /// <summary>The sidecar's crop_pct.</summary>
@@ -40,11 +39,10 @@ public sealed record ImportedBackboneSummary
         PretrainedConfig config = backbone.Config;
         if (!config.IsFile)
             return null;
-        using var stream = System.IO.File.OpenRead(backbone.WeightsPath);
         return new ImportedBackboneSummary
         {
             File = backbone.WeightsPath,
-            Sha256 = Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant(),
+            Sha256 = backbone.WeightsSha256,
             Sidecar = config.Sidecar,
             FeatureTensor = backbone.Network.OutputName,
             Classifier = config.Classifier,

@@ -68,8 +68,9 @@ public static class LearningRateSearch
     {
         string strategy = StrategyRegistry.NameOf(options.Strategy);
         TrainingSettings settings = StrategyRegistry.Create(options.Strategy).Settings(options.Training, options.Seed);
-        int size = options.Model.Size ?? Registry.Get(options.Model.Backbone, options.Model.Preprocessing).InputSize;
-        int groups = Registry.Get(options.Model.Backbone, options.Model.Preprocessing).LayerGroups.Count + 1;
+        PretrainedConfig backbone = Registry.Get(options.Model.Backbone, options.Model.Preprocessing);
+        int size = options.Model.Size ?? backbone.InputSize;
+        int groups = backbone.LayerGroups.Count + 1;
         Json.Write(
             Path.Combine(folder, "lr-find.json"),
             new

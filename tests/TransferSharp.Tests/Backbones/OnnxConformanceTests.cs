@@ -140,7 +140,7 @@ public class OnnxConformanceTests(ITestOutputHelper output)
             if (k != image)
                 graph.Initializer.Add(Named(values[k], inputs[k].Name));
         long[] shape = values[image].Dims.ToArray();
-        float[] pixels = Floats(values[image]);
+        float[] pixels = OnnxImporter.Values(values[image], values[image].FloatData);
         // The importer treats dimension 0 as the batch: a 4-D input of one image goes in as it is.
         bool direct = shape.Length == 4 && shape[0] == 1;
         long[] fed = direct ? shape : new long[] { 1, 1, 1, pixels.Length };
@@ -221,11 +221,6 @@ public class OnnxConformanceTests(ITestOutputHelper output)
         copy.Name = name;
         return copy;
     }
-
-    private static float[] Floats(TensorProto proto) =>
-        proto.RawData.Length > 0
-            ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(proto.RawData.Span).ToArray()
-            : proto.FloatData.ToArray();
 
     private sealed record ConformanceResult(string Test, string Op, string Output, string Outcome, string Detail);
 }
