@@ -8,6 +8,9 @@ namespace TransferSharp.Cli;
 /// sidecar.</summary>
 internal sealed class PreprocessingFlags
 {
+    public PreprocessingFlags() =>
+        Flags.Map("ModelOptions.Preprocessing", "--mean/--std/--channel-order/--input-range/--feature-node");
+
     public Option<string?> Mean { get; } =
         new("--mean")
         {
@@ -54,12 +57,7 @@ internal sealed class PreprocessingFlags
                 ? BackbonePreprocessing.ParseChannelOrder(order)
                     ?? throw new OptionException("--channel-order", order.ToUpperInvariant(), "expected RGB or BGR.")
                 : null,
-            InputRange = parse.GetValue(InputRange) switch
-            {
-                null => null,
-                1 or 255 => parse.GetValue(InputRange),
-                double other => throw new OptionException("--input-range", other, "expected 1 or 255."),
-            },
+            InputRange = parse.GetValue(InputRange), // checked with the sidecar's values (BackbonePreprocessing)
             FeatureNode = parse.GetValue(FeatureNode),
         };
         return result is { IsEmpty: true, FeatureNode: null } ? null : result;

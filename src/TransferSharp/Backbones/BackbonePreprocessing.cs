@@ -31,6 +31,29 @@ public sealed record BackbonePreprocessing
             _ => null,
         };
 
+    /// <summary>
+    /// What is wrong with a mean, std and input range for a network of <paramref name="channels"/> input channels
+    /// (null: lengths not checked), or null; <paramref name="name"/> gives each key as its source calls it (a sidecar
+    /// key, a flag). Sidecars and the user's settings are checked by this one rule.
+    /// </summary>
+    public static string? Problem(
+        IReadOnlyList<double>? mean,
+        IReadOnlyList<double>? std,
+        double? inputRange,
+        long? channels,
+        Func<string, string> name
+    )
+    {
+        foreach (var (key, values) in new[] { ("mean", mean), ("std", std) })
+            if (values is not null && channels is { } n && values.Count != n)
+                return $"{name(key)} has {values.Count} values for {n} channels";
+        if (std is not null && std.Any(s => !(s > 0)))
+            return $"{name("std")} values must be above 0";
+        if (inputRange is { } range && range is not (1 or 255))
+            return $"{name("input_range")} {range}: expected 1 or 255";
+        return null;
+    }
+
     /// <summary>True when nothing is set.</summary>
     public bool IsEmpty => Mean is null && Std is null && ChannelOrder is null && InputRange is null;
 

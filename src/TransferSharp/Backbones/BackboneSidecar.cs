@@ -157,14 +157,9 @@ public sealed record BackboneSidecar
             throw Error(path, $"input_size [{string.Join(",", size)}]: expected [channels, height, width], positive");
         if (InputSize is { } square && square[1] != square[2])
             throw Error(path, $"input_size [{string.Join(",", square)}]: only square inputs are supported");
-        int channels = InputSize?[0] ?? 3;
-        foreach (var (key, values) in new[] { ("mean", Mean), ("std", Std) })
-            if (values is not null && values.Count != channels)
-                throw Error(path, $"{key} has {values.Count} values for {channels} channels");
-        if (Std is { } std && std.Any(s => !(s > 0)))
-            throw Error(path, "std values must be above 0");
-        if (InputRange is { } range && range is not (1 or 255))
-            throw Error(path, $"input_range {range}: expected 1 or 255");
+        // Lengths against input_size's channels here; against the network's when it is imported.
+        if (BackbonePreprocessing.Problem(Mean, Std, InputRange, InputSize?[0], key => key) is { } problem)
+            throw Error(path, problem);
         if (CropPct is { } crop && !(crop > 0 && crop <= 1))
             throw Error(path, $"crop_pct {crop}: expected a fraction in (0, 1]");
         if (Interpolation is { } mode && !interpolations.Contains(mode))

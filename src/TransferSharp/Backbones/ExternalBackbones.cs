@@ -72,11 +72,11 @@ public static class ExternalBackbones
         double range = flags.InputRange ?? sidecar.InputRange ?? 1;
         IReadOnlyList<double> mean = flags.Mean ?? sidecar.Mean ?? imageNetMean;
         IReadOnlyList<double> std = flags.Std ?? sidecar.Std ?? imageNetStd;
-        foreach (var (flag, values) in new[] { ("--mean", flags.Mean), ("--std", flags.Std) })
-            if (values is not null && values.Count != channels)
-                throw new OnnxImportException($"{path}: {flag} has {values.Count} values for {channels} channels.");
-        if (flags.Std is { } s && s.Any(v => !(v > 0)))
-            throw new OnnxImportException($"{path}: --std values must be above 0.");
+        if (BackbonePreprocessing.Problem(sidecar.Mean, sidecar.Std, null, channels, key => key) is { } inSidecar)
+            throw new OnnxImportException($"{sidecar.Path}: {inSidecar} (the network in {path} takes {channels}).");
+        string Flag(string key) => "--" + key.Replace('_', '-');
+        if (BackbonePreprocessing.Problem(flags.Mean, flags.Std, flags.InputRange, channels, Flag) is { } inFlags)
+            throw new OnnxImportException($"{path}: {inFlags}.");
         if (sidecar.Path is null && flags.IsEmpty)
             warnings.Add(
                 $"{path} has no preprocessing sidecar ({System.IO.Path.GetFileNameWithoutExtension(path)}.json or "

@@ -42,16 +42,26 @@ public static class Registry
 
     /// <summary>The config of <paramref name="name"/>, a registered backbone or an ONNX file's path; an unknown name
     /// raises an error listing the registered ones.</summary>
-    public static PretrainedConfig Get(string name, BackbonePreprocessing? preprocessing = null) =>
-        all.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? (
-            ExternalBackbones.IsFile(name)
+    public static PretrainedConfig Get(string name, BackbonePreprocessing? preprocessing = null)
+    {
+        var registered = all.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
+        if (registered is null)
+            return ExternalBackbones.IsFile(name)
                 ? ExternalBackbones.Describe(name, preprocessing)
                 : throw new UnknownBackboneException(
                     $"Unknown backbone '{name}'. Registered backbones: {string.Join(", ", Names)}, or the path of an "
                         + "ONNX file (model.onnx)."
-                )
-        );
+                );
+        // Settings meant for a file's sidecar would otherwise be ignored without a word.
+        if (preprocessing is not (null or { IsEmpty: true, FeatureNode: null }))
+            throw new OptionException(
+                "ModelOptions.Preprocessing",
+                registered.Name,
+                "applies to a backbone read from an ONNX file; a registered backbone's preprocessing and features "
+                    + "are its own"
+            );
+        return registered;
+    }
 
     /// <summary>Absolute path of a file the build copied next to the application (weights, mean image).</summary>
     public static string ResolveFile(string relativePath, string packageId)

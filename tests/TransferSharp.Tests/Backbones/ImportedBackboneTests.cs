@@ -85,6 +85,26 @@ public class ImportedBackboneTests
     }
 
     [Fact]
+    public void PreprocessingIsRefusedForARegisteredBackboneAndCheckedForAFile()
+    {
+        var mean = new BackbonePreprocessing { Mean = new[] { 0.1, 0.2 } };
+        var error = Assert.Throws<OptionException>(() => Registry.Get(Registry.DefaultName, mean));
+        Assert.Equal("ModelOptions.Preprocessing", error.Option);
+        Assert.Contains("ONNX file", error.Problem);
+        Assert.Same(Registry.Get(Registry.DefaultName), Registry.Get(Registry.DefaultName, new()));
+        string path = Network();
+        var range = new BackbonePreprocessing { InputRange = 10 };
+        Assert.Contains(
+            "--input-range 10: expected 1 or 255",
+            Assert.Throws<OnnxImportException>(() => Backbone.Load(path, 32, preprocessing: range)).Message
+        );
+        Assert.Contains(
+            "--mean has 2 values for 3 channels",
+            Assert.Throws<OnnxImportException>(() => Backbone.Load(path, 32, preprocessing: mean)).Message
+        );
+    }
+
+    [Fact]
     public void AFileThatIsNotAnImageNetworkIsRefused()
     {
         string dir = TestPaths.NewTempDir("byob");
