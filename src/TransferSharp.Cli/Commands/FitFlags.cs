@@ -354,6 +354,17 @@ internal sealed class FitFlags
             ),
             FlagScope.FeatureExtraction
         );
+        HeadSolver = Add(
+            "Feature extraction",
+            Mapped(
+                EnumValues.Option<HeadSolver>(
+                    "--head-solver",
+                    "Head solver: lbfgs to convergence along the penalty path (default), or adam's fixed steps"
+                ),
+                "FeatureExtractionOptions.HeadSolver"
+            ),
+            FlagScope.FeatureExtraction
+        );
         FreezeTo = Add(
             StrategyRegistry.FineTune.Name,
             Mapped(
@@ -500,6 +511,8 @@ internal sealed class FitFlags
     public Option<string?> Features { get; }
     public Option<int> FeatureGrid { get; }
     public Option<int> HeadSteps { get; }
+    public Option<HeadSolver?> HeadSolver { get; }
+
     public Option<int> FreezeTo { get; }
     public Option<bool> AdaBn { get; }
     public Option<double> Alpha { get; }
@@ -612,6 +625,7 @@ internal sealed class FitFlags
                 Features = layers,
                 FeatureGrid = parse.GetValue(FeatureGrid),
                 HeadSteps = parse.GetValue(HeadSteps),
+                HeadSolver = parse.GetValue(HeadSolver) ?? fe.HeadSolver,
             },
             FineTuneOptions fine => fine with { FreezeTo = parse.GetValue(FreezeTo) },
             BatchNormOnlyOptions bn => bn with { AdaBn = parse.GetValue(AdaBn) },

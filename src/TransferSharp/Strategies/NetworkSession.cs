@@ -102,8 +102,11 @@ public sealed class NetworkSession : IDisposable
         string engine = ModelEvaluation.FrozenEngine(Model, run.Device);
         Tensor trainX = ModelEvaluation.Features(Model, Splits.Train, run.Device, run.Progress, "train");
         Tensor valX = ModelEvaluation.Features(Model, Splits.Validation, run.Device, run.Progress, "validation");
+        // Adam's fixed steps, as LP-FT was measured with: its early stop keeps the head's weights small, and
+        // fine-tuning starts from them (the advisor's suite ranks LP-FT with this probe; a converged one is untested).
         var options = new LinearProbeOptions
         {
+            Solver = HeadSolver.Adam,
             Seed = run.Seed,
             RefitOnAll = false,
             PerFeatureScale = perFeatureScale,

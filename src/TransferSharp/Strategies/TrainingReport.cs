@@ -16,6 +16,9 @@ public record TrainingReport
     /// <summary>Full-batch steps of the frozen-feature head.</summary>
     public int? HeadSteps { get; init; }
 
+    /// <summary>How the frozen-feature head was minimised: lbfgs or adam.</summary>
+    public string? HeadSolver { get; init; }
+
     /// <summary>The frozen-feature head's chosen weight decay.</summary>
     public double? WeightDecay { get; init; }
 

@@ -63,11 +63,13 @@ public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
 
     private Tensor Buffer(string name) => get_buffer(name) ?? throw new InvalidOperationException(name);
 
+    /// <summary>Features [N, width] as the linear layer sees them: centred and scaled.</summary>
+    public Tensor Standardize(Tensor features) => (features - Buffer("feature_mean")) * Buffer("feature_scale");
+
     /// <summary>Logits [N, classes] from features [N, width].</summary>
     public override Tensor forward(Tensor features)
     {
         using var scope = NewDisposeScope();
-        Tensor standardized = (features - Buffer("feature_mean")) * Buffer("feature_scale");
-        return linear.forward(standardized).MoveToOuterDisposeScope();
+        return linear.forward(Standardize(features)).MoveToOuterDisposeScope();
     }
 }

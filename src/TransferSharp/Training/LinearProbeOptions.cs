@@ -8,7 +8,11 @@ public sealed record LinearProbeOptions
     public IReadOnlyList<double> WeightDecays { get; init; } =
         new[] { 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0 };
 
-    /// <summary>Full-batch optimisation steps per fit. Default 300.</summary>
+    /// <summary>How each fit is minimised. Default <see cref="HeadSolver.Lbfgs"/>.</summary>
+    public HeadSolver Solver { get; init; } = HeadSolver.Lbfgs;
+
+    /// <summary>Full-batch optimisation steps per fit: the most L-BFGS iterations (it stops sooner once converged), or
+    /// Adam's fixed step count. Default 300.</summary>
     public int Steps { get; init; } = 300;
 
     /// <summary>Adam learning rate (cosine-decayed). Default 0.05.</summary>

@@ -265,7 +265,7 @@ public class TransferLearnerTests : IClassFixture<TinyFolders>
             // Feature extraction keeps its own head fit; the network pilots share the budget on a part of the split.
             Assert.Equal(frozen ? 24 : 6, record.TrainImages);
             if (frozen)
-                Assert.Equal(300, record.HeadSteps);
+                Assert.Equal((300, "lbfgs"), (record.HeadSteps, record.HeadSolver));
             else
                 Assert.Equal(AutoOptions.PilotBudget * 2 / network, candidate.TrainFraction, 3);
         }

@@ -1,3 +1,5 @@
+using TransferSharp.Training;
+
 namespace TransferSharp.Strategies.FeatureExtraction;
 
 /// <summary>Feature extraction's options: which layers give the features, how they are pooled, the head's
@@ -16,8 +18,12 @@ public sealed record FeatureExtractionOptions : StrategyOptions
     /// </summary>
     public int FeatureGrid { get; init; } = 1;
 
-    /// <summary>Full-batch optimisation steps of the logistic-regression head. Default 300.</summary>
+    /// <summary>Full-batch optimisation steps of the logistic-regression head: the most L-BFGS iterations per fit, or
+    /// Adam's steps. Default 300.</summary>
     public int HeadSteps { get; init; } = 300;
+
+    /// <summary>How the head is minimised. Default <see cref="HeadSolver.Lbfgs"/>.</summary>
+    public HeadSolver HeadSolver { get; init; } = HeadSolver.Lbfgs;
 
     /// <inheritdoc />
     public override void Validate()

@@ -21,7 +21,12 @@ internal static class FrozenFeatures
         var views = Extracted.From(run);
         using var scope = NewDisposeScope();
         var rows = new FeatureRows(run, views);
-        var probeOptions = new LinearProbeOptions { Seed = run.Seed, Steps = options.HeadSteps };
+        var probeOptions = new LinearProbeOptions
+        {
+            Seed = run.Seed,
+            Steps = options.HeadSteps,
+            Solver = options.HeadSolver,
+        };
         LinearProbeResult probe = LinearProbe.Fit(
             rows.Training(run.TrainRows),
             rows.Labels(run.TrainRows, views.Mirrored),
@@ -36,6 +41,7 @@ internal static class FrozenFeatures
         {
             Head = "multinomial logistic regression on standardised features",
             HeadSteps = probeOptions.Steps,
+            HeadSolver = probeOptions.Solver.ToString().ToLowerInvariant(),
             WeightDecay = probe.WeightDecay,
             WeightDecayTrials = probe.Trials,
             RefitOnTrainAndValidation = probeOptions.RefitOnAll,
@@ -54,7 +60,8 @@ internal static class FrozenFeatures
             run.Data.ClassNames.Count,
             probe.WeightDecay,
             probeOptions,
-            run.Progress
+            run.Progress,
+            warmStart: probe.Head
         );
         int[] labels = labelled.Select(i => run.Data.Items[i].Label).ToArray();
         string[] ids = labelled.Select(i => run.Data.Items[i].Source.Id).ToArray();
