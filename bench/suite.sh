@@ -5,7 +5,8 @@
 #   variants: plain, blurred (low frequencies only), high-pass (texture only), colourised (random fore/background hues)
 #   env: SIZE=64, EPOCHS_10=8 EPOCHS_100=8 EPOCHS_1000=3 (every network strategy and auto get the same epochs in a task;
 #        feature extraction keeps its 300 full-batch head steps),
-#        STRATEGIES="...", PILOT_EPOCHS=1, SEED=0
+#        STRATEGIES="...", PILOT_EPOCHS=1, SEED=0, RESULTS=${RESULTS:-bench/results/suite.jsonl}
+#   STRATEGIES may name auto's presets (issue 18): preset-fast (fit's default), preset-balanced, preset-best
 # Runs already done (metrics.json in their folder) are not run again. Results: bench/results/suite.jsonl;
 # table and reach: python3 bench/suite_table.py
 set -euo pipefail
@@ -19,7 +20,7 @@ dotnet build -c Release src/TransferSharp.Cli -v q -nologo >/dev/null
 CLI="dotnet src/TransferSharp.Cli/bin/Release/net10.0/TransferSharp.Cli.dll"
 FULL=/usr/share/datasets/fashion-mnist
 WORK=bench/work/suite
-RESULTS=bench/results/suite.jsonl
+RESULTS=${RESULTS:-bench/results/suite.jsonl}
 SIZE=${SIZE:-64}
 SEED=${SEED:-0}
 PILOT_EPOCHS=${PILOT_EPOCHS:-1}
@@ -59,8 +60,9 @@ for task in $TASKS; do
     out="$WORK/runs/$variant-$n/$strategy"
     [ -f "$out/metrics.json" ] && continue
     args=(--strategy "${strategy%-pilot}")
-    # feature extraction: its 300 full-batch head steps
-    [ "$strategy" != feature-extraction ] && args+=(--epochs "$epochs")
+    [[ "$strategy" == preset-* ]] && args=(--strategy auto --preset "${strategy#preset-}")
+    # feature extraction and the fast preset: the head's full-batch fit, no epochs
+    [ "$strategy" != feature-extraction ] && [ "$strategy" != preset-fast ] && args+=(--epochs "$epochs")
     [ "$strategy" = auto-pilot ] && args+=(--pilot --pilot-epochs "$PILOT_EPOCHS")
     echo "== $variant, $n labels/class, size $SIZE, $epochs epochs: $strategy"
     mkdir -p "$(dirname "$out")"
@@ -75,13 +77,17 @@ m = json.load(open(sys.argv[1]))
 variant, n, size, epochs, strategy, start, end = sys.argv[2:9]
 advice = m.get("advice") or {}
 pilot = m.get("pilot") or {}
+preset = m.get("preset") or {}
 print(json.dumps({"task": f"{variant}-{n}", "variant": variant, "labels_per_class": int(n), "size": int(size),
   "epochs": int(epochs),
   "strategy": strategy, "chosen": m.get("strategy"), "feature_layers": m.get("feature_layers"),
   "regime": advice.get("regime"),
   "advised": advice.get("strategy"), "alternatives": advice.get("alternatives"),
   "pilot": [[c["strategy"], c["val_accuracy"], c["seconds"]] for c in pilot.get("candidates", [])] or None,
-  "pilot_seconds": pilot.get("seconds"), "test_accuracy": m.get("test_accuracy"), "val_accuracy": m.get("val_accuracy"),
+  "pilot_seconds": pilot.get("seconds"),
+  "preset": [[c["name"], c.get("val_accuracy"), c.get("seconds"), c["status"]] for c in preset.get("candidates", [])]
+    or None,
+  "test_accuracy": m.get("test_accuracy"), "val_accuracy": m.get("val_accuracy"),
   "trainable_parameters": m.get("trainable_parameters"), "wall_seconds": round(float(end) - float(start), 1)}))
 PY
     tail -n 1 "$RESULTS"

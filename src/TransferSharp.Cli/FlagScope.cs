@@ -12,23 +12,28 @@ internal sealed record FlagScope(string Text, Func<StrategyOptions, ModelOptions
     /// <summary>Every strategy.</summary>
     public static readonly FlagScope All = new("every strategy", (_, _) => true);
 
-    /// <summary>Strategies that train the network, and auto.</summary>
+    /// <summary>Strategies that train the network, and auto but its fast preset (frozen features only: fit's
+    /// default).</summary>
     public static readonly FlagScope Network = new(
-        "network strategies and auto",
-        (s, _) => s is not FeatureExtractionOptions
+        "network strategies and auto (not --preset fast)",
+        (s, _) => s is not FeatureExtractionOptions && !FrozenOnly(s)
     );
 
     /// <summary>Network strategies, auto, and feature extraction whose conv1x1 adapter trains.</summary>
     public static readonly FlagScope NetworkOrAdapter = new(
-        $"network strategies, auto, and {StrategyRegistry.FeatureExtraction.Name} with --adapter conv1x1",
-        (s, m) => s is not FeatureExtractionOptions || m.Adapter == AdapterKind.Conv1x1
+        $"network strategies, auto (not --preset fast), and {StrategyRegistry.FeatureExtraction.Name} with --adapter "
+            + "conv1x1",
+        (s, m) => s is not FeatureExtractionOptions && !FrozenOnly(s) || m.Adapter == AdapterKind.Conv1x1
     );
 
     /// <summary>Network strategies but scratch (layer decay protects pretrained layers).</summary>
     public static readonly FlagScope Pretrained = new(
-        "network strategies except scratch, and auto",
-        (s, _) => s is not FeatureExtractionOptions && s is not Strategies.Scratch.ScratchOptions
+        "network strategies except scratch, and auto (not --preset fast)",
+        (s, _) => s is not FeatureExtractionOptions && s is not Strategies.Scratch.ScratchOptions && !FrozenOnly(s)
     );
+
+    /// <summary>Auto's fast preset: frozen features only, fit's default.</summary>
+    public static bool FrozenOnly(StrategyOptions s) => s is AutoOptions { Preset: AutoPreset.Fast };
 
     /// <summary>Feature extraction, and auto when it chooses feature extraction.</summary>
     public static readonly FlagScope Features = new(

@@ -39,7 +39,15 @@ internal static class FitCommand
                             WithinEpochEvery = FitFolders.Every(parse.GetValue(declared.CheckpointEvery)),
                         },
                     }
-                );
+                )
+                {
+                    // Anytime: each best-so-far candidate of a preset is a complete run in the folder at once.
+                    BestSoFar = best =>
+                    {
+                        best.Save(output);
+                        RunReport.Write(output);
+                    },
+                };
                 using FitResult result = ConsoleProgress.Run(progress => learner.Fit(progress, cancellation));
                 result.Save(output);
                 RunReport.Write(output);

@@ -86,7 +86,8 @@ internal sealed class FitFlags
             model,
             new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" }
         );
-        Strategy = Add("Strategy", CommonOptions.Strategy(StrategyRegistry.FeatureExtraction.Name));
+        // Without --strategy: auto with the fast preset (frozen features from the advised layers), issue 18.
+        Strategy = Add("Strategy", CommonOptions.Strategy(StrategyRegistry.AutoName));
         Epochs = Add(
             training,
             Mapped(
@@ -352,7 +353,7 @@ internal sealed class FitFlags
                 },
                 "FeatureExtractionOptions.HeadSteps"
             ),
-            FlagScope.FeatureExtraction
+            FlagScope.Features
         );
         HeadSolver = Add(
             "Feature extraction",
@@ -363,7 +364,7 @@ internal sealed class FitFlags
                 ),
                 "FeatureExtractionOptions.HeadSolver"
             ),
-            FlagScope.FeatureExtraction
+            FlagScope.Features
         );
         FreezeTo = Add(
             StrategyRegistry.FineTune.Name,
@@ -414,6 +415,33 @@ internal sealed class FitFlags
                     + "the advice only when it wins on validation by more than one standard error of the "
                     + "difference.",
             },
+            FlagScope.Auto
+        );
+        Preset = Add(
+            StrategyRegistry.AutoName,
+            Mapped(
+                EnumValues.Option<AutoPreset>(
+                    "--preset",
+                    "What auto tries, cheapest first, keeping the best on validation: fast = frozen features from the "
+                        + "advised layers (the default of fit without --strategy), balanced = + the advised network "
+                        + "strategy, best = + a second one and longer schedules"
+                ),
+                "AutoOptions.Preset"
+            ),
+            FlagScope.Auto
+        );
+        TimeLimit = Add(
+            StrategyRegistry.AutoName,
+            Mapped(
+                new Option<TimeSpan?>("--time-limit")
+                {
+                    Description =
+                        "Wall-time budget of auto (90s, 20m, 1h30m, or hh:mm:ss); without --preset: balanced. "
+                        + "Candidates that cannot finish are skipped, the best finished model is kept.",
+                    CustomParser = result => Durations.Parse(result, "--time-limit"),
+                },
+                "AutoOptions.TimeLimit"
+            ),
             FlagScope.Auto
         );
         PilotEpochs = Add(
@@ -518,6 +546,8 @@ internal sealed class FitFlags
     public Option<double> Alpha { get; }
     public Option<double> Beta { get; }
     public Option<bool> Pilot { get; }
+    public Option<AutoPreset?> Preset { get; }
+    public Option<TimeSpan?> TimeLimit { get; }
     public Option<int> PilotEpochs { get; }
     public Option<bool> Analyze { get; }
     public Option<int> Seed { get; }
@@ -551,7 +581,10 @@ internal sealed class FitFlags
             if (parse.GetResult(option) is { Implicit: false } && !scope.Applies(options.Strategy, options.Model))
                 throw new OptionException(
                     option.Name,
-                    $"applies to {scope.Text}, not to --strategy {StrategyRegistry.NameOf(options.Strategy)}."
+                    FlagScope.FrozenOnly(options.Strategy)
+                        ? $"applies to {scope.Text}; fit's default (and --preset fast) trains no network, only a head "
+                            + "on frozen features: add --preset balanced or name a --strategy."
+                        : $"applies to {scope.Text}, not to --strategy {StrategyRegistry.NameOf(options.Strategy)}."
                 );
         return options;
     }
@@ -636,9 +669,25 @@ internal sealed class FitFlags
                 PilotEpochs = parse.GetValue(PilotEpochs),
                 Features = layers,
                 FeatureGrid = parse.GetValue(FeatureGrid),
+                HeadSteps = parse.GetValue(HeadSteps),
+                HeadSolver = parse.GetValue(HeadSolver) ?? auto.HeadSolver,
+                TimeLimit = parse.GetValue(TimeLimit),
+                Preset = PresetOf(parse),
             },
             var other => other,
         };
+    }
+
+    // --preset as given; without it, fit's default (no --strategy, no --pilot) is fast, and a time limit alone means
+    // balanced. `--strategy auto` alone keeps the advisor's single choice.
+    private AutoPreset? PresetOf(ParseResult parse)
+    {
+        if (parse.GetValue(Preset) is { } preset)
+            return preset;
+        if (parse.GetValue(TimeLimit) is not null)
+            return AutoPreset.Balanced;
+        bool strategyGiven = parse.GetResult(Strategy) is { Implicit: false };
+        return strategyGiven || parse.GetValue(Pilot) ? null : AutoPreset.Fast;
     }
 
     /// <summary>--bn-stats: frozen, batch, or absent (the strategy's default).</summary>

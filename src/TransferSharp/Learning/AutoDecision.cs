@@ -123,6 +123,8 @@ public static class AutoDecision
         {
             Features = auto.Features ?? advice.FeatureLayers,
             FeatureGrid = auto.FeatureGrid,
+            HeadSteps = auto.HeadSteps,
+            HeadSolver = auto.HeadSolver,
         };
         return options with { Strategy = features, Training = options.Training with { Epochs = null } };
     }

@@ -24,6 +24,9 @@ public sealed record FitReport : TrainingReport
     /// <summary>The pilots' scores and the rule that picked the winner, under auto with pilots.</summary>
     public PilotReport? Pilot { get; init; }
 
+    /// <summary>Under auto with a preset: the candidates, their scores and the one kept.</summary>
+    public PresetReport? Preset { get; init; }
+
     /// <summary>The backbone's registered name.</summary>
     public string Backbone { get; init; } = "";
 

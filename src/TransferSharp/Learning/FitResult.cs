@@ -68,6 +68,10 @@ public sealed class FitResult : IDisposable
     /// <summary>The pilots of an auto run, by strategy name.</summary>
     public IReadOnlyDictionary<string, FitResult> Pilots { get; }
 
+    /// <summary>The same result under another record (this one's model passes to it: dispose only the new
+    /// one).</summary>
+    internal FitResult WithReport(FitReport report) => new(report, Model, HeldOut, Test, Options, Pilots, analyses);
+
     /// <summary>
     /// Writes the run folder: model, held-out predictions, config, plots, record (last). It is built beside <paramref
     /// name="folder"/> and put in place when complete, replacing a previous run there whole (<see
@@ -196,7 +200,7 @@ public sealed class FitResult : IDisposable
         };
     }
 
-    private static AdviceRecord? AdviceEntry(Advice? advice) =>
+    internal static AdviceRecord? AdviceEntry(Advice? advice) =>
         advice is null
             ? null
             : new AdviceRecord(

@@ -28,9 +28,17 @@ public sealed class TransferLearner
     /// <summary>The options, as given.</summary>
     public LearnerOptions Options { get; }
 
+    /// <summary>
+    /// Under auto with a preset: called with each candidate that becomes the best so far, a complete result (the CLI
+    /// saves it as the run folder, so that a stop by the limit, Ctrl-C or a kill keeps the best finished model).
+    /// </summary>
+    public Action<FitResult>? BestSoFar { get; init; }
+
     /// <summary>Runs every step.</summary>
     public FitResult Fit(IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
     {
+        if (Options.Strategy is AutoOptions { Preset: not null } or AutoOptions { TimeLimit: not null })
+            return PresetSearch.Run(this, (AutoOptions)Options.Strategy, progress, cancellation);
         var watch = Stopwatch.StartNew();
         Device device = TorchRuntime.ResolveDevice(Options.Model.Device);
         LearnerData data = LoadData(progress);

@@ -20,6 +20,9 @@ public class CliTests
         Assert.True(fit.code == 0, fit.stderr + fit.stdout);
         Assert.Contains("test accuracy:", fit.stdout);
         Assert.True(File.Exists(Path.Combine(run, "metrics.json")));
+        // Without --strategy: auto with the fast preset, recorded.
+        var record = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")));
+        Assert.Equal("fast", record.RootElement.GetProperty("preset").GetProperty("preset").GetString());
         // The record names the allocator: tcmalloc, preloaded by the CLI's relaunch, wherever it is installed.
         string allocator = System
             .Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))
@@ -114,8 +117,20 @@ public class CliTests
         var foreign = Run("fit", "--strategy", "lp-ft", "--freeze-to", "2", "--out", TestPaths.NewTempDir("cli-run"));
         Assert.Equal(2, foreign.code);
         Assert.Contains("--freeze-to: applies to fine-tune, not to --strategy lp-ft.", foreign.stderr);
+        // fit's default is auto's fast preset: frozen features only, so a network flag is refused with the way out.
         var headSteps = Run("fit", "--epochs", "5", "--out", TestPaths.NewTempDir("cli-run"));
-        Assert.Contains("--epochs: applies to network strategies", headSteps.stderr);
+        Assert.Contains("--epochs: applies to network strategies, auto (not --preset fast)", headSteps.stderr);
+        Assert.Contains("add --preset balanced", headSteps.stderr);
+        foreach (string limit in new[] { "soon", "-5m", "0s" })
+        {
+            // A value the parser refuses: System.CommandLine's exit code 1, the error line first.
+            var time = Run("fit", "--time-limit", limit, "--out", TestPaths.NewTempDir("cli-run"));
+            Assert.Equal(1, time.code);
+            Assert.Contains($"--time-limit '{limit}': not a positive duration", time.stderr);
+        }
+        var pilotPreset = Run("fit", "--pilot", "--preset", "fast", "--out", TestPaths.NewTempDir("cli-run"));
+        Assert.Equal(2, pilotPreset.code);
+        Assert.Contains("pilots belong to auto without a preset", pilotPreset.stderr);
         var allocator = RunWith(
             new Dictionary<string, string> { ["TRANSFERSHARP_ALLOCATOR"] = "/no/such/libmalloc.so" },
             "backbones"
@@ -220,7 +235,7 @@ public class CliTests
         )
             Assert.Contains(section, help.stdout);
         Assert.Contains("--freeze-to <N>", help.stdout);
-        Assert.Contains("[network strategies and auto]", help.stdout);
+        Assert.Contains("[network strategies and auto (not --preset fast)]", help.stdout);
         Assert.True(
             help.stdout.IndexOf("Data:", StringComparison.Ordinal)
                 < help.stdout.IndexOf("--val-fraction", StringComparison.Ordinal)

@@ -30,9 +30,36 @@ public sealed record AutoOptions : StrategyOptions
     /// <summary>Grid pooling of intermediate feature groups when feature extraction is chosen. Default 1.</summary>
     public int FeatureGrid { get; init; } = 1;
 
+    /// <summary>Full-batch steps of the head when feature extraction runs (the most L-BFGS iterations per fit). Default
+    /// 300.</summary>
+    public int HeadSteps { get; init; } = 300;
+
+    /// <summary>How the head is minimised when feature extraction runs. Default L-BFGS.</summary>
+    public Training.HeadSolver HeadSolver { get; init; } = Training.HeadSolver.Lbfgs;
+
+    /// <summary>
+    /// Null: the advised strategy (or a pilot's winner) is trained. A preset: candidates are trained one after the
+    /// other, cheapest first, each replacing the best so far only when it wins on validation beyond noise; the best
+    /// finished one is the result (anytime: <see cref="Learning.TransferLearner.BestSoFar"/> hears of each).
+    /// </summary>
+    public AutoPreset? Preset { get; init; }
+
+    /// <summary>Wall-time budget of a preset run (advice, candidates, the final test pass); null = none. A candidate
+    /// that the measured speeds say cannot finish is skipped, one still running at the limit is stopped.</summary>
+    public TimeSpan? TimeLimit { get; init; }
+
     /// <inheritdoc />
     public override void Validate()
     {
+        Limits.Range($"{nameof(AutoOptions)}.{nameof(HeadSteps)}", HeadSteps, 1, Limits.MaximumHeadSteps);
+        if (TimeLimit is { } limit && limit <= TimeSpan.Zero)
+            throw new OptionException($"{nameof(AutoOptions)}.{nameof(TimeLimit)}", limit, "give a positive duration.");
+        if (Pilot && Preset is not null)
+            throw new OptionException(
+                $"{nameof(AutoOptions)}.{nameof(Pilot)}",
+                Pilot,
+                "pilots belong to auto without a preset; a preset trains its candidates in full."
+            );
         Limits.Range($"{nameof(AutoOptions)}.{nameof(FeatureGrid)}", FeatureGrid, 1, Backbones.Backbone.MaxFeatureGrid);
         Limits.Range($"{nameof(AutoOptions)}.{nameof(PilotEpochs)}", PilotEpochs, 1, Limits.MaximumPilotEpochs);
         Limits.Range(

@@ -1,0 +1,362 @@
+using System.Diagnostics;
+using TransferSharp.Analysis;
+using TransferSharp.Backbones;
+using TransferSharp.Engine;
+using TransferSharp.Progress;
+using TransferSharp.Strategies;
+using TransferSharp.Strategies.Auto;
+using TransferSharp.Strategies.FeatureExtraction;
+
+namespace TransferSharp.Learning;
+
+/// <summary>
+/// Auto with a preset (AutoGluon's shape): the advice, then candidates cheapest first, each a complete fit; a later one
+/// replaces the best so far only when it wins on validation beyond noise (<see cref="AutoDecision.PilotMargin"/>).
+/// Under a time limit each candidate is planned from this machine's measured speeds (skipped when it cannot finish,
+/// network epochs cut to the time left) and stopped if it runs past the limit; the best finished one is kept.
+/// </summary>
+internal static class PresetSearch
+{
+    public const string Rule =
+        "candidates run cheapest first; a later one replaces the best so far only when its validation accuracy is "
+        + "higher by more than one standard error of the difference, sqrt((a(1-a) + b(1-b)) / n) on n validation "
+        + "images";
+
+    // Seconds a feature-extraction candidate spends beyond its frozen pass (head path, out-of-fold fits), and the
+    // decode and resize share of a frozen pass over the forward pass alone: both measured on 2 cores at 112 px.
+    private const double HeadSeconds = 5;
+    private const double DecodeFactor = 1.3;
+
+    public static FitResult Run(
+        TransferLearner learner,
+        AutoOptions auto,
+        IProgress<ProgressUpdate>? progress,
+        CancellationToken cancellation
+    )
+    {
+        var watch = Stopwatch.StartNew();
+        AutoPreset preset = auto.Preset ?? AutoPreset.Balanced;
+        if (learner.Options.Checkpoints is { Resume: true })
+            progress.Info("resuming: a preset run keeps no checkpoints of its candidates; training from the beginning");
+        LearnerData data = learner.LoadData(progress);
+        int? imageSide = AdviceMeasurements.ImageSide(data.Train);
+        LearnerOptions options = AutoDecision.WithAdvisedSize(learner.Options, imageSide, progress);
+        var (advice, speeds, lastGroup) = Advise(options, data, imageSide, auto.TimeLimit is not null, progress);
+        if (options.Model.Adapter == Adapters.AdapterKind.Replicate)
+            options = options with
+            {
+                Model = options.Model with { Adapter = Adapters.InputAdapters.Parse(advice.Adapter) },
+            };
+        var plan = Plan(options, auto, advice, preset, lastGroup);
+        // Candidates stop at the limit less the time kept for the final test pass.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        if (auto.TimeLimit is { } limit)
+            deadline.CancelAfter(
+                TimeSpan.FromSeconds(Math.Max(0, (limit - watch.Elapsed).TotalSeconds - TestReserve(data, speeds)))
+            );
+        progress.Info(
+            $"preset {Name(preset)}: {plan.Count} candidates ({string.Join(", ", plan.Select(c => c.name))})"
+                + (auto.TimeLimit is { } t ? $" within {t.TotalSeconds:F0} s" : "")
+        );
+        var records = new List<CandidateReport>();
+        FitResult? best = null;
+        CandidateReport? bestRecord = null;
+        PresetReport Record(string? winner, bool tested) =>
+            new()
+            {
+                Preset = Name(preset),
+                TimeLimitSeconds = auto.TimeLimit?.TotalSeconds,
+                Candidates = records.ToList(),
+                Winner = winner,
+                Rule = Rule,
+                Speeds = speeds,
+                TestedAfterSearch = tested,
+            };
+        foreach (var (name, candidate) in plan)
+        {
+            if (cancellation.IsCancellationRequested)
+                break;
+            double left = auto.TimeLimit is { } l
+                ? (l - watch.Elapsed).TotalSeconds - TestReserve(data, speeds)
+                : double.PositiveInfinity;
+            var (planned, estimate) = Budget(candidate, data, speeds, left);
+            if (planned is null)
+            {
+                string why = $"needs about {estimate:F0} s, {Math.Max(0, left):F0} s left before the final test pass";
+                records.Add(Skipped(name, planned ?? candidate, estimate, why));
+                progress.Info($"candidate {name}: skipped ({why})");
+                continue;
+            }
+            progress.Info($"candidate {records.Count + 1}/{plan.Count}: {name}");
+            var candidateWatch = Stopwatch.StartNew();
+            FitResult result;
+            try
+            {
+                result = new TransferLearner(planned!).Fit(progress, deadline.Token);
+            }
+            catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+            {
+                records.Add(
+                    Entry(name, planned!, estimate, candidateWatch, null, "stopped", "the time limit was reached")
+                );
+                progress.Info($"candidate {name}: stopped by the time limit");
+                break;
+            }
+            double accuracy = result.Report.ValAccuracy ?? double.NaN;
+            int n = data.ValidationRows.Length;
+            bool better =
+                best is null
+                || accuracy - bestRecord!.ValAccuracy!.Value
+                    > AutoDecision.PilotMargin(bestRecord.ValAccuracy!.Value, accuracy, n);
+            string reason =
+                best is null ? "the first to finish"
+                : better ? $"beats {bestRecord!.Name} ({bestRecord.ValAccuracy:F4}) beyond the noise of {n} images"
+                : $"does not beat {bestRecord!.Name} ({bestRecord.ValAccuracy:F4}) beyond the noise of {n} images";
+            var record = Entry(
+                name,
+                planned!,
+                estimate,
+                candidateWatch,
+                accuracy,
+                better ? "best" : "not-better",
+                reason
+            );
+            records.Add(record);
+            progress.Info($"candidate {name}: val accuracy {accuracy:F4}; {reason}");
+            if (!better)
+            {
+                result.Dispose();
+                continue;
+            }
+            best?.Dispose();
+            (best, bestRecord) = (Stamped(result, Record(name, false), advice, watch), record);
+            learner.BestSoFar?.Invoke(best);
+        }
+        if (best is null)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            double cheapest = records.Select(r => r.EstimatedSeconds ?? 0).DefaultIfEmpty(0).Min();
+            throw new OptionException(
+                $"{nameof(AutoOptions)}.{nameof(AutoOptions.TimeLimit)}",
+                auto.TimeLimit,
+                $"too short: no candidate could finish (advice and speeds took {watch.Elapsed.TotalSeconds:F0} s, the "
+                    + $"cheapest candidate needs about {cheapest:F0} s and the test pass "
+                    + $"{TestReserve(data, speeds):F0} s); give at least "
+                    + $"{Math.Ceiling(watch.Elapsed.TotalSeconds + cheapest + TestReserve(data, speeds)):F0} s."
+            );
+        }
+        return Tested(
+            best,
+            bestRecord!,
+            learner,
+            data,
+            progress,
+            cancellation,
+            r => Record(bestRecord!.Name, r),
+            advice,
+            watch
+        );
+    }
+
+    // Feature extraction's candidates ran without the test images and the analyses: the kept one is fitted again with
+    // them (its features come from the cache, so only the test pass, the analyses and the head cost time).
+    private static FitResult Tested(
+        FitResult best,
+        CandidateReport record,
+        TransferLearner learner,
+        LearnerData data,
+        IProgress<ProgressUpdate>? progress,
+        CancellationToken cancellation,
+        Func<bool, PresetReport> report,
+        Advice advice,
+        Stopwatch watch
+    )
+    {
+        if (best.Options.Strategy is not FeatureExtractionOptions)
+            return Stamped(best, report(false), advice, watch);
+        progress.Info($"{record.Name}: " + (data.Test is null ? "the analyses" : "the analyses and the test images"));
+        FitResult tested = new TransferLearner(
+            best.Options with
+            {
+                Data = best.Options.Data with { Test = TestImages(learner.Options.Data) },
+                Analyses = learner.Options.Analyses,
+            }
+        ).Fit(progress, cancellation);
+        best.Dispose();
+        return Stamped(tested, report(data.Test is not null), advice, watch);
+    }
+
+    private static string? TestImages(Data.DataOptions asked) =>
+        asked.Test ?? (asked.Train is null ? Data.EmbeddedData.TestImages : null);
+
+    private static FitResult Stamped(FitResult result, PresetReport preset, Advice advice, Stopwatch watch) =>
+        result.WithReport(
+            result.Report with
+            {
+                Advice = FitResult.AdviceEntry(advice),
+                Preset = preset,
+                SecondsTotal = Math.Round(watch.Elapsed.TotalSeconds, 3),
+            }
+        );
+
+    private static (Advice advice, SpeedProfile? speeds, string lastGroup) Advise(
+        LearnerOptions options,
+        LearnerData data,
+        int? imageSide,
+        bool measureSpeeds,
+        IProgress<ProgressUpdate>? progress
+    )
+    {
+        using var backbone = Backbone.Load(
+            options.Model.Backbone,
+            options.Model.Size,
+            preprocessing: options.Model.Preprocessing
+        );
+        AdviceInputs inputs = AdviceMeasurements.Measure(backbone, data.Train, progress, imageSide: imageSide).inputs;
+        Advice advice = StrategyAdvisor.Advise(inputs);
+        progress.Info($"advice: {advice.Strategy.Name}. {advice.Explanation}");
+        string lastGroup = backbone.Network.Groups[^1].Name;
+        if (!measureSpeeds)
+            return (advice, null, lastGroup);
+        var device = TorchRuntime.ResolveDevice(options.Model.Device);
+        SpeedProfile speeds = SpeedProfile.For(backbone, options.Model, device, options.Data.ResolveCacheDirectory());
+        progress.Info(
+            $"speeds at {backbone.InputSize} px: {1 / speeds.ForwardSeconds:F0} images/s frozen, "
+                + $"{1 / speeds.StepSeconds:F0} images/s training"
+        );
+        return (advice, speeds, lastGroup);
+    }
+
+    /// <summary>The candidates of <paramref name="preset"/>, cheapest first.</summary>
+    public static List<(string name, LearnerOptions options)> Plan(
+        LearnerOptions options,
+        AutoOptions auto,
+        Advice advice,
+        AutoPreset preset,
+        string lastGroup
+    )
+    {
+        var plan = new List<(string, LearnerOptions)>();
+        // Candidates are fitted without the test images; feature extraction's winner scores them afterwards.
+        LearnerOptions frozen = AutoDecision.Chosen(options, auto, StrategyRegistry.FeatureExtraction, advice);
+        // Train named explicitly: with no training set named, the embedded subset brings its own test images.
+        var untested = frozen.Data with
+        {
+            Train = frozen.Data.Train ?? Data.EmbeddedData.TrainImages,
+            Test = null,
+        };
+        // The analyses (domain distance, filters) describe the backbone, not the candidate: the kept one runs them.
+        frozen = frozen with
+        {
+            Data = untested,
+            Checkpoints = null,
+            Analyses = new AnalysisOptions
+            {
+                DomainDistance = false,
+                Filters = false,
+                Frequency = false,
+            },
+        };
+        var features = (FeatureExtractionOptions)frozen.Strategy;
+        plan.Add((FrozenName(features), frozen));
+        // A 2 x 2 grid keeps where a pattern sits (issue 6: +1.6 points at stage3 on Fashion-MNIST).
+        bool intermediate = features.Features is { } layers && layers.Any(l => l != lastGroup);
+        if (auto.FeatureGrid == 1 && intermediate)
+        {
+            var grid = features with { FeatureGrid = 2 };
+            plan.Add((FrozenName(grid), frozen with { Strategy = grid }));
+        }
+        if (preset == AutoPreset.Fast)
+            return plan;
+        var network = new List<StrategyDescriptor>();
+        network.Add(advice.Strategy == StrategyRegistry.FeatureExtraction ? StrategyRegistry.LpFt : advice.Strategy);
+        if (preset == AutoPreset.Best)
+            network.Add(
+                advice.Alternatives.FirstOrDefault(a => a != StrategyRegistry.FeatureExtraction && !network.Contains(a))
+                    ?? StrategyRegistry.FineTune
+            );
+        foreach (StrategyDescriptor strategy in network)
+        {
+            LearnerOptions chosen = AutoDecision.Chosen(options, auto, strategy, advice) with { Checkpoints = null };
+            if (preset == AutoPreset.Best)
+            {
+                int epochs = strategy.Create(chosen.Strategy).Settings(chosen.Training, chosen.Seed).Epochs;
+                chosen = chosen with { Training = chosen.Training with { Epochs = (int)Math.Ceiling(epochs * 1.5) } };
+            }
+            plan.Add((strategy.Name, chosen));
+        }
+        return plan;
+    }
+
+    private static string FrozenName(FeatureExtractionOptions features) =>
+        $"{StrategyRegistry.FeatureExtraction.Name}@{string.Join("+", features.Features ?? ["last"])}"
+        + (features.FeatureGrid > 1 ? $" grid {features.FeatureGrid}" : "");
+
+    // The candidate as it can run in the time left (network epochs cut to what fits; null when not even one epoch or
+    // the frozen pass fits) and its estimated seconds.
+    private static (LearnerOptions? options, double seconds) Budget(
+        LearnerOptions candidate,
+        LearnerData data,
+        SpeedProfile? speeds,
+        double left
+    )
+    {
+        if (speeds is null)
+            return (candidate, 0);
+        int labelled = data.TrainRows.Length + data.ValidationRows.Length;
+        double frozenPass = labelled * speeds.ForwardSeconds * DecodeFactor;
+        if (candidate.Strategy is FeatureExtractionOptions)
+            return (frozenPass + HeadSeconds <= left ? candidate : null, frozenPass + HeadSeconds);
+        var descriptor = StrategyRegistry.Of(candidate.Strategy);
+        int epochs = descriptor.Create(candidate.Strategy).Settings(candidate.Training, candidate.Seed).Epochs;
+        double epoch =
+            (data.TrainRows.Length * speeds.StepSeconds + data.ValidationRows.Length * speeds.ForwardSeconds)
+            * DecodeFactor;
+        double fixedCost =
+            (data.Test?.Count ?? 0) * speeds.ForwardSeconds * DecodeFactor
+            + (descriptor == StrategyRegistry.LpFt ? frozenPass + HeadSeconds : 0);
+        int fits = (int)Math.Min(epochs, Math.Floor((left - fixedCost) / epoch));
+        if (fits < 1)
+            return (null, fixedCost + epochs * epoch);
+        var cut = fits == epochs ? candidate : candidate with { Training = candidate.Training with { Epochs = fits } };
+        return (cut, fixedCost + fits * epoch);
+    }
+
+    // Time kept for feature extraction's final test pass.
+    private static double TestReserve(LearnerData data, SpeedProfile? speeds) =>
+        speeds is null ? 0 : (data.Test?.Count ?? 0) * speeds.ForwardSeconds * DecodeFactor + HeadSeconds;
+
+    private static CandidateReport Skipped(string name, LearnerOptions options, double estimate, string why) =>
+        new()
+        {
+            Name = name,
+            Strategy = StrategyRegistry.NameOf(options.Strategy),
+            Epochs = options.Strategy is FeatureExtractionOptions ? null : options.Training.Epochs,
+            EstimatedSeconds = Math.Round(estimate, 1),
+            Status = "skipped",
+            Reason = why,
+        };
+
+    private static CandidateReport Entry(
+        string name,
+        LearnerOptions options,
+        double estimate,
+        Stopwatch watch,
+        double? accuracy,
+        string status,
+        string reason
+    ) =>
+        new()
+        {
+            Name = name,
+            Strategy = StrategyRegistry.NameOf(options.Strategy),
+            Epochs = options.Strategy is FeatureExtractionOptions ? null : options.Training.Epochs,
+            EstimatedSeconds = estimate > 0 ? Math.Round(estimate, 1) : null,
+            Seconds = Math.Round(watch.Elapsed.TotalSeconds, 2),
+            ValAccuracy = accuracy is { } a ? Math.Round(a, 4) : null,
+            Status = status,
+            Reason = reason,
+        };
+
+    private static string Name(AutoPreset preset) => preset.ToString().ToLowerInvariant();
+}
