@@ -24,4 +24,8 @@ public sealed record PresetReport
     /// <summary>Whether the test images were scored by a last pass of the kept model (feature extraction's
     /// candidates are trained without them, so that a candidate that loses costs no test pass).</summary>
     public bool TestedAfterSearch { get; init; }
+
+    /// <summary>Why the kept model has no test score when test images were given (the time limit left no time for
+    /// the pass), and how to get one.</summary>
+    public string? TestSkipped { get; init; }
 }

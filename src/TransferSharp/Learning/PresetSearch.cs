@@ -48,12 +48,13 @@ internal static class PresetSearch
                 Model = options.Model with { Adapter = Adapters.InputAdapters.Parse(advice.Adapter) },
             };
         var plan = Plan(options, auto, advice, preset, lastGroup);
-        // Candidates stop at the limit less the time kept for the final test pass.
+        // Everything stops at the limit, less a moment to save the run.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         if (auto.TimeLimit is { } limit)
-            deadline.CancelAfter(
-                TimeSpan.FromSeconds(Math.Max(0, (limit - watch.Elapsed).TotalSeconds - TestReserve(data, speeds)))
-            );
+            deadline.CancelAfter(Until(limit, watch));
+        // Seconds per image of a frozen pass, decode included: the profile's forward pass at first, then what the
+        // candidates' own extraction measured (on the engine and layers it used).
+        double frozen = speeds is null ? 0 : speeds.ForwardSeconds * DecodeFactor;
         progress.Info(
             $"preset {Name(preset)}: {plan.Count} candidates ({string.Join(", ", plan.Select(c => c.name))})"
                 + (auto.TimeLimit is { } t ? $" within {t.TotalSeconds:F0} s" : "")
@@ -61,7 +62,7 @@ internal static class PresetSearch
         var records = new List<CandidateReport>();
         FitResult? best = null;
         CandidateReport? bestRecord = null;
-        PresetReport Record(string? winner, bool tested) =>
+        PresetReport Record(string? winner, bool tested, string? untested = null) =>
             new()
             {
                 Preset = Name(preset),
@@ -71,15 +72,28 @@ internal static class PresetSearch
                 Rule = Rule,
                 Speeds = speeds,
                 TestedAfterSearch = tested,
+                TestSkipped = untested,
             };
         foreach (var (name, candidate) in plan)
         {
             if (cancellation.IsCancellationRequested)
                 break;
+            // Time is kept for the test pass of a frozen-feature winner while it can still fit (else the time goes to
+            // candidates, and the run is saved without a test score); the first candidate always runs.
+            double reserve =
+                best is null || best.Options.Strategy is FeatureExtractionOptions ? TestReserve(data, frozen) : 0;
+            if (auto.TimeLimit is { } budget && watch.Elapsed.TotalSeconds + reserve > budget.TotalSeconds)
+                reserve = 0;
             double left = auto.TimeLimit is { } l
-                ? (l - watch.Elapsed).TotalSeconds - TestReserve(data, speeds)
+                ? (l - watch.Elapsed).TotalSeconds - reserve
                 : double.PositiveInfinity;
-            var (planned, estimate) = Budget(candidate, data, speeds, left);
+            var (planned, estimate) = Budget(
+                candidate,
+                data,
+                speeds,
+                frozen,
+                best is null ? double.PositiveInfinity : left
+            );
             if (planned is null)
             {
                 string why = $"needs about {estimate:F0} s, {Math.Max(0, left):F0} s left before the final test pass";
@@ -102,6 +116,8 @@ internal static class PresetSearch
                 progress.Info($"candidate {name}: stopped by the time limit");
                 break;
             }
+            if (result.Options.Strategy is FeatureExtractionOptions && result.Report.ImagesPerSecondExtraction > 0)
+                frozen = 1 / result.Report.ImagesPerSecondExtraction.Value;
             double accuracy = result.Report.ValAccuracy ?? double.NaN;
             int n = data.ValidationRows.Length;
             bool better =
@@ -141,49 +157,70 @@ internal static class PresetSearch
                 auto.TimeLimit,
                 $"too short: no candidate could finish (advice and speeds took {watch.Elapsed.TotalSeconds:F0} s, the "
                     + $"cheapest candidate needs about {cheapest:F0} s and the test pass "
-                    + $"{TestReserve(data, speeds):F0} s); give at least "
-                    + $"{Math.Ceiling(watch.Elapsed.TotalSeconds + cheapest + TestReserve(data, speeds)):F0} s."
+                    + $"{TestReserve(data, frozen):F0} s); give at least "
+                    + $"{Math.Ceiling(watch.Elapsed.TotalSeconds + cheapest):F0} s (the test pass then scored by "
+                    + "`transfersharp evaluate`)."
             );
         }
-        return Tested(
-            best,
-            bestRecord!,
-            learner,
-            data,
-            progress,
-            cancellation,
-            r => Record(bestRecord!.Name, r),
-            advice,
-            watch
-        );
+        double? secondsLeft = auto.TimeLimit is { } end ? (end - watch.Elapsed).TotalSeconds : null;
+        var final = new FinalPass(learner, data, secondsLeft, TestReserve(data, frozen), deadline.Token, cancellation);
+        return Tested(best, bestRecord!, final, progress, (r, why) => Record(bestRecord!.Name, r, why), advice, watch);
     }
+
+    private sealed record FinalPass(
+        TransferLearner Learner,
+        LearnerData Data,
+        double? SecondsLeft,
+        double Estimate,
+        CancellationToken Deadline,
+        CancellationToken Cancellation
+    );
 
     // Feature extraction's candidates ran without the test images and the analyses: the kept one is fitted again with
     // them (its features come from the cache, so only the test pass, the analyses and the head cost time).
+    // Under a limit the pass runs only when it fits (else the kept run has no test score, and says how to get one) and
+    // stops at the limit.
     private static FitResult Tested(
         FitResult best,
         CandidateReport record,
-        TransferLearner learner,
-        LearnerData data,
+        FinalPass final,
         IProgress<ProgressUpdate>? progress,
-        CancellationToken cancellation,
-        Func<bool, PresetReport> report,
+        Func<bool, string?, PresetReport> report,
         Advice advice,
         Stopwatch watch
     )
     {
         if (best.Options.Strategy is not FeatureExtractionOptions)
-            return Stamped(best, report(false), advice, watch);
-        progress.Info($"{record.Name}: " + (data.Test is null ? "the analyses" : "the analyses and the test images"));
-        FitResult tested = new TransferLearner(
-            best.Options with
-            {
-                Data = best.Options.Data with { Test = TestImages(learner.Options.Data) },
-                Analyses = learner.Options.Analyses,
-            }
-        ).Fit(progress, cancellation);
+            return Stamped(best, report(false, null), advice, watch);
+        bool test = final.Data.Test is not null;
+        const string later = "transfersharp evaluate RUN --data TEST scores it";
+        if (final.SecondsLeft is { } left && final.Estimate > left)
+        {
+            string why =
+                $"the test pass and the analyses need about {final.Estimate:F0} s, {left:F0} s were left; {later}";
+            progress.Info($"{record.Name}: {why}");
+            return Stamped(best, report(false, test ? why : null), advice, watch);
+        }
+        progress.Info($"{record.Name}: " + (test ? "the analyses and the test images" : "the analyses"));
+        FitResult tested;
+        try
+        {
+            tested = new TransferLearner(
+                best.Options with
+                {
+                    Data = best.Options.Data with { Test = TestImages(final.Learner.Options.Data) },
+                    Analyses = final.Learner.Options.Analyses,
+                }
+            ).Fit(progress, final.Deadline);
+        }
+        catch (OperationCanceledException) when (!final.Cancellation.IsCancellationRequested)
+        {
+            string why = $"the test pass was stopped by the time limit; {later}";
+            progress.Info($"{record.Name}: {why}");
+            return Stamped(best, report(false, test ? why : null), advice, watch);
+        }
         best.Dispose();
-        return Stamped(tested, report(data.Test is not null), advice, watch);
+        return Stamped(tested, report(test, null), advice, watch);
     }
 
     private static string? TestImages(Data.DataOptions asked) =>
@@ -298,13 +335,14 @@ internal static class PresetSearch
         LearnerOptions candidate,
         LearnerData data,
         SpeedProfile? speeds,
+        double frozen,
         double left
     )
     {
         if (speeds is null)
             return (candidate, 0);
         int labelled = data.TrainRows.Length + data.ValidationRows.Length;
-        double frozenPass = labelled * speeds.ForwardSeconds * DecodeFactor;
+        double frozenPass = labelled * frozen;
         if (candidate.Strategy is FeatureExtractionOptions)
             return (frozenPass + HeadSeconds <= left ? candidate : null, frozenPass + HeadSeconds);
         var descriptor = StrategyRegistry.Of(candidate.Strategy);
@@ -313,8 +351,7 @@ internal static class PresetSearch
             (data.TrainRows.Length * speeds.StepSeconds + data.ValidationRows.Length * speeds.ForwardSeconds)
             * DecodeFactor;
         double fixedCost =
-            (data.Test?.Count ?? 0) * speeds.ForwardSeconds * DecodeFactor
-            + (descriptor == StrategyRegistry.LpFt ? frozenPass + HeadSeconds : 0);
+            (data.Test?.Count ?? 0) * frozen + (descriptor == StrategyRegistry.LpFt ? frozenPass + HeadSeconds : 0);
         int fits = (int)Math.Min(epochs, Math.Floor((left - fixedCost) / epoch));
         if (fits < 1)
             return (null, fixedCost + epochs * epoch);
@@ -322,9 +359,15 @@ internal static class PresetSearch
         return (cut, fixedCost + fits * epoch);
     }
 
-    // Time kept for feature extraction's final test pass.
-    private static double TestReserve(LearnerData data, SpeedProfile? speeds) =>
-        speeds is null ? 0 : (data.Test?.Count ?? 0) * speeds.ForwardSeconds * DecodeFactor + HeadSeconds;
+    // Time kept for feature extraction's final pass: the test images' features and the head again.
+    private static double TestReserve(LearnerData data, double frozen) =>
+        frozen <= 0 ? 0 : (data.Test?.Count ?? 0) * frozen + HeadSeconds;
+
+    // The deadline: the limit, less a moment (3 %, at most 5 s) to save the run.
+    private static TimeSpan Until(TimeSpan limit, Stopwatch watch) =>
+        TimeSpan.FromSeconds(
+            Math.Max(0, (limit - watch.Elapsed).TotalSeconds - Math.Min(5, 0.03 * limit.TotalSeconds))
+        );
 
     private static CandidateReport Skipped(string name, LearnerOptions options, double estimate, string why) =>
         new()

@@ -32,16 +32,8 @@ public static class LinearProbe
         )
         {
             var search = options.Solver == HeadSolver.Lbfgs ? (Search)Path : AdamTrials;
-            (trials, heads) = search(
-                trainFeatures,
-                trainLabels,
-                validationFeatures,
-                validationLabels,
-                classes,
-                options,
-                task,
-                cancellation
-            );
+            var split = new Split(trainFeatures, trainLabels, validationFeatures, validationLabels, classes);
+            (trials, heads) = search(split, options, task, cancellation);
         }
         WeightDecayTrial best = trials
             .OrderBy(t => t.ValidationLoss)
@@ -76,12 +68,11 @@ public static class LinearProbe
         );
     }
 
+    // The labelled features a search fits on and scores with.
+    private sealed record Split(Tensor TrainX, Tensor TrainY, Tensor ValidationX, Tensor ValidationY, int Classes);
+
     private delegate (List<WeightDecayTrial>, Dictionary<double, ClassifierHead>) Search(
-        Tensor trainFeatures,
-        Tensor trainLabels,
-        Tensor validationFeatures,
-        Tensor validationLabels,
-        int classes,
+        Split split,
         LinearProbeOptions options,
         ProgressTask task,
         CancellationToken cancellation
@@ -90,16 +81,13 @@ public static class LinearProbe
     // The penalties strongest first, each fit starting from the previous solution: a strongly penalised fit converges
     // in a few iterations, and each weaker one starts near its own optimum.
     private static (List<WeightDecayTrial>, Dictionary<double, ClassifierHead>) Path(
-        Tensor trainFeatures,
-        Tensor trainLabels,
-        Tensor validationFeatures,
-        Tensor validationLabels,
-        int classes,
+        Split split,
         LinearProbeOptions options,
         ProgressTask task,
         CancellationToken cancellation
     )
     {
+        var (trainFeatures, trainLabels, validationFeatures, validationLabels, classes) = split;
         int width = (int)trainFeatures.shape[1];
         using var template = new ClassifierHead(width, classes);
         template.SetStandardization(trainFeatures, options.PerFeatureScale);
@@ -125,16 +113,13 @@ public static class LinearProbe
     }
 
     private static (List<WeightDecayTrial>, Dictionary<double, ClassifierHead>) AdamTrials(
-        Tensor trainFeatures,
-        Tensor trainLabels,
-        Tensor validationFeatures,
-        Tensor validationLabels,
-        int classes,
+        Split split,
         LinearProbeOptions options,
         ProgressTask task,
         CancellationToken cancellation
     )
     {
+        var (trainFeatures, trainLabels, validationFeatures, validationLabels, classes) = split;
         int width = (int)trainFeatures.shape[1];
         var trials = new List<WeightDecayTrial>();
         foreach (double decay in options.WeightDecays)

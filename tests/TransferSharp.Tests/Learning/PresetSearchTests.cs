@@ -14,19 +14,7 @@ public class PresetSearchTests : IClassFixture<TinyFolders>
 
     public PresetSearchTests(TinyFolders folders) => this.folders = folders;
 
-    private LearnerOptions Options(AutoOptions auto) =>
-        new()
-        {
-            Data = new DataOptions
-            {
-                Train = folders.Train,
-                Test = folders.Test,
-                ValidationFraction = 0.2,
-                CacheDirectory = TestPaths.NewTempDir("cache"),
-            },
-            Model = new ModelOptions { Size = 32 },
-            Strategy = auto,
-        };
+    private LearnerOptions Options(AutoOptions auto) => folders.Options(auto) with { Analyses = new() };
 
     [Fact]
     public void AFastPresetKeepsTheBestFrozenCandidateAndScoresTheTestImagesOnce()

@@ -79,20 +79,7 @@ public class TransferLearnerTests : IClassFixture<TinyFolders>
     };
 
     private LearnerOptions Options(StrategyOptions? strategy = null, int? epochs = null) =>
-        new()
-        {
-            Data = new DataOptions
-            {
-                Train = folders.Train,
-                Test = folders.Test,
-                ValidationFraction = 0.2,
-                CacheDirectory = TestPaths.NewTempDir("cache"),
-            },
-            Model = new ModelOptions { Size = 32 },
-            Training = new TrainingOptions { Epochs = epochs },
-            Strategy = strategy ?? new FeatureExtractionOptions { HeadSteps = 60 },
-            Analyses = new AnalysisOptions { DomainDistance = true, Filters = true },
-        };
+        folders.Options(strategy, epochs);
 
     private static FitResult Fit(LearnerOptions options) => new TransferLearner(options).Fit();
 
