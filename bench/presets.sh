@@ -3,8 +3,8 @@
 # images: fit with --preset fast|balanced|best, then with --time-limit L (balanced) for each limit, and a kill test
 # (a limited run killed with SIGKILL once its first candidate is saved: the folder must still load).
 # Usage: bench/presets.sh [case ...]   cases: fast balanced best limit-30s limit-60s ... kill   (default: all below)
-# Every case starts from an empty feature cache. Results: bench/results/presets.jsonl (one line per run: wall seconds, test accuracy, the candidates, whether the
-# run folder loads); runs in bench/work/presets/.
+# Every case starts from an empty feature cache. Results: bench/results/presets.jsonl (one line per run: wall seconds,
+# test accuracy, the candidates, whether the run folder loads); runs in bench/work/presets/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet build -c Release src/TransferSharp.Cli -v q -nologo >/dev/null

@@ -52,7 +52,8 @@ print(f"\nTasks: {complete}. Fast preset within 2 points of the best single stra
 
 runs = rows(presets)
 if runs:
-    print("\n| run | limit s | wall s | kept | test acc | loads | candidates (name, epochs, estimate s, s, val, status) |")
+    print("\n| run | limit s | wall s | kept | test acc | loads "
+          "| candidates (name, epochs, estimate s, s, val, status) |")
     print("|---|---|---|---|---|---|---|")
     for r in runs:
         kept = [c[0] for c in r["candidates"] if c[5] == "best"]
