@@ -42,6 +42,15 @@ public static class AutoDecision
         return options with { Model = options.Model with { Size = size } };
     }
 
+    /// <summary>Under auto, the advised input adapter unless one was asked for (replicate is the default).</summary>
+    public static LearnerOptions WithAdvisedAdapter(LearnerOptions options, Advice advice) =>
+        options.Model.Adapter == Adapters.AdapterKind.Replicate
+            ? options with
+            {
+                Model = options.Model with { Adapter = Adapters.InputAdapters.Parse(advice.Adapter) },
+            }
+            : options;
+
     /// <summary>The advised strategy, or a pilot's winner; the pilots run when asked and the validation split
     /// allows.</summary>
     public static Decision Decide(

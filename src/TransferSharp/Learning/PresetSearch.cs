@@ -42,11 +42,7 @@ internal static class PresetSearch
         int? imageSide = AdviceMeasurements.ImageSide(data.Train);
         LearnerOptions options = AutoDecision.WithAdvisedSize(learner.Options, imageSide, progress);
         var (advice, speeds, lastGroup) = Advise(options, data, imageSide, auto.TimeLimit is not null, progress);
-        if (options.Model.Adapter == Adapters.AdapterKind.Replicate)
-            options = options with
-            {
-                Model = options.Model with { Adapter = Adapters.InputAdapters.Parse(advice.Adapter) },
-            };
+        options = AutoDecision.WithAdvisedAdapter(options, advice);
         var plan = Plan(options, auto, advice, preset, lastGroup);
         // Everything stops at the limit, less a moment to save the run.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
@@ -97,7 +93,7 @@ internal static class PresetSearch
             if (planned is null)
             {
                 string why = $"needs about {estimate:F0} s, {Math.Max(0, left):F0} s left before the final test pass";
-                records.Add(Skipped(name, planned ?? candidate, estimate, why));
+                records.Add(Entry(name, candidate, estimate, null, null, "skipped", why));
                 progress.Info($"candidate {name}: skipped ({why})");
                 continue;
             }
@@ -369,22 +365,11 @@ internal static class PresetSearch
             Math.Max(0, (limit - watch.Elapsed).TotalSeconds - Math.Min(5, 0.03 * limit.TotalSeconds))
         );
 
-    private static CandidateReport Skipped(string name, LearnerOptions options, double estimate, string why) =>
-        new()
-        {
-            Name = name,
-            Strategy = StrategyRegistry.NameOf(options.Strategy),
-            Epochs = options.Strategy is FeatureExtractionOptions ? null : options.Training.Epochs,
-            EstimatedSeconds = Math.Round(estimate, 1),
-            Status = "skipped",
-            Reason = why,
-        };
-
     private static CandidateReport Entry(
         string name,
         LearnerOptions options,
         double estimate,
-        Stopwatch watch,
+        Stopwatch? watch,
         double? accuracy,
         string status,
         string reason
@@ -395,7 +380,7 @@ internal static class PresetSearch
             Strategy = StrategyRegistry.NameOf(options.Strategy),
             Epochs = options.Strategy is FeatureExtractionOptions ? null : options.Training.Epochs,
             EstimatedSeconds = estimate > 0 ? Math.Round(estimate, 1) : null,
-            Seconds = Math.Round(watch.Elapsed.TotalSeconds, 2),
+            Seconds = watch is null ? null : Math.Round(watch.Elapsed.TotalSeconds, 2),
             ValAccuracy = accuracy is { } a ? Math.Round(a, 4) : null,
             Status = status,
             Reason = reason,

@@ -119,11 +119,7 @@ public sealed class TransferLearner
         }
         AdviceInputs inputs = AdviceMeasurements.Measure(backbone, data.Train, progress, imageSide: imageSide).inputs;
         Advice advice = StrategyAdvisor.Advise(inputs);
-        if (options.Model.Adapter == Adapters.AdapterKind.Replicate)
-            options = options with
-            {
-                Model = options.Model with { Adapter = Adapters.InputAdapters.Parse(advice.Adapter) },
-            };
+        options = AutoDecision.WithAdvisedAdapter(options, advice);
         return AutoDecision.Decide(options, auto, advice, data.ValidationRows.Length, progress, cancellation);
     }
 

@@ -57,6 +57,8 @@ internal sealed class SoftmaxRegression : IDisposable
         for (int iteration = 0; iteration < maxIterations; iteration++)
         {
             cancellation.ThrowIfCancellationRequested();
+            // An iteration's temporaries (line-search trials, the direction) go with it; what the next needs moves out.
+            using var iterationScope = NewDisposeScope();
             if (g.abs().max().item<double>() <= GradientTolerance)
                 break;
             Tensor direction = Direction(g, history);
@@ -64,7 +66,7 @@ internal sealed class SoftmaxRegression : IDisposable
             if (slope >= 0)
             {
                 // Not a descent direction (rounding in the history): start the history again from the gradient.
-                history.Clear();
+                Forget(history, history.Count);
                 direction = g.neg();
                 slope = -g.dot(g).item<double>();
             }
@@ -91,16 +93,28 @@ internal sealed class SoftmaxRegression : IDisposable
             double ys = y.dot(s).item<double>();
             if (ys > 1e-12)
             {
-                history.Add((s, y, 1 / ys));
-                if (history.Count > Memory)
-                    history.RemoveAt(0);
+                history.Add((s.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope(), 1 / ys));
+                Forget(history, history.Count - Memory);
             }
             bool stalled = f - fNext <= FunctionTolerance * Math.Max(Math.Max(Math.Abs(f), Math.Abs(fNext)), 1);
-            (theta, f, g) = (next, fNext, gNext);
+            theta.Dispose();
+            g.Dispose();
+            (theta, f, g) = (next.MoveToOuterDisposeScope(), fNext, gNext.MoveToOuterDisposeScope());
             if (stalled)
                 break;
         }
         return (theta.data<double>().ToArray(), evaluations);
+    }
+
+    // Drops the oldest count pairs (none when count <= 0), freeing their tensors.
+    private static void Forget(List<(Tensor s, Tensor y, double rho)> history, int count)
+    {
+        for (int k = 0; k < count; k++)
+        {
+            history[0].s.Dispose();
+            history[0].y.Dispose();
+            history.RemoveAt(0);
+        }
     }
 
     // The two-loop recursion: -H g for the inverse Hessian estimate H of the last pairs (s, y), scaled by s.y / y.y.
