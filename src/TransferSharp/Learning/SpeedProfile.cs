@@ -81,7 +81,10 @@ public sealed record SpeedProfile(double ForwardSeconds, double StepSeconds)
         });
         Freezer.Apply(model, model.Groups.Select(_ => GroupMode.Full).ToList());
         model.Train(true);
-        using var optimizer = optim.AdamW(model.Groups.SelectMany(g => g.All), 1e-6);
+        using var optimizer = new ScalarSafeAdamW(
+            [new TorchSharp.Modules.AdamW.ParamGroup(model.Groups.SelectMany(g => g.All))],
+            1e-6
+        );
         double step = Time(() =>
         {
             optimizer.zero_grad();
