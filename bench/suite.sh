@@ -2,11 +2,13 @@
 # The advisor's task suite (issue 6): Fashion-MNIST variants at 10, 100 and 1000 labels per class, every strategy, then
 # `fit --strategy auto` without and with --pilot, each task tested on all 10,000 test images (same variant).
 # Usage: bench/suite.sh [variant:labels ...]   (default: the 9 tasks below)
-#   variants: plain, blurred (low frequencies only), high-pass (texture only), colourised (random fore/background hues)
+#   variants: plain, blurred (low frequencies only), high-pass (texture only), colourised (random fore/background hues);
+#   multispectral (8-band .npy from bench/Multispectral, 5 classes, 1,000 test images)
 #   env: SIZE=64, EPOCHS_10=8 EPOCHS_100=8 EPOCHS_1000=3 (every network strategy and auto get the same epochs in a task;
 #        feature extraction keeps its 300 full-batch head steps),
 #        STRATEGIES="...", PILOT_EPOCHS=1, SEED=0, RESULTS=${RESULTS:-bench/results/suite.jsonl}
-#   STRATEGIES may name auto's presets (issue 18): preset-fast (fit's default), preset-balanced, preset-best
+#   STRATEGIES may name auto's presets (issue 18): preset-fast (fit's default), preset-balanced, preset-best, and a
+#   strategy's input adapter: fine-tune@weight-sum
 # Runs already done (metrics.json in their folder) are not run again. Results: bench/results/suite.jsonl;
 # table and reach: python3 bench/suite_table.py
 set -euo pipefail
@@ -27,7 +29,7 @@ PILOT_EPOCHS=${PILOT_EPOCHS:-1}
 DEFAULT_STRATEGIES="feature-extraction fine-tune gradual-unfreeze bn-only adabn l2-sp lp-ft scratch auto auto-pilot"
 STRATEGIES=${STRATEGIES:-"$DEFAULT_STRATEGIES"}
 DEFAULT_TASKS="plain:10 plain:100 blurred:10 high-pass:10 colourised:10 blurred:100 high-pass:100 colourised:100"
-DEFAULT_TASKS+=" plain:1000"
+DEFAULT_TASKS+=" plain:1000 multispectral:100"
 TASKS=${*:-"$DEFAULT_TASKS"}
 mkdir -p "$WORK/data" "$WORK/runs" bench/results
 
@@ -52,17 +54,42 @@ variant_folder() { # variant labels|test -> folder
   echo "$out"
 }
 
+# The multispectral task (issue 18): bench/Multispectral's 8 bands, 5 classes, the class only in bands 4-8; N per
+# class to train, 200 per class to test.
+multispectral_folder() { # labels split -> folder
+  local out="$WORK/data/multispectral-$1"
+  if [ ! -d "$out/train" ]; then
+    dotnet build -c Release bench/Multispectral -v q -nologo >/dev/null
+    dotnet bench/Multispectral/bin/Release/net10.0/Multispectral.dll "$out" 8 5 "$1" 200 32 0 >/dev/null
+  fi
+  echo "$out/$2"
+}
+
 for task in $TASKS; do
   variant=${task%%:*}; n=${task##*:}
-  train=$(variant_folder "$variant" "$n"); test=$(variant_folder "$variant" test)
+  if [ "$variant" = multispectral ]; then
+    train=$(multispectral_folder "$n" train); test=$(multispectral_folder "$n" test)
+  else
+    train=$(variant_folder "$variant" "$n"); test=$(variant_folder "$variant" test)
+  fi
   epochs_var="EPOCHS_$n"; epochs=${!epochs_var:-$([ "$n" -ge 1000 ] && echo 3 || echo 8)}
   for strategy in $STRATEGIES; do
     out="$WORK/runs/$variant-$n/$strategy"
     [ -f "$out/metrics.json" ] && continue
-    args=(--strategy "${strategy%-pilot}")
+    name=${strategy%@*}
+    args=(--strategy "${name%-pilot}")
     [[ "$strategy" == preset-* ]] && args=(--strategy auto --preset "${strategy#preset-}")
+    # STRATEGY@ADAPTER names the input adapter; on the multispectral task a named strategy defaults to conv1x1
+    # (replicate keeps bands 1-3, which carry no class), auto picks its own.
+    if [[ "$strategy" == *@* ]]; then args+=(--adapter "${strategy#*@}")
+    elif [ "$variant" = multispectral ] && [[ "$strategy" != auto* && "$strategy" != preset-* ]]; then
+      args+=(--adapter conv1x1)
+    fi
     # feature extraction and the fast preset: the head's full-batch fit, no epochs
-    [ "$strategy" != feature-extraction ] && [ "$strategy" != preset-fast ] && args+=(--epochs "$epochs")
+    # (a conv1x1 adapter under feature extraction trains for epochs: the multispectral task)
+    if { [ "$name" != feature-extraction ] || [ "$variant" = multispectral ]; } && [ "$strategy" != preset-fast ]; then
+      args+=(--epochs "$epochs")
+    fi
     [ "$strategy" = auto-pilot ] && args+=(--pilot --pilot-epochs "$PILOT_EPOCHS")
     echo "== $variant, $n labels/class, size $SIZE, $epochs epochs: $strategy"
     mkdir -p "$(dirname "$out")"

@@ -26,6 +26,13 @@ internal sealed record FlagScope(string Text, Func<StrategyOptions, ModelOptions
         (s, m) => s is not FeatureExtractionOptions && !FrozenOnly(s) || m.Adapter == AdapterKind.Conv1x1
     );
 
+    /// <summary>LP-FT, which fits a conv1x1 adapter with its probe head first, and auto.</summary>
+    public static readonly FlagScope LpFtAdapter = new(
+        $"{StrategyRegistry.LpFt.Name} with --adapter conv1x1, and auto (not --preset fast)",
+        (s, m) =>
+            s is Strategies.LpFt.LpFtOptions && m.Adapter == AdapterKind.Conv1x1 || s is AutoOptions && !FrozenOnly(s)
+    );
+
     /// <summary>Network strategies but scratch (layer decay protects pretrained layers).</summary>
     public static readonly FlagScope Pretrained = new(
         "network strategies except scratch, and auto (not --preset fast)",

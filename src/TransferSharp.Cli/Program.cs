@@ -32,5 +32,6 @@ root.Subcommands.Add(InspectCommand.Create());
 root.Subcommands.Add(AdviseCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(CacheCommand.Create());
+root.Subcommands.Add(ExtractCommand.Create());
 GroupedHelp.Install(root, fit, flags);
 return await root.Parse(args).InvokeAsync();

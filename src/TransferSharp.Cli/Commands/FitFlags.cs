@@ -57,6 +57,19 @@ internal sealed class FitFlags
             data,
             new Option<bool>("--no-cache") { Description = "Do not read or write the on-disk feature cache." }
         );
+        FeaturesFrom = Add(
+            data,
+            Mapped(
+                new Option<string?>("--features-from")
+                {
+                    Description =
+                        "A folder of feature shards written by `transfersharp extract --shard I/N` (one per "
+                        + "worker): the head fits on them, the backbone runs only for images they lack.",
+                },
+                "DataOptions.FeaturesFrom"
+            ),
+            FlagScope.Features
+        );
         Backbone = Add(model, CommonOptions.Backbone());
         Size = Add(model, CommonOptions.Size());
         foreach (Option option in Preprocessing.All)
@@ -299,6 +312,19 @@ internal sealed class FitFlags
             ),
             FlagScope.NetworkOrAdapter
         );
+        AdapterEpochs = Add(
+            training,
+            Mapped(
+                new Option<int?>("--adapter-epochs")
+                {
+                    Description =
+                        "Epochs the conv1x1 adapter trains with LP-FT's probe head on the frozen backbone before "
+                        + "fine-tuning (0 = none; default half of --epochs).",
+                },
+                "TrainingOptions.AdapterEpochs"
+            ),
+            FlagScope.LpFtAdapter
+        );
         Deterministic = Add(
             training,
             new Option<bool>("--deterministic")
@@ -505,6 +531,7 @@ internal sealed class FitFlags
     public Option<bool> SkipBad { get; }
     public Option<bool> ChannelsLast { get; }
     public Option<string?> CacheDir { get; }
+    public Option<string?> FeaturesFrom { get; }
     public Option<bool> NoCache { get; }
     public Option<string?> CacheLimit { get; }
     public Option<string> Backbone { get; }
@@ -534,6 +561,7 @@ internal sealed class FitFlags
     public Option<bool> NoFlip { get; }
     public Option<string?> BnStats { get; }
     public Option<double?> AdapterRate { get; }
+    public Option<int?> AdapterEpochs { get; }
     public Option<bool> Deterministic { get; }
     public Option<bool> Naive { get; }
     public Option<string?> Features { get; }
@@ -598,6 +626,7 @@ internal sealed class FitFlags
             SkipBad = parse.GetValue(SkipBad),
             ChannelsLast = parse.GetValue(ChannelsLast),
             CacheDirectory = parse.GetValue(CacheDir),
+            FeaturesFrom = parse.GetValue(FeaturesFrom),
             UseCache = !parse.GetValue(NoCache),
             CacheLimitBytes = CommonOptions.Bytes("--cache-limit", parse.GetValue(CacheLimit)),
         };
@@ -633,6 +662,7 @@ internal sealed class FitFlags
             RestoreBest = !parse.GetValue(KeepLast),
             AverageLastEpochs = parse.GetValue(AverageLast),
             AdapterRateMultiplier = parse.GetValue(AdapterRate),
+            AdapterEpochs = parse.GetValue(AdapterEpochs),
             MixupAlpha = parse.GetValue(Mixup),
             Augmentation = new AugmentationOptions
             {

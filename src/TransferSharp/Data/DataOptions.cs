@@ -38,6 +38,14 @@ public sealed record DataOptions
     /// no limit.</summary>
     public long? CacheLimitBytes { get; init; }
 
+    /// <summary>A folder of feature shards written by sharded extraction (<see cref="Training.FeatureShards"/>):
+    /// feature extraction reads every image's features from them instead of running the backbone. Null: none.</summary>
+    public string? FeaturesFrom { get; init; }
+
+    /// <summary>False under auto: a candidate whose features the shards lack (other layers or grid) computes them,
+    /// where a named feature extraction stops with an error.</summary>
+    internal bool FeaturesFromRequired { get; init; } = true;
+
     /// <summary>The feature cache folder to use, or null when caching is off.</summary>
     public string? ResolveCacheDirectory() => UseCache ? CacheDirectory ?? IO.CacheLocation.Default() : null;
 

@@ -42,12 +42,17 @@ public static class AutoDecision
         return options with { Model = options.Model with { Size = size } };
     }
 
-    /// <summary>Under auto, the advised input adapter unless one was asked for (replicate is the default).</summary>
-    public static LearnerOptions WithAdvisedAdapter(LearnerOptions options, Advice advice) =>
+    /// <summary>Under auto, the input adapter advised for <paramref name="strategy"/> unless one was asked for
+    /// (replicate is the default).</summary>
+    public static LearnerOptions WithAdvisedAdapter(
+        LearnerOptions options,
+        Advice advice,
+        StrategyDescriptor strategy
+    ) =>
         options.Model.Adapter == Adapters.AdapterKind.Replicate
             ? options with
             {
-                Model = options.Model with { Adapter = Adapters.InputAdapters.Parse(advice.Adapter) },
+                Model = options.Model with { Adapter = Adapters.InputAdapters.Parse(advice.AdapterFor(strategy)) },
             }
             : options;
 
@@ -116,8 +121,9 @@ public static class AutoDecision
         Math.Sqrt((a * (1 - a) + b * (1 - b)) / Math.Max(1, n));
 
     /// <summary>
-    /// The options once <paramref name="strategy"/> is chosen: feature extraction takes the advised feature layers
-    /// (unless given) and keeps its own head fit (auto's epochs are the network strategies' length).
+    /// The options once <paramref name="strategy"/> is chosen: the adapter advised for it (unless one was asked for);
+    /// feature extraction takes the advised feature layers (unless given) and keeps its own head fit (auto's epochs are
+    /// the network strategies' length).
     /// </summary>
     public static LearnerOptions Chosen(
         LearnerOptions options,
@@ -126,6 +132,9 @@ public static class AutoDecision
         Advice advice
     )
     {
+        options = WithAdvisedAdapter(options, advice, strategy);
+        if (options.Data.FeaturesFrom is not null)
+            options = options with { Data = options.Data with { FeaturesFromRequired = false } };
         if (strategy != StrategyRegistry.FeatureExtraction)
             return options with { Strategy = strategy.DefaultOptions() };
         var features = new FeatureExtractionOptions

@@ -42,7 +42,6 @@ internal static class PresetSearch
         int? imageSide = AdviceMeasurements.ImageSide(data.Train);
         LearnerOptions options = AutoDecision.WithAdvisedSize(learner.Options, imageSide, progress);
         var (advice, speeds, lastGroup) = Advise(options, data, imageSide, auto.TimeLimit is not null, progress);
-        options = AutoDecision.WithAdvisedAdapter(options, advice);
         var plan = Plan(options, auto, advice, preset, lastGroup);
         // Everything stops at the limit, less a moment to save the run.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
@@ -348,11 +347,18 @@ internal static class PresetSearch
             * DecodeFactor;
         double fixedCost =
             (data.Test?.Count ?? 0) * frozen + (descriptor == StrategyRegistry.LpFt ? frozenPass + HeadSeconds : 0);
-        int fits = (int)Math.Min(epochs, Math.Floor((left - fixedCost) / epoch));
+        // LP-FT's conv1x1 adapter stage costs about an epoch per epoch.
+        bool adapterStage =
+            candidate.Model.Adapter == Adapters.AdapterKind.Conv1x1 && descriptor == StrategyRegistry.LpFt;
+        double Cost(int e) =>
+            fixedCost + (e + (adapterStage ? candidate.Training.AdapterEpochs ?? Math.Max(1, e / 2) : 0)) * epoch;
+        int fits = epochs;
+        while (fits >= 1 && Cost(fits) > left)
+            fits--;
         if (fits < 1)
-            return (null, fixedCost + epochs * epoch);
+            return (null, Cost(epochs));
         var cut = fits == epochs ? candidate : candidate with { Training = candidate.Training with { Epochs = fits } };
-        return (cut, fixedCost + fits * epoch);
+        return (cut, Cost(fits));
     }
 
     // Time kept for feature extraction's final pass: the test images' features and the head again.

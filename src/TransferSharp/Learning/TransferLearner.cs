@@ -119,7 +119,6 @@ public sealed class TransferLearner
         }
         AdviceInputs inputs = AdviceMeasurements.Measure(backbone, data.Train, progress, imageSide: imageSide).inputs;
         Advice advice = StrategyAdvisor.Advise(inputs);
-        options = AutoDecision.WithAdvisedAdapter(options, advice);
         return AutoDecision.Decide(options, auto, advice, data.ValidationRows.Length, progress, cancellation);
     }
 

@@ -70,6 +70,9 @@ public record TrainingReport
     /// <summary>The input adapter and its channel statistics (channel pipeline).</summary>
     public AdapterSummary? Adapter { get; init; }
 
+    /// <summary>The conv1x1 adapter's stage with the head on the frozen backbone, before a staged strategy.</summary>
+    public AdapterStageSummary? AdapterStage { get; init; }
+
     /// <summary>A caution about the adapter (replicate dropping bands).</summary>
     public string? AdapterWarning { get; init; }
 

@@ -16,6 +16,7 @@ public sealed class FeatureCache
     private readonly string? file;
     private readonly long? limitBytes;
     private readonly Dictionary<string, float[]> entries = new();
+    private IReadOnlyDictionary<string, float[]>? preloaded;
     private readonly object gate = new();
     private int added;
 
@@ -71,7 +72,18 @@ public sealed class FeatureCache
     public bool TryGet(string contentKey, out float[] features)
     {
         lock (gate)
-            return entries.TryGetValue(contentKey, out features!);
+            return entries.TryGetValue(contentKey, out features!)
+                || preloaded?.TryGetValue(contentKey, out features!) == true;
+    }
+
+    /// <summary>Vectors computed elsewhere (feature shards) to look up first; they are never written to the cache
+    /// file.</summary>
+    public void Preload(IReadOnlyDictionary<string, float[]> vectors)
+    {
+        if (vectors.Values.FirstOrDefault() is { } first && first.Length != Width)
+            throw new ArgumentException($"expected {Width} values, got {first.Length}");
+        lock (gate)
+            preloaded = vectors;
     }
 
     /// <summary>Adds a vector (kept in memory until <see cref="Flush"/>).</summary>

@@ -63,16 +63,7 @@ public static class FeatureExtractor
             )
             {
                 cancellation.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                using var noGrad = no_grad();
-                using Tensor pixels = batch.ToTensor();
-                float[] values = onnx is not null
-                    ? onnx.Features(backbone.Normalize(pixels, CPU, options.Mirror))
-                    : backbone
-                        .Features(backbone.Normalize(pixels, device, options.Mirror))
-                        .cpu()
-                        .data<float>()
-                        .ToArray();
+                float[] values = Features(backbone, onnx, device, batch, options.Mirror);
                 int width = backbone.FeatureWidth;
                 for (int k = 0; k < batch.Positions.Length; k++)
                 {
@@ -96,7 +87,26 @@ public static class FeatureExtractor
         );
     }
 
-    private static OnnxRuntimePass? ChooseEngine(Backbone backbone, ExtractionOptions options, Device device)
+    /// <summary>One batch's features, row after row: on ONNX Runtime when <paramref name="onnx"/> is given, else on
+    /// <paramref name="device"/>.</summary>
+    internal static float[] Features(
+        Backbone backbone,
+        OnnxRuntimePass? onnx,
+        Device device,
+        PixelBatch batch,
+        bool mirror
+    )
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using Tensor pixels = batch.ToTensor();
+        return onnx is not null
+            ? onnx.Features(backbone.Normalize(pixels, CPU, mirror))
+            : backbone.Features(backbone.Normalize(pixels, device, mirror)).cpu().data<float>().ToArray();
+    }
+
+    /// <summary>What runs the frozen pass: ONNX Runtime where it can run the backbone (null: TorchSharp).</summary>
+    internal static OnnxRuntimePass? ChooseEngine(Backbone backbone, ExtractionOptions options, Device device)
     {
         if (options.Engine == ExtractionEngine.Torch)
             return null;
@@ -121,7 +131,8 @@ public static class FeatureExtractor
         }
     }
 
-    private static byte[] ReadContent(IImageSource source)
+    /// <summary>The bytes cache keys hash; an unreadable file is a <see cref="DataException"/> naming it.</summary>
+    internal static byte[] ReadContent(IImageSource source)
     {
         try
         {

@@ -33,6 +33,13 @@ public sealed record TrainingOptions : LoopOptions
     public double? AdapterRateMultiplier { get; init; }
 
     /// <summary>
+    /// Epochs a conv1x1 adapter trains with LP-FT's probe head on the frozen backbone (feature extraction's adapter
+    /// recipe) before fine-tuning starts; 0 = none; null = half the epochs (at least 1). Without it the backbone moves
+    /// while the adapter is still near its replicate start. (Gradual unfreezing's head stage already is such a stage.)
+    /// </summary>
+    public int? AdapterEpochs { get; init; }
+
+    /// <summary>
     /// BatchNorm while training: true = its running statistics, frozen; false = each batch's; null = the strategy's
     /// (frozen for LP-FT, whose head was fitted on the running statistics' features).
     /// </summary>
@@ -56,6 +63,7 @@ public sealed record TrainingOptions : LoopOptions
             Patience = Patience ?? defaults.Patience,
             ScoreStart = defaults.ScoreStart,
             AdapterRateMultiplier = AdapterRateMultiplier ?? defaults.AdapterRateMultiplier,
+            AdapterEpochs = AdapterEpochs ?? Math.Max(1, (Epochs ?? defaults.Epochs) / 2),
             Seed = seed,
             OptimizeFrozenPrefix = !Naive,
             FreezeBatchNormStatistics = FreezeBatchNormStatistics ?? defaults.FreezeBatchNormStatistics,

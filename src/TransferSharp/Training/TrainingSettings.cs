@@ -42,6 +42,9 @@ public sealed record TrainingSettings : LoopOptions
     /// <summary>An input adapter's learning rate as a multiple of the head's. Default 100.</summary>
     public double AdapterRateMultiplier { get; init; } = 100;
 
+    /// <summary>Epochs of LP-FT's adapter-with-head stage before fine-tuning; 0 = none.</summary>
+    public int AdapterEpochs { get; init; }
+
     /// <summary>Seed of shuffling, augmentation and initialisation.</summary>
     public int Seed { get; init; }
 
@@ -70,6 +73,7 @@ public sealed record TrainingSettings : LoopOptions
         Limits.Range(Name(nameof(WeightDecay)), WeightDecay, 0, 10);
         Limits.Interval(Name(nameof(Momentum)), Momentum, 0, false, 1, true);
         Limits.Interval(Name(nameof(AdapterRateMultiplier)), AdapterRateMultiplier, 0, true, 1000, false);
+        Limits.Range(Name(nameof(AdapterEpochs)), AdapterEpochs, 0, Limits.MaximumEpochs);
         Limits.Range(Name(nameof(MixupAlpha)), MixupAlpha, 0, 10);
         Limits.Interval(Name(nameof(LabelSmoothing)), LabelSmoothing, 0, false, 1, true);
         if (Patience is { } patience)

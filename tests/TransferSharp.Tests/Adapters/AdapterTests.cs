@@ -262,21 +262,28 @@ public class AdapterTests
         Assert.Contains("channel(s) 0 of 4 hold one value", result.Report.AdapterWarning);
     }
 
-    [Fact]
-    public void Conv1x1AdapterTrainsInFrontOfAFrozenBackboneAndPredictChecksChannels()
+    // Two classes of six 4-band 16x16 arrays; the class lives in band 4 only.
+    private static string BandFourFolder(string prefix, int seedStride)
     {
-        string root = TestPaths.NewTempDir("npy-fit");
+        string root = TestPaths.NewTempDir(prefix);
         for (int k = 0; k < 2; k++)
         {
             Directory.CreateDirectory(Path.Combine(root, $"c{k}"));
             for (int i = 0; i < 6; i++)
             {
-                ChannelImage image = Random(4, 16, 10 * k + i);
+                ChannelImage image = Random(4, 16, seedStride * k + i);
                 for (int p = 0; p < 16 * 16; p++)
-                    image.Data[3 * 256 + p] += k * 800; // the class lives in band 4
+                    image.Data[3 * 256 + p] += k * 800;
                 Npy.Write(Path.Combine(root, $"c{k}", $"{i}.npy"), image, "<u2");
             }
         }
+        return root;
+    }
+
+    [Fact]
+    public void Conv1x1AdapterTrainsInFrontOfAFrozenBackboneAndPredictChecksChannels()
+    {
+        string root = BandFourFolder("npy-fit", 10);
         string run = TestPaths.NewTempDir("npy-run");
         LearnerOptions Options(AdapterKind adapter) =>
             new()
@@ -332,5 +339,42 @@ public class AdapterTests
         );
         Assert.Contains("3 channel(s)", error.Message);
         Assert.Contains("trained on 4", error.Message);
+    }
+
+    [Fact]
+    public void LpFtFitsTheConv1x1AdapterWithItsProbeHeadFirst()
+    {
+        string root = BandFourFolder("npy-staged", 20);
+        FitReport Fit(string strategy, int? adapterEpochs)
+        {
+            var options = new LearnerOptions
+            {
+                Data = new DataOptions
+                {
+                    Train = root,
+                    ValidationFraction = 0.34,
+                    UseCache = false,
+                },
+                Model = new TransferSharp.Training.ModelOptions { Size = 32, Adapter = AdapterKind.Conv1x1 },
+                Strategy = TransferSharp.Strategies.StrategyRegistry.Parse(strategy),
+                Training = new TransferSharp.Training.TrainingOptions
+                {
+                    Epochs = 2,
+                    BatchSize = 4,
+                    AdapterEpochs = adapterEpochs,
+                },
+                Analyses = new AnalysisOptions { DomainDistance = false, Filters = false },
+            };
+            using FitResult result = new TransferLearner(options).Fit();
+            return result.Report;
+        }
+        var stage = Fit("lp-ft", 2).AdapterStage;
+        Assert.NotNull(stage);
+        Assert.Equal(2, stage.Epochs.Count);
+        Assert.Equal(30, stage.AdapterRateMultiplier);
+        Assert.InRange(stage.ValAccuracy, 0, 1);
+        // By default half the epochs, at least one; none when asked for none.
+        Assert.Single(Fit("lp-ft", null).AdapterStage!.Epochs);
+        Assert.Null(Fit("lp-ft", 0).AdapterStage);
     }
 }

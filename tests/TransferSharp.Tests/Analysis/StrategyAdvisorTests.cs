@@ -1,4 +1,8 @@
+using TransferSharp.Adapters;
 using TransferSharp.Analysis;
+using TransferSharp.Learning;
+using TransferSharp.Strategies;
+using TransferSharp.Strategies.Auto;
 
 namespace TransferSharp.Tests.Analysis;
 
@@ -57,6 +61,38 @@ public class StrategyAdvisorTests
     }
 
     [Fact]
+    public void ManyBandsGetWeightSumWhereEveryLayerTrainsAtOnceAndConv1x1Elsewhere()
+    {
+        Advice bands = Advise(1000, 2.0, channels: 8);
+        // Fine-tuning everything would move the backbone before the adapter found the bands: LP-FT instead.
+        Assert.Equal("lp-ft", bands.Strategy.Name);
+        Assert.Equal("fine-tune", bands.Alternatives[0].Name);
+        Assert.Contains("With 8 channels, LP-FT", bands.Explanation);
+        Assert.Equal("fine-tune", Advise(1000, 2.0, channels: 3).Strategy.Name);
+        Assert.Equal("weight-sum", bands.AdapterFor(StrategyRegistry.FineTune));
+        Assert.Equal("weight-sum", bands.AdapterFor(StrategyRegistry.Scratch));
+        Assert.Equal("conv1x1", bands.AdapterFor(StrategyRegistry.LpFt));
+        Assert.Equal("conv1x1", bands.AdapterFor(StrategyRegistry.FeatureExtraction));
+        Assert.Equal("replicate", Advise(1000, 2.0, channels: 1).AdapterFor(StrategyRegistry.FineTune));
+        // Under auto the advice applies per candidate unless an adapter was asked for.
+        var options = new LearnerOptions();
+        var auto = new AutoOptions();
+        Assert.Equal(
+            AdapterKind.WeightSum,
+            AutoDecision.Chosen(options, auto, StrategyRegistry.FineTune, bands).Model.Adapter
+        );
+        Assert.Equal(
+            AdapterKind.Conv1x1,
+            AutoDecision.Chosen(options, auto, StrategyRegistry.LpFt, bands).Model.Adapter
+        );
+        var asked = options with { Model = options.Model with { Adapter = AdapterKind.Conv1x1 } };
+        Assert.Equal(
+            AdapterKind.Conv1x1,
+            AutoDecision.Chosen(asked, auto, StrategyRegistry.FineTune, bands).Model.Adapter
+        );
+    }
+
+    [Fact]
     public void TheAdviceIncludesInputSizeEpochsAndLearningRates()
     {
         Assert.Equal(112, StrategyAdvisor.InputSizeFor(28, 224)); // Fashion-MNIST: 4x
@@ -84,7 +120,7 @@ public class StrategyAdvisorTests
         Assert.Equal("feature-extraction", frozen.Strategy.Name);
         Assert.Null(frozen.Training);
         Assert.Contains("300 full-batch steps", frozen.Explanation);
-        Assert.Equal(30, StrategyAdvisor.RecipeFor(TransferSharp.Strategies.StrategyRegistry.GradualUnfreeze)!.Epochs);
+        Assert.Equal(30, StrategyAdvisor.RecipeFor(StrategyRegistry.GradualUnfreeze)!.Epochs);
     }
 
     [Fact]

@@ -134,6 +134,7 @@ internal static class FrozenFeatures
             string? directory = run.DataOptions.ResolveCacheDirectory();
             long? limit = run.DataOptions.CacheLimitBytes;
             var cache = new FeatureCache(directory, backbone.FeatureKey, backbone.FeatureWidth, limit);
+            Preload(run, cache, backbone.FeatureKey);
             var extraction = new ExtractionOptions
             {
                 BatchSize = run.Training.BatchSize,
@@ -151,6 +152,7 @@ internal static class FrozenFeatures
                 return new Extracted(features, test, null, null, directory);
             // Test-time augmentation: the head trains on both views and predicts on their mean.
             var mirrorCache = new FeatureCache(directory, backbone.MirroredFeatureKey, backbone.FeatureWidth, limit);
+            Preload(run, mirrorCache, backbone.MirroredFeatureKey);
             var mirror = extraction with { Mirror = true, SkipBad = true };
             FeatureSet mirrored = Extract(
                 run,
@@ -171,6 +173,22 @@ internal static class FrozenFeatures
                     );
             Tell(run, mirrorCache);
             return new Extracted(features, test, mirrored, testMirrored, directory);
+        }
+
+        /// <summary>With <see cref="Data.DataOptions.FeaturesFrom"/>: the shards' features, looked up before the
+        /// cache.</summary>
+        private static void Preload(StrategyRun run, FeatureCache cache, string key)
+        {
+            if (run.DataOptions.FeaturesFrom is not { } folder)
+                return;
+            if (!run.DataOptions.FeaturesFromRequired && !FeatureShards.Has(folder, key))
+            {
+                run.Progress.Info($"features from {folder}: none for {key}; this candidate extracts its own");
+                return;
+            }
+            var (features, shards) = FeatureShards.Load(folder, key, cache.Width);
+            cache.Preload(features);
+            run.Progress.Info($"features from {folder}: {features.Count} images in {shards} shard(s)");
         }
 
         /// <summary>Says once why a cache file was not used, or why the cache runs in memory only.</summary>

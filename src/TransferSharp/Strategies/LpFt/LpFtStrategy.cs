@@ -17,13 +17,16 @@ public sealed class LpFtStrategy : TransferStrategy
     /// <inheritdoc />
     public override TrainingDefaults Defaults { get; } = new() { FreezeBatchNormStatistics = true, ScoreStart = true };
 
-    /// <summary>The probe's head, its features centred and scaled by one number (fine-tuning continues from
-    /// it).</summary>
+    /// <summary>The probe's head, its features centred and scaled by one number (fine-tuning continues from it); with
+    /// a conv1x1 adapter, then the adapter and that head on the frozen backbone.</summary>
     public override void Start(NetworkSession session)
     {
         if (session.Settings.AutogradThroughFrozen)
+        {
             session.TrainHeadNaively(options.NaiveProbeEpochs);
-        else
-            session.FitHeadByLinearProbe(perFeatureScale: false);
+            return;
+        }
+        session.FitHeadByLinearProbe(perFeatureScale: false);
+        session.FitAdapterFirst();
     }
 }
