@@ -81,8 +81,8 @@ public sealed record SpeedProfile(double ForwardSeconds, double StepSeconds)
         });
         Freezer.Apply(model, model.Groups.Select(_ => GroupMode.Full).ToList());
         model.Train(true);
-        using var optimizer = new ScalarSafeAdamW(
-            [new TorchSharp.Modules.AdamW.ParamGroup(model.Groups.SelectMany(g => g.All))],
+        using var optimizer = new Training.Optimizers.AdamW(
+            [new TorchSharp.Modules.AdamW.ParamGroup(model.Groups.SelectMany(g => g.All), 1e-6)],
             1e-6
         );
         double step = Time(() =>

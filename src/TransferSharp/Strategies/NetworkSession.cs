@@ -187,6 +187,12 @@ public sealed class NetworkSession : IDisposable
     {
         if (Model.AdapterIndex is null || Settings.AdapterEpochs == 0)
             return;
+        // Checkpoints are the fine-tuning's, written after this stage: a resumed run restores its adapter from them.
+        if (run.Checkpoints is { Resuming: true })
+        {
+            run.Progress.Info("adapter stage: done before the checkpoint; its weights come back with it");
+            return;
+        }
         var stageSettings = Settings with
         {
             ScoreStart = true,

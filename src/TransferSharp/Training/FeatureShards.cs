@@ -34,86 +34,101 @@ public static class FeatureShards
     {
         string key = options.Mirror ? backbone.MirroredFeatureKey : backbone.FeatureKey;
         string stem = Path.Combine(directory, Stem(key, shard));
+        int width = backbone.FeatureWidth,
+            size = 32 + 4 * width;
         Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, $"shard-{Hash(key)}.key.txt"), key + "\n");
-        if (File.Exists(stem + ".bin") && File.Exists(stem + ".json"))
+        WriteKey(directory, key);
+        // One process per shard: the .part file is held exclusively from here until the shard is sealed (a scheduler
+        // may run an index twice).
+        FileStream part;
+        try
         {
-            ShardRecord done = Json.Read<ShardRecord>(stem + ".json");
-            ReadRecords(stem + ".bin", backbone.FeatureWidth, checksummed: true);
-            progress.Info($"shard {shard}: already done ({done.Images} images in {stem}.bin); skipped");
-            return done with { Skipped = true };
+            part = new FileStream(stem + ".part", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        var watch = Stopwatch.StartNew();
-        int width = backbone.FeatureWidth;
-        List<int> mine = Positions(sources.Count, options.BatchSize, shard);
-        // Resume: the records a killed run appended (whole batches; a torn last record is dropped).
-        var keys = new string[sources.Count];
-        Parallel.ForEach(mine, i => keys[i] = FeatureCache.ContentKey(FeatureExtractor.ReadContent(sources[i])));
-        var have = File.Exists(stem + ".part")
-            ? ReadRecords(stem + ".part", width, checksummed: false)
-            : new Dictionary<string, float[]>();
-        if (File.Exists(stem + ".part"))
-            using (var torn = new FileStream(stem + ".part", FileMode.Open))
-                torn.SetLength(torn.Length / (32 + 4 * width) * (32 + 4 * width)); // appends start on a record
-        var todo = mine.Chunk(options.BatchSize).Where(b => !b.All(i => have.ContainsKey(keys[i]))).ToList();
-        int resumed = mine.Count - todo.Sum(b => b.Length);
-        if (resumed > 0)
-            progress.Info($"shard {shard}: {resumed} images' features found in {stem}.part; resuming");
-        var bad = new List<BadImage>();
-        Device device = options.Device ?? CPU;
-        OnnxRuntimePass? onnx = FeatureExtractor.ChooseEngine(backbone, options, device);
-        backbone.Network.eval();
-        using (var part = new FileStream(stem + ".part", FileMode.Append, FileAccess.Write))
-        using (var task = progress.Begin($"shard {shard}: extracting features", todo.Sum(b => b.Length)))
+        catch (IOException e)
         {
-            var record = new byte[32 + 4 * width];
-            var positions = todo.SelectMany(b => b).ToList();
-            foreach (
-                PixelBatch batch in ImageBatcher.Batches(
-                    sources,
-                    positions,
-                    backbone.InputSize,
-                    options.BatchSize,
-                    options.SkipBad,
-                    bad
-                )
-            )
+            throw new IOException($"{stem}.part: shard {shard} is being computed by another process ({e.Message}).");
+        }
+        using (part)
+        {
+            if (File.Exists(stem + ".bin") && File.Exists(stem + ".json"))
             {
-                cancellation.ThrowIfCancellationRequested();
-                float[] values = FeatureExtractor.Features(backbone, onnx, device, batch, options.Mirror);
-                for (int k = 0; k < batch.Positions.Length; k++)
-                {
-                    Convert.FromHexString(keys[batch.Positions[k]]).CopyTo(record, 0);
-                    Buffer.BlockCopy(values, 4 * k * width, record, 32, 4 * width);
-                    part.Write(record);
-                }
-                part.Flush(flushToDisk: true);
-                task.Advance(batch.Positions.Length);
+                ShardRecord done = Json.Read<ShardRecord>(stem + ".json");
+                using (var sealedShard = File.OpenRead(stem + ".bin"))
+                    ReadRecords(sealedShard, stem + ".bin", width, checksummed: true);
+                part.Dispose();
+                File.Delete(stem + ".part");
+                progress.Info($"shard {shard}: already done ({done.Images} images in {stem}.bin); skipped");
+                return done with { Skipped = true };
             }
+            var watch = Stopwatch.StartNew();
+            List<int> mine = Positions(sources.Count, options.BatchSize, shard);
+            var keys = new string[sources.Count];
+            Parallel.ForEach(mine, i => keys[i] = FeatureCache.ContentKey(FeatureExtractor.ReadContent(sources[i])));
+            // Resume: the records a stopped run appended; a torn last record is cut off, whole batches are skipped.
+            part.SetLength(part.Length / size * size);
+            var have = ReadRecords(part, stem + ".part", width, checksummed: false);
+            var todo = mine.Chunk(options.BatchSize).Where(b => !b.All(i => have.ContainsKey(keys[i]))).ToList();
+            int resumed = mine.Count - todo.Sum(b => b.Length);
+            if (resumed > 0)
+                progress.Info($"shard {shard}: {resumed} images' features found in {stem}.part; resuming");
+            var bad = new List<BadImage>();
+            Device device = options.Device ?? CPU;
+            OnnxRuntimePass? onnx = FeatureExtractor.ChooseEngine(backbone, options, device);
+            backbone.Network.eval();
+            part.Seek(0, SeekOrigin.End);
+            using (var task = progress.Begin($"shard {shard}: extracting features", todo.Sum(b => b.Length)))
+            {
+                var record = new byte[size];
+                var positions = todo.SelectMany(b => b).ToList();
+                foreach (
+                    PixelBatch batch in ImageBatcher.Batches(
+                        sources,
+                        positions,
+                        backbone.InputSize,
+                        options.BatchSize,
+                        options.SkipBad,
+                        bad
+                    )
+                )
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    float[] values = FeatureExtractor.Features(backbone, onnx, device, batch, options.Mirror);
+                    for (int k = 0; k < batch.Positions.Length; k++)
+                    {
+                        Convert.FromHexString(keys[batch.Positions[k]]).CopyTo(record, 0);
+                        Buffer.BlockCopy(values, 4 * k * width, record, 32, 4 * width);
+                        part.Write(record);
+                    }
+                    part.Flush(flushToDisk: true);
+                    task.Advance(batch.Positions.Length);
+                }
+            }
+            var all = ReadRecords(part, stem + ".part", width, checksummed: false);
+            WriteChecksummed(stem + ".bin", all, width);
+            double seconds = watch.Elapsed.TotalSeconds;
+            int computed = mine.Count - resumed - bad.Count;
+            var result = new ShardRecord
+            {
+                Shard = shard.Index,
+                Shards = shard.Count,
+                FeatureKey = key,
+                FeatureWidth = width,
+                Images = all.Count,
+                Computed = computed,
+                Resumed = resumed,
+                Skipped = false,
+                BadImages = bad,
+                Engine = onnx is null ? "torch" : "onnxruntime",
+                Seconds = Math.Round(seconds, 3),
+                ImagesPerSecond = computed > 0 ? Math.Round(computed / seconds, 2) : 0,
+            };
+            Json.Write(stem + ".json", result);
+            // Last: a run stopped before this finds every record in .part and only seals the shard again.
+            part.Dispose();
+            File.Delete(stem + ".part");
+            return result;
         }
-        var all = ReadRecords(stem + ".part", width, checksummed: false);
-        WriteChecksummed(stem + ".bin", all, width);
-        double seconds = watch.Elapsed.TotalSeconds;
-        int computed = mine.Count - resumed - bad.Count;
-        var result = new ShardRecord
-        {
-            Shard = shard.Index,
-            Shards = shard.Count,
-            FeatureKey = key,
-            FeatureWidth = width,
-            Images = all.Count,
-            Computed = computed,
-            Resumed = resumed,
-            Skipped = false,
-            BadImages = bad,
-            Engine = onnx is null ? "torch" : "onnxruntime",
-            Seconds = Math.Round(seconds, 3),
-            ImagesPerSecond = computed > 0 ? Math.Round(computed / seconds, 2) : 0,
-        };
-        Json.Write(stem + ".json", result);
-        // Last: a run killed before this finds every record in .part and only writes the files again.
-        File.Delete(stem + ".part");
-        return result;
     }
 
     /// <summary>
@@ -137,15 +152,17 @@ public static class FeatureShards
                 .GetFiles(directory, "shard-*.key.txt")
                 .Select(f => File.ReadAllText(f).Trim())
                 .ToList();
-            throw new InvalidDataException(
-                $"{directory}: no finished feature shards for {featureKey}"
-                    + (
-                        keys.Count > 0
-                            ? $" (it holds features of: {string.Join("; ", keys)}: another backbone, input size, "
-                                + "preprocessing or feature layers)."
-                            : "; run `transfersharp extract --shard I/N --out` into it first."
-                    )
-            );
+            int running = Directory.GetFiles(directory, $"shard-{hash}-*.part").Length;
+            string why =
+                keys.Contains(featureKey) ? $"none is finished yet ({running} still running or stopped: run them again)"
+                : featureKey.EndsWith("|mirrored", StringComparison.Ordinal)
+                && keys.Contains(featureKey[..^"|mirrored".Length])
+                    ? "the mirror images' features were not extracted: run extract with --tta"
+                : keys.Count > 0
+                    ? $"it holds features of: {string.Join("; ", keys)} (another backbone, input size, preprocessing "
+                        + "or feature layers)"
+                : "run `transfersharp extract --shard I/N --out` into it first";
+            throw new InvalidDataException($"{directory}: no finished feature shards for {featureKey}; {why}.");
         }
         var counts = files.Select(f => int.Parse(Path.GetFileNameWithoutExtension(f).Split("-of-")[1])).Distinct();
         if (counts.Count() > 1)
@@ -165,8 +182,11 @@ public static class FeatureShards
             );
         var merged = new Dictionary<string, float[]>();
         foreach (string file in files.Order())
-        foreach (var (key, values) in ReadRecords(file, width, checksummed: true))
-            merged.TryAdd(key, values);
+        {
+            using var stream = File.OpenRead(file);
+            foreach (var (key, values) in ReadRecords(stream, file, width, checksummed: true))
+                merged.TryAdd(key, values);
+        }
         return (merged, count);
     }
 
@@ -189,32 +209,57 @@ public static class FeatureShards
     private static string Stem(string featureKey, ShardIndex shard) =>
         $"shard-{Hash(featureKey)}-{shard.Index:D4}-of-{shard.Count:D4}";
 
-    private static Dictionary<string, float[]> ReadRecords(string path, int width, bool checksummed)
+    // Records from the start of <paramref name="stream"/>, read in pieces (a shard may pass 2 GB); a sealed shard's
+    // trailing SHA-256 is checked, a partial one's torn last record ignored.
+    private static Dictionary<string, float[]> ReadRecords(Stream stream, string path, int width, bool checksummed)
     {
         int size = 32 + 4 * width;
-        byte[] bytes = File.ReadAllBytes(path);
-        int length = checksummed ? bytes.Length - 32 : bytes.Length / size * size;
+        long length = checksummed ? stream.Length - 32 : stream.Length / size * size;
         if (checksummed && (length < 0 || length % size != 0))
             throw new InvalidDataException(
-                $"{path}: {bytes.Length} bytes, not whole records of {size} and a checksum."
+                $"{path}: {stream.Length} bytes, not whole records of {size} and a checksum; delete it and run its "
+                    + "shard again."
             );
-        if (checksummed && !SHA256.HashData(bytes.AsSpan(0, length)).AsSpan().SequenceEqual(bytes.AsSpan(length)))
-            throw new InvalidDataException(
-                $"{path}: the checksum does not match (damaged or truncated); delete it and run its shard again."
-            );
+        stream.Seek(0, SeekOrigin.Begin);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var records = new Dictionary<string, float[]>();
-        for (int offset = 0; offset < length; offset += size)
+        var record = new byte[size];
+        for (long offset = 0; offset < length; offset += size)
         {
+            stream.ReadExactly(record);
+            hash.AppendData(record);
             var values = new float[width];
-            Buffer.BlockCopy(bytes, offset + 32, values, 0, 4 * width);
-            records.TryAdd(Convert.ToHexString(bytes, offset, 32), values);
+            Buffer.BlockCopy(record, 32, values, 0, 4 * width);
+            records.TryAdd(Convert.ToHexString(record, 0, 32), values);
+        }
+        if (checksummed)
+        {
+            var stored = new byte[32];
+            stream.ReadExactly(stored);
+            if (!hash.GetHashAndReset().AsSpan().SequenceEqual(stored))
+                throw new InvalidDataException(
+                    $"{path}: the checksum does not match (damaged or truncated); delete it and run its shard again."
+                );
         }
         return records;
     }
 
+    // Every worker names the key; the first one writes the file (atomically), the others leave it.
+    private static void WriteKey(string directory, string key)
+    {
+        string path = Path.Combine(directory, $"shard-{Hash(key)}.key.txt");
+        if (File.Exists(path))
+            return;
+        try
+        {
+            AtomicFile.WriteAllText(path, key + "\n");
+        }
+        catch (IOException) when (File.Exists(path)) { }
+    }
+
     private static void WriteChecksummed(string path, Dictionary<string, float[]> records, int width)
     {
-        string temp = $"{path}.{Environment.ProcessId}.tmp";
+        string temp = $"{path}.{Guid.NewGuid():N}.tmp";
         using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
         using (var stream = new FileStream(temp, FileMode.Create))
         {

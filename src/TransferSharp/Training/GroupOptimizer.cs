@@ -54,7 +54,7 @@ internal sealed class GroupOptimizer : IDisposable
             if (g.NoDecay.Count > 0)
                 Add(groups, new SGD.ParamGroup(g.NoDecay, rate, settings.Momentum, 0, 0, true), g);
         }
-        return new ScalarSafeSgd(groups, settings.LearningRate);
+        return new Optimizers.SGD(groups, settings.LearningRate);
     }
 
     private optim.Optimizer AdamW(TransferModel model, TrainingSettings settings, Func<ModelGroup, double> decay)
@@ -68,7 +68,7 @@ internal sealed class GroupOptimizer : IDisposable
             if (g.NoDecay.Count > 0)
                 Add(groups, new AdamW.ParamGroup(g.NoDecay, rate, weight_decay: 0), g);
         }
-        return new ScalarSafeAdamW(groups, settings.LearningRate);
+        return new Optimizers.AdamW(groups, settings.LearningRate);
     }
 
     private void Add<T>(List<T> groups, T group, ModelGroup owner)

@@ -175,7 +175,7 @@ public static class LinearProbe
             problem.CopyTo(problem.Minimize(weightDecay, start, options.Steps, cancellation).parameters, head);
             return head;
         }
-        using var optimizer = new ScalarSafeAdam(head.parameters(), options.LearningRate);
+        using var optimizer = new Optimizers.Adam(head.parameters(), options.LearningRate);
         for (int step = 0; step < options.Steps; step++)
         {
             using var scope = NewDisposeScope();

@@ -27,6 +27,10 @@ public sealed record TrainingDefaults
     /// <summary>The conv1x1 adapter's rate as a multiple of the head's. Default 100.</summary>
     public double AdapterRateMultiplier { get; init; } = 100;
 
+    /// <summary>Whether the strategy fits a conv1x1 adapter with the head before it trains (LP-FT). Default
+    /// false.</summary>
+    public bool AdapterStage { get; init; }
+
     /// <summary>BatchNorm normalises with its running statistics while training. Default false.</summary>
     public bool FreezeBatchNormStatistics { get; init; }
 

@@ -63,7 +63,7 @@ public sealed record TrainingOptions : LoopOptions
             Patience = Patience ?? defaults.Patience,
             ScoreStart = defaults.ScoreStart,
             AdapterRateMultiplier = AdapterRateMultiplier ?? defaults.AdapterRateMultiplier,
-            AdapterEpochs = AdapterEpochs ?? Math.Max(1, (Epochs ?? defaults.Epochs) / 2),
+            AdapterEpochs = defaults.AdapterStage ? AdapterEpochs ?? Math.Max(1, (Epochs ?? defaults.Epochs) / 2) : 0,
             Seed = seed,
             OptimizeFrozenPrefix = !Naive,
             FreezeBatchNormStatistics = FreezeBatchNormStatistics ?? defaults.FreezeBatchNormStatistics,

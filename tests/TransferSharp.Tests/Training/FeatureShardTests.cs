@@ -88,6 +88,25 @@ public class FeatureShardTests
         );
         Assert.Contains("no finished feature shards", other.Message);
         Assert.Contains(backbone.FeatureKey, other.Message);
+        var mirrored = Assert.Throws<InvalidDataException>(() =>
+            FeatureShards.Load(four, backbone.MirroredFeatureKey, backbone.FeatureWidth)
+        );
+        Assert.Contains("run extract with --tta", mirrored.Message);
+
+        // A scheduler that runs one index twice: the second process is refused while the first holds the shard.
+        string busy = TestPaths.NewTempDir("shards-busy");
+        FeatureShards.Extract(backbone, sources, options, new ShardIndex(0, 2), busy, null);
+        string busyStem = Directory
+            .GetFiles(busy, "shard-*-0000-of-0002.bin")
+            .Single()[..^4]
+            .Replace("0000-of", "0001-of");
+        using (new FileStream(busyStem + ".part", FileMode.Create, FileAccess.ReadWrite, FileShare.None))
+        {
+            var locked = Assert.Throws<IOException>(() =>
+                FeatureShards.Extract(backbone, sources, options, new ShardIndex(1, 2), busy, null)
+            );
+            Assert.Contains("being computed by another process", locked.Message);
+        }
     }
 
     [Theory]

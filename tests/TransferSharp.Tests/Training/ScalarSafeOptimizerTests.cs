@@ -54,7 +54,7 @@ public class ScalarSafeOptimizerTests
                     new AdamW.ParamGroup(p[..1], 0.05, weight_decay: 0.1),
                     new AdamW.ParamGroup(p[1..], 0.02),
                 ]),
-            p => new ScalarSafeAdamW(
+            p => new TransferSharp.Training.Optimizers.AdamW(
                 [new AdamW.ParamGroup(p[..1], 0.05, weight_decay: 0.1), new AdamW.ParamGroup(p[1..], 0.02)],
                 0.05
             )
@@ -62,12 +62,43 @@ public class ScalarSafeOptimizerTests
 
     [Fact]
     public void AdamMatchesTorchSharpBitForBit() =>
-        AssertSameSteps(p => optim.Adam(p, 0.03, weight_decay: 0.01), p => new ScalarSafeAdam(p, 0.03, 0.01));
+        AssertSameSteps(
+            p => optim.Adam(p, 0.03, weight_decay: 0.01),
+            p => new TransferSharp.Training.Optimizers.Adam(p, 0.03, 0.01)
+        );
 
     [Fact]
     public void NesterovSgdWithDecayMatchesTorchSharpBitForBit() =>
         AssertSameSteps(
             p => optim.SGD([new SGD.ParamGroup(p, 0.01, 0.9, 0, 0.05, true)], 0.01),
-            p => new ScalarSafeSgd([new SGD.ParamGroup(p, 0.01, 0.9, 0, 0.05, true)], 0.01)
+            p => new TransferSharp.Training.Optimizers.SGD([new SGD.ParamGroup(p, 0.01, 0.9, 0, 0.05, true)], 0.01)
         );
+
+    [Fact]
+    public void CheckpointsOfTorchSharpsOptimizersLoadIntoOursAndBack()
+    {
+        using var scope = NewDisposeScope();
+        Parameter[] a = Parameters(5),
+            b = Parameters(5);
+        using var theirs = optim.AdamW([new AdamW.ParamGroup(a, 0.05, weight_decay: 0.1)]);
+        using var ours = new TransferSharp.Training.Optimizers.AdamW(
+            [new AdamW.ParamGroup(b, 0.05, weight_decay: 0.1)],
+            0.05
+        );
+        theirs.zero_grad();
+        a[0].pow(2).sum().backward();
+        theirs.step();
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+            theirs.save_state_dict(writer);
+        stream.Position = 0;
+        using (var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+            ours.load_state_dict(reader); // a checkpoint written before these optimizers existed
+        stream.SetLength(0);
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+            ours.save_state_dict(writer);
+        stream.Position = 0;
+        using (var reader = new BinaryReader(stream))
+            theirs.load_state_dict(reader);
+    }
 }

@@ -181,6 +181,8 @@ internal static class FrozenFeatures
         {
             if (run.DataOptions.FeaturesFrom is not { } folder)
                 return;
+            if (!Directory.Exists(folder))
+                throw new DirectoryNotFoundException($"{folder}: feature shard folder not found (--features-from).");
             if (!run.DataOptions.FeaturesFromRequired && !FeatureShards.Has(folder, key))
             {
                 run.Progress.Info($"features from {folder}: none for {key}; this candidate extracts its own");

@@ -15,18 +15,22 @@ public sealed class LpFtStrategy : TransferStrategy
     public LpFtStrategy(LpFtOptions options) => this.options = options;
 
     /// <inheritdoc />
-    public override TrainingDefaults Defaults { get; } = new() { FreezeBatchNormStatistics = true, ScoreStart = true };
+    public override TrainingDefaults Defaults { get; } =
+        new()
+        {
+            FreezeBatchNormStatistics = true,
+            ScoreStart = true,
+            AdapterStage = true,
+        };
 
     /// <summary>The probe's head, its features centred and scaled by one number (fine-tuning continues from it); with
     /// a conv1x1 adapter, then the adapter and that head on the frozen backbone.</summary>
     public override void Start(NetworkSession session)
     {
         if (session.Settings.AutogradThroughFrozen)
-        {
             session.TrainHeadNaively(options.NaiveProbeEpochs);
-            return;
-        }
-        session.FitHeadByLinearProbe(perFeatureScale: false);
+        else
+            session.FitHeadByLinearProbe(perFeatureScale: false);
         session.FitAdapterFirst();
     }
 }

@@ -1,12 +1,12 @@
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace TransferSharp.Training;
+namespace TransferSharp.Training.Optimizers;
 
-// Why: see AdamMath (TorchSharp's optimizers let the GC free a Scalar a native call still reads).
+// Why: see AdamMath. Named as TorchSharp's own: checkpoints store the optimizer's type name and refuse another.
 /// <summary>TorchSharp's AdamW step with every Scalar owned and disposed after use.</summary>
-internal sealed class ScalarSafeAdamW(IEnumerable<AdamW.ParamGroup> groups, double lr) : AdamW(groups, lr)
+internal sealed class AdamW(IEnumerable<TorchSharp.Modules.AdamW.ParamGroup> groups, double lr)
+    : TorchSharp.Modules.AdamW(groups, lr)
 {
     public override Tensor step(Func<Tensor>? closure = null) =>
         _step<ParamGroup>(

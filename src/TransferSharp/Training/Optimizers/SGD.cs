@@ -1,12 +1,12 @@
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace TransferSharp.Training;
+namespace TransferSharp.Training.Optimizers;
 
-// Why: see AdamMath (TorchSharp's optimizers let the GC free a Scalar a native call still reads).
+// Why: see AdamMath. Named as TorchSharp's own: checkpoints store the optimizer's type name and refuse another.
 /// <summary>TorchSharp's SGD step (momentum, dampening, Nesterov) with every Scalar owned and disposed.</summary>
-internal sealed class ScalarSafeSgd(IEnumerable<SGD.ParamGroup> groups, double lr) : SGD(groups, lr)
+internal sealed class SGD(IEnumerable<TorchSharp.Modules.SGD.ParamGroup> groups, double lr)
+    : TorchSharp.Modules.SGD(groups, lr)
 {
     public override Tensor step(Func<Tensor>? closure = null) =>
         _step<ParamGroup>(

@@ -2,12 +2,12 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace TransferSharp.Training;
+namespace TransferSharp.Training.Optimizers;
 
-// Why: see AdamMath (TorchSharp's optimizers let the GC free a Scalar a native call still reads).
+// Why: see AdamMath. Named as TorchSharp's own: checkpoints store the optimizer's type name and refuse another.
 /// <summary>TorchSharp's Adam step (L2 penalty added to the gradient) with every Scalar owned and disposed.</summary>
-internal sealed class ScalarSafeAdam(IEnumerable<Parameter> parameters, double lr, double weightDecay = 0)
-    : Adam(parameters, lr, weight_decay: weightDecay)
+internal sealed class Adam(IEnumerable<Parameter> parameters, double lr, double weightDecay = 0)
+    : TorchSharp.Modules.Adam(parameters, lr, weight_decay: weightDecay)
 {
     public override Tensor step(Func<Tensor>? closure = null) =>
         _step<ParamGroup>(

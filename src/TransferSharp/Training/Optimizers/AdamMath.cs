@@ -1,12 +1,12 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TransferSharp.Training;
+namespace TransferSharp.Training.Optimizers;
 
 // TorchSharp 0.107's optimizers hand native calls Scalars converted implicitly from doubles and never disposed: the GC
 // may finalize one while the call still reads it (seen in CI: "Expected false to be true" from Scalar::toDouble inside
-// Adam.step; dotnet/TorchSharp#1434). The ScalarSafe* optimizers do the same arithmetic in the same order (the same
-// bits) and keep every Scalar alive until its call returns. State, options and checkpoints stay TorchSharp's own.
+// Adam.step; dotnet/TorchSharp#1434). The optimizers here, named as TorchSharp's, do the same arithmetic in the same
+// order (the same bits) and keep every Scalar alive until its call returns. State and checkpoints stay TorchSharp's.
 
 /// <summary>The moment updates and parameter step Adam and AdamW share, as TorchSharp orders them.</summary>
 internal static class AdamMath
