@@ -67,5 +67,8 @@ public sealed record DataOptions
                 CacheLimitBytes,
                 "must be a positive number of bytes."
             );
+        // Before any work: the shards are read only once the features are needed.
+        if (FeaturesFrom is { } folder && !Directory.Exists(folder))
+            throw new OptionException($"{nameof(DataOptions)}.{nameof(FeaturesFrom)}", folder, "folder not found.");
     }
 }

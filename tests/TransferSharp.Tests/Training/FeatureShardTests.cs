@@ -202,5 +202,15 @@ public class FeatureShardTests
         );
         Assert.Equal(2, network.code);
         Assert.Contains("--features-from", network.stderr);
+        var missing = CliProcess.Run(
+            "fit",
+            "--features-from",
+            Path.Combine(folder2, "typo"),
+            "--out",
+            TestPaths.NewTempDir("shards-cli-typo")
+        );
+        Assert.Equal(2, missing.code);
+        Assert.Contains("--features-from", missing.stderr);
+        Assert.Contains("folder not found", missing.stderr);
     }
 }
