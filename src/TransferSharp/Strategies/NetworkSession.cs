@@ -146,24 +146,7 @@ public sealed class NetworkSession : IDisposable
     /// </summary>
     public void TrainHeadNaively(int epochs)
     {
-        var probeSettings = Settings with
-        {
-            ScoreStart = false,
-            Epochs = epochs,
-            LearningRate = 1e-2,
-            LrSpread = 1,
-            LayerDecay = null,
-            Augmentation = AugmentationOptions.Off,
-            AverageLastEpochs = null,
-            MixupAlpha = 0,
-            Patience = null,
-        };
-        var plan = new FineTunePlan(Model.Groups.Select(g => g.Name).ToList(), Model.HeadIndex);
-        TrainingOutcome probe = new Trainer(Model, probeSettings, run.Device, run.Progress, run.Cancellation).Fit(
-            plan,
-            Splits.Train,
-            Splits.Validation
-        );
+        TrainingOutcome probe = TrainHeadStage(HeadStageSettings(epochs) with { ScoreStart = false });
         Report = Report with
         {
             LinearProbe = new LinearProbeSummary
@@ -193,31 +176,18 @@ public sealed class NetworkSession : IDisposable
             run.Progress.Info("adapter stage: done before the checkpoint; its weights come back with it");
             return;
         }
-        var stageSettings = Settings with
+        var stageSettings = HeadStageSettings(Settings.AdapterEpochs) with
         {
             ScoreStart = true,
-            Epochs = Settings.AdapterEpochs,
-            LearningRate = AdapterStageHeadRate,
-            LrSpread = 1,
-            LayerDecay = null,
             AdapterRateMultiplier = AdapterStageRateMultiplier,
-            Augmentation = AugmentationOptions.Off,
-            AverageLastEpochs = null,
-            MixupAlpha = 0,
-            Patience = null,
             RestoreBest = true,
         };
         var watch = Stopwatch.StartNew();
         run.Progress.Info(
             $"adapter stage: the conv1x1 adapter and the head on the frozen backbone, {stageSettings.Epochs} epochs"
         );
-        // The head-only plan; the adapter trains with the head (AdapterTrainsWithHead).
-        var plan = new FineTunePlan(Model.Groups.Select(g => g.Name).ToList(), Model.HeadIndex);
-        TrainingOutcome stage = new Trainer(Model, stageSettings, run.Device, run.Progress, run.Cancellation).Fit(
-            plan,
-            Splits.Train,
-            Splits.Validation
-        );
+        // The adapter trains with the head (AdapterTrainsWithHead).
+        TrainingOutcome stage = TrainHeadStage(stageSettings);
         EpochResult? kept = stage.History.Epochs.FirstOrDefault(e => e.Epoch == stage.RestoredEpoch);
         double accuracy = kept?.ValAccuracy ?? stage.History.Start?.ValAccuracy ?? double.NaN;
         Report = Report with
@@ -226,7 +196,7 @@ public sealed class NetworkSession : IDisposable
                 stage.History.Epochs,
                 stage.RestoredEpoch,
                 Math.Round(accuracy, 4),
-                AdapterStageHeadRate,
+                HeadStageRate,
                 AdapterStageRateMultiplier,
                 Math.Round(watch.Elapsed.TotalSeconds, 2)
             ),
@@ -235,8 +205,30 @@ public sealed class NetworkSession : IDisposable
 
     // Feature extraction's conv1x1 recipe (bench/README.md, "Input adapters": 1e-2 and 30x, 0.918 on the
     // multispectral task where the head at 1e-3 reached 0.774 at best).
-    private const double AdapterStageHeadRate = 1e-2;
+    private const double HeadStageRate = 1e-2;
     private const double AdapterStageRateMultiplier = 30;
+
+    // A head stage on the frozen backbone: the head (and a learnable adapter) at 1e-2, constant across groups, no
+    // augmentation, averaging, mixup or early stop.
+    private TrainingSettings HeadStageSettings(int epochs) =>
+        Settings with
+        {
+            Epochs = epochs,
+            LearningRate = HeadStageRate,
+            LrSpread = 1,
+            LayerDecay = null,
+            Augmentation = AugmentationOptions.Off,
+            AverageLastEpochs = null,
+            MixupAlpha = 0,
+            Patience = null,
+        };
+
+    private TrainingOutcome TrainHeadStage(TrainingSettings stage) =>
+        new Trainer(Model, stage, run.Device, run.Progress, run.Cancellation).Fit(
+            new FineTunePlan(Model.Groups.Select(g => g.Name).ToList(), Model.HeadIndex),
+            Splits.Train,
+            Splits.Validation
+        );
 
     /// <summary>Mean loss and accuracy of the model on the validation split.</summary>
     public (double loss, double accuracy) EvaluateValidation() =>

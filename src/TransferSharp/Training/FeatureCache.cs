@@ -28,7 +28,7 @@ public sealed class FeatureCache
         this.limitBytes = limitBytes;
         if (directory is null)
             return;
-        string hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(featureKey)))[..24].ToLowerInvariant();
+        string hash = KeyHash(featureKey);
         string path = Path.Combine(directory, $"features-{hash}.bin");
         try
         {
@@ -136,13 +136,24 @@ public sealed class FeatureCache
 
     private void Write(string temp)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using var stream = new BufferedStream(new FileStream(temp, FileMode.CreateNew), 1 << 20);
-        var record = new byte[32 + 4 * Width];
-        foreach (var (key, values) in entries)
+        WriteRecords(stream, entries, Width);
+    }
+
+    /// <summary>The file name's share of a feature key: the first 24 hex digits of its SHA-256.</summary>
+    internal static string KeyHash(string featureKey) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(featureKey)))[..24].ToLowerInvariant();
+
+    /// <summary>Records [32-byte content hash][width float32] and, last, their SHA-256: the cache file's format, which
+    /// feature shards share.</summary>
+    internal static void WriteRecords(Stream stream, IEnumerable<KeyValuePair<string, float[]>> records, int width)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var record = new byte[32 + 4 * width];
+        foreach (var (key, values) in records)
         {
             Convert.FromHexString(key).CopyTo(record, 0);
-            Buffer.BlockCopy(values, 0, record, 32, 4 * Width);
+            Buffer.BlockCopy(values, 0, record, 32, 4 * width);
             hash.AppendData(record);
             stream.Write(record);
         }

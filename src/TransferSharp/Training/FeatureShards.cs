@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using System.Text;
 using TransferSharp.Backbones;
 using TransferSharp.Data;
 using TransferSharp.IO;
@@ -203,8 +202,7 @@ public static class FeatureShards
             .SelectMany(b => b)
             .ToList();
 
-    private static string Hash(string featureKey) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(featureKey)))[..24].ToLowerInvariant();
+    private static string Hash(string featureKey) => FeatureCache.KeyHash(featureKey);
 
     private static string Stem(string featureKey, ShardIndex shard) =>
         $"shard-{Hash(featureKey)}-{shard.Index:D4}-of-{shard.Count:D4}";
@@ -260,18 +258,9 @@ public static class FeatureShards
     private static void WriteChecksummed(string path, Dictionary<string, float[]> records, int width)
     {
         string temp = $"{path}.{Guid.NewGuid():N}.tmp";
-        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
         using (var stream = new FileStream(temp, FileMode.Create))
         {
-            var record = new byte[32 + 4 * width];
-            foreach (var (key, values) in records.OrderBy(r => r.Key, StringComparer.Ordinal))
-            {
-                Convert.FromHexString(key).CopyTo(record, 0);
-                Buffer.BlockCopy(values, 0, record, 32, 4 * width);
-                hash.AppendData(record);
-                stream.Write(record);
-            }
-            stream.Write(hash.GetHashAndReset());
+            FeatureCache.WriteRecords(stream, records.OrderBy(r => r.Key, StringComparer.Ordinal), width);
             stream.Flush(flushToDisk: true);
         }
         File.Move(temp, path, overwrite: true);
