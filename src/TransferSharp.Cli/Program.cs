@@ -33,5 +33,6 @@ root.Subcommands.Add(AdviseCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(CacheCommand.Create());
 root.Subcommands.Add(ExtractCommand.Create());
+root.Subcommands.Add(FuseCommand.Create());
 GroupedHelp.Install(root, fit, flags);
 return await root.Parse(args).InvokeAsync();

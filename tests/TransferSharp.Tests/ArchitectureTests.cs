@@ -23,6 +23,7 @@ public class ArchitectureTests
         "Analysis",
         "Runs",
         "Learning",
+        "Multimodal",
         "Reports",
     };
 

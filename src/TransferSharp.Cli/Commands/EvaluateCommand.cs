@@ -32,6 +32,8 @@ internal static class EvaluateCommand
             (parse, cancellation) =>
             {
                 string runDir = parse.GetValue(run)!;
+                if (Multimodal.MultimodalModel.IsRun(runDir))
+                    return MultimodalRuns.Evaluate(runDir, parse.GetValue(data), parse.GetValue(output), cancellation);
                 using SavedModel model = SavedModel.Load(runDir);
                 var dataset = ImageFiles.Load(
                     parse.GetValue(data) ?? EmbeddedData.TestImages,

@@ -26,6 +26,8 @@ internal static class ExportCommand
             command,
             (parse, cancellation) =>
             {
+                if (Multimodal.MultimodalModel.IsRun(parse.GetValue(run)!))
+                    return ExportMultimodal(parse.GetValue(run)!, parse.GetValue(output)!);
                 using SavedModel model = SavedModel.Load(parse.GetValue(run)!);
                 string path = Path.GetFullPath(parse.GetValue(output)!);
                 ModelExport.Write(model, path);
@@ -40,5 +42,27 @@ internal static class ExportCommand
             }
         );
         return command;
+    }
+
+    private static int ExportMultimodal(string run, string output)
+    {
+        using var model = Multimodal.MultimodalModel.Load(run);
+        string path = Path.GetFullPath(output);
+        try
+        {
+            Multimodal.MultimodalExport.Write(model, path);
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine($"error: {run}: {e.Message}");
+            return 2;
+        }
+        var m = model.Manifest;
+        Console.WriteLine(
+            $"exported {Multimodal.MultimodalLearner.Name(m.Model)} on {m.Backbone} to {path}: inputs image [N, 3, "
+                + $"{m.InputSize}, {m.InputSize}], record [N, {m.Record.Width}] (encoded; the encoders are in the "
+                + $"file's metadata), present [N, 2]; output probabilities [N, {m.ClassNames.Count}]"
+        );
+        return 0;
     }
 }

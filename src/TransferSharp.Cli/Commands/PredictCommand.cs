@@ -41,6 +41,13 @@ internal static class PredictCommand
             (parse, cancellation) =>
             {
                 string runDir = parse.GetValue(run)!;
+                if (Multimodal.MultimodalModel.IsRun(runDir))
+                    return MultimodalRuns.Predict(
+                        runDir,
+                        parse.GetValue(inputs)!,
+                        parse.GetValue(output),
+                        cancellation
+                    );
                 using SavedModel model = SavedModel.Load(runDir);
                 var sources = ImageFiles
                     .Expand(parse.GetValue(inputs)!)

@@ -81,22 +81,25 @@ public static class ModelExport
                 );
             return x;
         }
-        PretrainedConfig config = model.Backbone.Config;
+        return PixelsNormalized(graph, model.Backbone, x);
+    }
+
+    /// <summary>0..255 RGB pixels as <paramref name="backbone"/> reads them: channel order, range, mean and
+    /// deviation.</summary>
+    internal static string PixelsNormalized(ExportGraph graph, Backbone backbone, string x)
+    {
+        PretrainedConfig config = backbone.Config;
         if (config.ChannelOrder == ChannelOrder.Bgr)
             x = graph.Gather(x, new long[] { 2, 1, 0 }, "bgr");
         if (config.InputRange != 255)
             x = graph.Node("Mul", new[] { x, graph.Constant("range", Scalar(config.InputRange / 255.0)) }, "ranged");
-        x = graph.Node("Sub", new[] { x, graph.Constant("pixel_shift", model.Backbone.NormalizationShift) }, "centred");
-        return graph.Node(
-            "Mul",
-            new[] { x, graph.Constant("pixel_scale", model.Backbone.NormalizationScale) },
-            "normalised"
-        );
+        x = graph.Node("Sub", new[] { x, graph.Constant("pixel_shift", backbone.NormalizationShift) }, "centred");
+        return graph.Node("Mul", new[] { x, graph.Constant("pixel_scale", backbone.NormalizationScale) }, "normalised");
     }
 
     /// <summary>The pooled features the head reads, as the backbone computes them (one group, or several
     /// concatenated).</summary>
-    private static string Features(ExportGraph graph, Backbone backbone)
+    internal static string Features(ExportGraph graph, Backbone backbone)
     {
         OnnxGraphModule network = backbone.Network;
         var names = network.Groups.Select(g => g.Name).ToList();
@@ -244,7 +247,7 @@ public static class ModelExport
         graph.ValueInfo.Clear();
     }
 
-    private static ValueInfoProto Value(string name, object[] dims)
+    internal static ValueInfoProto Value(string name, object[] dims)
     {
         var shape = new TensorShapeProto();
         foreach (object d in dims)

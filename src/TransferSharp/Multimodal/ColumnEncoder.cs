@@ -1,0 +1,195 @@
+using System.Globalization;
+using TransferSharp.Data;
+
+namespace TransferSharp.Multimodal;
+
+/// <summary>
+/// One record column's encoding, fitted on the training split and stored with the model: its kind, the
+/// standardisation of a number (or date), or the categories that get a one-hot slot.
+/// </summary>
+public sealed record ColumnEncoder
+{
+    /// <summary>Cells that mean "no value" (compared case-insensitively).</summary>
+    public static readonly IReadOnlySet<string> MissingTokens = new HashSet<string>(
+        new[] { "", "na", "n/a", "nan", "null", "none", "?" },
+        StringComparer.OrdinalIgnoreCase
+    );
+
+    private static readonly IReadOnlySet<string> trueTokens = new HashSet<string>(
+        new[] { "true", "yes", "y", "t" },
+        StringComparer.OrdinalIgnoreCase
+    );
+    private static readonly IReadOnlySet<string> falseTokens = new HashSet<string>(
+        new[] { "false", "no", "n", "f" },
+        StringComparer.OrdinalIgnoreCase
+    );
+
+    /// <summary>The column's name in the CSV.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>How it is encoded.</summary>
+    public required ColumnKind Kind { get; init; }
+
+    /// <summary>Numbers, booleans and dates (in days): the training split's mean.</summary>
+    public double Mean { get; init; }
+
+    /// <summary>Numbers, booleans and dates: the training split's standard deviation (1 where it is 0).</summary>
+    public double Scale { get; init; } = 1;
+
+    /// <summary>Categorical: the values with a one-hot slot, most frequent first; others map to "unknown".</summary>
+    public IReadOnlyList<string> Categories { get; init; } = Array.Empty<string>();
+
+    /// <summary>Categorical: distinct values seen in training (more than <see cref="Categories"/> above the
+    /// limit).</summary>
+    public int DistinctValues { get; init; }
+
+    /// <summary>Training rows where the column was missing.</summary>
+    public int MissingInTraining { get; init; }
+
+    /// <summary>Encoded width: the value(s), then the missing indicator (categorical: the slots, "unknown",
+    /// "missing").</summary>
+    public int Width =>
+        Kind switch
+        {
+            ColumnKind.Categorical => Categories.Count + 2,
+            ColumnKind.Date => 4,
+            _ => 2,
+        };
+
+    /// <summary>Whether <paramref name="cell"/> means "no value".</summary>
+    public static bool IsMissing(string? cell) => cell is null || MissingTokens.Contains(cell.Trim());
+
+    /// <summary>The kind the non-missing <paramref name="values"/> read as: numbers, booleans, dates, else
+    /// categories.</summary>
+    public static ColumnKind Infer(IEnumerable<string> values)
+    {
+        var present = values.Where(v => !IsMissing(v)).ToList();
+        if (present.Count == 0)
+            return ColumnKind.Categorical;
+        if (present.All(v => TryNumber(v, out _)))
+            return ColumnKind.Numeric;
+        if (present.All(v => trueTokens.Contains(v) || falseTokens.Contains(v)))
+            return ColumnKind.Boolean;
+        if (present.All(v => v.IndexOfAny(new[] { '-', '/', ':' }) > 0 && TryDate(v, out _)))
+            return ColumnKind.Date;
+        return ColumnKind.Categorical;
+    }
+
+    /// <summary>Fits the encoding of column <paramref name="name"/> on the training split's cells.</summary>
+    public static ColumnEncoder Fit(
+        string name,
+        ColumnKind kind,
+        IReadOnlyList<string> cells,
+        int categoricalLimit,
+        Func<int, string> where
+    )
+    {
+        int missing = cells.Count(IsMissing);
+        if (kind == ColumnKind.Categorical)
+        {
+            var counts = cells
+                .Where(c => !IsMissing(c))
+                .GroupBy(c => c, StringComparer.Ordinal)
+                .OrderByDescending(g => g.Count())
+                .ThenBy(g => g.Key, StringComparer.Ordinal)
+                .ToList();
+            return new ColumnEncoder
+            {
+                Name = name,
+                Kind = kind,
+                Categories = counts.Take(categoricalLimit).Select(g => g.Key).ToArray(),
+                DistinctValues = counts.Count,
+                MissingInTraining = missing,
+            };
+        }
+        var values = new List<double>();
+        for (int i = 0; i < cells.Count; i++)
+            if (!IsMissing(cells[i]))
+                values.Add(Read(name, kind, cells[i], where(i)));
+        double mean = values.Count > 0 ? values.Average() : 0;
+        double variance = values.Count > 1 ? values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1) : 0;
+        double scale = Math.Sqrt(variance);
+        return new ColumnEncoder
+        {
+            Name = name,
+            Kind = kind,
+            Mean = mean,
+            Scale = scale > 1e-12 ? scale : 1,
+            MissingInTraining = missing,
+        };
+    }
+
+    /// <summary>Writes the encoding of <paramref name="cell"/> into <paramref name="output"/> (<see cref="Width"/>
+    /// values); returns whether it was missing and whether it was an unseen category. A value of the wrong type is a
+    /// <see cref="DataException"/> naming <paramref name="where"/> (file and row) and the column.</summary>
+    public (bool missing, bool unknown) Encode(string? cell, Span<float> output, string where)
+    {
+        output[..Width].Clear();
+        if (IsMissing(cell))
+        {
+            output[Width - 1] = 1;
+            return (true, false);
+        }
+        string value = cell!.Trim();
+        if (Kind == ColumnKind.Categorical)
+        {
+            int slot = IndexOf(value);
+            output[slot >= 0 ? slot : Categories.Count] = 1;
+            return (false, slot < 0);
+        }
+        double x = Read(Name, Kind, value, where);
+        output[0] = (float)((x - Mean) / Scale);
+        if (Kind == ColumnKind.Date)
+        {
+            DateTime date = DateTime.UnixEpoch.AddDays(x);
+            double angle = 2 * Math.PI * (date.DayOfYear - 1) / 365.25;
+            output[1] = (float)Math.Sin(angle);
+            output[2] = (float)Math.Cos(angle);
+        }
+        return (false, false);
+    }
+
+    private int IndexOf(string value)
+    {
+        for (int i = 0; i < Categories.Count; i++)
+            if (string.Equals(Categories[i], value, StringComparison.Ordinal))
+                return i;
+        return -1;
+    }
+
+    private static double Read(string name, ColumnKind kind, string value, string where)
+    {
+        switch (kind)
+        {
+            case ColumnKind.Numeric when TryNumber(value, out double number):
+                return number;
+            case ColumnKind.Boolean when trueTokens.Contains(value) || value == "1":
+                return 1;
+            case ColumnKind.Boolean when falseTokens.Contains(value) || value == "0":
+                return 0;
+            case ColumnKind.Date when TryDate(value, out DateTime date):
+                return (date - DateTime.UnixEpoch).TotalDays;
+        }
+        string expected = kind switch
+        {
+            ColumnKind.Numeric => "a number",
+            ColumnKind.Boolean => "true/false or yes/no",
+            _ => "a date (such as 2024-05-31)",
+        };
+        throw new DataException(
+            $"{where}: column '{name}' is {kind.ToString().ToLowerInvariant()}; '{value}' is not {expected} "
+                + "(--column-types can declare it otherwise)."
+        );
+    }
+
+    private static bool TryNumber(string value, out double number) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out number) && double.IsFinite(number);
+
+    private static bool TryDate(string value, out DateTime date) =>
+        DateTime.TryParse(
+            value,
+            CultureInfo.InvariantCulture,
+            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal,
+            out date
+        );
+}

@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Text.Json;
+using Google.Protobuf;
+using Onnx;
+using TransferSharp.Backbones;
+using TransferSharp.IO;
+using TransferSharp.Runs;
+using static TorchSharp.torch;
+
+namespace TransferSharp.Multimodal;
+
+/// <summary>
+/// A multimodal run as one ONNX file with two inputs: <c>image</c>, float32 [N, 3, S, S] of 0..255 RGB pixels, and
+/// <c>record</c>, float32 [N, R] as the run's encoders write it (the encoders travel in the file's metadata); a third,
+/// <c>present</c> [N, 2], says per row whether the image and the record are there (1) or missing (0: the input's
+/// values are then ignored). Output <c>probabilities</c> [N, K].
+/// </summary>
+public static class MultimodalExport
+{
+    /// <summary>The image input.</summary>
+    public const string ImageInput = "image";
+
+    /// <summary>The encoded record input.</summary>
+    public const string RecordInput = "record";
+
+    /// <summary>The presence flags input.</summary>
+    public const string PresentInput = "present";
+
+    /// <summary>Writes the run in <paramref name="model"/> to <paramref name="path"/> (atomically).</summary>
+    public static void Write(MultimodalModel model, string path)
+    {
+        if (model.Model is not NetworkModel network)
+            throw new InvalidOperationException(
+                $"the run's model is {MultimodalLearner.Name(model.Manifest.Model)}: ML.NET's LightGBM model "
+                    + "(lightgbm.zip in the run) is loaded with ML.NET, not exported to ONNX here."
+            );
+        MultimodalManifest m = model.Manifest;
+        using Backbone backbone = Backbone.Load(m.Backbone, m.InputSize);
+        backbone.UseFeatureLayers(m.FeatureLayers);
+        ModelProto proto = OnnxWeights.Current(backbone);
+        var graph = new ExportGraph(proto.Graph);
+        string backboneInput = backbone.Network.InputName;
+        graph.BeginPrefix();
+        graph.Alias(ModelExport.PixelsNormalized(graph, backbone, ImageInput), backboneInput);
+        graph.EndPrefix();
+        string features = ModelExport.Features(graph, backbone);
+        var g = new Builder(graph, network.Network.state_dict());
+        string hasImage = graph.Gather(PresentInput, new[] { 0L }, "has_image");
+        string hasRecord = graph.Gather(PresentInput, new[] { 1L }, "has_record");
+        string centred = graph.Node(
+            "Sub",
+            new[] { features, graph.Constant("feature_mean", tensor(m.FeatureMean)) },
+            "features_centred"
+        );
+        string standardised = g.Mul(centred, graph.Constant("feature_scale", tensor(m.FeatureScale)), "features_std");
+        string image = g.Mul(standardised, hasImage, "image_present");
+        string record = g.Mul(RecordInput, hasRecord, "record_present");
+        string joined = m.Model switch
+        {
+            FusionKind.ImageOnly => g.Concat("joined", image, hasImage),
+            FusionKind.RecordOnly => g.Concat("joined", record, hasRecord),
+            FusionKind.Late => g.Concat(
+                "joined",
+                g.Relu(g.Linear(g.Concat("image_flagged", image, hasImage), "image_in"), "image_code"),
+                g.Relu(g.Linear(g.Concat("record_flagged", record, hasRecord), "record_in"), "record_code")
+            ),
+            _ => g.Concat("joined", g.Film(image, record, hasRecord), hasImage),
+        };
+        string logits = g.Linear(g.Relu(g.Linear(joined, "hidden"), "hidden_act"), "output");
+        graph.Node("Softmax", new[] { logits }, ModelExport.OutputName, ("axis", 1L));
+        SetSignature(proto.Graph, backboneInput, m);
+        AddMetadata(proto, m);
+        AtomicFile.Write(path, temp => File.WriteAllBytes(temp, proto.ToByteArray()));
+    }
+
+    private static void SetSignature(GraphProto graph, string backboneInput, MultimodalManifest m)
+    {
+        foreach (var old in graph.Input.Where(i => i.Name == backboneInput).ToList())
+            graph.Input.Remove(old);
+        graph.Input.Insert(
+            0,
+            ModelExport.Value(ImageInput, new object[] { "batch", 3L, (long)m.InputSize, (long)m.InputSize })
+        );
+        graph.Input.Insert(1, ModelExport.Value(RecordInput, new object[] { "batch", (long)m.Record.Width }));
+        graph.Input.Insert(2, ModelExport.Value(PresentInput, new object[] { "batch", 2L }));
+        graph.Output.Clear();
+        graph.Output.Add(ModelExport.Value(ModelExport.OutputName, new object[] { "batch", (long)m.ClassNames.Count }));
+        graph.ValueInfo.Clear();
+    }
+
+    private static void AddMetadata(ModelProto proto, MultimodalManifest m)
+    {
+        var entries = new Dictionary<string, string>
+        {
+            ["labels"] = JsonSerializer.Serialize(m.ClassNames),
+            ["transfersharp.input"] =
+                $"{ImageInput}: float32 [N, 3, {m.InputSize}, {m.InputSize}] RGB 0..255; {RecordInput}: float32 "
+                + $"[N, {m.Record.Width}] encoded as transfersharp.record_encoders says; {PresentInput}: float32 "
+                + "[N, 2], 1 where the row has its image (column 0) and its record (column 1), else 0",
+            ["transfersharp.record_encoders"] = Json.Serialize(m.Record),
+            ["transfersharp.output"] =
+                $"{ModelExport.OutputName}: float32 [N, {m.ClassNames.Count}], softmax over the labels",
+            ["transfersharp.model"] = MultimodalLearner.Name(m.Model),
+            ["transfersharp.backbone"] = m.Backbone,
+            ["transfersharp.input_size"] = m.InputSize.ToString(CultureInfo.InvariantCulture),
+            ["transfersharp.format_version"] = "1",
+        };
+        proto.MetadataProps.Clear();
+        foreach (var (key, value) in entries)
+            proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        proto.ProducerName = "TransferSharp";
+    }
+
+    /// <summary>The fusion head's layers as ONNX nodes, from the network's weights.</summary>
+    private sealed class Builder(ExportGraph graph, Dictionary<string, Tensor> weights)
+    {
+        public string Linear(string x, string layer) =>
+            graph.Node(
+                "Gemm",
+                new[]
+                {
+                    x,
+                    graph.Constant($"{layer}_weight", weights[$"{layer}.weight"]),
+                    graph.Constant($"{layer}_bias", weights[$"{layer}.bias"]),
+                },
+                $"{layer}_out",
+                ("transB", 1L)
+            );
+
+        public string Relu(string x, string output) => graph.Node("Relu", new[] { x }, output);
+
+        public string Concat(string output, params string[] parts) => graph.Node("Concat", parts, output, ("axis", 1L));
+
+        public string Mul(string a, string b, string output) => graph.Node("Mul", new[] { a, b }, output);
+
+        /// <summary>As <see cref="FusionNetwork"/>: the record scales and shifts the standardised features.</summary>
+        public string Film(string image, string record, string hasRecord)
+        {
+            string code = Relu(Linear(Concat("film_input", record, hasRecord), "film_in"), "film_code");
+            string scale = Mul(Linear(code, "film_scale"), hasRecord, "film_scale_present");
+            string shift = Mul(Linear(code, "film_shift"), hasRecord, "film_shift_present");
+            string gain = graph.Node("Add", new[] { scale, graph.Constant("one", tensor(new[] { 1f })) }, "film_gain");
+            return graph.Node("Add", new[] { Mul(image, gain, "film_scaled"), shift }, "film_out");
+        }
+    }
+}

@@ -1,0 +1,50 @@
+namespace TransferSharp.Multimodal;
+
+/// <summary>multimodal.json: everything a saved multimodal model needs to predict a new table.</summary>
+public sealed record MultimodalManifest
+{
+    /// <summary>The file in a run folder.</summary>
+    public const string FileName = "multimodal.json";
+
+    /// <summary>The format, for readers to refuse one they do not know.</summary>
+    public string Format { get; init; } = "transfersharp-multimodal/1";
+
+    /// <summary>The class names, in output order.</summary>
+    public required IReadOnlyList<string> ClassNames { get; init; }
+
+    /// <summary>The chosen model.</summary>
+    public required FusionKind Model { get; init; }
+
+    /// <summary>Its weights file.</summary>
+    public required string ModelFile { get; init; }
+
+    /// <summary>The MLP's hidden width.</summary>
+    public int Hidden { get; init; }
+
+    /// <summary>The backbone of the image branch.</summary>
+    public required string Backbone { get; init; }
+
+    /// <summary>Its input size.</summary>
+    public required int InputSize { get; init; }
+
+    /// <summary>The layer groups whose pooled features are read.</summary>
+    public required IReadOnlyList<string> FeatureLayers { get; init; }
+
+    /// <summary>The image feature width.</summary>
+    public required int ImageWidth { get; init; }
+
+    /// <summary>The training split's feature means.</summary>
+    public required float[] FeatureMean { get; init; }
+
+    /// <summary>The inverse of the training split's feature deviations.</summary>
+    public required float[] FeatureScale { get; init; }
+
+    /// <summary>The image path column.</summary>
+    public required string ImageColumn { get; init; }
+
+    /// <summary>The label column (read by evaluate, ignored by predict).</summary>
+    public required string LabelColumn { get; init; }
+
+    /// <summary>The record's encoders.</summary>
+    public required RecordEncoder Record { get; init; }
+}

@@ -1,0 +1,89 @@
+namespace TransferSharp.Multimodal;
+
+/// <summary>metrics.json of a multimodal run: the data, every candidate's scores, the choice and why, the columns'
+/// importance.</summary>
+public sealed record MultimodalReport
+{
+    /// <summary>"multimodal".</summary>
+    public string Kind { get; init; } = "multimodal";
+
+    /// <summary>The backbone.</summary>
+    public required string Backbone { get; init; }
+
+    /// <summary>Its input size.</summary>
+    public required int InputSize { get; init; }
+
+    /// <summary>The classes.</summary>
+    public required IReadOnlyList<string> ClassNames { get; init; }
+
+    /// <summary>Rows per split.</summary>
+    public required int TrainRows { get; init; }
+
+    /// <summary>Rows per split.</summary>
+    public required int ValRows { get; init; }
+
+    /// <summary>Rows per split (0: no test CSV).</summary>
+    public int TestRows { get; init; }
+
+    /// <summary>Rows without a usable image, per split (empty cell, missing file, undecodable).</summary>
+    public required IReadOnlyDictionary<string, int> MissingImages { get; init; }
+
+    /// <summary>Rows whose record is entirely missing, per split.</summary>
+    public required IReadOnlyDictionary<string, int> MissingRecords { get; init; }
+
+    /// <summary>The record's columns as encoded.</summary>
+    public required IReadOnlyList<ColumnSummary> Columns { get; init; }
+
+    /// <summary>Every candidate trained.</summary>
+    public required IReadOnlyList<CandidateScore> Candidates { get; init; }
+
+    /// <summary>The model kept (best on validation).</summary>
+    public required FusionKind Chosen { get; init; }
+
+    /// <summary>Why, in a sentence.</summary>
+    public required string Advice { get; init; }
+
+    /// <summary>Validation accuracy lost when one column (or the image) is shuffled across rows, largest
+    /// first.</summary>
+    public required IReadOnlyList<Importance> Importance { get; init; }
+
+    /// <summary>The kept model's validation accuracy.</summary>
+    public double ValAccuracy { get; init; }
+
+    /// <summary>The kept model's test accuracy.</summary>
+    public double? TestAccuracy { get; init; }
+
+    /// <summary>Seconds in the frozen pass.</summary>
+    public double SecondsExtraction { get; init; }
+
+    /// <summary>Seconds in all.</summary>
+    public double SecondsTotal { get; init; }
+
+    /// <summary>Warnings (images not found or undecodable, high-cardinality columns).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
+}
+
+/// <summary>One record column: name, kind, encoded width, categories kept of those seen, missing in
+/// training.</summary>
+public sealed record ColumnSummary(
+    string Name,
+    ColumnKind Type,
+    int Width,
+    int? Categories,
+    int? Distinct,
+    int Missing
+);
+
+/// <summary>One candidate's scores.</summary>
+public sealed record CandidateScore(
+    FusionKind Model,
+    double ValAccuracy,
+    double ValLogLoss,
+    double? TestAccuracy,
+    int? BestEpoch,
+    double Seconds
+);
+
+/// <summary>A feature's permutation importance: the validation accuracy lost when it is shuffled (mean of the
+/// repeats).</summary>
+public sealed record Importance(string Feature, double AccuracyDrop);

@@ -1,0 +1,87 @@
+using System.Text.Json;
+
+namespace TransferSharp.Tests.Multimodal;
+
+/// <summary>fuse, then predict, evaluate and export of its run, as a user runs them; bad input exits 2 naming the
+/// problem.</summary>
+public class FuseCliTests
+{
+    [Fact]
+    public void FusePredictEvaluateAndExportFromTheCommandLine()
+    {
+        string dir = TestPaths.NewTempDir("cli-fuse");
+        string train = MultimodalTests.WriteTask(dir, "train", 8, 1);
+        string test = MultimodalTests.WriteTask(dir, "test", 4, 2);
+        string run = Path.Combine(dir, "run");
+        var fit = CliProcess.Run(
+            "fuse",
+            "--data",
+            train,
+            "--test",
+            test,
+            "--size",
+            "64",
+            "--epochs",
+            "30",
+            "--models",
+            "image-only,late",
+            "--out",
+            run
+        );
+        Assert.True(fit.code == 0, fit.stderr + fit.stdout);
+        Assert.Contains("is best on validation", fit.stdout);
+        var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json"))).RootElement;
+        Assert.Equal("multimodal", metrics.GetProperty("kind").GetString());
+        Assert.Equal(2, metrics.GetProperty("candidates").GetArrayLength());
+
+        string predictions = Path.Combine(dir, "predictions.csv");
+        var predict = CliProcess.Run("predict", run, test, "--out", predictions);
+        Assert.True(predict.code == 0, predict.stderr);
+        string[] lines = File.ReadAllLines(predictions);
+        Assert.Equal("row,image,label,probability,has_image,has_record", lines[0]);
+        Assert.Equal(17, lines.Length);
+        Assert.True(File.Exists(predictions + ".json"));
+
+        var evaluate = CliProcess.Run("evaluate", run, "--data", test);
+        Assert.True(evaluate.code == 0, evaluate.stderr);
+        Assert.Contains("accuracy:", evaluate.stdout);
+
+        var export = CliProcess.Run("export", run, "--out", Path.Combine(dir, "model.onnx"));
+        Assert.True(export.code == 0, export.stderr);
+        Assert.True(new FileInfo(Path.Combine(dir, "model.onnx")).Length > 10_000_000);
+
+        string lacking = Path.Combine(dir, "lacking.csv");
+        File.WriteAllLines(
+            lacking,
+            File.ReadAllLines(test).Select(l => string.Join(',', l.Split(',').Where((_, i) => i != 2)))
+        );
+        var missing = CliProcess.Run("predict", run, lacking);
+        Assert.Equal(2, missing.code);
+        Assert.Contains("'price'", missing.stderr);
+    }
+
+    [Fact]
+    public void AWordInANumericColumnIsAnErrorNamingTheRowAndTheColumn()
+    {
+        string dir = TestPaths.NewTempDir("cli-fuse-bad");
+        string train = MultimodalTests.WriteTask(dir, "train", 4, 1);
+        var lines = File.ReadAllLines(train);
+        lines[3] = string.Join(',', lines[3].Split(',').Select((c, i) => i == 2 ? "cheap" : c));
+        File.WriteAllLines(train, lines);
+        var run = CliProcess.Run(
+            "fuse",
+            "--data",
+            train,
+            "--column-types",
+            "price=numeric",
+            "--out",
+            Path.Combine(dir, "run")
+        );
+        Assert.Equal(2, run.code);
+        Assert.Contains("row 4", run.stderr);
+        Assert.Contains("'price'", run.stderr);
+        Assert.False(
+            Directory.Exists(Path.Combine(dir, "run")) && File.Exists(Path.Combine(dir, "run", "metrics.json"))
+        );
+    }
+}
