@@ -71,6 +71,14 @@ internal static class DiagnoseCommand
                     Seed = parse.GetValue(seed),
                 };
                 options.Validate();
+                if (Multimodal.MultimodalModel.IsRun(runDir))
+                    return MultimodalRuns.Diagnose(
+                        runDir,
+                        parse.GetValue(source)!,
+                        parse.GetValue(target)!,
+                        options,
+                        parse.GetValue(output)
+                    );
                 using SavedModel model = SavedModel.Load(runDir);
                 CalibrationSet validation = CalibrationSet.Load(runDir);
                 ImageDataset sourceData = ImageFiles.Load(parse.GetValue(source)!, DatasetRole.Train);

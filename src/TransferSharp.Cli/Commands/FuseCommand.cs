@@ -149,6 +149,7 @@ internal static class FuseCommand
                     ? MultimodalLearner.Fit(options, null, cancellation)
                     : ConsoleProgress.Run(progress => MultimodalLearner.Fit(options, progress, cancellation));
                 result.Save(folder);
+                Reports.RunReport.Write(folder);
                 if (parse.GetValue(json))
                     Console.WriteLine(TransferSharp.IO.Json.Serialize(result.Report));
                 else
@@ -183,7 +184,7 @@ internal static class FuseCommand
         );
         if (report.TestAccuracy is { } accuracy)
             Console.WriteLine($"test accuracy: {accuracy:F4}");
-        Console.WriteLine($"run saved to {folder} (metrics.json, multimodal.json, the model)");
+        Console.WriteLine($"run saved to {folder} (metrics.json, multimodal.json, the model, report.html)");
     }
 
     private static Dictionary<string, ColumnKind> Kinds(string? text)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Spectre.Console;
 using TransferSharp.Data;
 using TransferSharp.IO;
 using TransferSharp.Multimodal;
@@ -53,6 +54,56 @@ internal static class MultimodalRuns
         string path = outPath ?? Path.Combine(runDir, "evaluation.json");
         Json.Write(path, Record(data, result));
         Console.WriteLine($"accuracy: {accuracy:F4} on {result.Rows.Count} rows (report: {path})");
+        return 0;
+    }
+
+    /// <summary>Covariate shift of the record's columns and the image between two CSVs; writes the JSON
+    /// report.</summary>
+    public static int Diagnose(
+        string runDir,
+        string source,
+        string target,
+        Analysis.ShiftDiagnosisOptions options,
+        string? outPath
+    )
+    {
+        using MultimodalModel model = MultimodalModel.Load(runDir);
+        RecordTable a = RecordTable.Load(source),
+            b = RecordTable.Load(target);
+        RecordShiftReport report = ConsoleProgress.Run(progress =>
+            RecordShift.Diagnose(model, a, b, options.Alpha, options.Permutations, progress, CacheLocation.Default())
+        );
+        var table = new Table()
+            .AddColumn("column")
+            .AddColumn("test")
+            .AddColumn("statistic")
+            .AddColumn("p")
+            .AddColumn("p (Holm)")
+            .AddColumn("missing (source / target)")
+            .AddColumn("shifted");
+        foreach (ColumnShift t in report.Tests)
+            table.AddRow(
+                Markup.Escape(t.Column),
+                t.Test,
+                t.Statistic.ToString("G4", CultureInfo.InvariantCulture),
+                t.PValue.ToString("G3", CultureInfo.InvariantCulture),
+                t.PAdjusted.ToString("G3", CultureInfo.InvariantCulture),
+                $"{t.SourceMissing} / {t.TargetMissing}",
+                t.Shifted ? "yes" : "no"
+            );
+        AnsiConsole.Write(table);
+        string path = outPath ?? Path.Combine(runDir, "diagnosis.json");
+        Json.Write(path, report);
+        if (outPath is null)
+            Reports.RunReport.Write(runDir); // the report shows the diagnosis beside the run
+        var shifted = report.Tests.Where(t => t.Shifted).Select(t => t.Column).ToArray();
+        Console.WriteLine(
+            (
+                shifted.Length == 0
+                    ? $"no column shifted at alpha {report.Alpha} (Holm-corrected over {report.Tests.Count} tests)"
+                    : $"covariate shift in {string.Join(", ", shifted)} (Holm-corrected, alpha {report.Alpha})"
+            ) + $"; report: {path}"
+        );
         return 0;
     }
 

@@ -118,28 +118,3 @@ public sealed class MultimodalModel : IDisposable
     /// <inheritdoc />
     public void Dispose() => Model.Dispose();
 }
-
-/// <summary>One row's prediction: its line in the CSV, its image cell, the label and its probability, and what the
-/// model had to go on.</summary>
-public sealed record MultimodalPrediction(
-    int Row,
-    string Image,
-    string Label,
-    float Probability,
-    bool HasImage,
-    bool HasRecord
-);
-
-/// <summary>A table's predictions, their accuracy when the table has labels, and what was missing.</summary>
-public sealed record MultimodalPredictions(
-    IReadOnlyList<MultimodalPrediction> Rows,
-    float[][] Probabilities,
-    double? Accuracy,
-    int WithoutImage,
-    int ImagesNotFound,
-    IReadOnlyList<BadImage> BadImages,
-    IReadOnlyList<ColumnCounts> Columns
-);
-
-/// <summary>Per column: cells missing, and categories not seen in training (read as "unknown").</summary>
-public sealed record ColumnCounts(string Column, int Missing, int Unknown);

@@ -62,28 +62,3 @@ public sealed record MultimodalReport
     /// <summary>Warnings (images not found or undecodable, high-cardinality columns).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
 }
-
-/// <summary>One record column: name, kind, encoded width, categories kept of those seen, missing in
-/// training.</summary>
-public sealed record ColumnSummary(
-    string Name,
-    ColumnKind Type,
-    int Width,
-    int? Categories,
-    int? Distinct,
-    int Missing
-);
-
-/// <summary>One candidate's scores.</summary>
-public sealed record CandidateScore(
-    FusionKind Model,
-    double ValAccuracy,
-    double ValLogLoss,
-    double? TestAccuracy,
-    int? BestEpoch,
-    double Seconds
-);
-
-/// <summary>A feature's permutation importance: the validation accuracy lost when it is shuffled (mean of the
-/// repeats).</summary>
-public sealed record Importance(string Feature, double AccuracyDrop);

@@ -38,7 +38,8 @@ internal static class Permutation
                 FusionRows shuffled = validation.Permuted(start, length, permutation);
                 drop += baseline - MultimodalLearner.Score(model.Probabilities(shuffled), shuffled.Labels).accuracy;
             }
-            result.Add(new Importance(name, Math.Round(drop / options.ImportanceRepeats, 4)));
+            double mean = Math.Round(drop / options.ImportanceRepeats, 4);
+            result.Add(new Importance(name, mean == 0 ? 0 : mean)); // no "-0" in the record
             task.Advance(1);
         }
         return result.OrderByDescending(i => i.AccuracyDrop).ToArray();

@@ -86,7 +86,3 @@ public sealed record RecordEncoder
             .ToArray();
     }
 }
-
-/// <summary>Encoded rows, whether each has a record at all, and per column the missing and unseen-category
-/// counts.</summary>
-public sealed record EncodedRecords(float[][] Values, bool[] Present, int[] Missing, int[] Unknown);

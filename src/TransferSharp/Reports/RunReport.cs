@@ -29,6 +29,8 @@ public static class RunReport
     /// <exception cref="FileNotFoundException">The folder has no metrics.json.</exception>
     public static string Render(string runFolder)
     {
+        if (Multimodal.MultimodalModel.IsRun(runFolder))
+            return MultimodalPage.Render(runFolder);
         var sources = ReportSources.Load(runFolder);
         var page = new HtmlPage();
         Header(page, sources.Record);

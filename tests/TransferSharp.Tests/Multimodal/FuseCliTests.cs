@@ -33,6 +33,38 @@ public class FuseCliTests
         var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json"))).RootElement;
         Assert.Equal("multimodal", metrics.GetProperty("kind").GetString());
         Assert.Equal(2, metrics.GetProperty("candidates").GetArrayLength());
+        string report = File.ReadAllText(Path.Combine(run, "report.html"));
+        Assert.Contains("Which model", report);
+        Assert.Contains("late fusion", report);
+
+        // A target whose prices all rose: the price column is flagged, the others are not.
+        string dearer = Path.Combine(dir, "dearer.csv");
+        File.WriteAllLines(
+            dearer,
+            File.ReadAllLines(test)
+                .Select(
+                    (l, i) =>
+                        i == 0
+                            ? l
+                            : string.Join(
+                                ',',
+                                l.Split(',')
+                                    .Select(
+                                        (c, k) =>
+                                            k == 2
+                                                ? (
+                                                    double.Parse(c, System.Globalization.CultureInfo.InvariantCulture)
+                                                    + 100
+                                                ).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                                                : c
+                                    )
+                            )
+                )
+        );
+        var diagnose = CliProcess.Run("diagnose", run, "--source", train, "--target", dearer, "--permutations", "50");
+        Assert.True(diagnose.code == 0, diagnose.stderr + diagnose.stdout);
+        Assert.Contains("covariate shift in price", diagnose.stdout);
+        Assert.Contains("Shift between source and target", File.ReadAllText(Path.Combine(run, "report.html")));
 
         string predictions = Path.Combine(dir, "predictions.csv");
         var predict = CliProcess.Run("predict", run, test, "--out", predictions);
