@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Issue 19: the two constructed image + record tasks (bench/multimodal_data.py), every candidate's test accuracy side
-# by side; task b also with modality dropout off, and on its test rows with nothing missing.
+# by side; task b also with modality dropout off, and on its test rows with nothing missing; both tasks again with the
+# image branch tuned first by LP-FT (IMAGE_STRATEGY, IMAGE_EPOCHS override).
 # Usage: bench/multimodal.sh [PER_TYPE_TRAIN=200] [TEST_ROWS=2000]   (SIZE=112, SEED=0, CLI=... override)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,11 @@ fuse() { # task out flags...
 fuse a a
 fuse b b
 fuse b b-nodrop --modality-dropout 0
-for run in b b-nodrop; do
+IMAGE_STRATEGY=${IMAGE_STRATEGY:-lp-ft}
+IMAGE_EPOCHS=${IMAGE_EPOCHS:-6}
+fuse a a-tuned --image-strategy "$IMAGE_STRATEGY" --image-epochs "$IMAGE_EPOCHS"
+fuse b b-tuned --image-strategy "$IMAGE_STRATEGY" --image-epochs "$IMAGE_EPOCHS"
+for run in b b-nodrop b-tuned; do
   $CLI evaluate "$WORK/$run" --data "$WORK/data/b/test_full.csv" --out "$WORK/$run-full.json" >/dev/null
 done
 /usr/bin/python3 bench/multimodal_table.py "$WORK"

@@ -14,13 +14,16 @@ for run, title in (
     ("a", "a: type x price band (20 classes)"),
     ("b", "b: half and half, 30 % of test rows missing a modality"),
     ("b-nodrop", "b, modality dropout off"),
+    ("a-tuned", "a, image branch tuned first"),
+    ("b-tuned", "b, image branch tuned first"),
 ):
     path = os.path.join(work, run + ".json")
     if not os.path.exists(path):
         continue
     report = json.load(open(path))
     print(f"\n{title}: {report['train_rows']} train, {report['val_rows']} val, {report['test_rows']} test rows; "
-          f"chosen: {names[report['chosen']]}; {report['seconds_total']:.0f} s")
+          f"image branch: {report.get('image_branch', 'frozen')}; chosen: {names[report['chosen']]}; "
+          f"{report['seconds_total']:.0f} s")
     print("\n| model | val | test |\n|---|---|---|")
     for c in report["candidates"]:
         mark = " (chosen)" if c["model"] == report["chosen"] else ""

@@ -66,6 +66,13 @@ internal static class FuseCommand
         {
             Description = "Layer groups whose pooled features the image branch reads (default: the last).",
         };
+        var imageStrategy = new Option<string?>("--image-strategy")
+        {
+            Description =
+                "Tune the image branch first with this strategy (as `fit --strategy`: lp-ft, fine-tune, ...) on the "
+                + "training split's images and labels; default: the pretrained backbone, frozen.",
+        };
+        var imageEpochs = new Option<int?>("--image-epochs") { Description = "Epochs of that fit (default: its own)." };
         var valFraction = new Option<double>("--val-fraction")
         {
             Description = "Share held out for validation (stratified); it picks the model and its epoch.",
@@ -102,6 +109,8 @@ internal static class FuseCommand
             backbone,
             size,
             features,
+            imageStrategy,
+            imageEpochs,
             valFraction,
             seed,
             noCache,
@@ -131,6 +140,8 @@ internal static class FuseCommand
                     FeatureLayers = parse
                         .GetValue(features)
                         ?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                    ImageStrategy = parse.GetValue(imageStrategy),
+                    ImageEpochs = parse.GetValue(imageEpochs),
                     ValidationFraction = parse.GetValue(valFraction),
                     Seed = parse.GetValue(seed),
                     CacheDirectory = parse.GetValue(noCache) ? null : TransferSharp.IO.CacheLocation.Default(),

@@ -35,8 +35,8 @@ public static class MultimodalExport
                     + "(lightgbm.zip in the run) is loaded with ML.NET, not exported to ONNX here."
             );
         MultimodalManifest m = model.Manifest;
-        using Backbone backbone = Backbone.Load(m.Backbone, m.InputSize);
-        backbone.UseFeatureLayers(m.FeatureLayers);
+        var (backbone, owner, _) = TunedImageBranch.Open(m, model.Folder);
+        using var owned = owner;
         ModelProto proto = OnnxWeights.Current(backbone);
         var graph = new ExportGraph(proto.Graph);
         string backboneInput = backbone.Network.InputName;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using TransferSharp.Backbones;
 using TransferSharp.Data;
 using TransferSharp.Progress;
 using TransferSharp.Training;
@@ -23,10 +22,34 @@ public static class MultimodalLearner
         var watch = Stopwatch.StartNew();
         var warnings = new List<string>();
         Split data = Split.Read(options, warnings);
-        using Backbone backbone = Backbone.Load(options.Backbone, options.Size);
-        if (options.FeatureLayers is { } layers)
-            backbone.UseFeatureLayers(layers);
-        var cache = new FeatureCache(options.CacheDirectory, backbone.FeatureKey, backbone.FeatureWidth);
+        string? imageRun = null;
+        if (options.ImageStrategy is not null)
+        {
+            imageRun = Path.Combine(Path.GetTempPath(), $"transfersharp-image-{Guid.NewGuid():N}");
+            TunedImageBranch.Fit(
+                data.Table,
+                data.TrainSources,
+                data.Labels,
+                data.ClassNames,
+                data.TrainRows,
+                options,
+                imageRun,
+                progress,
+                cancellation
+            );
+        }
+        var (backbone, owner, cacheable) = TunedImageBranch.Open(
+            imageRun,
+            options.Backbone,
+            options.Size,
+            options.FeatureLayers
+        );
+        using var owned = owner;
+        var cache = new FeatureCache(
+            cacheable ? options.CacheDirectory : null,
+            backbone.FeatureKey,
+            backbone.FeatureWidth
+        );
         var bad = new List<BadImage>();
         var extraction = Stopwatch.StartNew();
         float[]?[] labelled = ImageBranch.Features(
@@ -111,9 +134,11 @@ public static class MultimodalLearner
             ImageColumn = data.Table.Header[data.ImageColumn],
             LabelColumn = data.Table.Header[data.LabelColumn],
             Record = encoder,
+            ImageRun = imageRun is null ? null : TunedImageBranch.Folder,
         };
         var report = new MultimodalReport
         {
+            ImageBranch = options.ImageStrategy ?? "frozen",
             Backbone = options.Backbone,
             InputSize = backbone.InputSize,
             ClassNames = data.ClassNames,
@@ -142,7 +167,7 @@ public static class MultimodalLearner
             SecondsTotal = Math.Round(watch.Elapsed.TotalSeconds, 2),
             Warnings = warnings,
         };
-        return new MultimodalResult(manifest, report, chosen);
+        return new MultimodalResult(manifest, report, chosen, imageRun);
     }
 
     private static (IFusionModel chosen, CandidateScore[] scores) Candidates(

@@ -39,6 +39,10 @@ public sealed record MultimodalManifest
     /// <summary>The inverse of the training split's feature deviations.</summary>
     public required float[] FeatureScale { get; init; }
 
+    /// <summary>The image run inside the run folder when the image branch was tuned (null: the pretrained backbone,
+    /// frozen).</summary>
+    public string? ImageRun { get; init; }
+
     /// <summary>The image path column.</summary>
     public required string ImageColumn { get; init; }
 

@@ -1,4 +1,3 @@
-using TransferSharp.Backbones;
 using TransferSharp.Data;
 using TransferSharp.IO;
 using TransferSharp.Progress;
@@ -9,11 +8,15 @@ namespace TransferSharp.Multimodal;
 /// <summary>A saved multimodal run, loaded to predict tables of new rows (either modality may be missing).</summary>
 public sealed class MultimodalModel : IDisposable
 {
-    private MultimodalModel(MultimodalManifest manifest, IFusionModel model)
+    private MultimodalModel(MultimodalManifest manifest, IFusionModel model, string folder)
     {
         Manifest = manifest;
         Model = model;
+        Folder = folder;
     }
+
+    /// <summary>The run folder.</summary>
+    public string Folder { get; }
 
     /// <summary>The manifest.</summary>
     public MultimodalManifest Manifest { get; }
@@ -41,7 +44,7 @@ public sealed class MultimodalModel : IDisposable
                     classes,
                     manifest.Hidden
                 );
-        return new MultimodalModel(manifest, model);
+        return new MultimodalModel(manifest, model, folder);
     }
 
     /// <summary>Predicts every row of <paramref name="table"/>: the record's columns must all be there (an error
@@ -69,9 +72,9 @@ public sealed class MultimodalModel : IDisposable
                     table.Path
                 );
             var sources = ImageBranch.Sources(table, image, rows, out notFound);
-            using Backbone backbone = Backbone.Load(Manifest.Backbone, Manifest.InputSize);
-            backbone.UseFeatureLayers(Manifest.FeatureLayers);
-            var cache = new FeatureCache(cacheDirectory, backbone.FeatureKey, backbone.FeatureWidth);
+            var (backbone, owner, cacheable) = TunedImageBranch.Open(Manifest, Folder);
+            using var owned = owner;
+            var cache = new FeatureCache(cacheable ? cacheDirectory : null, backbone.FeatureKey, backbone.FeatureWidth);
             features = ImageBranch.Features(backbone, sources, cache, 32, progress, "images", bad, cancellation);
         }
         int label = table.Find(Manifest.LabelColumn);

@@ -42,6 +42,13 @@ public sealed record MultimodalOptions
     /// <summary>Layer groups whose pooled features the image branch reads (null: the last).</summary>
     public IReadOnlyList<string>? FeatureLayers { get; init; }
 
+    /// <summary>A strategy that tunes the image branch first (a `fit` on the training split's images and labels);
+    /// null: the pretrained backbone, frozen.</summary>
+    public string? ImageStrategy { get; init; }
+
+    /// <summary>Epochs of that fit (null: the strategy's default).</summary>
+    public int? ImageEpochs { get; init; }
+
     /// <summary>The candidates trained; the one best on validation is kept.</summary>
     public IReadOnlyList<FusionKind> Candidates { get; init; } = Enum.GetValues<FusionKind>();
 
@@ -96,6 +103,8 @@ public sealed record MultimodalOptions
             throw new OptionException("--batch-size", BatchSize, "must be at least 1.");
         if (Candidates.Count == 0)
             throw new OptionException("--models", "name at least one model.");
+        if (ImageStrategy is not null)
+            Strategies.StrategyRegistry.Parse(ImageStrategy);
         if (!File.Exists(Data))
             throw new DataException($"{Data}: the CSV file does not exist.", Data);
         if (Test is not null && !File.Exists(Test))

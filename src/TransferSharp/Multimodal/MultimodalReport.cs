@@ -13,6 +13,9 @@ public sealed record MultimodalReport
     /// <summary>Its input size.</summary>
     public required int InputSize { get; init; }
 
+    /// <summary>The image branch: "frozen", or the strategy that tuned it before fusion.</summary>
+    public string ImageBranch { get; init; } = "frozen";
+
     /// <summary>The classes.</summary>
     public required IReadOnlyList<string> ClassNames { get; init; }
 

@@ -3,8 +3,12 @@ using TransferSharp.IO;
 namespace TransferSharp.Multimodal;
 
 /// <summary>A fitted multimodal model with its report, in memory; <see cref="Save"/> writes the run folder.</summary>
-public sealed class MultimodalResult(MultimodalManifest manifest, MultimodalReport report, IFusionModel model)
-    : IDisposable
+public sealed class MultimodalResult(
+    MultimodalManifest manifest,
+    MultimodalReport report,
+    IFusionModel model,
+    string? imageRun = null
+) : IDisposable
 {
     /// <summary>What predicting needs.</summary>
     public MultimodalManifest Manifest { get; } = manifest;
@@ -25,10 +29,27 @@ public sealed class MultimodalResult(MultimodalManifest manifest, MultimodalRepo
                 Directory.CreateDirectory(staging);
                 Model.Save(staging);
                 Json.Write(Path.Combine(staging, MultimodalManifest.FileName), Manifest);
+                if (imageRun is not null)
+                    CopyFolder(imageRun, Path.Combine(staging, TunedImageBranch.Folder));
                 Json.Write(Path.Combine(staging, "metrics.json"), Report);
             }
         );
 
     /// <inheritdoc />
-    public void Dispose() => Model.Dispose();
+    public void Dispose()
+    {
+        Model.Dispose();
+        if (imageRun is not null && Directory.Exists(imageRun))
+            Directory.Delete(imageRun, recursive: true);
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (string file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
 }

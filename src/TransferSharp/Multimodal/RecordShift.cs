@@ -1,6 +1,5 @@
 using MathNet.Numerics.Distributions;
 using TransferSharp.Analysis;
-using TransferSharp.Backbones;
 using TransferSharp.Progress;
 using TransferSharp.Training;
 
@@ -39,7 +38,7 @@ public static class RecordShift
             );
         }
         if (m.Model is not (FusionKind.RecordOnly or FusionKind.RecordBoosted))
-            tests.Add(ImageShift(m, source, target, permutations, progress, cacheDirectory));
+            tests.Add(ImageShift(m, model.Folder, source, target, permutations, progress, cacheDirectory));
         // Holm: the k-th smallest p-value is multiplied by (tests - k + 1), kept monotone.
         var order = Enumerable.Range(0, tests.Count).OrderBy(i => tests[i].PValue).ToArray();
         double running = 0;
@@ -128,6 +127,7 @@ public static class RecordShift
 
     private static ColumnShift ImageShift(
         MultimodalManifest m,
+        string runFolder,
         RecordTable source,
         RecordTable target,
         int permutations,
@@ -135,9 +135,9 @@ public static class RecordShift
         string? cacheDirectory
     )
     {
-        using Backbone backbone = Backbone.Load(m.Backbone, m.InputSize);
-        backbone.UseFeatureLayers(m.FeatureLayers);
-        var cache = new FeatureCache(cacheDirectory, backbone.FeatureKey, backbone.FeatureWidth);
+        var (backbone, owner, cacheable) = TunedImageBranch.Open(m, runFolder);
+        using var owned = owner;
+        var cache = new FeatureCache(cacheable ? cacheDirectory : null, backbone.FeatureKey, backbone.FeatureWidth);
         var bad = new List<BadImage>();
         float[][] Features(RecordTable table, string label)
         {

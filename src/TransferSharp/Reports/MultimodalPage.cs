@@ -22,7 +22,12 @@ internal static class MultimodalPage
                 page.Facts(
                     new (string, string?)[]
                     {
-                        ("backbone", $"{r.Backbone} at {r.InputSize} px (frozen)"),
+                        (
+                            "backbone",
+                            $"{r.Backbone} at {r.InputSize} px ("
+                                + (r.ImageBranch == "frozen" ? "frozen" : $"tuned by {r.ImageBranch} first")
+                                + ")"
+                        ),
                         ("classes", $"{r.ClassNames.Count}: {string.Join(", ", r.ClassNames.Take(20))}"),
                         ("rows", $"training {r.TrainRows} · validation {r.ValRows} · test {r.TestRows}"),
                         ("rows without an image", Count(r.MissingImages)),
