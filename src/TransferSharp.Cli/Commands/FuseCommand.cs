@@ -204,7 +204,12 @@ internal static class FuseCommand
         foreach (string pair in (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
             string[] parts = pair.Split('=', StringSplitOptions.TrimEntries);
-            if (parts.Length != 2 || !Enum.TryParse(parts[1], ignoreCase: true, out ColumnKind kind))
+            if (
+                parts.Length != 2
+                || !Enum.TryParse(parts[1], ignoreCase: true, out ColumnKind kind)
+                || !Enum.IsDefined(kind)
+                || char.IsDigit(parts[1][0])
+            )
                 throw new OptionException(
                     "--column-types",
                     pair,

@@ -20,8 +20,9 @@ internal static class MultimodalRuns
                     + $"{string.Join(" ", inputs)}."
             );
         MultimodalPredictions result = Run(runDir, inputs[0], outPath is not null, cancellation);
-        using (TextWriter writer = outPath is null ? Console.Out : new StreamWriter(outPath))
+        using (StreamWriter? file = outPath is null ? null : new StreamWriter(outPath))
         {
+            TextWriter writer = file ?? Console.Out;
             writer.WriteLine("row,image,label,probability,has_image,has_record");
             foreach (MultimodalPrediction p in result.Rows)
                 writer.WriteLine(
@@ -46,10 +47,7 @@ internal static class MultimodalRuns
             throw new DataException($"{runDir}: a multimodal run is evaluated on a labelled CSV: give --data.");
         MultimodalPredictions result = Run(runDir, data, true, cancellation);
         if (result.Accuracy is not { } accuracy)
-            throw new DataException(
-                $"{data}: every row needs a label of one of the run's classes to evaluate (the label column is "
-                    + "missing, or holds another class)."
-            );
+            throw new DataException(Unlabelled(data, runDir));
         Tell(result);
         string path = outPath ?? Path.Combine(runDir, "evaluation.json");
         Json.Write(path, Record(data, result));
@@ -105,6 +103,21 @@ internal static class MultimodalRuns
             ) + $"; report: {path}"
         );
         return 0;
+    }
+
+    // Names the label column when it is missing, else the first row whose label is not a class of the run.
+    private static string Unlabelled(string csv, string runDir)
+    {
+        using MultimodalModel model = MultimodalModel.Load(runDir);
+        RecordTable table = RecordTable.Load(csv);
+        var names = model.Manifest.ClassNames;
+        int column = table.Find(model.Manifest.LabelColumn);
+        if (column < 0)
+            return $"{csv}: no label column '{model.Manifest.LabelColumn}' to evaluate on.";
+        int row = Enumerable.Range(0, table.Rows.Count).First(r => !names.Contains(table.Rows[r][column]));
+        return $"{csv}, row {table.FileRow(row)}: the label '{table.Rows[row][column]}' is not one of the run's "
+            + "classes "
+            + $"({string.Join(", ", names)}).";
     }
 
     private static MultimodalPredictions Run(string runDir, string csv, bool showProgress, CancellationToken token)

@@ -27,11 +27,12 @@ public sealed class BoostedModel : IFusionModel
     /// <inheritdoc />
     public FusionKind Kind => FusionKind.RecordBoosted;
 
-    /// <summary>Trains on the records of <paramref name="train"/> (rows without one are left out).</summary>
+    /// <summary>Trains on the records of <paramref name="train"/>.</summary>
     public static BoostedModel Train(FusionRows train, int classes, int seed)
     {
         var context = new MLContext(seed);
-        var rows = Enumerable.Range(0, train.Count).Where(train.HasRecord).ToArray();
+        // Every row, those without a record too (all zeros): each class keeps its training rows, so score i is class i.
+        var rows = Enumerable.Range(0, train.Count).ToArray();
         IDataView data = View(context, train, rows, train.RecordWidth, classes);
         var options = new LightGbmMulticlassTrainer.Options
         {

@@ -185,11 +185,25 @@ public sealed record ColumnEncoder
     private static bool TryNumber(string value, out double number) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out number) && double.IsFinite(number);
 
+    // ISO forms with a year only: a lone time or "3-4" would read as today's date, changing with the day.
+    private static readonly string[] dateFormats =
+    {
+        "yyyy-MM-dd",
+        "yyyy/MM/dd",
+        "yyyy-MM-dd HH:mm",
+        "yyyy-MM-dd HH:mm:ss",
+        "yyyy-MM-ddTHH:mm",
+        "yyyy-MM-ddTHH:mm:ss",
+        "yyyy-MM-ddTHH:mm:ss.FFFFFFFK",
+        "yyyy-MM-ddTHH:mm:ssK",
+    };
+
     private static bool TryDate(string value, out DateTime date) =>
-        DateTime.TryParse(
+        DateTime.TryParseExact(
             value,
+            dateFormats,
             CultureInfo.InvariantCulture,
-            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal,
+            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal | DateTimeStyles.NoCurrentDateDefault,
             out date
         );
 }

@@ -13,7 +13,7 @@ public enum ColumnKind
     /// <summary>true/false, yes/no: 0/1 centred, with a missing indicator.</summary>
     Boolean,
 
-    /// <summary>A date (ISO 8601 or the invariant culture's forms): days standardised, the day of the year as sine and
-    /// cosine, and a missing indicator.</summary>
+    /// <summary>A date (ISO 8601: 2024-05-31, optionally with a time): days standardised, the day of the year as
+    /// sine and cosine, and a missing indicator.</summary>
     Date,
 }

@@ -38,136 +38,147 @@ public static class MultimodalLearner
                 cancellation
             );
         }
-        var (backbone, owner, cacheable) = TunedImageBranch.Open(
-            imageRun,
-            options.Backbone,
-            options.Size,
-            options.FeatureLayers
-        );
-        using var owned = owner;
-        var cache = new FeatureCache(
-            cacheable ? options.CacheDirectory : null,
-            backbone.FeatureKey,
-            backbone.FeatureWidth
-        );
-        var bad = new List<BadImage>();
-        var extraction = Stopwatch.StartNew();
-        float[]?[] labelled = ImageBranch.Features(
-            backbone,
-            data.TrainSources,
-            cache,
-            options.BatchSize,
-            progress,
-            "train+validation",
-            bad,
-            cancellation
-        );
-        float[]?[]? test = data.Test is null
-            ? null
-            : ImageBranch.Features(
+        try
+        {
+            var (backbone, owner, cacheable) = TunedImageBranch.Open(
+                imageRun,
+                options.Backbone,
+                options.Size,
+                options.FeatureLayers
+            );
+            using var owned = owner;
+            var cache = new FeatureCache(
+                cacheable ? options.CacheDirectory : null,
+                backbone.FeatureKey,
+                backbone.FeatureWidth
+            );
+            var bad = new List<BadImage>();
+            var extraction = Stopwatch.StartNew();
+            float[]?[] labelled = ImageBranch.Features(
                 backbone,
-                data.TestSources!,
+                data.TrainSources,
                 cache,
                 options.BatchSize,
                 progress,
-                "test",
+                "train+validation",
                 bad,
                 cancellation
             );
-        double extractionSeconds = extraction.Elapsed.TotalSeconds;
-        warnings.AddRange(bad.Select(b => $"image skipped (treated as missing): {b.Reason}"));
-        var train = data.TrainRows.Where(i => labelled[i] is not null).ToArray();
-        if (train.Length == 0)
-            throw new DataException($"{options.Data}: no training row has a readable image.", options.Data);
-        var (mean, scale) = Standardization(train.Select(i => labelled[i]!).ToArray(), backbone.FeatureWidth);
+            float[]?[]? test = data.Test is null
+                ? null
+                : ImageBranch.Features(
+                    backbone,
+                    data.TestSources!,
+                    cache,
+                    options.BatchSize,
+                    progress,
+                    "test",
+                    bad,
+                    cancellation
+                );
+            double extractionSeconds = extraction.Elapsed.TotalSeconds;
+            warnings.AddRange(bad.Select(b => $"image skipped (treated as missing): {b.Reason}"));
+            var train = data.TrainRows.Where(i => labelled[i] is not null).ToArray();
+            if (train.Length == 0)
+                throw new DataException($"{options.Data}: no training row has a readable image.", options.Data);
+            var (mean, scale) = Standardization(train.Select(i => labelled[i]!).ToArray(), backbone.FeatureWidth);
 
-        RecordEncoder encoder = RecordEncoder.Fit(
-            data.Table,
-            data.Columns,
-            data.TrainRows,
-            options.ColumnKinds,
-            options.CategoricalLimit
-        );
-        foreach (ColumnEncoder c in encoder.Columns.Where(c => c.DistinctValues > c.Categories.Count))
-            warnings.Add(
-                $"column '{c.Name}': {c.DistinctValues} distinct values, the {c.Categories.Count} most frequent kept "
-                    + "(--categorical-limit); the others read as unknown."
+            RecordEncoder encoder = RecordEncoder.Fit(
+                data.Table,
+                data.Columns,
+                data.TrainRows,
+                options.ColumnKinds,
+                options.CategoricalLimit
             );
-        FusionRows Rows(RecordTable table, int[] rows, float[]?[] features, int[] labels) =>
-            FusionRows.Pack(
-                rows.Select(i => features[i]).ToArray(),
-                encoder.Encode(table, rows),
-                rows.Select(i => labels[i]).ToArray(),
-                backbone.FeatureWidth,
-                mean,
-                scale
-            );
-        var trainRows = Rows(data.Table, data.TrainRows, labelled, data.Labels);
-        var valRows = Rows(data.Table, data.ValidationRows, labelled, data.Labels);
-        var testRows = data.Test is null
-            ? null
-            : Rows(data.Test, Enumerable.Range(0, data.Test.Rows.Count).ToArray(), test!, data.TestLabels!);
+            foreach (ColumnEncoder c in encoder.Columns.Where(c => c.DistinctValues > c.Categories.Count))
+                warnings.Add(
+                    $"column '{c.Name}': {c.DistinctValues} distinct values, the {c.Categories.Count} most frequent "
+                        + "kept "
+                        + "(--categorical-limit); the others read as unknown."
+                );
+            FusionRows Rows(RecordTable table, int[] rows, float[]?[] features, int[] labels) =>
+                FusionRows.Pack(
+                    rows.Select(i => features[i]).ToArray(),
+                    encoder.Encode(table, rows),
+                    rows.Select(i => labels[i]).ToArray(),
+                    backbone.FeatureWidth,
+                    mean,
+                    scale
+                );
+            var trainRows = Rows(data.Table, data.TrainRows, labelled, data.Labels);
+            var valRows = Rows(data.Table, data.ValidationRows, labelled, data.Labels);
+            var testRows = data.Test is null
+                ? null
+                : Rows(data.Test, Enumerable.Range(0, data.Test.Rows.Count).ToArray(), test!, data.TestLabels!);
 
-        var (chosen, scores) = Candidates(
-            options,
-            data.ClassNames.Count,
-            trainRows,
-            valRows,
-            testRows,
-            progress,
-            cancellation
-        );
-        var importance = Permutation.Importance(chosen, valRows, encoder, options, progress);
-        CandidateScore best = scores.First(s => s.Model == chosen.Kind);
-        var manifest = new MultimodalManifest
+            var (chosen, scores) = Candidates(
+                options,
+                data.ClassNames.Count,
+                trainRows,
+                valRows,
+                testRows,
+                progress,
+                cancellation
+            );
+            var importance = Permutation.Importance(chosen, valRows, encoder, options, progress);
+            CandidateScore best = scores.First(s => s.Model == chosen.Kind);
+            var manifest = new MultimodalManifest
+            {
+                ClassNames = data.ClassNames,
+                Model = chosen.Kind,
+                ModelFile = chosen is BoostedModel ? BoostedModel.FileName : NetworkModel.FileName,
+                Hidden = options.Hidden,
+                Backbone = options.Backbone,
+                InputSize = backbone.InputSize,
+                FeatureLayers = backbone.FeatureLayers,
+                ImageWidth = backbone.FeatureWidth,
+                FeatureMean = mean,
+                FeatureScale = scale,
+                ImageColumn = data.Table.Header[data.ImageColumn],
+                LabelColumn = data.Table.Header[data.LabelColumn],
+                Record = encoder,
+                ImageRun = imageRun is null ? null : TunedImageBranch.Folder,
+            };
+            var report = new MultimodalReport
+            {
+                ImageBranch = options.ImageStrategy ?? "frozen",
+                Backbone = options.Backbone,
+                InputSize = backbone.InputSize,
+                ClassNames = data.ClassNames,
+                TrainRows = trainRows.Count,
+                ValRows = valRows.Count,
+                TestRows = testRows?.Count ?? 0,
+                MissingImages = Count(trainRows, valRows, testRows, r => !r.HasImage),
+                MissingRecords = Count(trainRows, valRows, testRows, r => !r.HasRecord),
+                Columns = encoder
+                    .Columns.Select(c => new ColumnSummary(
+                        c.Name,
+                        c.Kind,
+                        c.Width,
+                        c.Kind == ColumnKind.Categorical ? c.Categories.Count : null,
+                        c.Kind == ColumnKind.Categorical ? c.DistinctValues : null,
+                        c.MissingInTraining
+                    ))
+                    .ToArray(),
+                Candidates = scores,
+                Chosen = chosen.Kind,
+                Advice = Advise(scores, chosen.Kind),
+                Importance = importance,
+                ValAccuracy = best.ValAccuracy,
+                TestAccuracy = best.TestAccuracy,
+                SecondsExtraction = Math.Round(extractionSeconds, 2),
+                SecondsTotal = Math.Round(watch.Elapsed.TotalSeconds, 2),
+                Warnings = warnings,
+            };
+            return new MultimodalResult(manifest, report, chosen, imageRun);
+        }
+        catch
         {
-            ClassNames = data.ClassNames,
-            Model = chosen.Kind,
-            ModelFile = chosen is BoostedModel ? BoostedModel.FileName : NetworkModel.FileName,
-            Hidden = options.Hidden,
-            Backbone = options.Backbone,
-            InputSize = backbone.InputSize,
-            FeatureLayers = backbone.FeatureLayers,
-            ImageWidth = backbone.FeatureWidth,
-            FeatureMean = mean,
-            FeatureScale = scale,
-            ImageColumn = data.Table.Header[data.ImageColumn],
-            LabelColumn = data.Table.Header[data.LabelColumn],
-            Record = encoder,
-            ImageRun = imageRun is null ? null : TunedImageBranch.Folder,
-        };
-        var report = new MultimodalReport
-        {
-            ImageBranch = options.ImageStrategy ?? "frozen",
-            Backbone = options.Backbone,
-            InputSize = backbone.InputSize,
-            ClassNames = data.ClassNames,
-            TrainRows = trainRows.Count,
-            ValRows = valRows.Count,
-            TestRows = testRows?.Count ?? 0,
-            MissingImages = Count(trainRows, valRows, testRows, r => !r.HasImage),
-            MissingRecords = Count(trainRows, valRows, testRows, r => !r.HasRecord),
-            Columns = encoder
-                .Columns.Select(c => new ColumnSummary(
-                    c.Name,
-                    c.Kind,
-                    c.Width,
-                    c.Kind == ColumnKind.Categorical ? c.Categories.Count : null,
-                    c.Kind == ColumnKind.Categorical ? c.DistinctValues : null,
-                    c.MissingInTraining
-                ))
-                .ToArray(),
-            Candidates = scores,
-            Chosen = chosen.Kind,
-            Advice = Advise(scores, chosen.Kind),
-            Importance = importance,
-            ValAccuracy = best.ValAccuracy,
-            TestAccuracy = best.TestAccuracy,
-            SecondsExtraction = Math.Round(extractionSeconds, 2),
-            SecondsTotal = Math.Round(watch.Elapsed.TotalSeconds, 2),
-            Warnings = warnings,
-        };
-        return new MultimodalResult(manifest, report, chosen, imageRun);
+            // The tuned network's run (full backbone weights) goes with the failed fit.
+            if (imageRun is not null && Directory.Exists(imageRun))
+                Directory.Delete(imageRun, recursive: true);
+            throw;
+        }
     }
 
     private static (IFusionModel chosen, CandidateScore[] scores) Candidates(

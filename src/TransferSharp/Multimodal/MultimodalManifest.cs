@@ -6,8 +6,11 @@ public sealed record MultimodalManifest
     /// <summary>The file in a run folder.</summary>
     public const string FileName = "multimodal.json";
 
+    /// <summary>The format this version writes and reads.</summary>
+    public const string CurrentFormat = "transfersharp-multimodal/1";
+
     /// <summary>The format, for readers to refuse one they do not know.</summary>
-    public string Format { get; init; } = "transfersharp-multimodal/1";
+    public string Format { get; init; } = CurrentFormat;
 
     /// <summary>The class names, in output order.</summary>
     public required IReadOnlyList<string> ClassNames { get; init; }

@@ -31,6 +31,11 @@ public sealed class MultimodalModel : IDisposable
     public static MultimodalModel Load(string folder)
     {
         var manifest = Json.Read<MultimodalManifest>(Path.Combine(folder, MultimodalManifest.FileName));
+        if (manifest.Format != MultimodalManifest.CurrentFormat)
+            throw new InvalidDataException(
+                $"{folder}: {MultimodalManifest.FileName} is in format '{manifest.Format}'; this TransferSharp reads "
+                    + $"'{MultimodalManifest.CurrentFormat}'."
+            );
         Runs.RunFolder.Verify(folder, MultimodalManifest.FileName, manifest.ModelFile);
         int classes = manifest.ClassNames.Count;
         IFusionModel model =

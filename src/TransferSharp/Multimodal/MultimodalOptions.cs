@@ -105,6 +105,13 @@ public sealed record MultimodalOptions
             throw new OptionException("--models", "name at least one model.");
         if (ImageStrategy is not null)
             Strategies.StrategyRegistry.Parse(ImageStrategy);
+        if (ImageStrategy is not null && FeatureLayers is not null)
+            throw new OptionException(
+                "--features",
+                string.Join(",", FeatureLayers),
+                "a tuned image branch reads the features its strategy trained its head on; drop --features or "
+                    + "--image-strategy."
+            );
         if (!File.Exists(Data))
             throw new DataException($"{Data}: the CSV file does not exist.", Data);
         if (Test is not null && !File.Exists(Test))

@@ -60,7 +60,7 @@ public sealed class NetworkModel : IFusionModel
         using Tensor y = tensor(train.Labels.Select(l => (long)l).ToArray());
         var random = new Random(options.Seed);
         // Small tables: at least ten steps an epoch (a batch of 64 would give a hundred rows two steps).
-        int batchSize = Math.Clamp(train.Count / 10, 8, options.BatchSize);
+        int batchSize = Math.Clamp(train.Count / 10, Math.Min(8, options.BatchSize), options.BatchSize);
         bool dropModalities = kind is FusionKind.Late or FusionKind.Film && options.ModalityDropout > 0;
         (double accuracy, double loss) best = (-1, double.PositiveInfinity);
         Dictionary<string, Tensor>? kept = null;

@@ -31,8 +31,8 @@ public static class RecordShift
             string[] a = Cells(source, column.Name),
                 b = Cells(target, column.Name);
             var (test, statistic, p) = column.Kind is ColumnKind.Numeric or ColumnKind.Date
-                ? Smirnov(Values(column, a, source.Path), Values(column, b, target.Path))
-                : ChiSquare(Categories(column, a), Categories(column, b));
+                ? Smirnov(Values(column, a, source), Values(column, b, target))
+                : ChiSquare(Categories(column, a, source), Categories(column, b, target));
             tests.Add(
                 new ColumnShift(column.Name, test, Math.Round(statistic, 4), p, 0, false, Missing(a), Missing(b))
             );
@@ -167,27 +167,28 @@ public static class RecordShift
 
     private static int Missing(string[] cells) => cells.Count(ColumnEncoder.IsMissing);
 
-    private static double[] Values(ColumnEncoder column, string[] cells, string path)
+    private static double[] Values(ColumnEncoder column, string[] cells, RecordTable table)
     {
         var values = new List<double>();
         Span<float> encoded = stackalloc float[column.Width];
         for (int i = 0; i < cells.Length; i++)
             if (!ColumnEncoder.IsMissing(cells[i]))
             {
-                column.Encode(cells[i], encoded, $"{path}, data row {i + 1}");
+                column.Encode(cells[i], encoded, $"{table.Path}, row {table.FileRow(i)}");
                 values.Add(encoded[0]);
             }
         return values.ToArray();
     }
 
-    private static double[] Categories(ColumnEncoder column, string[] cells)
+    private static double[] Categories(ColumnEncoder column, string[] cells, RecordTable table)
     {
         // Slots as the encoder writes them: the kept values, "unknown", "missing" (booleans: value, missing).
         var counts = new double[column.Kind == ColumnKind.Categorical ? column.Width : 3];
         Span<float> encoded = stackalloc float[column.Width];
-        foreach (string cell in cells)
+        for (int i = 0; i < cells.Length; i++)
         {
-            column.Encode(cell, encoded, "");
+            string cell = cells[i];
+            column.Encode(cell, encoded, $"{table.Path}, row {table.FileRow(i)}");
             if (column.Kind == ColumnKind.Categorical)
                 counts[encoded.IndexOf(1f)]++;
             else

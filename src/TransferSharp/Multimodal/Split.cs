@@ -30,6 +30,13 @@ internal sealed class Split
                 $"{table.Path}: no record columns beside the image and the label; `fit` trains on images alone.",
                 table.Path
             );
+        foreach (string named in options.ColumnKinds.Keys)
+            if (!columns.Contains(named, StringComparer.OrdinalIgnoreCase))
+                throw new OptionException(
+                    "--column-types",
+                    named,
+                    $"not a record column of {table.Path} (record columns: {string.Join(", ", columns)})."
+                );
         foreach (string column in columns)
             if (column.Equals(table.Header[label], StringComparison.OrdinalIgnoreCase))
                 throw new DataException($"{table.Path}: the label column '{column}' cannot be a record column.");
@@ -56,7 +63,16 @@ internal sealed class Split
             );
         if (notFound > 0)
             warnings.Add($"{table.Path}: {notFound} image file(s) not found; those rows train without an image.");
-        var (train, validation) = StratifiedSplit.Split(labels, names, options.ValidationFraction, options.Seed);
+        int[] train,
+            validation;
+        try
+        {
+            (train, validation) = StratifiedSplit.Split(labels, names, options.ValidationFraction, options.Seed);
+        }
+        catch (DataException e)
+        {
+            throw new DataException($"{table.Path}: {e.Message}", table.Path, e);
+        }
         var split = new Split
         {
             Table = table,

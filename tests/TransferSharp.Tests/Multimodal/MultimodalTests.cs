@@ -198,6 +198,40 @@ public class MultimodalTests
         AssertExportParity(model, RecordTable.Load(rows), predictions);
     }
 
+    [Theory]
+    [InlineData(FusionKind.Film)]
+    [InlineData(FusionKind.ImageOnly)]
+    [InlineData(FusionKind.RecordOnly)]
+    public void EveryNetworkKindExportsAsItPredicts(FusionKind kind)
+    {
+        string dir = TestPaths.NewTempDir("mm-kind");
+        string train = WriteTask(dir, "train", 8, 1);
+        using MultimodalResult result = MultimodalLearner.Fit(
+            Options(train) with
+            {
+                Candidates = new[] { kind },
+                Epochs = 20,
+            }
+        );
+        string run = Path.Combine(dir, "run");
+        result.Save(run);
+        using MultimodalModel model = MultimodalModel.Load(run);
+        Assert.Equal(kind, model.Manifest.Model);
+        string rows = Path.Combine(dir, "rows.csv");
+        File.WriteAllLines(
+            rows,
+            new[]
+            {
+                "image,label,price,brand,sale,listed",
+                "images/train-0.png,p0-b0,11,acme,yes,2024-02-10",
+                ",p0-b0,12,acme,no,2024-02-10",
+                "images/train-20.png,p1-b1,,,,",
+            }
+        );
+        RecordTable table = RecordTable.Load(rows);
+        AssertExportParity(model, table, model.Predict(table));
+    }
+
     /// <summary>The exported file, run by ONNX Runtime on pixels, encoded records and presence flags, against
     /// predict on the same rows (missing parts included): the same probabilities within 1e-4.</summary>
     private static void AssertExportParity(MultimodalModel model, RecordTable table, MultimodalPredictions expected)
