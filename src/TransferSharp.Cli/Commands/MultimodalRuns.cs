@@ -26,7 +26,7 @@ internal static class MultimodalRuns
             writer.WriteLine("row,image,label,probability,has_image,has_record");
             foreach (MultimodalPrediction p in result.Rows)
                 writer.WriteLine(
-                    $"{p.Row},{Csv(p.Image)},{Csv(p.Label)},"
+                    $"{p.Row},{DatasetLoader.QuoteCsv(p.Image)},{DatasetLoader.QuoteCsv(p.Label)},"
                         + $"{p.Probability.ToString("F6", CultureInfo.InvariantCulture)},"
                         + $"{(p.HasImage ? 1 : 0)},{(p.HasRecord ? 1 : 0)}"
                 );
@@ -154,7 +154,4 @@ internal static class MultimodalRuns
                 $"column '{c.Column}': {c.Missing} missing value(s), {c.Unknown} unseen categor(ies) read as unknown"
             );
     }
-
-    private static string Csv(string value) =>
-        value.IndexOfAny(new[] { ',', '"', '\n' }) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
 }

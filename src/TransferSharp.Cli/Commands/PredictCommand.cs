@@ -83,7 +83,8 @@ internal static class PredictCommand
                     writer.WriteLine("path,label,probability");
                     foreach (Prediction p in predictions)
                         writer.WriteLine(
-                            $"{Csv(p.Id)},{Csv(p.Label)},{p.Probability.ToString("F6", CultureInfo.InvariantCulture)}"
+                            $"{DatasetLoader.QuoteCsv(p.Id)},{DatasetLoader.QuoteCsv(p.Label)},"
+                                + p.Probability.ToString("F6", CultureInfo.InvariantCulture)
                         );
                 }
                 foreach (BadImage b in bad)
@@ -133,7 +134,4 @@ internal static class PredictCommand
         );
         return adjustment;
     }
-
-    private static string Csv(string value) =>
-        value.IndexOfAny(new[] { ',', '"', '\n' }) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
 }

@@ -245,6 +245,10 @@ public static class DatasetLoader
         );
     }
 
+    /// <summary>One CSV cell (RFC 4180): quoted when it holds a comma, a quote or a line break.</summary>
+    public static string QuoteCsv(string value) =>
+        value.IndexOfAny(new[] { ',', '"', '\n' }) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
+
     /// <summary>Splits one CSV line (RFC 4180 quoting).</summary>
     internal static List<string> SplitCsv(string line)
     {

@@ -36,7 +36,10 @@ public static class TunedImageBranch
         string csv = Path.Combine(output + ".images.csv");
         var lines = new List<string> { "path,label" };
         foreach (int r in rows.Where(r => sources[r] is not null))
-            lines.Add($"{Quote(Path.GetFullPath(sources[r]!.Id))},{Quote(classNames[labels[r]])}");
+            lines.Add(
+                $"{DatasetLoader.QuoteCsv(Path.GetFullPath(sources[r]!.Id))},"
+                    + DatasetLoader.QuoteCsv(classNames[labels[r]])
+            );
         File.WriteAllLines(csv, lines);
         try
         {
@@ -95,7 +98,4 @@ public static class TunedImageBranch
     /// <summary>The backbone of a saved multimodal run (see the other overload).</summary>
     public static (Backbone backbone, IDisposable owner, bool cacheable) Open(MultimodalManifest m, string runFolder) =>
         Open(m.ImageRun is null ? null : Path.Combine(runFolder, m.ImageRun), m.Backbone, m.InputSize, m.FeatureLayers);
-
-    private static string Quote(string value) =>
-        value.IndexOfAny(new[] { ',', '"' }) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
 }

@@ -6,6 +6,19 @@ namespace TransferSharp.Tests.Multimodal;
 /// problem.</summary>
 public class FuseCliTests
 {
+    /// <summary>fuse at 64 px, 30 epochs, on a train and a test CSV, with <paramref name="extra"/> flags.</summary>
+    private static (int code, string stdout, string stderr) Fuse(
+        string train,
+        string test,
+        string run,
+        params string[] extra
+    ) =>
+        CliProcess.Run(
+            new[] { "fuse", "--data", train, "--test", test, "--size", "64", "--epochs", "30", "--out", run }
+                .Concat(extra)
+                .ToArray()
+        );
+
     [Fact]
     public void FusePredictEvaluateAndExportFromTheCommandLine()
     {
@@ -13,21 +26,7 @@ public class FuseCliTests
         string train = MultimodalTests.WriteTask(dir, "train", 8, 1);
         string test = MultimodalTests.WriteTask(dir, "test", 4, 2);
         string run = Path.Combine(dir, "run");
-        var fit = CliProcess.Run(
-            "fuse",
-            "--data",
-            train,
-            "--test",
-            test,
-            "--size",
-            "64",
-            "--epochs",
-            "30",
-            "--models",
-            "image-only,late",
-            "--out",
-            run
-        );
+        var fit = Fuse(train, test, run, "--models", "image-only,late");
         Assert.True(fit.code == 0, fit.stderr + fit.stdout);
         Assert.Contains("is best on validation", fit.stdout);
         var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json"))).RootElement;
@@ -124,24 +123,16 @@ public class FuseCliTests
         string train = MultimodalTests.WriteTask(dir, "train", 8, 1);
         string test = MultimodalTests.WriteTask(dir, "test", 4, 2);
         string run = Path.Combine(dir, "run");
-        var fit = CliProcess.Run(
-            "fuse",
-            "--data",
+        var fit = Fuse(
             train,
-            "--test",
             test,
-            "--size",
-            "64",
-            "--epochs",
-            "30",
+            run,
             "--models",
             "late",
             "--image-strategy",
             "fine-tune",
             "--image-epochs",
             "1",
-            "--out",
-            run,
             "--json"
         );
         Assert.True(fit.code == 0, fit.stderr + fit.stdout);

@@ -286,36 +286,46 @@ public class MultimodalTests
     }
 }
 
+/// <summary>Synthetic packed rows for the candidate models.</summary>
+internal static class SyntheticRows
+{
+    /// <summary>Rows of layout [image (width <paramref name="imageWidth"/>), has-image, record (2), has-record]; the
+    /// class sits in the first image feature when the image has one, else in the first record value.</summary>
+    public static (FusionRows rows, int[] labels) Make(int n, int imageWidth)
+    {
+        var random = new Random(3);
+        var labels = new int[n];
+        var packed = new float[n][];
+        for (int i = 0; i < n; i++)
+        {
+            labels[i] = i % 4;
+            var row = new List<float>();
+            for (int j = 0; j < imageWidth; j++)
+                row.Add(j == 0 ? labels[i] + (float)(random.NextDouble() * 0.5) : (float)random.NextDouble());
+            row.Add(imageWidth > 0 ? 1 : 0);
+            row.Add(imageWidth > 0 ? 0.5f : labels[i] + (float)(random.NextDouble() * 0.5));
+            row.Add((float)random.NextDouble());
+            row.Add(1);
+            packed[i] = row.ToArray();
+        }
+        return (new FusionRows(packed, labels, imageWidth, 2), labels);
+    }
+}
+
 /// <summary>The LightGBM baseline on records alone.</summary>
 public class BoostedModelTests
 {
     [Fact]
     public void BoostedTreesLearnAClassCarriedByOneColumn()
     {
-        var random = new Random(3);
-        int n = 400;
-        var labels = new int[n];
-        var packed = new float[n][];
-        for (int i = 0; i < n; i++)
-        {
-            labels[i] = i % 4;
-            // Layout: no image features (width 0), has-image, then 2 record values, has-record.
-            packed[i] = new float[]
-            {
-                0,
-                labels[i] + (float)(random.NextDouble() * 0.5),
-                (float)random.NextDouble(),
-                1,
-            };
-        }
-        var rows = new FusionRows(packed, labels, 0, 2);
+        var (rows, labels) = SyntheticRows.Make(400, 0);
         using BoostedModel model = BoostedModel.Train(rows, 4, 0);
-        var p = model.Probabilities(rows);
-        var (accuracy, _) = MultimodalLearner.Score(p, labels);
+        var (accuracy, _) = MultimodalLearner.Score(model.Probabilities(rows), labels);
         Assert.True(accuracy > 0.95, $"training accuracy {accuracy}");
     }
 }
 
+/// <summary>The fusion networks on image features alone.</summary>
 public class NetworkModelTests
 {
     [Theory]
@@ -323,23 +333,7 @@ public class NetworkModelTests
     [InlineData(FusionKind.Late)]
     public void NetworksLearnAClassCarriedByTheImage(FusionKind kind)
     {
-        var random = new Random(3);
-        int n = 48;
-        var labels = new int[n];
-        var packed = new float[n][];
-        for (int i = 0; i < n; i++)
-        {
-            labels[i] = i % 4;
-            packed[i] = new float[]
-            {
-                labels[i] + (float)(random.NextDouble() * 0.5),
-                (float)random.NextDouble(),
-                1,
-                0.5f,
-                1,
-            };
-        }
-        var rows = new FusionRows(packed, labels, 2, 1);
+        var (rows, labels) = SyntheticRows.Make(48, 2);
         var options = new MultimodalOptions
         {
             Data = "x.csv",
