@@ -16,6 +16,10 @@ for run, title in (
     ("b-nodrop", "b, modality dropout off"),
     ("a-tuned", "a, image branch tuned first"),
     ("b-tuned", "b, image branch tuned first"),
+    ("a-joint", "a, joint tuning from the frozen backbone"),
+    ("b-joint", "b, joint tuning from the frozen backbone"),
+    ("a-tuned-joint", "a, image branch tuned first, then joint tuning"),
+    ("b-tuned-joint", "b, image branch tuned first, then joint tuning"),
 ):
     path = os.path.join(work, run + ".json")
     if not os.path.exists(path):
@@ -28,6 +32,13 @@ for run, title in (
     for c in report["candidates"]:
         mark = " (chosen)" if c["model"] == report["chosen"] else ""
         print(f"| {names[c['model']]}{mark} | {c['val_accuracy']:.4f} | {c['test_accuracy']:.4f} |")
+    joint = report.get("joint")
+    if joint:
+        rates = ", ".join(f"{k} {v:.3g}" for k, v in joint["rates"].items())
+        print(f"\njoint tuning of {names[joint['model']]} ({joint['epochs']} epochs, {joint['unfreeze']} unfreezing; "
+              f"rates {rates}): val {joint['val_before']:.4f} -> {joint['val_after']:.4f}, test "
+              f"{joint['test_before']:.4f} -> {joint['test_after']:.4f}, epoch {joint['best_epoch']} kept "
+              f"(0: none), {joint['seconds']:.0f} s")
     full = os.path.join(work, run + "-full.json")
     if os.path.exists(full):
         print(f"\nchosen model on the same test rows with nothing missing: {json.load(open(full))['accuracy']:.4f}")

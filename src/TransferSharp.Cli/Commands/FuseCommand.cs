@@ -73,6 +73,31 @@ internal static class FuseCommand
                 + "training split's images and labels; default: the pretrained backbone, frozen.",
         };
         var imageEpochs = new Option<int?>("--image-epochs") { Description = "Epochs of that fit (default: its own)." };
+        var jointEpochs = new Option<int>("--joint-epochs")
+        {
+            Description =
+                "Then tune the image branch and the chosen fusion model together, end to end, for this many epochs "
+                + "(backbone groups at layer-decayed rates, unfrozen top down; kept only if validation improves). "
+                + "Default 0: off.",
+        };
+        var jointRate = new Option<double>("--joint-rate")
+        {
+            Description = "The fusion head's rate in joint tuning; the last backbone group gets rate x decay.",
+            DefaultValueFactory = _ => 1e-4,
+        };
+        var jointDecay = new Option<double>("--joint-layer-decay")
+        {
+            Description = "Each backbone group's rate over the next group's in joint tuning.",
+            DefaultValueFactory = _ => 0.5,
+        };
+        var recordRate = new Option<double?>("--record-rate")
+        {
+            Description = "The record branch's own rate in joint tuning (default: --joint-rate).",
+        };
+        var jointAll = new Option<bool>("--joint-all")
+        {
+            Description = "Joint tuning trains every backbone group from the first epoch (default: one more an epoch).",
+        };
         var valFraction = new Option<double>("--val-fraction")
         {
             Description = "Share held out for validation (stratified); it picks the model and its epoch.",
@@ -111,6 +136,11 @@ internal static class FuseCommand
             features,
             imageStrategy,
             imageEpochs,
+            jointEpochs,
+            jointRate,
+            jointDecay,
+            recordRate,
+            jointAll,
             valFraction,
             seed,
             noCache,
@@ -142,6 +172,11 @@ internal static class FuseCommand
                         ?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                     ImageStrategy = parse.GetValue(imageStrategy),
                     ImageEpochs = parse.GetValue(imageEpochs),
+                    JointEpochs = parse.GetValue(jointEpochs),
+                    JointRate = parse.GetValue(jointRate),
+                    JointLayerDecay = parse.GetValue(jointDecay),
+                    RecordRate = parse.GetValue(recordRate),
+                    JointGradual = !parse.GetValue(jointAll),
                     ValidationFraction = parse.GetValue(valFraction),
                     Seed = parse.GetValue(seed),
                     CacheDirectory = parse.GetValue(noCache) ? null : TransferSharp.IO.CacheLocation.Default(),
@@ -189,6 +224,13 @@ internal static class FuseCommand
         foreach (string warning in report.Warnings)
             Console.Error.WriteLine($"warning: {warning}");
         Console.WriteLine(report.Advice);
+        if (report.Joint is { } joint)
+            Console.WriteLine(
+                joint.Kept
+                    ? $"joint tuning ({joint.Epochs} epochs, {joint.Unfreeze} unfreezing): validation "
+                        + $"{joint.ValBefore:F4} -> {joint.ValAfter:F4}, epoch {joint.BestEpoch} kept"
+                    : $"joint tuning ({joint.Epochs} epochs): no epoch beat the frozen start; the frozen model kept"
+            );
         Console.WriteLine(
             "importance (validation accuracy lost when shuffled): "
                 + string.Join(", ", report.Importance.Take(8).Select(i => $"{i.Feature} {i.AccuracyDrop:F3}"))

@@ -5,7 +5,8 @@ namespace TransferSharp.Multimodal;
 
 /// <summary>
 /// One record column's encoding, fitted on the training split and stored with the model: its kind, the
-/// standardisation of a number (or date), or the categories that get a one-hot slot.
+/// standardisation of a number (or date), or its categories: a one-hot slot each up to the categorical limit, above it
+/// an index into a learned embedding (<see cref="Embedding"/>).
 /// </summary>
 public sealed record ColumnEncoder
 {
@@ -36,12 +37,21 @@ public sealed record ColumnEncoder
     /// <summary>Numbers, booleans and dates: the training split's standard deviation (1 where it is 0).</summary>
     public double Scale { get; init; } = 1;
 
-    /// <summary>Categorical: the values with a one-hot slot, most frequent first; others map to "unknown".</summary>
+    /// <summary>The most categories an embedded column keeps.</summary>
+    public const int MaxEmbedded = 10_000;
+
+    /// <summary>Categorical: the values with a one-hot slot (or an embedding row), most frequent first; others map to
+    /// "unknown".</summary>
     public IReadOnlyList<string> Categories { get; init; } = Array.Empty<string>();
 
     /// <summary>Categorical: distinct values seen in training (more than <see cref="Categories"/> above the
     /// limit).</summary>
     public int DistinctValues { get; init; }
+
+    /// <summary>Categorical above the limit: the width of its learned embedding (0: one-hot). The encoded row then
+    /// holds the category's index (the kept values, then "unknown", then "missing") and the missing
+    /// indicator.</summary>
+    public int Embedding { get; init; }
 
     /// <summary>Training rows where the column was missing.</summary>
     public int MissingInTraining { get; init; }
@@ -51,6 +61,7 @@ public sealed record ColumnEncoder
     public int Width =>
         Kind switch
         {
+            ColumnKind.Categorical when Embedding > 0 => 2,
             ColumnKind.Categorical => Categories.Count + 2,
             ColumnKind.Date => 4,
             _ => 2,
@@ -93,11 +104,24 @@ public sealed record ColumnEncoder
                 .OrderByDescending(g => g.Count())
                 .ThenBy(g => g.Key, StringComparer.Ordinal)
                 .ToList();
+            if (counts.Count <= categoricalLimit)
+                return new ColumnEncoder
+                {
+                    Name = name,
+                    Kind = kind,
+                    Categories = counts.Select(g => g.Key).ToArray(),
+                    DistinctValues = counts.Count,
+                    MissingInTraining = missing,
+                };
+            // Above the limit, an embedding row for each value seen twice or more: values seen once train the
+            // "unknown" row, which is what a value never seen in training meets at predict time.
+            var kept = counts.Where(g => g.Count() >= 2).Take(MaxEmbedded).Select(g => g.Key).ToArray();
             return new ColumnEncoder
             {
                 Name = name,
                 Kind = kind,
-                Categories = counts.Take(categoricalLimit).Select(g => g.Key).ToArray(),
+                Categories = kept,
+                Embedding = EmbeddingWidth(kept.Length + 2),
                 DistinctValues = counts.Count,
                 MissingInTraining = missing,
             };
@@ -128,14 +152,19 @@ public sealed record ColumnEncoder
         if (IsMissing(cell))
         {
             output[Width - 1] = 1;
+            if (Embedding > 0)
+                output[0] = Categories.Count + 1;
             return (true, false);
         }
         string value = cell!.Trim();
         if (Kind == ColumnKind.Categorical)
         {
-            int slot = IndexOf(value);
-            output[slot >= 0 ? slot : Categories.Count] = 1;
-            return (false, slot < 0);
+            int slot = Slot(value);
+            if (Embedding > 0)
+                output[0] = slot;
+            else
+                output[slot] = 1;
+            return (false, slot == Categories.Count);
         }
         double x = Read(Name, Kind, value, where);
         output[0] = (float)((x - Mean) / Scale);
@@ -149,13 +178,21 @@ public sealed record ColumnEncoder
         return (false, false);
     }
 
-    private int IndexOf(string value)
+    /// <summary>A categorical cell's slot: its category's index, then <c>Categories.Count</c> for "unknown" and
+    /// <c>Categories.Count + 1</c> for "missing".</summary>
+    public int Slot(string? cell)
     {
+        if (IsMissing(cell))
+            return Categories.Count + 1;
+        string value = cell!.Trim();
         for (int i = 0; i < Categories.Count; i++)
             if (string.Equals(Categories[i], value, StringComparison.Ordinal))
                 return i;
-        return -1;
+        return Categories.Count;
     }
+
+    /// <summary>fastai's embedding width for <paramref name="rows"/> categories: 1.6 n^0.56, at most 600.</summary>
+    public static int EmbeddingWidth(int rows) => Math.Min(600, (int)Math.Round(1.6 * Math.Pow(rows, 0.56)));
 
     private static double Read(string name, ColumnKind kind, string value, string where)
     {

@@ -18,10 +18,20 @@ public sealed class FusionNetwork : nn.Module<Tensor, Tensor>
     private readonly Linear? filmIn;
     private readonly Linear? filmScale;
     private readonly Linear? filmShift;
+    private readonly IReadOnlyList<RecordEmbedding> embeddings;
+    private readonly List<Embedding> tables = new();
 
     /// <summary>A <paramref name="kind"/> head for <paramref name="imageWidth"/> features and <paramref
     /// name="recordWidth"/> encoded values.</summary>
-    public FusionNetwork(FusionKind kind, int imageWidth, int recordWidth, int classes, int width, double drop)
+    public FusionNetwork(
+        FusionKind kind,
+        int imageWidth,
+        int recordWidth,
+        int classes,
+        int width,
+        double drop,
+        IReadOnlyList<RecordEmbedding>? embeddings = null
+    )
         : base(nameof(FusionNetwork))
     {
         if (kind == FusionKind.RecordBoosted)
@@ -29,10 +39,22 @@ public sealed class FusionNetwork : nn.Module<Tensor, Tensor>
         Kind = kind;
         ImageWidth = imageWidth;
         RecordWidth = recordWidth;
+        // The image-only head never reads the record.
+        this.embeddings =
+            kind == FusionKind.ImageOnly
+                ? Array.Empty<RecordEmbedding>()
+                : embeddings ?? Array.Empty<RecordEmbedding>();
+        for (int e = 0; e < this.embeddings.Count; e++)
+        {
+            tables.Add(nn.Embedding(this.embeddings[e].Size, this.embeddings[e].Width));
+            register_module($"embedding_{e}", tables[e]);
+        }
+        // The record as the branches read it: each embedded column's index slot replaced by its vector.
+        int coded = recordWidth + this.embeddings.Sum(e => e.Width - 1);
         int inputs = kind switch
         {
             FusionKind.ImageOnly or FusionKind.Film => imageWidth + 1,
-            FusionKind.RecordOnly => recordWidth + 1,
+            FusionKind.RecordOnly => coded + 1,
             _ => 2 * width,
         };
         hidden = nn.Linear(inputs, width);
@@ -46,13 +68,13 @@ public sealed class FusionNetwork : nn.Module<Tensor, Tensor>
             // Each modality its own encoder first: fed raw, 512 image features memorise a small training set before
             // the few record columns get a say.
             imageIn = nn.Linear(imageWidth + 1, width);
-            recordIn = nn.Linear(recordWidth + 1, width);
+            recordIn = nn.Linear(coded + 1, width);
             register_module("image_in", imageIn);
             register_module("record_in", recordIn);
         }
         if (kind == FusionKind.Film)
         {
-            filmIn = nn.Linear(recordWidth + 1, width);
+            filmIn = nn.Linear(coded + 1, width);
             filmScale = nn.Linear(width, imageWidth);
             filmShift = nn.Linear(width, imageWidth);
             // Zero: the head starts as the image-only one; the record learns how far to move each channel.
@@ -82,6 +104,21 @@ public sealed class FusionNetwork : nn.Module<Tensor, Tensor>
     /// <summary>The packed input width.</summary>
     public int InputWidth => ImageWidth + RecordWidth + 2;
 
+    /// <summary>The record branch's parameters (its encoder: late fusion's, or FiLM's conditioning input), which joint
+    /// tuning gives their own rate; the rest is the fusion head.</summary>
+    public IReadOnlyList<Parameter> RecordParameters() =>
+        named_parameters()
+            .Where(p => p.name.StartsWith("record_in.") || p.name.StartsWith("film_in."))
+            .Select(p => p.parameter)
+            .ToList();
+
+    /// <summary>The fusion head's parameters: every one not in <see cref="RecordParameters"/>.</summary>
+    public IReadOnlyList<Parameter> HeadParameters()
+    {
+        var record = new HashSet<Parameter>(RecordParameters(), ReferenceEqualityComparer.Instance);
+        return parameters().Where(p => !record.Contains(p)).ToList();
+    }
+
     /// <summary>Logits [N, classes] from packed rows [N, <see cref="InputWidth"/>].</summary>
     public override Tensor forward(Tensor packed)
     {
@@ -89,7 +126,7 @@ public sealed class FusionNetwork : nn.Module<Tensor, Tensor>
         Tensor hasImage = packed.narrow(1, ImageWidth, 1);
         Tensor image = packed.narrow(1, 0, ImageWidth) * hasImage;
         Tensor hasRecord = packed.narrow(1, ImageWidth + 1 + RecordWidth, 1);
-        Tensor record = packed.narrow(1, ImageWidth + 1, RecordWidth) * hasRecord;
+        Tensor record = Code(packed.narrow(1, ImageWidth + 1, RecordWidth)) * hasRecord;
         Tensor joined = Kind switch
         {
             FusionKind.ImageOnly => cat(new[] { image, hasImage }, 1),
@@ -108,6 +145,29 @@ public sealed class FusionNetwork : nn.Module<Tensor, Tensor>
         };
         Tensor h = dropout.forward(nn.functional.relu(hidden.forward(joined)));
         return output.forward(h).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The embedded columns (their index slots in the record).</summary>
+    public IReadOnlyList<RecordEmbedding> Embeddings => embeddings;
+
+    // Each embedded column's index slot replaced by its row of the embedding table; the other values as they are.
+    private Tensor Code(Tensor record)
+    {
+        if (embeddings.Count == 0)
+            return record;
+        var parts = new List<Tensor>();
+        int at = 0;
+        for (int e = 0; e < embeddings.Count; e++)
+        {
+            int offset = embeddings[e].Offset;
+            if (offset > at)
+                parts.Add(record.narrow(1, at, offset - at));
+            parts.Add(tables[e].forward(record.narrow(1, offset, 1).squeeze(1).to_type(ScalarType.Int64)));
+            at = offset + 1;
+        }
+        if (at < RecordWidth)
+            parts.Add(record.narrow(1, at, RecordWidth - at));
+        return cat(parts, 1);
     }
 
     // Global average pooling is linear, so a per-channel scale and shift of the pooled features is exactly FiLM on the

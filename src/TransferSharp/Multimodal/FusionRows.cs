@@ -4,6 +4,9 @@ namespace TransferSharp.Multimodal;
 /// record alone (for the boosted trees).</summary>
 public sealed record FusionRows(float[][] Packed, int[] Labels, int ImageWidth, int RecordWidth)
 {
+    /// <summary>The record's embedded columns.</summary>
+    public IReadOnlyList<RecordEmbedding> Embeddings { get; init; } = Array.Empty<RecordEmbedding>();
+
     /// <summary>The number of rows.</summary>
     public int Count => Packed.Length;
 
@@ -35,7 +38,7 @@ public sealed record FusionRows(float[][] Packed, int[] Labels, int ImageWidth, 
             }
             packed[i] = row;
         }
-        return new FusionRows(packed, labels, imageWidth, recordWidth);
+        return new FusionRows(packed, labels, imageWidth, recordWidth) { Embeddings = records.Embeddings };
     }
 
     /// <summary>Row <paramref name="i"/>'s encoded record.</summary>

@@ -54,7 +54,11 @@ public static class MultimodalExport
         );
         string standardised = g.Mul(centred, graph.Constant("feature_scale", tensor(m.FeatureScale)), "features_std");
         string image = g.Mul(standardised, hasImage, "image_present");
-        string record = g.Mul(RecordInput, hasRecord, "record_present");
+        string record = g.Mul(
+            g.Code(RecordInput, network.Network.Embeddings, m.Record.Width),
+            hasRecord,
+            "record_present"
+        );
         string joined = m.Model switch
         {
             FusionKind.ImageOnly => g.Concat("joined", image, hasImage),
@@ -126,6 +130,33 @@ public static class MultimodalExport
                 $"{layer}_out",
                 ("transB", 1L)
             );
+
+        /// <summary>As <see cref="FusionNetwork"/>: each embedded column's index slot replaced by its table
+        /// row.</summary>
+        public string Code(string record, IReadOnlyList<RecordEmbedding> embeddings, int width)
+        {
+            if (embeddings.Count == 0)
+                return record;
+            long[] Range(int from, int to) => Enumerable.Range(from, to - from).Select(i => (long)i).ToArray();
+            var parts = new List<string>();
+            int at = 0;
+            for (int e = 0; e < embeddings.Count; e++)
+            {
+                int offset = embeddings[e].Offset;
+                if (offset > at)
+                    parts.Add(graph.Gather(record, Range(at, offset), $"record_values_{e}"));
+                string slot = graph.Gather(record, new[] { (long)offset }, $"embedding_{e}_slot");
+                string index = graph.Node("Cast", new[] { slot }, $"embedding_{e}_index", ("to", 7L));
+                string table = graph.Constant($"embedding_{e}_weight", weights[$"embedding_{e}.weight"]);
+                // [N, 1] indices give [N, 1, W] rows.
+                string rows = graph.Node("Gather", new[] { table, index }, $"embedding_{e}_rows", ("axis", 0L));
+                parts.Add(graph.Node("Flatten", new[] { rows }, $"embedding_{e}_out", ("axis", 1L)));
+                at = offset + 1;
+            }
+            if (at < width)
+                parts.Add(graph.Gather(record, Range(at, width), "record_values_last"));
+            return Concat("record_coded", parts.ToArray());
+        }
 
         public string Relu(string x, string output) => graph.Node("Relu", new[] { x }, output);
 

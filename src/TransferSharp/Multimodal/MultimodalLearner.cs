@@ -23,6 +23,7 @@ public static class MultimodalLearner
         var warnings = new List<string>();
         Split data = Split.Read(options, warnings);
         string? imageRun = null;
+        string? jointWeights = null;
         if (options.ImageStrategy is not null)
         {
             imageRun = Path.Combine(Path.GetTempPath(), $"transfersharp-image-{Guid.NewGuid():N}");
@@ -90,11 +91,11 @@ public static class MultimodalLearner
                 options.ColumnKinds,
                 options.CategoricalLimit
             );
-            foreach (ColumnEncoder c in encoder.Columns.Where(c => c.DistinctValues > c.Categories.Count))
+            foreach (ColumnEncoder c in encoder.Columns.Where(c => c.Embedding > 0))
                 warnings.Add(
-                    $"column '{c.Name}': {c.DistinctValues} distinct values, the {c.Categories.Count} most frequent "
-                        + "kept "
-                        + "(--categorical-limit); the others read as unknown."
+                    $"column '{c.Name}': {c.DistinctValues} distinct values (above --categorical-limit), read through "
+                        + $"a learned embedding of width {c.Embedding}: {c.Categories.Count} values seen twice or more "
+                        + "have a row, the others read as unknown."
                 );
             FusionRows Rows(RecordTable table, int[] rows, float[]?[] features, int[] labels) =>
                 FusionRows.Pack(
@@ -120,8 +121,82 @@ public static class MultimodalLearner
                 progress,
                 cancellation
             );
-            var importance = Permutation.Importance(chosen, valRows, encoder, options, progress);
             CandidateScore best = scores.First(s => s.Model == chosen.Kind);
+            JointSummary? joint = null;
+            if (options.JointEpochs > 0 && chosen is NetworkModel network && chosen.Kind != FusionKind.RecordOnly)
+            {
+                var jointWatch = Stopwatch.StartNew();
+                joint = JointTuning.Tune(
+                    backbone,
+                    network,
+                    data.TrainRows.Select(i => data.TrainSources[i]).ToList(),
+                    trainRows,
+                    data.ValidationRows.Select(i => data.TrainSources[i]).ToList(),
+                    valRows,
+                    mean,
+                    scale,
+                    options,
+                    progress,
+                    cancellation
+                );
+                double? testAfter = best.TestAccuracy;
+                if (joint.Kept)
+                {
+                    jointWeights = Path.Combine(Path.GetTempPath(), $"transfersharp-joint-{Guid.NewGuid():N}.bin");
+                    backbone.Network.save(jointWeights);
+                    // The tuned network's features, again: the cache holds the pretrained one's.
+                    var tuned = new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth);
+                    var again = new List<BadImage>();
+                    labelled = ImageBranch.Features(
+                        backbone,
+                        data.TrainSources,
+                        tuned,
+                        options.BatchSize,
+                        progress,
+                        "train+validation (tuned)",
+                        again,
+                        cancellation
+                    );
+                    trainRows = Rows(data.Table, data.TrainRows, labelled, data.Labels);
+                    valRows = Rows(data.Table, data.ValidationRows, labelled, data.Labels);
+                    if (data.Test is not null)
+                    {
+                        test = ImageBranch.Features(
+                            backbone,
+                            data.TestSources!,
+                            tuned,
+                            options.BatchSize,
+                            progress,
+                            "test (tuned)",
+                            again,
+                            cancellation
+                        );
+                        testRows = Rows(
+                            data.Test,
+                            Enumerable.Range(0, data.Test.Rows.Count).ToArray(),
+                            test,
+                            data.TestLabels!
+                        );
+                        testAfter = Math.Round(Score(chosen.Probabilities(testRows), testRows.Labels).accuracy, 4);
+                    }
+                    double valAfter = Score(chosen.Probabilities(valRows), valRows.Labels).accuracy;
+                    joint = joint with { ValAfter = Math.Round(valAfter, 4) };
+                }
+                joint = joint with
+                {
+                    TestBefore = best.TestAccuracy,
+                    TestAfter = testAfter,
+                    Seconds = Math.Round(jointWatch.Elapsed.TotalSeconds, 2),
+                };
+                progress.Info(
+                    joint.Kept
+                        ? $"joint tuning: validation {joint.ValBefore:F4} -> {joint.ValAfter:F4} (epoch "
+                            + $"{joint.BestEpoch} kept)"
+                            + (testAfter is { } t ? $", test {best.TestAccuracy:F4} -> {t:F4}" : "")
+                        : $"joint tuning: no epoch beat the frozen start ({joint.ValBefore:F4}); the frozen model kept"
+                );
+            }
+            var importance = Permutation.Importance(chosen, valRows, encoder, options, progress);
             var manifest = new MultimodalManifest
             {
                 ClassNames = data.ClassNames,
@@ -138,6 +213,7 @@ public static class MultimodalLearner
                 LabelColumn = data.Table.Header[data.LabelColumn],
                 Record = encoder,
                 ImageRun = imageRun is null ? null : TunedImageBranch.Folder,
+                BackboneFile = jointWeights is null ? null : JointTuning.FileName,
             };
             var report = new MultimodalReport
             {
@@ -157,23 +233,27 @@ public static class MultimodalLearner
                         c.Width,
                         c.Kind == ColumnKind.Categorical ? c.Categories.Count : null,
                         c.Kind == ColumnKind.Categorical ? c.DistinctValues : null,
-                        c.MissingInTraining
+                        c.MissingInTraining,
+                        c.Embedding > 0 ? c.Embedding : null
                     ))
                     .ToArray(),
                 Candidates = scores,
                 Chosen = chosen.Kind,
                 Advice = Advise(scores, chosen.Kind),
                 Importance = importance,
-                ValAccuracy = best.ValAccuracy,
-                TestAccuracy = best.TestAccuracy,
+                Joint = joint,
+                ValAccuracy = joint is { Kept: true } ? joint.ValAfter : best.ValAccuracy,
+                TestAccuracy = joint is { Kept: true } ? joint.TestAfter : best.TestAccuracy,
                 SecondsExtraction = Math.Round(extractionSeconds, 2),
                 SecondsTotal = Math.Round(watch.Elapsed.TotalSeconds, 2),
                 Warnings = warnings,
             };
-            return new MultimodalResult(manifest, report, chosen, imageRun);
+            return new MultimodalResult(manifest, report, chosen, imageRun, jointWeights);
         }
         catch
         {
+            if (jointWeights is not null)
+                File.Delete(jointWeights);
             // The tuned network's run (full backbone weights) goes with the failed fit.
             if (imageRun is not null && Directory.Exists(imageRun))
                 Directory.Delete(imageRun, recursive: true);

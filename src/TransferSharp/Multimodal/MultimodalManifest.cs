@@ -46,6 +46,10 @@ public sealed record MultimodalManifest
     /// frozen).</summary>
     public string? ImageRun { get; init; }
 
+    /// <summary>The backbone's weights after joint tuning, in the run folder (null: not tuned jointly); they replace
+    /// those of the pretrained backbone or of the image run.</summary>
+    public string? BackboneFile { get; init; }
+
     /// <summary>The image path column.</summary>
     public required string ImageColumn { get; init; }
 

@@ -36,7 +36,7 @@ public sealed class MultimodalModel : IDisposable
                 $"{folder}: {MultimodalManifest.FileName} is in format '{manifest.Format}'; this TransferSharp reads "
                     + $"'{MultimodalManifest.CurrentFormat}'."
             );
-        Runs.RunFolder.Verify(folder, MultimodalManifest.FileName, manifest.ModelFile);
+        Runs.RunFolder.Verify(folder, MultimodalManifest.FileName, manifest.ModelFile, manifest.BackboneFile);
         int classes = manifest.ClassNames.Count;
         IFusionModel model =
             manifest.Model == FusionKind.RecordBoosted
@@ -47,7 +47,8 @@ public sealed class MultimodalModel : IDisposable
                     manifest.ImageWidth,
                     manifest.Record.Width,
                     classes,
-                    manifest.Hidden
+                    manifest.Hidden,
+                    manifest.Record.Embeddings()
                 );
         return new MultimodalModel(manifest, model, folder);
     }

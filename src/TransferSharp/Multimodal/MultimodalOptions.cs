@@ -49,6 +49,24 @@ public sealed record MultimodalOptions
     /// <summary>Epochs of that fit (null: the strategy's default).</summary>
     public int? ImageEpochs { get; init; }
 
+    /// <summary>Epochs of joint tuning after the fusion network has learnt on frozen features: the backbone, the record
+    /// branch and the fusion head trained together, end to end (0: off).</summary>
+    public int JointEpochs { get; init; }
+
+    /// <summary>The fusion head's rate in joint tuning; the backbone's last group runs at this times <see
+    /// cref="JointLayerDecay"/>, each earlier group a further decay down.</summary>
+    public double JointRate { get; init; } = 1e-4;
+
+    /// <summary>The ratio of each backbone group's rate to the next group's in joint tuning.</summary>
+    public double JointLayerDecay { get; init; } = 0.5;
+
+    /// <summary>The record branch's rate in joint tuning (null: <see cref="JointRate"/>).</summary>
+    public double? RecordRate { get; init; }
+
+    /// <summary>Joint tuning unfreezes the backbone top down, one more layer group an epoch (false: all from the first
+    /// epoch).</summary>
+    public bool JointGradual { get; init; } = true;
+
     /// <summary>The candidates trained; the one best on validation is kept.</summary>
     public IReadOnlyList<FusionKind> Candidates { get; init; } = Enum.GetValues<FusionKind>();
 
@@ -101,6 +119,14 @@ public sealed record MultimodalOptions
             throw new OptionException("--hidden", Hidden, "must be at least 1.");
         if (BatchSize < 1)
             throw new OptionException("--batch-size", BatchSize, "must be at least 1.");
+        if (JointEpochs < 0)
+            throw new OptionException("--joint-epochs", JointEpochs, "must be 0 (off) or more.");
+        if (JointRate is <= 0 or > 1)
+            throw new OptionException("--joint-rate", JointRate, "must be above 0 and at most 1.");
+        if (RecordRate is <= 0 or > 1)
+            throw new OptionException("--record-rate", RecordRate, "must be above 0 and at most 1.");
+        if (JointLayerDecay is <= 0 or > 1)
+            throw new OptionException("--joint-layer-decay", JointLayerDecay, "must be above 0 and at most 1.");
         if (Candidates.Count == 0)
             throw new OptionException("--models", "name at least one model.");
         if (ImageStrategy is not null)

@@ -50,7 +50,10 @@ public sealed record MultimodalReport
     /// first.</summary>
     public required IReadOnlyList<Importance> Importance { get; init; }
 
-    /// <summary>The kept model's validation accuracy.</summary>
+    /// <summary>Joint tuning of the image branch with the chosen fusion model, when it ran.</summary>
+    public JointSummary? Joint { get; init; }
+
+    /// <summary>The kept model's validation accuracy (after joint tuning, when it was kept).</summary>
     public double ValAccuracy { get; init; }
 
     /// <summary>The kept model's test accuracy.</summary>

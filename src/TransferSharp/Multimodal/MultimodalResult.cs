@@ -7,7 +7,8 @@ public sealed class MultimodalResult(
     MultimodalManifest manifest,
     MultimodalReport report,
     IFusionModel model,
-    string? imageRun = null
+    string? imageRun = null,
+    string? jointWeights = null
 ) : IDisposable
 {
     /// <summary>What predicting needs.</summary>
@@ -29,6 +30,8 @@ public sealed class MultimodalResult(
                 Directory.CreateDirectory(staging);
                 Model.Save(staging);
                 Json.Write(Path.Combine(staging, MultimodalManifest.FileName), Manifest);
+                if (jointWeights is not null && Manifest.BackboneFile is { } file)
+                    File.Copy(jointWeights, Path.Combine(staging, file));
                 if (imageRun is not null)
                     CopyFolder(imageRun, Path.Combine(staging, TunedImageBranch.Folder));
                 Json.Write(Path.Combine(staging, "metrics.json"), Report);
@@ -39,6 +42,8 @@ public sealed class MultimodalResult(
     public void Dispose()
     {
         Model.Dispose();
+        if (jointWeights is not null)
+            File.Delete(jointWeights);
         if (imageRun is not null && Directory.Exists(imageRun))
             Directory.Delete(imageRun, recursive: true);
     }

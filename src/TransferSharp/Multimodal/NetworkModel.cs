@@ -48,7 +48,8 @@ public sealed class NetworkModel : IFusionModel
             train.RecordWidth,
             classes,
             options.Hidden,
-            options.Dropout
+            options.Dropout,
+            train.Embeddings
         );
         var group = new TorchSharp.Modules.AdamW.ParamGroup(
             network.parameters(),
@@ -116,10 +117,11 @@ public sealed class NetworkModel : IFusionModel
         int imageWidth,
         int recordWidth,
         int classes,
-        int hidden
+        int hidden,
+        IReadOnlyList<RecordEmbedding>? embeddings = null
     )
     {
-        var network = new FusionNetwork(kind, imageWidth, recordWidth, classes, hidden, 0);
+        var network = new FusionNetwork(kind, imageWidth, recordWidth, classes, hidden, 0, embeddings);
         network.load(Path.Combine(folder, FileName));
         network.eval();
         return new NetworkModel(network, 0, 0);
@@ -175,7 +177,7 @@ public sealed class NetworkModel : IFusionModel
     }
 
     // Rows that have both lose their image (or, as often, their record): the network learns to predict from either.
-    private static Tensor DropModalities(
+    internal static Tensor DropModalities(
         Tensor inputs,
         int imageWidth,
         int recordWidth,

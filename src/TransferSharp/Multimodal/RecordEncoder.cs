@@ -9,6 +9,14 @@ public sealed record RecordEncoder
     /// <summary>The encoded width.</summary>
     public int Width => Columns.Sum(c => c.Width);
 
+    /// <summary>The embedded columns (categorical above the limit), by their index slot.</summary>
+    public IReadOnlyList<RecordEmbedding> Embeddings() =>
+        Columns
+            .Select((c, i) => (c, i))
+            .Where(x => x.c.Embedding > 0)
+            .Select(x => new RecordEmbedding(Offset(x.i), x.c.Categories.Count + 2, x.c.Embedding))
+            .ToArray();
+
     /// <summary>Where column <paramref name="index"/>'s values start in an encoded row.</summary>
     public int Offset(int index) => Columns.Take(index).Sum(c => c.Width);
 
@@ -67,7 +75,7 @@ public sealed record RecordEncoder
             if (!present[k])
                 Array.Clear(values[k]);
         }
-        return new EncodedRecords(values, present, missing, unknown);
+        return new EncodedRecords(values, present, missing, unknown) { Embeddings = Embeddings() };
     }
 
     /// <summary>The column list of <paramref name="table"/> given as text ("a,b,c"), or every column but the

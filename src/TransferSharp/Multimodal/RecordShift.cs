@@ -182,21 +182,23 @@ public static class RecordShift
 
     private static double[] Categories(ColumnEncoder column, string[] cells, RecordTable table)
     {
-        // Slots as the encoder writes them: the kept values, "unknown", "missing" (booleans: value, missing).
-        var counts = new double[column.Kind == ColumnKind.Categorical ? column.Width : 3];
+        // Categories: the kept values, "unknown", "missing"; booleans: false, true, missing.
+        var counts = new double[column.Kind == ColumnKind.Categorical ? column.Categories.Count + 2 : 3];
         Span<float> encoded = stackalloc float[column.Width];
         for (int i = 0; i < cells.Length; i++)
         {
             string cell = cells[i];
-            column.Encode(cell, encoded, $"{table.Path}, row {table.FileRow(i)}");
             if (column.Kind == ColumnKind.Categorical)
-                counts[encoded.IndexOf(1f)]++;
-            else
-                counts[
-                    ColumnEncoder.IsMissing(cell) ? 2
-                    : encoded[0] > 0 ? 1
-                    : 0
-                ]++;
+            {
+                counts[column.Slot(cell)]++;
+                continue;
+            }
+            column.Encode(cell, encoded, $"{table.Path}, row {table.FileRow(i)}");
+            counts[
+                ColumnEncoder.IsMissing(cell) ? 2
+                : encoded[0] > 0 ? 1
+                : 0
+            ]++;
         }
         return counts;
     }

@@ -74,28 +74,60 @@ public static class TunedImageBranch
     }
 
     /// <summary>The backbone whose features a multimodal run reads: the tuned one of the image run in <paramref
-    /// name="imageRun"/>, else the pretrained <paramref name="backbone"/>; the owner to dispose, and whether its
-    /// features may use the on-disk cache (a tuned network's may not: the cache keys name the pretrained
-    /// weights).</summary>
+    /// name="imageRun"/>, else the pretrained <paramref name="backbone"/>, with the weights of <paramref
+    /// name="jointWeights"/> (joint tuning) over it when given; the owner to dispose, and whether its features may use
+    /// the on-disk cache (a tuned network's may not: the cache keys name the pretrained weights).</summary>
     public static (Backbone backbone, IDisposable owner, bool cacheable) Open(
         string? imageRun,
         string backbone,
         int? size,
-        IReadOnlyList<string>? layers
+        IReadOnlyList<string>? layers,
+        string? jointWeights = null
     )
     {
+        Backbone network;
+        IDisposable owner;
         if (imageRun is not null)
         {
             var saved = SavedModel.Load(imageRun);
-            return (saved.Backbone, saved, false);
+            (network, owner) = (saved.Backbone, saved);
         }
-        var pretrained = Backbone.Load(backbone, size);
-        if (layers is not null)
-            pretrained.UseFeatureLayers(layers);
-        return (pretrained, pretrained, true);
+        else
+        {
+            var pretrained = Backbone.Load(backbone, size);
+            if (layers is not null)
+                pretrained.UseFeatureLayers(layers);
+            (network, owner) = (pretrained, pretrained);
+        }
+        if (jointWeights is null)
+            return (network, owner, imageRun is null);
+        try
+        {
+            if (!File.Exists(jointWeights))
+                throw new FileNotFoundException(
+                    $"{jointWeights}: the jointly tuned backbone's weights are missing (multimodal.json names them)."
+                );
+            network.Network.load(jointWeights);
+            network.Network.eval();
+        }
+        catch (Exception e) when (e is EndOfStreamException or ArgumentException or IOException or FormatException)
+        {
+            owner.Dispose();
+            throw new InvalidDataException(
+                $"{jointWeights}: the jointly tuned backbone's weights cannot be read ({e.Message}).",
+                e
+            );
+        }
+        return (network, owner, false);
     }
 
     /// <summary>The backbone of a saved multimodal run (see the other overload).</summary>
     public static (Backbone backbone, IDisposable owner, bool cacheable) Open(MultimodalManifest m, string runFolder) =>
-        Open(m.ImageRun is null ? null : Path.Combine(runFolder, m.ImageRun), m.Backbone, m.InputSize, m.FeatureLayers);
+        Open(
+            m.ImageRun is null ? null : Path.Combine(runFolder, m.ImageRun),
+            m.Backbone,
+            m.InputSize,
+            m.FeatureLayers,
+            m.BackboneFile is null ? null : Path.Combine(runFolder, m.BackboneFile)
+        );
 }

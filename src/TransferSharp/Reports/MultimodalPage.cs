@@ -61,6 +61,23 @@ internal static class MultimodalPage
                     ),
                     new HashSet<int> { 1, 2, 3, 4, 5 }
                 );
+                if (r.Joint is { } joint)
+                    page.Paragraph(
+                        $"Joint tuning of the image branch with {MultimodalLearner.Name(joint.Model)} ({joint.Epochs} "
+                            + $"epochs, {joint.Unfreeze} unfreezing; rates "
+                            + string.Join(", ", joint.Rates.Select(kv => $"{kv.Key} {kv.Value:G3}"))
+                            + $"): validation {Text(joint.ValBefore)} → {Text(joint.ValAfter)}"
+                            + (
+                                joint.TestAfter is not null
+                                    ? $", test {Text(joint.TestBefore)} → {Text(joint.TestAfter)}"
+                                    : ""
+                            )
+                            + (
+                                joint.Kept
+                                    ? $"; epoch {joint.BestEpoch} kept."
+                                    : "; no epoch beat the frozen start: " + "the frozen model kept."
+                            )
+                    );
             }
         );
         page.Section(
@@ -91,7 +108,8 @@ internal static class MultimodalPage
                             {
                                 c.Name,
                                 c.Type.ToString().ToLowerInvariant(),
-                                c.Width.ToString(CultureInfo.InvariantCulture),
+                                c.Width.ToString(CultureInfo.InvariantCulture)
+                                    + (c.Embedding is { } e ? $" (index into an embedding of width {e})" : ""),
                                 c.Categories is { } k ? $"{k} / {c.Distinct}" : "–",
                                 c.Missing.ToString(CultureInfo.InvariantCulture),
                             }

@@ -40,7 +40,7 @@ public class MultimodalTests
         return path;
     }
 
-    private static MultimodalOptions Options(string train, string? test = null) =>
+    internal static MultimodalOptions Options(string train, string? test = null) =>
         new()
         {
             Data = train,
@@ -87,8 +87,17 @@ public class MultimodalTests
             new[] { ColumnKind.Numeric, ColumnKind.Categorical, ColumnKind.Boolean, ColumnKind.Date },
             encoder.Columns.Select(c => c.Kind)
         );
-        // Limit 2: acme (twice) and the first of the rest in ordinal order; zeta reads as unknown.
-        Assert.Equal(new[] { "acme", "lux" }, encoder.Columns[1].Categories);
+        // Three brands above the limit of 2: an embedding, with a row for acme (seen twice) and lux and zeta (once
+        // each) read as unknown; within the limit, one-hot slots for all three.
+        ColumnEncoder brand = encoder.Columns[1];
+        Assert.Equal(new[] { "acme" }, brand.Categories);
+        Assert.Equal((3, 2), (brand.Embedding, brand.Width));
+        Assert.Equal(new[] { new RecordEmbedding(2, 3, 3) }, encoder.Embeddings());
+        ColumnEncoder oneHot = RecordEncoder.Fit(table, columns, rows, new Dictionary<string, ColumnKind>(), 3).Columns[
+            1
+        ];
+        Assert.Equal(new[] { "acme", "lux", "zeta" }, oneHot.Categories);
+        Assert.Equal((0, 5), (oneHot.Embedding, oneHot.Width));
         string path = Path.Combine(dir, "encoder.json");
         Json.Write(path, encoder);
         RecordEncoder loaded = Json.Read<RecordEncoder>(path);
@@ -97,7 +106,10 @@ public class MultimodalTests
         for (int i = 0; i < rows.Length; i++)
             Assert.Equal(before.Values[i], after.Values[i]);
         Assert.Equal(new[] { 1, 0, 1, 1 }, after.Missing);
-        Assert.Equal(new[] { 0, 1, 0, 0 }, after.Unknown);
+        Assert.Equal(new[] { 0, 2, 0, 0 }, after.Unknown);
+        // The brand's slot holds its embedding row: acme 0, unknown 1 (missing would be 2).
+        Assert.Equal(new float[] { 0, 1, 0, 1 }, before.Values.Select(v => v[2]));
+        Assert.Equal(2, brand.Slot(""));
         // Price 10, 20, 40 standardised: mean 23.33; the missing one is 0 with its indicator set.
         Assert.Equal((10 - 70.0 / 3) / encoder.Columns[0].Scale, before.Values[0][0], 4);
         Assert.Equal(new float[] { 0, 1 }, before.Values[2][..2]);
@@ -211,6 +223,8 @@ public class MultimodalTests
             {
                 Candidates = new[] { kind },
                 Epochs = 20,
+                // Four brands above a limit of 3: the brand goes through a learned embedding.
+                CategoricalLimit = 3,
             }
         );
         string run = Path.Combine(dir, "run");
@@ -226,15 +240,17 @@ public class MultimodalTests
                 "images/train-0.png,p0-b0,11,acme,yes,2024-02-10",
                 ",p0-b0,12,acme,no,2024-02-10",
                 "images/train-20.png,p1-b1,,,,",
+                "images/train-21.png,p1-b1,41,unseen-brand,no,",
             }
         );
         RecordTable table = RecordTable.Load(rows);
+        Assert.Equal(kind == FusionKind.ImageOnly ? 0 : 1, ((NetworkModel)model.Model).Network.Embeddings.Count);
         AssertExportParity(model, table, model.Predict(table));
     }
 
     /// <summary>The exported file, run by ONNX Runtime on pixels, encoded records and presence flags, against
     /// predict on the same rows (missing parts included): the same probabilities within 1e-4.</summary>
-    private static void AssertExportParity(MultimodalModel model, RecordTable table, MultimodalPredictions expected)
+    internal static void AssertExportParity(MultimodalModel model, RecordTable table, MultimodalPredictions expected)
     {
         string file = Path.Combine(TestPaths.NewTempDir("mm-export"), "model.onnx");
         MultimodalExport.Write(model, file);
@@ -322,6 +338,49 @@ public class BoostedModelTests
         using BoostedModel model = BoostedModel.Train(rows, 4, 0);
         var (accuracy, _) = MultimodalLearner.Score(model.Probabilities(rows), labels);
         Assert.True(accuracy > 0.95, $"training accuracy {accuracy}");
+    }
+}
+
+/// <summary>A record-only network reading a class from a high-cardinality column through its embedding.</summary>
+public class EmbeddingTests
+{
+    [Fact]
+    public void AnEmbeddedColumnCarriesItsClass()
+    {
+        string dir = TestPaths.NewTempDir("mm-embed");
+        string csv = Path.Combine(dir, "t.csv");
+        var random = new Random(5);
+        var lines = new List<string> { "image,label,store,noise" };
+        // Sixty stores, each seen five times; the class is the store's number mod 3: only the store tells it.
+        for (int i = 0; i < 300; i++)
+        {
+            int store = i % 60;
+            lines.Add($",c{store % 3},s{store},{random.NextDouble():F3}");
+        }
+        File.WriteAllLines(csv, lines);
+        RecordTable table = RecordTable.Load(csv);
+        var rows = Enumerable.Range(0, 300).ToArray();
+        var encoder = RecordEncoder.Fit(
+            table,
+            new[] { "store", "noise" },
+            rows,
+            new Dictionary<string, ColumnKind>(),
+            8
+        );
+        Assert.Equal(new[] { new RecordEmbedding(0, 62, ColumnEncoder.EmbeddingWidth(62)) }, encoder.Embeddings());
+        int[] labels = rows.Select(r => int.Parse(table.Rows[r][1][1..])).ToArray();
+        var packed = FusionRows.Pack(new float[]?[300], encoder.Encode(table, rows), labels, 0, [], []);
+        Assert.Equal(2 + 2, packed.RecordWidth);
+        var options = new MultimodalOptions
+        {
+            Data = csv,
+            Epochs = 150,
+            Patience = 150,
+            LearningRate = 1e-2,
+        };
+        using NetworkModel model = NetworkModel.Train(FusionKind.RecordOnly, packed, packed, 3, options);
+        var (accuracy, _) = MultimodalLearner.Score(model.Probabilities(packed), labels);
+        Assert.True(accuracy > 0.95, $"training accuracy {accuracy}, best epoch {model.BestEpoch}");
     }
 }
 
