@@ -83,6 +83,16 @@ public sealed class BoostedModel : IFusionModel
         return FileName;
     }
 
+    /// <summary>The model as ML.NET's ONNX converter writes it: input <c>Features</c> [N, R] (and <c>Label</c>, which
+    /// the scores do not read), output <c>Score.output</c> [N, K], the same probabilities as <see
+    /// cref="Probabilities"/>.</summary>
+    internal byte[] Onnx()
+    {
+        using var stream = new MemoryStream();
+        context.Model.ConvertToOnnx(model, View(context, null, Array.Empty<int>(), recordWidth, classes), stream);
+        return stream.ToArray();
+    }
+
     /// <inheritdoc />
     public void Dispose() { }
 

@@ -13,7 +13,8 @@ namespace TransferSharp.Multimodal;
 /// A multimodal run as one ONNX file with two inputs: <c>image</c>, float32 [N, 3, S, S] of 0..255 RGB pixels, and
 /// <c>record</c>, float32 [N, R] as the run's encoders write it (the encoders travel in the file's metadata); a third,
 /// <c>present</c> [N, 2], says per row whether the image and the record are there (1) or missing (0: the input's
-/// values are then ignored). Output <c>probabilities</c> [N, K].
+/// values are then ignored). Output <c>probabilities</c> [N, K]. Every model kind has this signature; LightGBM's
+/// trees come from ML.NET's ONNX converter, and its file leaves the image unread.
 /// </summary>
 public static class MultimodalExport
 {
@@ -29,11 +30,12 @@ public static class MultimodalExport
     /// <summary>Writes the run in <paramref name="model"/> to <paramref name="path"/> (atomically).</summary>
     public static void Write(MultimodalModel model, string path)
     {
-        if (model.Model is not NetworkModel network)
-            throw new InvalidOperationException(
-                $"the run's model is {MultimodalLearner.Name(model.Manifest.Model)}: ML.NET's LightGBM model "
-                    + "(lightgbm.zip in the run) is loaded with ML.NET, not exported to ONNX here."
-            );
+        if (model.Model is BoostedModel boosted)
+        {
+            WriteBoosted(model.Manifest, boosted, path);
+            return;
+        }
+        var network = (NetworkModel)model.Model;
         MultimodalManifest m = model.Manifest;
         var (backbone, owner, _) = TunedImageBranch.Open(m, model.Folder);
         using var owned = owner;
@@ -73,6 +75,36 @@ public static class MultimodalExport
         string logits = g.Linear(g.Relu(g.Linear(joined, "hidden"), "hidden_act"), "output");
         graph.Node("Softmax", new[] { logits }, ModelExport.OutputName, ("axis", 1L));
         SetSignature(proto.Graph, backboneInput, m);
+        AddMetadata(proto, m);
+        AtomicFile.Write(path, temp => File.WriteAllBytes(temp, proto.ToByteArray()));
+    }
+
+    // ML.NET's converter writes the trees (ai.onnx.ml's TreeEnsembleClassifier) behind an input "Features"; the file
+    // gets the networks' signature, the image input unread, so that an application calls every run alike.
+    private static void WriteBoosted(MultimodalManifest m, BoostedModel boosted, string path)
+    {
+        const string scores = "Score.output";
+        ModelProto proto = ModelProto.Parser.ParseFrom(boosted.Onnx());
+        GraphProto g = proto.Graph;
+        // Only what the scores read: the converter's file also maps the label and echoes every column.
+        var needed = new HashSet<string> { scores };
+        for (int i = g.Node.Count - 1; i >= 0; i--)
+            if (g.Node[i].Output.Any(needed.Contains))
+                needed.UnionWith(g.Node[i].Input);
+            else
+                g.Node.RemoveAt(i);
+        foreach (var unused in g.Initializer.Where(t => !needed.Contains(t.Name)).ToList())
+            g.Initializer.Remove(unused);
+        if (!needed.Contains("Features"))
+            throw new InvalidOperationException("ML.NET's ONNX file for the LightGBM model reads no 'Features' input.");
+        var graph = new ExportGraph(g);
+        graph.BeginPrefix();
+        // As predict: a row without its record scores on zeros.
+        graph.Node("Mul", new[] { RecordInput, graph.Gather(PresentInput, new[] { 1L }, "has_record") }, "Features");
+        graph.EndPrefix();
+        graph.Node("Identity", new[] { scores }, ModelExport.OutputName);
+        g.Input.Clear();
+        SetSignature(g, "", m);
         AddMetadata(proto, m);
         AtomicFile.Write(path, temp => File.WriteAllBytes(temp, proto.ToByteArray()));
     }

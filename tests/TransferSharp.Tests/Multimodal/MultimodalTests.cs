@@ -214,7 +214,8 @@ public class MultimodalTests
     [InlineData(FusionKind.Film)]
     [InlineData(FusionKind.ImageOnly)]
     [InlineData(FusionKind.RecordOnly)]
-    public void EveryNetworkKindExportsAsItPredicts(FusionKind kind)
+    [InlineData(FusionKind.RecordBoosted)]
+    public void EveryKindExportsAsItPredicts(FusionKind kind)
     {
         string dir = TestPaths.NewTempDir("mm-kind");
         string train = WriteTask(dir, "train", 8, 1);
@@ -244,7 +245,8 @@ public class MultimodalTests
             }
         );
         RecordTable table = RecordTable.Load(rows);
-        Assert.Equal(kind == FusionKind.ImageOnly ? 0 : 1, ((NetworkModel)model.Model).Network.Embeddings.Count);
+        if (model.Model is NetworkModel network)
+            Assert.Equal(kind == FusionKind.ImageOnly ? 0 : 1, network.Network.Embeddings.Count);
         AssertExportParity(model, table, model.Predict(table));
     }
 
