@@ -196,6 +196,12 @@ public static class MultimodalLearner
                         : $"joint tuning: no epoch beat the frozen start ({joint.ValBefore:F4}); the frozen model kept"
                 );
             }
+            if (options.JointEpochs > 0 && joint is null)
+            {
+                string skipped = $"joint tuning skipped: the kept model ({Name(chosen.Kind)}) does not read the image.";
+                progress.Info(skipped);
+                warnings.Add(skipped);
+            }
             var importance = Permutation.Importance(chosen, valRows, encoder, options, progress);
             var manifest = new MultimodalManifest
             {
