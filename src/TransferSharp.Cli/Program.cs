@@ -34,5 +34,6 @@ root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(CacheCommand.Create());
 root.Subcommands.Add(ExtractCommand.Create());
 root.Subcommands.Add(FuseCommand.Create());
+root.Subcommands.Add(SweepCommand.Create(arguments => root.Parse(arguments)));
 GroupedHelp.Install(root, fit, flags);
 return await root.Parse(args).InvokeAsync();

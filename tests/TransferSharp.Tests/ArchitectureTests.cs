@@ -24,6 +24,7 @@ public class ArchitectureTests
         "Runs",
         "Learning",
         "Multimodal",
+        "Sweeps",
         "Reports",
     };
 
