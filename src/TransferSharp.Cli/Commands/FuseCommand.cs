@@ -229,7 +229,8 @@ internal static class FuseCommand
                 joint.Kept
                     ? $"joint tuning ({joint.Epochs} epochs, {joint.Unfreeze} unfreezing): validation "
                         + $"{joint.ValBefore:F4} -> {joint.ValAfter:F4}, epoch {joint.BestEpoch} kept"
-                    : $"joint tuning ({joint.Epochs} epochs): no epoch beat the frozen start; the frozen model kept"
+                    : $"joint tuning ({joint.Epochs} epochs): no epoch improved on the frozen start; the frozen model "
+                        + "kept"
             );
         Console.WriteLine(
             "importance (validation accuracy lost when shuffled): "

@@ -44,7 +44,7 @@ internal static class SweepCommand
         };
         var overwrite = new Option<bool>("--overwrite")
         {
-            Description = "Replace a different plan in the folder (its finished runs stay where they are).",
+            Description = "Replace a different plan in the folder, removing its runs.",
         };
         var fitArguments = new Argument<string[]>("fit-arguments")
         {
@@ -79,18 +79,24 @@ internal static class SweepCommand
                         string.Join(" ", plan.FitArguments),
                         string.Join("; ", errors.Select(e => e.Message))
                     );
-                if (File.Exists(Path.Combine(folder, SweepPlan.FileName)) && !p.GetValue(overwrite))
+                if (File.Exists(Path.Combine(folder, SweepPlan.FileName)))
                 {
                     SweepPlan existing = SweepPlan.Load(folder);
-                    if (
-                        !existing.Runs.SequenceEqual(plan.Runs)
-                        || !existing.FitArguments.SequenceEqual(plan.FitArguments)
-                    )
+                    bool same =
+                        existing.Runs.SequenceEqual(plan.Runs)
+                        && existing.FitArguments.SequenceEqual(plan.FitArguments);
+                    if (!same && !p.GetValue(overwrite))
                         throw new OptionException(
                             "--out",
                             folder,
-                            $"holds another sweep's {SweepPlan.FileName}; pass --overwrite to replace it."
+                            $"holds another sweep's {SweepPlan.FileName}; pass --overwrite to replace it (its runs "
+                                + "are removed)."
                         );
+                    // The old grid's runs would pass for the new one's (same folder names): they go.
+                    if (!same)
+                        foreach (string old in new[] { "runs", "status" }.Select(d => Path.Combine(folder, d)))
+                            if (Directory.Exists(old))
+                                Directory.Delete(old, recursive: true);
                 }
                 plan.Save(folder);
                 foreach (SweepCell cell in plan.Runs)
@@ -134,7 +140,9 @@ internal static class SweepCommand
             {
                 string folder = p.GetValue(sweep)!;
                 SweepPlan plan = SweepPlan.Load(folder);
-                var cells = plan.ForWorker(p.GetValue(index), ShardIndex.FromEnvironment());
+                int? one = p.GetValue(index);
+                // The scheduler's variables matter only without --index (a pod may pass its own index).
+                var cells = plan.ForWorker(one, one is null ? ShardIndex.FromEnvironment() : null);
                 int failed = 0;
                 foreach (SweepCell cell in cells)
                 {

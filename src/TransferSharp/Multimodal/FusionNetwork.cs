@@ -104,11 +104,14 @@ public sealed class FusionNetwork : nn.Module<Tensor, Tensor>
     /// <summary>The packed input width.</summary>
     public int InputWidth => ImageWidth + RecordWidth + 2;
 
-    /// <summary>The record branch's parameters (its encoder: late fusion's, or FiLM's conditioning input), which joint
+    /// <summary>The record branch's parameters (its embeddings and its encoder: late fusion's, or FiLM's conditioning
+    /// input), which joint
     /// tuning gives their own rate; the rest is the fusion head.</summary>
     public IReadOnlyList<Parameter> RecordParameters() =>
         named_parameters()
-            .Where(p => p.name.StartsWith("record_in.") || p.name.StartsWith("film_in."))
+            .Where(p =>
+                p.name.StartsWith("record_in.") || p.name.StartsWith("film_in.") || p.name.StartsWith("embedding_")
+            )
             .Select(p => p.parameter)
             .ToList();
 

@@ -36,17 +36,18 @@ internal sealed class JointBatches : IDisposable
         IReadOnlyList<IImageSource?> sources,
         FusionRows rows,
         IProgress<ProgressUpdate>? progress,
-        string label
+        string label,
+        CancellationToken cancellation
     )
     {
         int size = backbone.InputSize;
-        int plane = size * size * 3;
         int[] present = Enumerable
             .Range(0, rows.Count)
             .Where(i => rows.HasImage(i) && sources[i] is not null)
             .ToArray();
         var list = present.Select(i => sources[i]!).ToList();
-        var bytes = new byte[(long)rows.Count * plane];
+        // One uint8 tensor as the fit's image store: no managed array (which stops at 2 GB) and no second copy.
+        Tensor pixels = zeros(new long[] { rows.Count, size, size, 3 }, ScalarType.Byte);
         var decoded = new bool[rows.Count];
         var bad = new List<BadImage>();
         using (var task = progress.Begin(label, present.Length))
@@ -61,19 +62,15 @@ internal sealed class JointBatches : IDisposable
                 )
             )
             {
-                int from = size * size * batch.Channels;
-                for (int k = 0; k < batch.Positions.Length; k++)
-                {
-                    int row = present[batch.Positions[k]];
+                cancellation.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                Tensor images = batch.ToTensor();
+                if (batch.Channels == 1)
+                    images = images.expand(-1, -1, -1, 3);
+                long[] targets = batch.Positions.Select(k => (long)present[k]).ToArray();
+                pixels.index_copy_(0, tensor(targets), images.contiguous());
+                foreach (long row in targets)
                     decoded[row] = true;
-                    Span<byte> target = bytes.AsSpan(row * plane, plane);
-                    ReadOnlySpan<byte> source = batch.Pixels.AsSpan(k * from, from);
-                    if (batch.Channels == 3)
-                        source.CopyTo(target);
-                    else
-                        for (int p = 0; p < size * size; p++)
-                            target[3 * p] = target[3 * p + 1] = target[3 * p + 2] = source[p];
-                }
                 task.Advance(batch.Positions.Length);
             }
         float[][] flagged = rows
@@ -89,7 +86,7 @@ internal sealed class JointBatches : IDisposable
             )
             .ToArray();
         return new JointBatches(
-            tensor(bytes, new long[] { rows.Count, size, size, 3 }, ScalarType.Byte),
+            pixels,
             NetworkModel.Matrix(flagged),
             tensor(rows.Labels.Select(l => (long)l).ToArray()),
             decoded,
@@ -114,13 +111,14 @@ internal sealed class JointBatches : IDisposable
         if (withImage.Length > 0)
         {
             Tensor positions = tensor(withImage);
-            Tensor x = backbone.Normalize(pixels.index_select(0, index.index_select(0, positions)));
+            Tensor raw = pixels.index_select(0, index.index_select(0, positions));
             if (mirror is not null)
             {
+                // The pixels flipped, before normalising: a backbone with a mean image subtracts it unflipped.
                 bool[] flip = withImage.Select(_ => mirror.NextDouble() < 0.5).ToArray();
-                x = where(tensor(flip).view(-1, 1, 1, 1), x.flip(3), x);
+                raw = where(tensor(flip).view(-1, 1, 1, 1), raw.flip(2), raw);
             }
-            Tensor features = (backbone.Features(x) - mean) * scale;
+            Tensor features = (backbone.Features(backbone.Normalize(raw)) - mean) * scale;
             image = image.index_copy(0, positions, features);
         }
         return cat(new[] { image, rows.narrow(1, imageWidth, rows.shape[1] - imageWidth) }, 1)

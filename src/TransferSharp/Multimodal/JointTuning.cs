@@ -12,8 +12,8 @@ namespace TransferSharp.Multimodal;
 /// The image branch and the fusion network trained together, end to end, once the fusion network has learnt on
 /// frozen features: the backbone's layer groups at discriminative rates (each earlier group a decay times the next)
 /// and unfrozen top down, one more group an epoch; the record branch at its own rate; the fusion head at its own.
-/// Modality dropout and mirrored images as augmentation. The epoch best on validation is kept, and only when it beats
-/// the frozen start: otherwise nothing changes.
+/// Modality dropout and mirrored images as augmentation. The epoch best on validation is kept (accuracy, then log-loss)
+/// only when it improves on the frozen start by that rule: otherwise nothing changes.
 /// </summary>
 public static class JointTuning
 {
@@ -43,26 +43,31 @@ public static class JointTuning
         manual_seed(options.Seed);
         FusionNetwork network = model.Network;
         var graph = backbone.Network;
-        int groups = graph.Groups.Count;
+        // The groups the features read, up to the deepest: later ones never run (--features stage3).
+        var names = graph.Groups.Select(g => g.Name).ToList();
+        int groups = backbone.FeatureLayers.Max(l => names.IndexOf(l)) + 1;
         using var trainSet = JointBatches.Decode(
             backbone,
             trainSources,
             train,
             progress,
-            "joint tuning: training images"
+            "joint tuning: training images",
+            cancellation
         );
         using var valSet = JointBatches.Decode(
             backbone,
             valSources,
             validation,
             progress,
-            "joint tuning: validation images"
+            "joint tuning: validation images",
+            cancellation
         );
         using Tensor mu = tensor(mean);
         using Tensor sigma = tensor(scale);
-        var (optimizer, rates) = Build(graph, network, options);
+        var (optimizer, rates) = Build(graph, groups, network, options);
         using var owned = optimizer;
         var original = graph.parameters().Select(p => (p, p.requires_grad)).ToList();
+        var statistics = graph.BatchNorms().Select(b => (b.layer, b.layer.UpdatesStatistics)).ToList();
         var random = new Random(options.Seed);
         // As the fusion networks: at least ten steps an epoch on small tables.
         int batchSize = Math.Clamp(train.Count / 10, Math.Min(8, options.BatchSize), options.BatchSize);
@@ -79,7 +84,7 @@ public static class JointTuning
             for (int epoch = 1; epoch <= options.JointEpochs; epoch++)
             {
                 cancellation.ThrowIfCancellationRequested();
-                Unfreeze(graph, options.JointGradual ? Math.Max(0, groups - epoch) : 0);
+                Unfreeze(graph, options.JointGradual ? Math.Max(0, groups - epoch) : 0, groups);
                 graph.train();
                 network.train();
                 int[] order = Enumerable.Range(0, train.Count).ToArray();
@@ -123,7 +128,7 @@ public static class JointTuning
                     kept = Snapshot(graph, network);
                 }
             }
-            // No epoch beat the frozen start: the weights go back to it.
+            // No epoch improved on the frozen start: the weights go back to it.
             Restore(graph, network, kept ?? start);
         }
         finally
@@ -132,8 +137,8 @@ public static class JointTuning
             Release(start);
             foreach (var (p, trains) in original)
                 p.requires_grad_(trains);
-            foreach (var (_, layer) in graph.BatchNorms())
-                layer.UpdatesStatistics = true;
+            foreach (var (layer, updates) in statistics)
+                layer.UpdatesStatistics = updates;
             graph.eval();
             network.eval();
         }
@@ -151,11 +156,11 @@ public static class JointTuning
 
     private static (optim.Optimizer optimizer, Dictionary<string, double> rates) Build(
         OnnxGraphModule graph,
+        int groups,
         FusionNetwork network,
         MultimodalOptions options
     )
     {
-        int groups = graph.Groups.Count;
         // timm's layer decay, counted from the head: the last backbone group at rate x decay, each earlier one a
         // further decay down.
         double[] spread = LearningRateSpread.LayerDecay(options.JointRate, options.JointLayerDecay, groups + 1);
@@ -181,16 +186,16 @@ public static class JointTuning
         return (new AdamW(parameterGroups, options.JointRate), rates);
     }
 
-    // Groups before firstTrainable frozen (no gradient); the rest train. A parameter in no group (none in the
-    // importer's graphs) stays frozen.
-    private static void Unfreeze(OnnxGraphModule graph, int firstTrainable)
+    // Groups [firstTrainable, groups) train; the others are frozen (no gradient), as is a parameter in no group (none
+    // in the importer's graphs).
+    private static void Unfreeze(OnnxGraphModule graph, int firstTrainable, int groups)
     {
         foreach (var p in graph.parameters())
         {
             p.requires_grad_(false);
             p.grad = null;
         }
-        for (int g = firstTrainable; g < graph.Groups.Count; g++)
+        for (int g = firstTrainable; g < groups; g++)
             foreach (var (_, p) in graph.GroupParameters(g))
                 p.requires_grad_(true);
         // BatchNorm keeps its running statistics, in every group: batch statistics of a small, far-from-ImageNet

@@ -193,7 +193,8 @@ public static class MultimodalLearner
                         ? $"joint tuning: validation {joint.ValBefore:F4} -> {joint.ValAfter:F4} (epoch "
                             + $"{joint.BestEpoch} kept)"
                             + (testAfter is { } t ? $", test {best.TestAccuracy:F4} -> {t:F4}" : "")
-                        : $"joint tuning: no epoch beat the frozen start ({joint.ValBefore:F4}); the frozen model kept"
+                        : $"joint tuning: no epoch improved on the frozen start ({joint.ValBefore:F4}); the frozen "
+                            + "model kept"
                 );
             }
             if (options.JointEpochs > 0 && joint is null)
@@ -220,6 +221,11 @@ public static class MultimodalLearner
                 Record = encoder,
                 ImageRun = imageRun is null ? null : TunedImageBranch.Folder,
                 BackboneFile = jointWeights is null ? null : JointTuning.FileName,
+                // Format 1 readers would ignore the tuned weights or the embeddings: they get format 2, and refuse it.
+                Format =
+                    jointWeights is not null || encoder.Embeddings().Count > 0
+                        ? MultimodalManifest.CurrentFormat
+                        : MultimodalManifest.FirstFormat,
             };
             var report = new MultimodalReport
             {

@@ -6,11 +6,18 @@ public sealed record MultimodalManifest
     /// <summary>The file in a run folder.</summary>
     public const string FileName = "multimodal.json";
 
-    /// <summary>The format this version writes and reads.</summary>
-    public const string CurrentFormat = "transfersharp-multimodal/1";
+    /// <summary>The format this version writes when a run needs it: a jointly tuned backbone (<see
+    /// cref="BackboneFile"/>) or an embedded column, which a reader of format 1 would ignore and mispredict.</summary>
+    public const string CurrentFormat = "transfersharp-multimodal/2";
+
+    /// <summary>The format of runs without either: what earlier versions read too.</summary>
+    public const string FirstFormat = "transfersharp-multimodal/1";
+
+    /// <summary>The formats this version reads.</summary>
+    public static readonly IReadOnlyList<string> ReadableFormats = new[] { FirstFormat, CurrentFormat };
 
     /// <summary>The format, for readers to refuse one they do not know.</summary>
-    public string Format { get; init; } = CurrentFormat;
+    public string Format { get; init; } = FirstFormat;
 
     /// <summary>The class names, in output order.</summary>
     public required IReadOnlyList<string> ClassNames { get; init; }

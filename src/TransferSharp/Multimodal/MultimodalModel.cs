@@ -31,10 +31,10 @@ public sealed class MultimodalModel : IDisposable
     public static MultimodalModel Load(string folder)
     {
         var manifest = Json.Read<MultimodalManifest>(Path.Combine(folder, MultimodalManifest.FileName));
-        if (manifest.Format != MultimodalManifest.CurrentFormat)
+        if (!MultimodalManifest.ReadableFormats.Contains(manifest.Format))
             throw new InvalidDataException(
                 $"{folder}: {MultimodalManifest.FileName} is in format '{manifest.Format}'; this TransferSharp reads "
-                    + $"'{MultimodalManifest.CurrentFormat}'."
+                    + $"{string.Join(" and ", MultimodalManifest.ReadableFormats.Select(f => $"'{f}'"))}."
             );
         Runs.RunFolder.Verify(folder, MultimodalManifest.FileName, manifest.ModelFile, manifest.BackboneFile);
         int classes = manifest.ClassNames.Count;

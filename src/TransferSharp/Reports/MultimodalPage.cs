@@ -75,7 +75,7 @@ internal static class MultimodalPage
                             + (
                                 joint.Kept
                                     ? $"; epoch {joint.BestEpoch} kept."
-                                    : "; no epoch beat the frozen start: " + "the frozen model kept."
+                                    : "; no epoch improved on the frozen start: " + "the frozen model kept."
                             )
                     );
             }

@@ -50,9 +50,10 @@ public class SweepTests
             SweepPlan.Expand(new[] { "lp-ft" }, new[] { 0 }, Array.Empty<double>(), new[] { "--seed", "3" })
         );
         Assert.Equal("--seed", e.Option);
-        Assert.ThrowsAny<Exception>(() =>
+        var unknown = Assert.ThrowsAny<Exception>(() =>
             SweepPlan.Expand(new[] { "no-such" }, new[] { 0 }, Array.Empty<double>(), Array.Empty<string>())
         );
+        Assert.Contains("no-such", unknown.Message);
     }
 
     [Fact]
@@ -128,10 +129,42 @@ public class SweepTests
         SweepRow failed = Assert.Single(SweepSummary.Collect(bad).Rows);
         Assert.Equal(("failed", 2), (failed.State, failed.ExitCode));
         Assert.Contains("--epochs", failed.Error);
-        // Another grid into the same folder is refused; a missing plan names the file.
+        // Another grid into the same folder is refused; with --overwrite it replaces the plan and the old runs' records
+        // go (their folder names would pass for the new grid's). A missing plan names the file.
         var other = CliProcess.Run("sweep", "plan", "--out", bad, "--strategies", "lp-ft");
         Assert.Equal(2, other.code);
         Assert.Contains("--overwrite", other.stderr);
+        Assert.Equal(
+            0,
+            CliProcess
+                .Run(
+                    "sweep",
+                    "plan",
+                    "--out",
+                    bad,
+                    "--strategies",
+                    "feature-extraction",
+                    "--overwrite",
+                    "--",
+                    "--data",
+                    data,
+                    "--size",
+                    "32"
+                )
+                .code
+        );
+        Assert.False(Directory.Exists(Path.Combine(bad, "status")));
+        // --index wins over the scheduler's variables, even incomplete ones.
+        var pod = CliProcess.RunWith(
+            new Dictionary<string, string> { ["JOB_COMPLETION_INDEX"] = "0" },
+            "sweep",
+            "run",
+            bad,
+            "--index",
+            "0"
+        );
+        Assert.True(pod.code == 0, pod.stderr);
+        Assert.Equal("done", Assert.Single(SweepSummary.Collect(bad).Rows).State);
         var missing = CliProcess.Run("sweep", "run", Path.Combine(bad, "nothing"));
         Assert.Equal(2, missing.code);
         Assert.Contains("sweep.json", missing.stderr);
