@@ -61,21 +61,7 @@ public class SweepTests
     {
         string data = TestImages.WriteFolder(TestPaths.NewTempDir("sweep-data"), classes: 2, perClass: 8, size: 32);
         string sweep = Path.Combine(TestPaths.NewTempDir("sweep"), "s");
-        var plan = CliProcess.Run(
-            "sweep",
-            "plan",
-            "--out",
-            sweep,
-            "--strategies",
-            "feature-extraction",
-            "--seeds",
-            "0,1,2",
-            "--",
-            "--data",
-            data,
-            "--size",
-            "32"
-        );
+        var plan = Plan(sweep, "feature-extraction", "--seeds", "0,1,2", "--", "--data", data, "--size", "32");
         Assert.True(plan.code == 0, plan.stderr);
         // Slurm array 1-2 (two workers) takes runs 0 and 2, then 1; a Kubernetes worker re-run skips its finished run.
         var slurm = new Dictionary<string, string>
@@ -107,52 +93,17 @@ public class SweepTests
 
         // A fit refused (--epochs does not apply to feature extraction) fails its run, recorded with its reason.
         string bad = Path.Combine(TestPaths.NewTempDir("sweep-bad"), "s");
-        Assert.Equal(
-            0,
-            CliProcess
-                .Run(
-                    "sweep",
-                    "plan",
-                    "--out",
-                    bad,
-                    "--strategies",
-                    "feature-extraction",
-                    "--",
-                    "--data",
-                    data,
-                    "--epochs",
-                    "2"
-                )
-                .code
-        );
+        Assert.Equal(0, Plan(bad, "feature-extraction", "--", "--data", data, "--epochs", "2").code);
         Assert.Equal(1, CliProcess.Run("sweep", "run", bad).code);
         SweepRow failed = Assert.Single(SweepSummary.Collect(bad).Rows);
         Assert.Equal(("failed", 2), (failed.State, failed.ExitCode));
         Assert.Contains("--epochs", failed.Error);
         // Another grid into the same folder is refused; with --overwrite it replaces the plan and the old runs' records
         // go (their folder names would pass for the new grid's). A missing plan names the file.
-        var other = CliProcess.Run("sweep", "plan", "--out", bad, "--strategies", "lp-ft");
+        var other = Plan(bad, "lp-ft");
         Assert.Equal(2, other.code);
         Assert.Contains("--overwrite", other.stderr);
-        Assert.Equal(
-            0,
-            CliProcess
-                .Run(
-                    "sweep",
-                    "plan",
-                    "--out",
-                    bad,
-                    "--strategies",
-                    "feature-extraction",
-                    "--overwrite",
-                    "--",
-                    "--data",
-                    data,
-                    "--size",
-                    "32"
-                )
-                .code
-        );
+        Assert.Equal(0, Plan(bad, "feature-extraction", "--overwrite", "--", "--data", data, "--size", "32").code);
         Assert.False(Directory.Exists(Path.Combine(bad, "status")));
         // --index wins over the scheduler's variables, even incomplete ones.
         var pod = CliProcess.RunWith(
@@ -169,4 +120,10 @@ public class SweepTests
         Assert.Equal(2, missing.code);
         Assert.Contains("sweep.json", missing.stderr);
     }
+
+    private static (int code, string stdout, string stderr) Plan(
+        string folder,
+        string strategies,
+        params string[] rest
+    ) => CliProcess.Run(new[] { "sweep", "plan", "--out", folder, "--strategies", strategies }.Concat(rest).ToArray());
 }
