@@ -117,7 +117,8 @@ internal static class FuseCommand
             "fuse",
             "Train on images with a record each (a CSV: image path, label, other columns): image only, record only "
                 + "(MLP and LightGBM), late fusion and FiLM on the frozen backbone's features; the best on validation "
-                + "is kept. `predict` and `evaluate` take a CSV of the same columns."
+                + "is kept (--joint-epochs then tunes the backbone with it, end to end). `predict` and `evaluate` take "
+                + "a CSV of the same columns."
         )
         {
             data,
