@@ -81,9 +81,18 @@ internal static class SweepCommand
                     );
                 if (File.Exists(Path.Combine(folder, SweepPlan.FileName)))
                 {
-                    SweepPlan existing = SweepPlan.Load(folder);
+                    SweepPlan? existing;
+                    try
+                    {
+                        existing = SweepPlan.Load(folder);
+                    }
+                    catch (InvalidDataException) when (p.GetValue(overwrite))
+                    {
+                        existing = null; // damaged or of another format: replaced as any other plan
+                    }
                     bool same =
-                        existing.Runs.SequenceEqual(plan.Runs)
+                        existing is not null
+                        && existing.Runs.SequenceEqual(plan.Runs)
                         && existing.FitArguments.SequenceEqual(plan.FitArguments);
                     if (!same && !p.GetValue(overwrite))
                         throw new OptionException(
@@ -94,9 +103,13 @@ internal static class SweepCommand
                         );
                     // The old grid's runs would pass for the new one's (same folder names): they go.
                     if (!same)
+                    {
                         foreach (string old in new[] { "runs", "status" }.Select(d => Path.Combine(folder, d)))
                             if (Directory.Exists(old))
                                 Directory.Delete(old, recursive: true);
+                        File.Delete(Path.Combine(folder, SweepSummary.CsvFile));
+                        File.Delete(Path.Combine(folder, SweepPage.FileName));
+                    }
                 }
                 plan.Save(folder);
                 foreach (SweepCell cell in plan.Runs)

@@ -50,29 +50,38 @@ internal sealed class JointBatches : IDisposable
         Tensor pixels = zeros(new long[] { rows.Count, size, size, 3 }, ScalarType.Byte);
         var decoded = new bool[rows.Count];
         var bad = new List<BadImage>();
-        using (var task = progress.Begin(label, present.Length))
-            foreach (
-                PixelBatch batch in ImageBatcher.Batches(
-                    list,
-                    Enumerable.Range(0, list.Count).ToArray(),
-                    size,
-                    64,
-                    skipBad: true,
-                    bad
+        try
+        {
+            using (var task = progress.Begin(label, present.Length))
+                foreach (
+                    PixelBatch batch in ImageBatcher.Batches(
+                        list,
+                        Enumerable.Range(0, list.Count).ToArray(),
+                        size,
+                        64,
+                        skipBad: true,
+                        bad
+                    )
                 )
-            )
-            {
-                cancellation.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                Tensor images = batch.ToTensor();
-                if (batch.Channels == 1)
-                    images = images.expand(-1, -1, -1, 3);
-                long[] targets = batch.Positions.Select(k => (long)present[k]).ToArray();
-                pixels.index_copy_(0, tensor(targets), images.contiguous());
-                foreach (long row in targets)
-                    decoded[row] = true;
-                task.Advance(batch.Positions.Length);
-            }
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    using var scope = NewDisposeScope();
+                    Tensor images = batch.ToTensor();
+                    if (batch.Channels == 1)
+                        images = images.expand(-1, -1, -1, 3);
+                    long[] targets = batch.Positions.Select(k => (long)present[k]).ToArray();
+                    pixels.index_copy_(0, tensor(targets), images.contiguous());
+                    foreach (long row in targets)
+                        decoded[row] = true;
+                    task.Advance(batch.Positions.Length);
+                }
+        }
+        catch
+        {
+            // Cancelled or a decoder failing: the store's native memory goes now, not at the finalizer.
+            pixels.Dispose();
+            throw;
+        }
         float[][] flagged = rows
             .Packed.Select(
                 (r, i) =>

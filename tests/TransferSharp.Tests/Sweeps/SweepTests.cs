@@ -116,6 +116,15 @@ public class SweepTests
         );
         Assert.True(pod.code == 0, pod.stderr);
         Assert.Equal("done", Assert.Single(SweepSummary.Collect(bad).Rows).State);
+        // A damaged plan is an error naming it; --overwrite replaces it.
+        string damaged = Path.Combine(TestPaths.NewTempDir("sweep-damaged"), "s");
+        Directory.CreateDirectory(damaged);
+        File.WriteAllText(Path.Combine(damaged, SweepPlan.FileName), "{ not json");
+        var refused = Plan(damaged, "feature-extraction");
+        Assert.Equal(2, refused.code);
+        Assert.Contains(SweepPlan.FileName, refused.stderr);
+        Assert.Equal(0, Plan(damaged, "feature-extraction", "--overwrite").code);
+        Assert.Single(SweepPlan.Load(damaged).Runs);
         var missing = CliProcess.Run("sweep", "run", Path.Combine(bad, "nothing"));
         Assert.Equal(2, missing.code);
         Assert.Contains("sweep.json", missing.stderr);
