@@ -76,4 +76,24 @@ public class JointTuningTests
         Assert.Equal(result.Report.TestAccuracy!.Value, accuracy, 4);
         MultimodalTests.AssertExportParity(model, RecordTable.Load(test), predictions);
     }
+
+    [Fact]
+    public void WithIntermediateFeaturesOnlyTheGroupsReadAreTuned()
+    {
+        string dir = TestPaths.NewTempDir("mm-joint-features");
+        string train = MultimodalTests.WriteTask(dir, "train", 6, 1);
+        using MultimodalResult result = MultimodalLearner.Fit(
+            MultimodalTests.Options(train) with
+            {
+                Candidates = new[] { FusionKind.Late },
+                Epochs = 3,
+                FeatureLayers = new[] { "stage2" },
+                JointEpochs = 1,
+                JointGradual = false,
+            }
+        );
+        JointSummary joint = Assert.IsType<JointSummary>(result.Report.Joint);
+        // stage3 and stage4 never run for stage2's features: no group, no rate.
+        Assert.Equal(new[] { "stem", "stage1", "stage2", "record", "head" }, joint.Rates.Keys);
+    }
 }

@@ -207,6 +207,14 @@ public class MultimodalTests
             result.Report.ClassNames,
             Json.Read<MultimodalManifest>(Path.Combine(run, "multimodal.json")).ClassNames
         );
+        // Nothing a format-1 reader would miss (no tuned backbone, no embedding): written as format 1, which a
+        // manifest without the key also reads as.
+        Assert.Equal(MultimodalManifest.FirstFormat, result.Manifest.Format);
+        string bare = Path.Combine(dir, "bare.json");
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(run, "multimodal.json")))!;
+        node.AsObject().Remove("format");
+        File.WriteAllText(bare, node.ToJsonString());
+        Assert.Equal(MultimodalManifest.FirstFormat, Json.Read<MultimodalManifest>(bare).Format);
         AssertExportParity(model, RecordTable.Load(rows), predictions);
     }
 
