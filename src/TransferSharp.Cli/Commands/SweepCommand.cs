@@ -114,7 +114,7 @@ internal static class SweepCommand
                 plan.Save(folder);
                 foreach (SweepCell cell in plan.Runs)
                 {
-                    string lr = cell.LearningRate?.ToString("G4", CultureInfo.InvariantCulture) ?? "-";
+                    string lr = SweepPlan.RateText(cell.LearningRate) ?? "-";
                     Console.WriteLine(
                         $"{cell.Index, 4}  {cell.Strategy, -18} seed {cell.Seed, -4} lr {lr, -8} {cell.Folder}"
                     );
@@ -162,11 +162,7 @@ internal static class SweepCommand
                     cancellation.ThrowIfCancellationRequested();
                     string what =
                         $"run {cell.Index} ({cell.Strategy}, seed {cell.Seed}"
-                        + (
-                            cell.LearningRate is { } lr
-                                ? $", lr {lr.ToString("G4", CultureInfo.InvariantCulture)})"
-                                : ")"
-                        );
+                        + (SweepPlan.RateText(cell.LearningRate) is { } lr ? $", lr {lr})" : ")");
                     if (SweepSummary.IsDone(folder, cell))
                     {
                         Console.WriteLine($"sweep: {what} finished before; skipped");
@@ -226,7 +222,7 @@ internal static class SweepCommand
                 foreach (SweepGroup g in summary.Groups)
                     table.AddRow(
                         g.Strategy,
-                        g.LearningRate?.ToString("G4", CultureInfo.InvariantCulture) ?? "own",
+                        SweepPlan.RateText(g.LearningRate) ?? "own",
                         $"{g.Done}/{g.Runs}",
                         F(g.ValMean, g.ValStd),
                         F(g.TestMean, g.TestStd)

@@ -158,19 +158,14 @@ public sealed class FusionNetwork : nn.Module<Tensor, Tensor>
     {
         if (embeddings.Count == 0)
             return record;
-        var parts = new List<Tensor>();
-        int at = 0;
-        for (int e = 0; e < embeddings.Count; e++)
-        {
-            int offset = embeddings[e].Offset;
-            if (offset > at)
-                parts.Add(record.narrow(1, at, offset - at));
-            parts.Add(tables[e].forward(record.narrow(1, offset, 1).squeeze(1).to_type(ScalarType.Int64)));
-            at = offset + 1;
-        }
-        if (at < RecordWidth)
-            parts.Add(record.narrow(1, at, RecordWidth - at));
-        return cat(parts, 1);
+        var parts = RecordEmbedding
+            .Segments(embeddings, RecordWidth)
+            .Select(s =>
+                s.embedding is { } e
+                    ? tables[e].forward(record.narrow(1, s.start, 1).squeeze(1).to_type(ScalarType.Int64))
+                    : record.narrow(1, s.start, s.length)
+            );
+        return cat(parts.ToArray(), 1);
     }
 
     // Global average pooling is linear, so a per-channel scale and shift of the pooled features is exactly FiLM on the

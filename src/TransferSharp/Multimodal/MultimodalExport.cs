@@ -169,24 +169,22 @@ public static class MultimodalExport
         {
             if (embeddings.Count == 0)
                 return record;
-            long[] Range(int from, int to) => Enumerable.Range(from, to - from).Select(i => (long)i).ToArray();
             var parts = new List<string>();
-            int at = 0;
-            for (int e = 0; e < embeddings.Count; e++)
+            foreach (var (start, length, embedding) in RecordEmbedding.Segments(embeddings, width))
             {
-                int offset = embeddings[e].Offset;
-                if (offset > at)
-                    parts.Add(graph.Gather(record, Range(at, offset), $"record_values_{e}"));
-                string slot = graph.Gather(record, new[] { (long)offset }, $"embedding_{e}_slot");
+                if (embedding is not { } e)
+                {
+                    long[] columns = Enumerable.Range(start, length).Select(i => (long)i).ToArray();
+                    parts.Add(graph.Gather(record, columns, $"record_values_{start}"));
+                    continue;
+                }
+                string slot = graph.Gather(record, new[] { (long)start }, $"embedding_{e}_slot");
                 string index = graph.Node("Cast", new[] { slot }, $"embedding_{e}_index", ("to", 7L));
                 string table = graph.Constant($"embedding_{e}_weight", weights[$"embedding_{e}.weight"]);
                 // [N, 1] indices give [N, 1, W] rows.
                 string rows = graph.Node("Gather", new[] { table, index }, $"embedding_{e}_rows", ("axis", 0L));
                 parts.Add(graph.Node("Flatten", new[] { rows }, $"embedding_{e}_out", ("axis", 1L)));
-                at = offset + 1;
             }
-            if (at < width)
-                parts.Add(graph.Gather(record, Range(at, width), "record_values_last"));
             return Concat("record_coded", parts.ToArray());
         }
 

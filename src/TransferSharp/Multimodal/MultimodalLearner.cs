@@ -55,28 +55,33 @@ public static class MultimodalLearner
             );
             var bad = new List<BadImage>();
             var extraction = Stopwatch.StartNew();
-            float[]?[] labelled = ImageBranch.Features(
-                backbone,
-                data.TrainSources,
-                cache,
-                options.BatchSize,
-                progress,
-                "train+validation",
-                bad,
-                cancellation
-            );
-            float[]?[]? test = data.Test is null
-                ? null
-                : ImageBranch.Features(
-                    backbone,
-                    data.TestSources!,
-                    cache,
-                    options.BatchSize,
-                    progress,
-                    "test",
-                    bad,
-                    cancellation
+            // The image features of the labelled rows and of the test rows (again after joint tuning).
+            (float[]?[] labelled, float[]?[]? test) Extract(FeatureCache features, string tag, List<BadImage> sink) =>
+                (
+                    ImageBranch.Features(
+                        backbone,
+                        data.TrainSources,
+                        features,
+                        options.BatchSize,
+                        progress,
+                        "train+validation" + tag,
+                        sink,
+                        cancellation
+                    ),
+                    data.Test is null
+                        ? null
+                        : ImageBranch.Features(
+                            backbone,
+                            data.TestSources!,
+                            features,
+                            options.BatchSize,
+                            progress,
+                            "test" + tag,
+                            sink,
+                            cancellation
+                        )
                 );
+            var (labelled, test) = Extract(cache, "", bad);
             double extractionSeconds = extraction.Elapsed.TotalSeconds;
             warnings.AddRange(bad.Select(b => $"image skipped (treated as missing): {b.Reason}"));
             var train = data.TrainRows.Where(i => labelled[i] is not null).ToArray();
@@ -106,11 +111,15 @@ public static class MultimodalLearner
                     mean,
                     scale
                 );
-            var trainRows = Rows(data.Table, data.TrainRows, labelled, data.Labels);
-            var valRows = Rows(data.Table, data.ValidationRows, labelled, data.Labels);
-            var testRows = data.Test is null
-                ? null
-                : Rows(data.Test, Enumerable.Range(0, data.Test.Rows.Count).ToArray(), test!, data.TestLabels!);
+            (FusionRows train, FusionRows validation, FusionRows? test) Pack(float[]?[] labelled, float[]?[]? test) =>
+                (
+                    Rows(data.Table, data.TrainRows, labelled, data.Labels),
+                    Rows(data.Table, data.ValidationRows, labelled, data.Labels),
+                    data.Test is null
+                        ? null
+                        : Rows(data.Test, Enumerable.Range(0, data.Test.Rows.Count).ToArray(), test!, data.TestLabels!)
+                );
+            var (trainRows, valRows, testRows) = Pack(labelled, test);
 
             var (chosen, scores) = Candidates(
                 options,
@@ -123,7 +132,7 @@ public static class MultimodalLearner
             );
             CandidateScore best = scores.First(s => s.Model == chosen.Kind);
             JointSummary? joint = null;
-            if (options.JointEpochs > 0 && chosen is NetworkModel network && chosen.Kind != FusionKind.RecordOnly)
+            if (options.JointEpochs > 0 && chosen is NetworkModel { Kind: not FusionKind.RecordOnly } network)
             {
                 var jointWatch = Stopwatch.StartNew();
                 joint = JointTuning.Tune(
@@ -146,39 +155,10 @@ public static class MultimodalLearner
                     backbone.Network.save(jointWeights);
                     // The tuned network's features, again: the cache holds the pretrained one's.
                     var tuned = new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth);
-                    var again = new List<BadImage>();
-                    labelled = ImageBranch.Features(
-                        backbone,
-                        data.TrainSources,
-                        tuned,
-                        options.BatchSize,
-                        progress,
-                        "train+validation (tuned)",
-                        again,
-                        cancellation
-                    );
-                    trainRows = Rows(data.Table, data.TrainRows, labelled, data.Labels);
-                    valRows = Rows(data.Table, data.ValidationRows, labelled, data.Labels);
-                    if (data.Test is not null)
-                    {
-                        test = ImageBranch.Features(
-                            backbone,
-                            data.TestSources!,
-                            tuned,
-                            options.BatchSize,
-                            progress,
-                            "test (tuned)",
-                            again,
-                            cancellation
-                        );
-                        testRows = Rows(
-                            data.Test,
-                            Enumerable.Range(0, data.Test.Rows.Count).ToArray(),
-                            test,
-                            data.TestLabels!
-                        );
+                    (labelled, test) = Extract(tuned, " (tuned)", new List<BadImage>());
+                    (trainRows, valRows, testRows) = Pack(labelled, test);
+                    if (testRows is not null)
                         testAfter = Math.Round(Score(chosen.Probabilities(testRows), testRows.Labels).accuracy, 4);
-                    }
                     double valAfter = Score(chosen.Probabilities(valRows), valRows.Labels).accuracy;
                     joint = joint with { ValAfter = Math.Round(valAfter, 4) };
                 }
@@ -197,7 +177,7 @@ public static class MultimodalLearner
                             + "model kept"
                 );
             }
-            if (options.JointEpochs > 0 && joint is null)
+            else if (options.JointEpochs > 0)
             {
                 string skipped = $"joint tuning skipped: the kept model ({Name(chosen.Kind)}) does not read the image.";
                 progress.Info(skipped);

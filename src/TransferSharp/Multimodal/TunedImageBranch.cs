@@ -107,16 +107,13 @@ public static class TunedImageBranch
                 throw new FileNotFoundException(
                     $"{jointWeights}: the jointly tuned backbone's weights are missing (multimodal.json names them)."
                 );
-            network.Network.load(jointWeights);
+            SavedModel.LoadWeights(jointWeights, path => network.Network.load(path));
             network.Network.eval();
         }
-        catch (Exception e) when (e is EndOfStreamException or ArgumentException or IOException or FormatException)
+        catch
         {
             owner.Dispose();
-            throw new InvalidDataException(
-                $"{jointWeights}: the jointly tuned backbone's weights cannot be read ({e.Message}).",
-                e
-            );
+            throw;
         }
         return (network, owner, false);
     }

@@ -17,8 +17,13 @@ public static class SweepPage
     {
         var page = new HtmlPage();
         string N(double? x) => HtmlPage.Number(x);
-        string Rate(double? lr) => lr?.ToString("G4", CultureInfo.InvariantCulture) ?? "strategy's own";
-        string MeanStd(double? mean, double? std) => mean is null ? "–" : N(mean) + (std is { } s ? $" ± {N(s)}" : "");
+        string Rate(double? lr) => SweepPlan.RateText(lr) ?? "strategy's own";
+        string MeanStd(double? mean, double? std)
+        {
+            if (mean is null)
+                return "–";
+            return N(mean) + (std is { } s ? $" ± {N(s)}" : "");
+        }
         int done = summary.Rows.Count(r => r.State == "done"),
             failed = summary.Rows.Count(r => r.State == "failed");
         var best = summary.Groups.Where(g => g.ValMean is not null).OrderByDescending(g => g.ValMean).FirstOrDefault();

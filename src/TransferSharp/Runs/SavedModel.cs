@@ -102,8 +102,9 @@ public sealed class SavedModel : IDisposable
         return new SavedModel(manifest, backbone, head) { ChannelInput = channelInput };
     }
 
-    // A weights file from before checksums, truncated or from another model, fails inside TorchSharp's reader.
-    private static void LoadWeights(string path, Action<string> load)
+    /// <summary>Runs <paramref name="load"/> on a weights file; one from before checksums, truncated or from another
+    /// model fails inside TorchSharp's reader, and becomes an error naming the file.</summary>
+    internal static void LoadWeights(string path, Action<string> load)
     {
         try
         {

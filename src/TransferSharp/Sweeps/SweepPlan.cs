@@ -59,11 +59,15 @@ public sealed record SweepPlan
         foreach (int seed in seeds)
         {
             int index = runs.Count;
-            string lr = rate is { } r ? "-lr" + r.ToString("G4", CultureInfo.InvariantCulture) : "";
+            string lr = rate is not null ? "-lr" + RateText(rate) : "";
             runs.Add(new SweepCell(index, strategy, seed, rate, $"runs/{index:D3}-{strategy}{lr}-s{seed}"));
         }
         return new SweepPlan { FitArguments = fitArguments.ToArray(), Runs = runs };
     }
+
+    /// <summary>A learning rate as folder names, tables and messages show it (4 significant digits); null for
+    /// none.</summary>
+    public static string? RateText(double? rate) => rate?.ToString("G4", CultureInfo.InvariantCulture);
 
     /// <summary>The command line of <paramref name="cell"/>'s fit, its folder under <paramref
     /// name="sweepFolder"/>.</summary>
