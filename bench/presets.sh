@@ -7,8 +7,11 @@
 # test accuracy, the candidates, whether the run folder loads); runs in bench/work/presets/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dotnet build -c Release src/TransferSharp.Cli -v q -nologo >/dev/null
-CLI="dotnet src/TransferSharp.Cli/bin/Release/net10.0/TransferSharp.Cli.dll"
+# CLI: another build of the tool (a copy, so that the tree can be rebuilt while this runs).
+if [ -z "${CLI:-}" ]; then
+  dotnet build -c Release src/TransferSharp.Cli -v q -nologo >/dev/null
+  CLI="dotnet src/TransferSharp.Cli/bin/Release/net10.0/TransferSharp.Cli.dll"
+fi
 FULL=/usr/share/datasets/fashion-mnist
 WORK=bench/work/presets
 RESULTS=${RESULTS:-bench/results/presets.jsonl}
@@ -35,7 +38,10 @@ print(json.dumps({"case": case, "wall_seconds": float(wall), "limit_seconds": fl
   "feature_layers": m.get("feature_layers"), "feature_grid": m.get("feature_grid"),
   "test_accuracy": m.get("test_accuracy"), "val_accuracy": m.get("val_accuracy"),
   "candidates": [[c["name"], c.get("epochs"), c.get("estimated_seconds"), c.get("seconds"), c.get("val_accuracy"),
-                  c["status"]] for c in p.get("candidates", [])]}))
+                  c["status"]] for c in p.get("candidates", [])],
+  "ensemble": (lambda e: e and {"kept": e["kept"], "weights": {x["name"]: x["weight"] for x in e["members"]},
+    "held_out": e["validation_images"], "val": [e["single_val_accuracy"], e["val_accuracy"]],
+    "test": [e.get("single_test_accuracy"), e.get("test_accuracy")]})(p.get("ensemble"))}))
 PY
   tail -n 1 "$RESULTS"
 }

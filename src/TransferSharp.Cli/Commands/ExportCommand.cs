@@ -32,7 +32,7 @@ internal static class ExportCommand
                 string path = Path.GetFullPath(parse.GetValue(output)!);
                 ModelExport.Write(model, path);
                 Console.WriteLine(
-                    $"exported {model.Manifest.Strategy} on {model.Manifest.Backbone} to {path}: input "
+                    $"exported {What(model)} on {model.Manifest.Backbone} to {path}: input "
                         + $"{ModelExport.InputName} [N, {model.ChannelInput?.Channels ?? 3}, "
                         + $"{model.Manifest.InputSize}, "
                         + $"{model.Manifest.InputSize}], output {ModelExport.OutputName} [N, "
@@ -43,6 +43,11 @@ internal static class ExportCommand
         );
         return command;
     }
+
+    private static string What(SavedModel model) =>
+        model.Members.Count == 0
+            ? model.Manifest.Strategy
+            : "an ensemble of " + string.Join(", ", model.Members.Select(m => $"{m.Name} (weight {m.Weight:0.###})"));
 
     private static int ExportMultimodal(string run, string output)
     {

@@ -470,6 +470,20 @@ internal sealed class FitFlags
             ),
             FlagScope.Auto
         );
+        NoEnsemble = Add(
+            StrategyRegistry.AutoName,
+            Mapped(
+                new Option<bool>("--no-ensemble")
+                {
+                    Description =
+                        "Keep the best single candidate of a preset (by default the final model may be a weighted "
+                        + "average of the candidates trained, kept only when it beats the best single one on held-out "
+                        + "images beyond noise).",
+                },
+                "AutoOptions.Ensemble"
+            ),
+            FlagScope.Auto
+        );
         PilotEpochs = Add(
             StrategyRegistry.AutoName,
             Mapped(
@@ -576,6 +590,7 @@ internal sealed class FitFlags
     public Option<bool> Pilot { get; }
     public Option<AutoPreset?> Preset { get; }
     public Option<TimeSpan?> TimeLimit { get; }
+    public Option<bool> NoEnsemble { get; }
     public Option<int> PilotEpochs { get; }
     public Option<bool> Analyze { get; }
     public Option<int> Seed { get; }
@@ -703,6 +718,7 @@ internal sealed class FitFlags
                 HeadSolver = parse.GetValue(HeadSolver) ?? auto.HeadSolver,
                 TimeLimit = parse.GetValue(TimeLimit),
                 Preset = PresetOf(parse),
+                Ensemble = !parse.GetValue(NoEnsemble),
             },
             var other => other,
         };

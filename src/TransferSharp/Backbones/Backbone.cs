@@ -170,11 +170,41 @@ public sealed class Backbone : IDisposable
     }
 
     /// <summary>Everything that decides what the backbone outputs for an image: for cache keys.</summary>
-    public string FeatureKey =>
+    public string FeatureKey => FeatureKeyAt(FeatureGrid);
+
+    /// <summary>The cache key of these layers' features pooled on a <paramref name="grid"/> x grid grid.</summary>
+    internal string FeatureKeyAt(int grid) =>
         $"{Config.Name}|{WeightsHash}|{InputSize}|{Normalization}"
         + (Config.IsFile ? $"|features={Network.OutputName}" : "") // a file's cut can be moved (--feature-node)
         + (FinalFeaturesOnly ? "" : $"|layers={string.Join(",", FeatureLayers)}")
-        + (FeatureGrid > 1 ? $"|grid={FeatureGrid}" : "");
+        + (grid > 1 && !FinalFeaturesOnly ? $"|grid={grid}" : "");
+
+    /// <summary>The width of these layers' features pooled on a <paramref name="grid"/> x grid grid.</summary>
+    internal int FeatureWidthAt(int grid)
+    {
+        if (grid == FeatureGrid || FinalFeaturesOnly)
+            return FeatureWidth;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        bool wasTraining = Network.training;
+        Network.eval();
+        using var probe = zeros(1, Network.InputChannels, InputSize, InputSize);
+        int width = (int)FeaturesAtGrids(probe, new[] { grid })[0].shape[1];
+        Network.train(wasTraining);
+        return width;
+    }
+
+    /// <summary>These layers' features pooled at each of <paramref name="grids"/>, from one forward pass (the grid is
+    /// the only difference: the same maps, pooled again).</summary>
+    internal Tensor[] FeaturesAtGrids(Tensor normalized, IReadOnlyList<int> grids)
+    {
+        using var scope = NewDisposeScope();
+        var names = Network.Groups.Select(g => g.Name).ToList();
+        Tensor?[][] outputs = Network.PooledGroupOutputs(normalized, FeatureLayers.Max(l => names.IndexOf(l)), grids);
+        return outputs
+            .Select(o => cat(FeatureLayers.Select(l => o[names.IndexOf(l)]!).ToArray(), 1).MoveToOuterDisposeScope())
+            .ToArray();
+    }
 
     /// <summary>The cache key of features of mirrored images.</summary>
     public string MirroredFeatureKey => FeatureKey + "|mirrored";

@@ -236,9 +236,14 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     /// every group but the last is average-pooled over a g x g grid of cells instead of globally ([N, channels x g x
     /// g], channel-major): where in the image a pattern sits survives pooling.
     /// </summary>
-    public Tensor?[] PooledGroupOutputs(Tensor input, int? lastGroup = null, int grid = 1)
+    public Tensor?[] PooledGroupOutputs(Tensor input, int? lastGroup = null, int grid = 1) =>
+        PooledGroupOutputs(input, lastGroup, new[] { grid })[0];
+
+    /// <summary>As <see cref="PooledGroupOutputs(Tensor, int?, int)"/>, pooled at each of <paramref name="grids"/>
+    /// from the same forward pass: [grid][group].</summary>
+    public Tensor?[][] PooledGroupOutputs(Tensor input, int? lastGroup, IReadOnlyList<int> grids)
     {
-        var outputs = new Tensor?[groups.Count];
+        var pooled = grids.Select(_ => new Tensor?[groups.Count]).ToArray();
         var groupOfTensor = new Dictionary<string, int>();
         for (int g = 0; g + 1 < groups.Count; g++)
             if (boundaries.TryGetValue(g + 1, out var cut))
@@ -252,10 +257,12 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         {
             void Observe(GraphNode node, IReadOnlyList<Tensor?> _, Tensor output)
             {
-                if (groupOfTensor.TryGetValue(node.Output, out int g) && output.dim() == 4)
-                    outputs[g] = (
-                        grid > 1 && g + 1 < groups.Count
-                            ? nn.functional.adaptive_avg_pool2d(output, new long[] { grid, grid }).flatten(1)
+                if (!groupOfTensor.TryGetValue(node.Output, out int g) || output.dim() != 4)
+                    return;
+                for (int k = 0; k < grids.Count; k++)
+                    pooled[k][g] = (
+                        grids[k] > 1 && g + 1 < groups.Count
+                            ? nn.functional.adaptive_avg_pool2d(output, new long[] { grids[k], grids[k] }).flatten(1)
                             : output.mean(new long[] { 2, 3 })
                     ).MoveToOuterDisposeScope();
             }
@@ -266,11 +273,12 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
             }
             else
             {
-                Tensor final = Run(input, Observe);
-                outputs[^1] = final.flatten(1).MoveToOuterDisposeScope();
+                Tensor final = Run(input, Observe).flatten(1);
+                foreach (Tensor?[] outputs in pooled)
+                    outputs[^1] = final.alias().MoveToOuterDisposeScope();
             }
         }
-        return outputs;
+        return pooled;
     }
 
     /// <summary>Runs groups [0, <paramref name="group"/>) and returns the one tensor that crosses the cut.</summary>

@@ -14,6 +14,10 @@ public sealed record DataOptions
     /// <summary>Share of the training data held out for validation (stratified, seeded). Default 0.1.</summary>
     public double ValidationFraction { get; init; } = 0.1;
 
+    /// <summary>Seed of the train/validation split; null = the run's seed. A preset's seed candidate keeps the
+    /// others' split, so that every candidate holds out the same images for the ensemble's weights.</summary>
+    public int? SplitSeed { get; init; }
+
     /// <summary>
     /// Share of the training split trained on (a stratified part; validation unchanged), for short pilot runs. Default
     /// 1.

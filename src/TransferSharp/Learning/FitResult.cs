@@ -31,6 +31,9 @@ public sealed class FitResult : IDisposable
 
     private readonly LearnerAnalyses analyses;
 
+    // An ensemble's other members, each written as a complete run in its folder (their models belong to Model).
+    private IReadOnlyList<(string folder, FitResult result)> members = [];
+
     private FitResult(
         FitReport report,
         SavedModel model,
@@ -70,7 +73,44 @@ public sealed class FitResult : IDisposable
 
     /// <summary>The same result under another record (this one's model passes to it: dispose only the new
     /// one).</summary>
-    internal FitResult WithReport(FitReport report) => new(report, Model, HeldOut, Test, Options, Pilots, analyses);
+    internal FitResult WithReport(FitReport report) =>
+        new(report, Model, HeldOut, Test, Options, Pilots, analyses) { members = members };
+
+    /// <summary>
+    /// An ensemble of <paramref name="primary"/> (its model at the top level of the run folder, its analyses and
+    /// options) and the other <paramref name="members"/> (null result: the primary), predicting with their weighted
+    /// probabilities. The results' models pass to the ensemble: dispose only it.
+    /// </summary>
+    internal static FitResult Ensembled(
+        FitResult primary,
+        IReadOnlyList<(string name, FitResult? result, double weight)> members,
+        FitReport report,
+        CalibrationSet heldOut,
+        PredictionSet? test
+    )
+    {
+        var entries = members
+            .Select((m, i) => new EnsembleEntry(m.name, m.result is null ? "." : SavedModel.MemberFolder(i), m.weight))
+            .ToList();
+        ModelManifest manifest = primary.Model.Manifest with
+        {
+            FormatVersion = ModelManifest.CurrentFormatVersion,
+            Ensemble = entries,
+        };
+        var model = SavedModel.Ensemble(
+            manifest,
+            primary.Model,
+            members.Select(m => (m.name, m.result?.Model, m.weight)).ToList()
+        );
+        return new FitResult(report, model, heldOut, test, primary.Options, primary.Pilots, primary.analyses)
+        {
+            members = members
+                .Select((m, i) => (SavedModel.MemberFolder(i), m.result))
+                .Where(m => m.result is not null)
+                .Select(m => (m.Item1, m.result!))
+                .ToList(),
+        };
+    }
 
     /// <summary>
     /// Writes the run folder: model, held-out predictions, config, plots, record (last). It is built beside <paramref
@@ -100,6 +140,8 @@ public sealed class FitResult : IDisposable
             FrequencyAnalysis.Plot(frequency, Path.Combine(output, "frequency.png"));
         foreach (var (name, pilot) in Pilots)
             pilot.WriteTo(Path.Combine(output, "pilot", name));
+        foreach (var (folder, member) in members)
+            member.WriteTo(Path.Combine(output, folder));
         AtomicFile.WriteAllText(Path.Combine(output, MetricsFile), ToJson(Report));
     }
 

@@ -28,4 +28,8 @@ public sealed record PresetReport
     /// <summary>Why the kept model has no test score when test images were given (the time limit left no time for
     /// the pass), and how to get one.</summary>
     public string? TestSkipped { get; init; }
+
+    /// <summary>The ensemble of the finished candidates: weights, held-out scores, whether it was kept; null when
+    /// fewer than two finished or ensembles were turned off.</summary>
+    public EnsembleReport? Ensemble { get; init; }
 }

@@ -3,6 +3,7 @@ using TransferSharp.Analysis;
 using TransferSharp.Backbones;
 using TransferSharp.Engine;
 using TransferSharp.Progress;
+using TransferSharp.Runs;
 using TransferSharp.Strategies;
 using TransferSharp.Strategies.Auto;
 using TransferSharp.Strategies.FeatureExtraction;
@@ -55,6 +56,9 @@ internal static class PresetSearch
                 + (auto.TimeLimit is { } t ? $" within {t.TotalSeconds:F0} s" : "")
         );
         var records = new List<CandidateReport>();
+        // Every finished candidate, kept for the ensemble (the best's entry shares its model).
+        var finished = new List<(string name, FitResult result)>();
+        int bestIndex = -1;
         FitResult? best = null;
         CandidateReport? bestRecord = null;
         PresetReport Record(string? winner, bool tested, string? untested = null) =>
@@ -134,12 +138,17 @@ internal static class PresetSearch
             );
             records.Add(record);
             progress.Info($"candidate {name}: val accuracy {accuracy:F4}; {reason}");
+            if (auto.Ensemble)
+                finished.Add((name, result));
             if (!better)
             {
-                result.Dispose();
+                if (!auto.Ensemble)
+                    result.Dispose();
                 continue;
             }
-            best?.Dispose();
+            if (!auto.Ensemble)
+                best?.Dispose();
+            bestIndex = finished.Count - 1;
             (best, bestRecord) = (Stamped(result, Record(name, false), advice, watch), record);
             learner.BestSoFar?.Invoke(best);
         }
@@ -159,7 +168,187 @@ internal static class PresetSearch
         }
         double? secondsLeft = auto.TimeLimit is { } end ? (end - watch.Elapsed).TotalSeconds : null;
         var final = new FinalPass(learner, data, secondsLeft, TestReserve(data, frozen), deadline.Token, cancellation);
-        return Tested(best, bestRecord!, final, progress, (r, why) => Record(bestRecord!.Name, r, why), advice, watch);
+        FitResult tested = Tested(
+            best,
+            bestRecord!,
+            final,
+            progress,
+            (r, why) => Record(bestRecord!.Name, r, why),
+            advice,
+            watch
+        );
+        if (finished.Count < 2)
+            return tested;
+        double? remaining = auto.TimeLimit is { } stop ? (stop - watch.Elapsed).TotalSeconds : null;
+        var ensembled = Ensembled(
+            tested,
+            bestIndex,
+            finished,
+            final with
+            {
+                SecondsLeft = remaining,
+            },
+            frozen,
+            progress
+        );
+        return Stamped(ensembled, ensembled.Report.Preset!, advice, watch);
+    }
+
+    /// <summary>
+    /// The ensemble of the finished candidates (<see cref="EnsembleSelection"/>) on the held-out images they share,
+    /// with <paramref name="tested"/> (the best single one, candidate <paramref name="primary"/>) at the top level;
+    /// kept only when the guard says so. Its test score comes from the members' test predictions (a frozen-feature
+    /// member's test pass runs now, when the time left allows it). Candidates left out are released.
+    /// </summary>
+    private static FitResult Ensembled(
+        FitResult tested,
+        int primary,
+        List<(string name, FitResult result)> finished,
+        FinalPass final,
+        double frozen,
+        IProgress<ProgressUpdate>? progress
+    )
+    {
+        var sets = finished.Select((f, i) => i == primary ? tested.HeldOut : f.result.HeldOut).ToList();
+        PresetReport preset = tested.Report.Preset!;
+        var picked = new List<int>();
+        try
+        {
+            if (sets.Any(s => s.Ids is null))
+            {
+                progress.Info("ensemble: not fitted (a candidate's held-out predictions have no image ids)");
+                return tested;
+            }
+            var rows = sets.Select(s => s.Ids!.Select((id, r) => (id, r)).ToDictionary(x => x.id, x => x.r)).ToList();
+            string[] common = sets[primary].Ids!.Where(id => rows.All(r => r.ContainsKey(id))).ToArray();
+            if (common.Length < MinimumEnsembleRows)
+            {
+                progress.Info($"ensemble: not fitted ({common.Length} held-out images shared by the candidates)");
+                return tested;
+            }
+            int[] labels = common.Select(id => sets[primary].Labels[rows[primary][id]]).ToArray();
+            var logs = sets.Select((s, m) => common.Select(id => s.LogProbabilities[rows[m][id]]).ToArray()).ToList();
+            var names = finished.Select(f => f.name).ToList();
+            var (report, weights, mixed) = EnsembleSelection.Fit(names, logs, labels, primary);
+            progress.Info($"ensemble: {(report.Kept ? "kept" : "not kept")}; {report.Reason}");
+            if (!report.Kept)
+                return tested.WithReport(tested.Report with { Preset = preset with { Ensemble = report } });
+            picked = Enumerable.Range(0, finished.Count).Where(m => weights[m] > 0 && m != primary).ToList();
+            var members = new List<(string name, FitResult? result, double weight)>
+            {
+                (names[primary], null, weights[primary]),
+            };
+            members.AddRange(picked.Select(m => (names[m], (FitResult?)finished[m].result, weights[m])));
+            var (test, skipped) = TestPredictions(tested, members, final, frozen, progress);
+            double? single = tested.Test?.Accuracy();
+            var classes = tested.Model.Manifest.ClassNames;
+            var scored = test is null ? null : Training.ClassificationReport.From(test, classes);
+            report = report with
+            {
+                TestAccuracy = scored is null ? null : Math.Round(scored.Accuracy, 4),
+                SingleTestAccuracy = single is { } a ? Math.Round(a, 4) : null,
+            };
+            if (scored is not null)
+                progress.Info($"ensemble: test accuracy {scored.Accuracy:F4} (single {names[primary]}: {single:F4})");
+            var fitReport = tested.Report with
+            {
+                Strategy = EnsembleName,
+                ValAccuracy = report.ValAccuracy,
+                ValLoss = report.ValLoss,
+                TestAccuracy = report.TestAccuracy,
+                TestPerClassAccuracy = scored?.PerClassAccuracy,
+                Preset = preset with
+                {
+                    Winner = EnsembleName,
+                    Ensemble = report,
+                    TestSkipped = skipped ?? preset.TestSkipped,
+                },
+            };
+            var heldOut = new Analysis.CalibrationSet(labels, mixed, tested.HeldOut.SourcePriors, common);
+            return FitResult.Ensembled(tested, members, fitReport, heldOut, test);
+        }
+        finally
+        {
+            for (int m = 0; m < finished.Count; m++)
+                if (m != primary && !picked.Contains(m))
+                    finished[m].result.Dispose();
+        }
+    }
+
+    /// <summary>The name of a kept ensemble in the record.</summary>
+    public const string EnsembleName = "ensemble";
+
+    // Fewest held-out images the weights are fitted on.
+    private const int MinimumEnsembleRows = 20;
+
+    // The ensemble's test predictions: the members' own where they scored the test images, a pass of the member's
+    // model otherwise (skipped, with the reason, when it does not fit in the time left).
+    private static (Training.PredictionSet? test, string? skipped) TestPredictions(
+        FitResult tested,
+        IReadOnlyList<(string name, FitResult? result, double weight)> members,
+        FinalPass final,
+        double frozen,
+        IProgress<ProgressUpdate>? progress
+    )
+    {
+        if (final.Data.Test is not { } images)
+            return (null, null);
+        string[] ids = images.Items.Select(i => i.Source.Id).ToArray();
+        var own = members.Select(m => (m.result ?? tested).Test).ToList();
+        bool Scored(Training.PredictionSet? p) => p is not null && p.Ids.Length > 0;
+        int passes = own.Count(p => !Scored(p));
+        double estimate = passes * images.Count * frozen;
+        if (final.SecondsLeft is { } left && estimate > left)
+        {
+            string why =
+                $"the ensemble's test pass needs about {estimate:F0} s, {left:F0} s were left; "
+                + "transfersharp evaluate RUN --data TEST scores it";
+            progress.Info($"ensemble: {why}");
+            return (null, why);
+        }
+        // By id: an image the fit left out as undecodable is left out of every member's predictions.
+        var byId = new List<Dictionary<string, double[]>>();
+        for (int m = 0; m < members.Count; m++)
+        {
+            string[] scoredIds;
+            double[][] logs;
+            if (Scored(own[m]))
+                (scoredIds, logs) = (own[m]!.Ids, own[m]!.LogProbabilities);
+            else
+            {
+                progress.Info($"ensemble: test pass of {members[m].name}");
+                SavedModel model = (members[m].result ?? tested).Model;
+                var sources = images.Items.Select(i => i.Source).ToList();
+                var cache = final.Learner.Options.Data.ResolveCacheDirectory();
+                ModelOutputs outputs = Predictor.Outputs(
+                    model,
+                    sources,
+                    progress,
+                    skipBad: true,
+                    cacheDirectory: cache
+                );
+                (scoredIds, logs) = (outputs.Kept.Select(i => ids[i]).ToArray(), outputs.LogProbabilities);
+            }
+            byId.Add(scoredIds.Select((id, r) => (id, r)).ToDictionary(x => x.id, x => logs[x.r]));
+        }
+        var rows = Enumerable.Range(0, ids.Length).Where(r => byId.All(d => d.ContainsKey(ids[r]))).ToArray();
+        var log = rows.Select(r =>
+                Enumerable
+                    .Range(0, tested.Model.Manifest.ClassNames.Count)
+                    .Select(c =>
+                        Math.Log(
+                            Math.Max(
+                                members.Select((m, k) => m.weight * Math.Exp(byId[k][ids[r]][c])).Sum(),
+                                double.Epsilon
+                            )
+                        )
+                    )
+                    .ToArray()
+            )
+            .ToArray();
+        int[] labels = rows.Select(r => images.Items[r].Label).ToArray();
+        ids = rows.Select(r => ids[r]).ToArray();
+        return (new Training.PredictionSet(ids, labels, log), null);
     }
 
     private sealed record FinalPass(
@@ -290,14 +479,17 @@ internal static class PresetSearch
             },
         };
         var features = (FeatureExtractionOptions)frozen.Strategy;
-        plan.Add((FrozenName(features), frozen));
-        // A 2 x 2 grid keeps where a pattern sits (issue 6: +1.6 points at stage3 on Fashion-MNIST).
+        // A 2 x 2 grid keeps where a pattern sits (issue 6: +1.6 points at stage3 on Fashion-MNIST). Each frozen pass
+        // also caches the other pooling, so the backbone runs once per image for both (and for the ensemble's test).
         bool intermediate = features.Features is { } layers && layers.Any(l => l != lastGroup);
         if (auto.FeatureGrid == 1 && intermediate)
         {
-            var grid = features with { FeatureGrid = 2 };
+            var grid = features with { FeatureGrid = 2, CacheGrids = [1] };
+            plan.Add((FrozenName(features), frozen with { Strategy = features with { CacheGrids = [2] } }));
             plan.Add((FrozenName(grid), frozen with { Strategy = grid }));
         }
+        else
+            plan.Add((FrozenName(features), frozen));
         if (preset == AutoPreset.Fast)
             return plan;
         var network = new List<StrategyDescriptor>();
@@ -316,6 +508,13 @@ internal static class PresetSearch
                 chosen = chosen with { Training = chosen.Training with { Epochs = (int)Math.Ceiling(epochs * 1.5) } };
             }
             plan.Add((strategy.Name, chosen));
+        }
+        // best: the first network strategy again under another seed (same split), a member for the ensemble.
+        if (preset == AutoPreset.Best && auto.Ensemble)
+        {
+            var (name, first) = plan.First(c => c.Item1 == network[0].Name);
+            var seeded = first with { Seed = first.Seed + 1, Data = first.Data with { SplitSeed = first.Seed } };
+            plan.Add(($"{name} seed {seeded.Seed}", seeded));
         }
         return plan;
     }

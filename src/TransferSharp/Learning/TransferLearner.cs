@@ -77,7 +77,7 @@ public sealed class TransferLearner
             train.Labels(),
             train.ClassNames,
             Options.Data.ValidationFraction,
-            Options.Seed
+            Options.Data.SplitSeed ?? Options.Seed
         );
         if (Options.Data.TrainFraction < 1)
         {

@@ -90,6 +90,15 @@ public static class TunedImageBranch
         if (imageRun is not null)
         {
             var saved = SavedModel.Load(imageRun);
+            if (saved.Members.Count > 0)
+            {
+                saved.Dispose();
+                throw new Data.DataException(
+                    $"{imageRun}: an ensemble run has several backbones; give one of its members "
+                        + $"({imageRun}/members/N) as the image branch.",
+                    imageRun
+                );
+            }
             (network, owner) = (saved.Backbone, saved);
         }
         else

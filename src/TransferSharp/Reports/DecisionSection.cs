@@ -20,6 +20,76 @@ internal static class DecisionSection
                     Advice(page, advice);
                 if (record.Pilot is { } pilot)
                     Pilots(page, pilot, record.Strategy);
+                if (record.Preset is { } preset)
+                    Preset(page, preset);
+            }
+        );
+    }
+
+    private static void Preset(HtmlPage page, PresetReport preset)
+    {
+        page.Heading($"Preset {preset.Preset}: candidates");
+        page.Table(
+            new[] { "candidate", "epochs", "estimated s", "seconds", "validation accuracy", "status", "why" },
+            preset.Candidates.Select(c =>
+                (IReadOnlyList<string>)
+                    new[]
+                    {
+                        c.Name,
+                        c.Epochs?.ToString(CultureInfo.InvariantCulture) ?? "–",
+                        HtmlPage.Number(c.EstimatedSeconds, "0"),
+                        HtmlPage.Number(c.Seconds, "0.0"),
+                        HtmlPage.Percent(c.ValAccuracy),
+                        c.Status,
+                        c.Reason ?? "",
+                    }
+            ),
+            new HashSet<int> { 1, 2, 3, 4 }
+        );
+        page.Facts(
+            new (string, string?)[]
+            {
+                ("kept", preset.Winner),
+                ("rule", preset.Rule),
+                ("time limit", preset.TimeLimitSeconds is { } s ? $"{HtmlPage.Number(s, "0")} s" : null),
+                ("test pass", preset.TestSkipped),
+            }
+        );
+        if (preset.Ensemble is not { } ensemble)
+            return;
+        page.Heading("Ensemble of the candidates");
+        page.Table(
+            new[] { "candidate", "weight", "held-out accuracy", "held-out log-loss" },
+            ensemble.Members.Select(m =>
+                (IReadOnlyList<string>)
+                    new[]
+                    {
+                        m.Name,
+                        HtmlPage.Number(m.Weight, "0.00"),
+                        HtmlPage.Percent(m.ValAccuracy),
+                        HtmlPage.Number(m.ValLoss, "0.0000"),
+                    }
+            ),
+            new HashSet<int> { 1, 2, 3 }
+        );
+        page.Facts(
+            new (string, string?)[]
+            {
+                ("kept", ensemble.Kept ? "yes: the run predicts with the ensemble" : "no: the best single candidate"),
+                ("why", ensemble.Reason),
+                ("held-out images", ensemble.ValidationImages.ToString(CultureInfo.InvariantCulture)),
+                (
+                    "held-out accuracy",
+                    $"{HtmlPage.Percent(ensemble.ValAccuracy)} (single {HtmlPage.Percent(ensemble.SingleValAccuracy)})"
+                ),
+                (
+                    "test accuracy",
+                    ensemble.TestAccuracy is null
+                        ? null
+                        : $"{HtmlPage.Percent(ensemble.TestAccuracy)} "
+                            + $"(single {HtmlPage.Percent(ensemble.SingleTestAccuracy)})"
+                ),
+                ("rule", ensemble.Rule),
             }
         );
     }

@@ -34,8 +34,66 @@ public static class ModelExport
         AtomicFile.Write(path, temp => File.WriteAllBytes(temp, proto.ToByteArray()));
     }
 
-    /// <summary>The ONNX model of <paramref name="model"/>.</summary>
+    /// <summary>The ONNX model of <paramref name="model"/> (an ensemble: every member's graph, probabilities
+    /// averaged with the members' weights).</summary>
     public static ModelProto Build(SavedModel model)
+    {
+        if (model.Members.Count == 0)
+            return Single(model);
+        ModelProto? merged = null;
+        var weighted = new List<string>();
+        for (int i = 0; i < model.Members.Count; i++)
+        {
+            EnsembleMember member = model.Members[i];
+            ModelProto proto = Single(member.Model);
+            string prefix = $"member{i + 1}/";
+            Rename(proto.Graph, name => name == InputName ? name : prefix + name);
+            if (merged is null)
+            {
+                merged = proto;
+                merged.Graph.Output.Clear();
+            }
+            else
+            {
+                merged.Graph.Node.Add(proto.Graph.Node);
+                merged.Graph.Initializer.Add(proto.Graph.Initializer);
+                merged.Graph.Input.Add(proto.Graph.Input.Where(v => v.Name != InputName));
+                foreach (OperatorSetIdProto set in proto.OpsetImport)
+                    if (merged.OpsetImport.FirstOrDefault(o => o.Domain == set.Domain) is { } known)
+                        known.Version = Math.Max(known.Version, set.Version);
+                    else
+                        merged.OpsetImport.Add(set);
+            }
+            var graph = new ExportGraph(merged.Graph);
+            string weight = graph.Constant(prefix + "weight", Scalar(member.Weight));
+            weighted.Add(graph.Node("Mul", new[] { prefix + OutputName, weight }, prefix + "weighted"));
+        }
+        new ExportGraph(merged!.Graph).Node("Sum", weighted.ToArray(), OutputName);
+        merged.Graph.Output.Add(Value(OutputName, new object[] { "batch", (long)model.Manifest.ClassNames.Count }));
+        AddMetadata(merged, model);
+        return merged;
+    }
+
+    // Every value, node and initializer name of a graph, renamed (an ensemble's members share only the input).
+    private static void Rename(GraphProto graph, Func<string, string> rename)
+    {
+        foreach (NodeProto node in graph.Node)
+        {
+            node.Name = rename(node.Name);
+            for (int i = 0; i < node.Input.Count; i++)
+                if (node.Input[i].Length > 0)
+                    node.Input[i] = rename(node.Input[i]);
+            for (int i = 0; i < node.Output.Count; i++)
+                if (node.Output[i].Length > 0)
+                    node.Output[i] = rename(node.Output[i]);
+        }
+        foreach (TensorProto initializer in graph.Initializer)
+            initializer.Name = rename(initializer.Name);
+        foreach (ValueInfoProto value in graph.Input.Concat(graph.Output).Concat(graph.ValueInfo))
+            value.Name = rename(value.Name);
+    }
+
+    private static ModelProto Single(SavedModel model)
     {
         ModelProto proto = OnnxWeights.Current(model.Backbone);
         var graph = new ExportGraph(proto.Graph);
@@ -286,6 +344,13 @@ public static class ModelExport
             ["transfersharp.test_time_augmentation"] = m.TestTimeAugmentation ? "mirror" : "none",
             ["transfersharp.format_version"] = "1",
         };
+        if (m.Ensemble is { } ensemble)
+        {
+            entries["transfersharp.strategy"] = "ensemble";
+            entries["transfersharp.ensemble"] = JsonSerializer.Serialize(
+                ensemble.Select(e => new { name = e.Name, weight = e.Weight })
+            );
+        }
         proto.MetadataProps.Clear();
         foreach (var (key, value) in entries)
             proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });

@@ -3,11 +3,16 @@ namespace TransferSharp.Runs;
 /// <summary>model.json: what is needed to rebuild a trained model from a run folder.</summary>
 public sealed record ModelManifest
 {
-    /// <summary>The format version this TransferSharp writes and the newest it reads.</summary>
-    public const int CurrentFormatVersion = 1;
+    /// <summary>The newest format version this TransferSharp reads (2: an ensemble).</summary>
+    public const int CurrentFormatVersion = 2;
 
-    /// <summary>Format version of this manifest.</summary>
-    public int FormatVersion { get; init; } = CurrentFormatVersion;
+    /// <summary>The format of a single model: what TransferSharp wrote before ensembles, so older readers still load
+    /// it.</summary>
+    public const int SingleFormatVersion = 1;
+
+    /// <summary>Format version of this manifest (2 when it names an ensemble: a format-1 reader would ignore the
+    /// members and predict with one model).</summary>
+    public int FormatVersion { get; init; } = SingleFormatVersion;
 
     /// <summary>The strategy that trained it.</summary>
     public required string Strategy { get; init; }
@@ -64,4 +69,8 @@ public sealed record ModelManifest
 
     /// <summary>Grid pooling of the intermediate feature groups (cells a side); null = 1, global pooling.</summary>
     public int? FeatureGrid { get; init; }
+
+    /// <summary>An ensemble's members, this folder's model among them ("."), with their weights; null for a single
+    /// model.</summary>
+    public IReadOnlyList<EnsembleEntry>? Ensemble { get; init; }
 }

@@ -48,6 +48,38 @@ public static class Predictor
         string? cacheDirectory = null
     )
     {
+        if (model.Members.Count == 0)
+            return SingleOutputs(model, sources, progress, skipBad, batchSize, cacheDirectory);
+        // An ensemble: the weighted mean of its members' probabilities; features are the top-level member's.
+        ModelOutputs? first = null;
+        double[][]? mixed = null;
+        foreach (EnsembleMember member in model.Members)
+        {
+            progress.Info($"ensemble member {member.Name} (weight {member.Weight:0.###})");
+            ModelOutputs outputs = SingleOutputs(member.Model, sources, progress, skipBad, batchSize, cacheDirectory);
+            if (first is not null && !outputs.Kept.SequenceEqual(first.Kept))
+                throw new InvalidOperationException("the ensemble's members decoded different images.");
+            mixed ??= outputs.LogProbabilities.Select(r => new double[r.Length]).ToArray();
+            for (int r = 0; r < mixed.Length; r++)
+            for (int c = 0; c < mixed[r].Length; c++)
+                mixed[r][c] += member.Weight * Math.Exp(outputs.LogProbabilities[r][c]);
+            if (member.Model.Backbone == model.Backbone)
+                first = outputs with { LogProbabilities = [] };
+            first ??= outputs;
+        }
+        double[][] logs = mixed!.Select(r => r.Select(p => Math.Log(Math.Max(p, double.Epsilon))).ToArray()).ToArray();
+        return first! with { LogProbabilities = logs };
+    }
+
+    private static ModelOutputs SingleOutputs(
+        SavedModel model,
+        IReadOnlyList<IImageSource> sources,
+        IProgress<ProgressUpdate>? progress,
+        bool skipBad,
+        int batchSize,
+        string? cacheDirectory
+    )
+    {
         if (model.ChannelInput is not null)
             return ChannelOutputs(model, sources, progress, skipBad, batchSize);
         // A fine-tuned backbone's features are not the pretrained backbone's: no shared cache for those.

@@ -29,6 +29,16 @@ public sealed class SavedModel : IDisposable
     /// <summary>The channel pipeline's input step, for channel-pipeline models; null for 8-bit image models.</summary>
     public Adapters.ChannelInput? ChannelInput { get; private init; }
 
+    /// <summary>An ensemble's members with their weights, the top-level model among them (on its own, sharing this
+    /// one's backbone and head); empty for a single model. Predictions, exports and the label-shift tools average the
+    /// members' probabilities.</summary>
+    public IReadOnlyList<EnsembleMember> Members => members;
+
+    private List<EnsembleMember> members = [];
+
+    /// <summary>The folder a member's run lives in, inside an ensemble's run folder.</summary>
+    public static string MemberFolder(int index) => $"members/{index}";
+
     /// <summary>A model from its parts in memory (a fit's result); it owns <paramref name="backbone"/> and <paramref
     /// name="head"/>.</summary>
     internal static SavedModel FromParts(
@@ -37,6 +47,21 @@ public sealed class SavedModel : IDisposable
         ClassifierHead head,
         Adapters.ChannelInput? channelInput
     ) => new(manifest, backbone, head) { ChannelInput = channelInput };
+
+    /// <summary>An ensemble in memory: <paramref name="primary"/>'s backbone and head under <paramref name="manifest"/>
+    /// (which names the members), and the other members' models; it owns them all.</summary>
+    internal static SavedModel Ensemble(
+        ModelManifest manifest,
+        SavedModel primary,
+        IReadOnlyList<(string name, SavedModel? model, double weight)> members
+    )
+    {
+        var ensemble = new SavedModel(manifest, primary.Backbone, primary.Head) { ChannelInput = primary.ChannelInput };
+        ensemble.members = members
+            .Select(m => new EnsembleMember(m.name, m.model ?? ensemble.Alone(), m.weight))
+            .ToList();
+        return ensemble;
+    }
 
     /// <summary>Writes the manifest and weights into <paramref name="directory"/>.</summary>
     public static void Save(string directory, ModelManifest manifest, ClassifierHead head, Backbone? fineTuned = null)
@@ -99,8 +124,88 @@ public sealed class SavedModel : IDisposable
         LoadWeights(Path.Combine(directory, manifest.HeadFile), path => head.load(path));
         backbone.Network.eval();
         head.eval();
-        return new SavedModel(manifest, backbone, head) { ChannelInput = channelInput };
+        var model = new SavedModel(manifest, backbone, head) { ChannelInput = channelInput };
+        if (manifest.Ensemble is { } entries)
+        {
+            try
+            {
+                model.members = LoadMembers(directory, manifestPath, model, entries);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+        }
+        return model;
     }
+
+    // The members of an ensemble run: each a run folder inside it (its files checked against the ensemble's
+    // checksums), a single model, with the ensemble's classes and input; weights positive, summing to 1.
+    private static List<EnsembleMember> LoadMembers(
+        string directory,
+        string manifestPath,
+        SavedModel self,
+        IReadOnlyList<EnsembleEntry> entries
+    )
+    {
+        if (entries.Count == 0 || entries.Count(e => e.Folder == ".") != 1)
+            throw new InvalidDataException($"{manifestPath}: an ensemble must name this folder (\".\") once.");
+        if (entries.Any(e => !(e.Weight > 0)) || Math.Abs(entries.Sum(e => e.Weight) - 1) > 1e-6)
+            throw new InvalidDataException($"{manifestPath}: the ensemble's weights must be positive and sum to 1.");
+        var members = new List<EnsembleMember>();
+        try
+        {
+            foreach (EnsembleEntry entry in entries)
+            {
+                if (entry.Folder == ".")
+                {
+                    members.Add(new EnsembleMember(entry.Name, self.Alone(), entry.Weight));
+                    continue;
+                }
+                string folder = Path.GetFullPath(Path.Combine(directory, entry.Folder));
+                if (
+                    !folder.StartsWith(
+                        Path.GetFullPath(directory) + Path.DirectorySeparatorChar,
+                        StringComparison.Ordinal
+                    )
+                )
+                    throw new InvalidDataException($"{manifestPath}: member folder {entry.Folder} is outside the run.");
+                if (Directory.Exists(folder))
+                    RunFolder.Verify(
+                        directory,
+                        Directory
+                            .EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+                            .Select(f => Path.GetRelativePath(directory, f).Replace('\\', '/'))
+                            .ToArray()
+                    );
+                SavedModel member = Load(folder);
+                members.Add(new EnsembleMember(entry.Name, member, entry.Weight));
+                string? mismatch =
+                    member.Members.Count > 0 ? "is an ensemble itself"
+                    : !member.Manifest.ClassNames.SequenceEqual(self.Manifest.ClassNames) ? "has other classes"
+                    : member.Manifest.InputSize != self.Manifest.InputSize ? "reads another input size"
+                    : member.Manifest.InputChannels != self.Manifest.InputChannels ? "reads other channels"
+                    : null;
+                if (mismatch is not null)
+                    throw new InvalidDataException($"{manifestPath}: member {entry.Folder} {mismatch}.");
+            }
+        }
+        catch
+        {
+            foreach (EnsembleMember m in members.Where(m => m.Model.Backbone != self.Backbone))
+                m.Model.Dispose();
+            throw;
+        }
+        return members;
+    }
+
+    // The top-level model of an ensemble on its own: the same backbone and head (owned by the ensemble), no members.
+    private SavedModel Alone() =>
+        new(Manifest with { FormatVersion = ModelManifest.SingleFormatVersion, Ensemble = null }, Backbone, Head)
+        {
+            ChannelInput = ChannelInput,
+        };
 
     /// <summary>Runs <paramref name="load"/> on a weights file; one from before checksums, truncated or from another
     /// model fails inside TorchSharp's reader, and becomes an error naming the file.</summary>
@@ -120,10 +225,12 @@ public sealed class SavedModel : IDisposable
         }
     }
 
-    /// <summary>Releases the networks.</summary>
+    /// <summary>Releases the networks (an ensemble's members' too).</summary>
     public void Dispose()
     {
         Backbone.Dispose();
         Head.Dispose();
+        foreach (EnsembleMember member in members.Where(m => m.Model.Backbone != Backbone))
+            member.Model.Dispose();
     }
 }

@@ -19,4 +19,8 @@ public sealed record ExtractionOptions
 
     /// <summary>Which engine runs the frozen backbone. Default <see cref="ExtractionEngine.Auto"/>.</summary>
     public ExtractionEngine Engine { get; init; } = ExtractionEngine.Auto;
+
+    /// <summary>Other grids to pool the same intermediate maps at, cached for later fits (TorchSharp passes of
+    /// intermediate layers only; not for mirrored images).</summary>
+    internal IReadOnlyList<GridCompanion> Companions { get; init; } = [];
 }

@@ -49,6 +49,7 @@ public static class FeatureExtractor
             Device device = options.Device ?? CPU;
             OnnxRuntimePass? onnx = ChooseEngine(backbone, options, device);
             engine = onnx is null ? "torch" : "onnxruntime";
+            var companions = onnx is null && !options.Mirror && !backbone.FinalFeaturesOnly ? options.Companions : [];
             backbone.Network.eval();
             using var task = progress.Begin($"{label}: extracting features", missing.Count);
             foreach (
@@ -63,17 +64,27 @@ public static class FeatureExtractor
             )
             {
                 cancellation.ThrowIfCancellationRequested();
-                float[] values = Features(backbone, onnx, device, batch, options.Mirror);
+                float[][] values =
+                    companions.Count == 0
+                        ? [Features(backbone, onnx, device, batch, options.Mirror)]
+                        : GridFeatures(backbone, device, batch, companions);
                 int width = backbone.FeatureWidth;
                 for (int k = 0; k < batch.Positions.Length; k++)
                 {
                     int position = batch.Positions[k];
-                    rows[position] = values.AsSpan(k * width, width).ToArray();
+                    rows[position] = values[0].AsSpan(k * width, width).ToArray();
                     cache.Add(keys[position], rows[position]);
+                    for (int c = 0; c < companions.Count; c++)
+                    {
+                        int w = companions[c].Cache.Width;
+                        companions[c].Cache.Add(keys[position], values[c + 1].AsSpan(k * w, w).ToArray());
+                    }
                 }
                 task.Advance(batch.Positions.Length);
             }
             cache.Flush();
+            foreach (GridCompanion companion in companions)
+                companion.Cache.Flush();
         }
         var kept = Enumerable.Range(0, sources.Count).Where(i => rows[i] is not null).ToArray();
         return new FeatureSet(
@@ -103,6 +114,24 @@ public static class FeatureExtractor
         return onnx is not null
             ? onnx.Features(backbone.Normalize(pixels, CPU, mirror))
             : backbone.Features(backbone.Normalize(pixels, device, mirror)).cpu().data<float>().ToArray();
+    }
+
+    // One batch's features at the backbone's grid, then at each companion's, from one TorchSharp pass.
+    private static float[][] GridFeatures(
+        Backbone backbone,
+        Device device,
+        PixelBatch batch,
+        IReadOnlyList<GridCompanion> companions
+    )
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using Tensor pixels = batch.ToTensor();
+        int[] grids = [backbone.FeatureGrid, .. companions.Select(c => c.Grid)];
+        return backbone
+            .FeaturesAtGrids(backbone.Normalize(pixels, device, false), grids)
+            .Select(t => t.cpu().data<float>().ToArray())
+            .ToArray();
     }
 
     /// <summary>What runs the frozen pass: ONNX Runtime where it can run the backbone (null: TorchSharp).</summary>

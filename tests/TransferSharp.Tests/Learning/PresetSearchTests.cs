@@ -20,10 +20,13 @@ public class PresetSearchTests : IClassFixture<TinyFolders>
     public void AFastPresetKeepsTheBestFrozenCandidateAndScoresTheTestImagesOnce()
     {
         var heard = new List<FitReport>();
-        var learner = new TransferLearner(Options(new AutoOptions { Preset = AutoPreset.Fast, HeadSteps = 60 }))
+        var auto = new AutoOptions
         {
-            BestSoFar = best => heard.Add(best.Report),
+            Preset = AutoPreset.Fast,
+            HeadSteps = 60,
+            Ensemble = false,
         };
+        var learner = new TransferLearner(Options(auto)) { BestSoFar = best => heard.Add(best.Report) };
         using FitResult result = learner.Fit();
         PresetReport preset = result.Report.Preset!;
         Assert.Equal("fast", preset.Preset);
@@ -43,6 +46,32 @@ public class PresetSearchTests : IClassFixture<TinyFolders>
     }
 
     [Fact]
+    public void APresetEnsemblesItsCandidatesWhenTheyBeatTheBestOneAndScoresTheEnsemble()
+    {
+        using FitResult result = new TransferLearner(
+            Options(new AutoOptions { Preset = AutoPreset.Fast, HeadSteps = 60 })
+        ).Fit();
+        PresetReport preset = result.Report.Preset!;
+        EnsembleReport ensemble = preset.Ensemble!;
+        Assert.Equal(preset.Candidates.Select(c => c.Name), ensemble.Members.Select(m => m.Name));
+        Assert.Equal(1, ensemble.Members.Sum(m => m.Weight), 3);
+        // Frozen candidates' held-out predictions are out-of-fold over every labelled image.
+        Assert.Equal(result.Report.TrainImages + result.Report.ValImages, ensemble.ValidationImages);
+        // Two frozen candidates on these images: the mix beats the best one beyond noise.
+        Assert.True(ensemble.Kept, ensemble.Reason);
+        Assert.Equal(PresetSearch.EnsembleName, result.Report.Strategy);
+        Assert.Equal(PresetSearch.EnsembleName, preset.Winner);
+        Assert.Equal(ensemble.Members.Count(m => m.Weight > 0), result.Model.Members.Count);
+        // The record's test score is the ensemble's, and the saved run predicts it.
+        Assert.Equal(ensemble.TestAccuracy!.Value, result.Report.TestAccuracy!.Value, 4);
+        Assert.Equal(result.Test!.Accuracy(), result.Report.TestAccuracy!.Value, 4);
+        string folder = result.Save(TestPaths.NewTempDir("ensemble-preset"));
+        using var model = TransferSharp.Runs.SavedModel.Load(folder);
+        var report = TransferSharp.Runs.Predictor.Evaluate(model, DatasetLoader.Load(folders.Test), null);
+        Assert.Equal(result.Report.TestAccuracy!.Value, report.Accuracy, 4);
+    }
+
+    [Fact]
     public void EachPresetAddsItsCandidatesCheapestFirst()
     {
         var advice = new Advice(
@@ -58,7 +87,19 @@ public class PresetSearchTests : IClassFixture<TinyFolders>
             PresetSearch.Plan(options, new AutoOptions(), advice, preset, "stage4").Select(c => c.name).ToList();
         Assert.Equal(new[] { "feature-extraction@stage3", "feature-extraction@stage3 grid 2" }, Names(AutoPreset.Fast));
         Assert.Equal(Names(AutoPreset.Fast).Append("lp-ft"), Names(AutoPreset.Balanced));
-        Assert.Equal(Names(AutoPreset.Balanced).Append("gradual-unfreeze"), Names(AutoPreset.Best));
+        // best: a second network strategy, and the first again under the next seed on the same split (for the
+        // ensemble; not without one).
+        Assert.Equal(
+            Names(AutoPreset.Balanced).Append("gradual-unfreeze").Append($"lp-ft seed {options.Seed + 1}"),
+            Names(AutoPreset.Best)
+        );
+        var seeded = PresetSearch.Plan(options, new AutoOptions(), advice, AutoPreset.Best, "stage4")[^1].options;
+        Assert.Equal(options.Seed, seeded.Data.SplitSeed);
+        Assert.Equal(options.Seed + 1, seeded.Seed);
+        Assert.Equal(
+            4,
+            PresetSearch.Plan(options, new AutoOptions { Ensemble = false }, advice, AutoPreset.Best, "stage4").Count
+        );
         var best = PresetSearch.Plan(options, new AutoOptions(), advice, AutoPreset.Best, "stage4");
         // No candidate sees the test images; feature extraction's kept one scores them after the search.
         Assert.All(best.Take(2), c => Assert.Null(c.options.Data.Test));

@@ -110,6 +110,64 @@ public class ModelExportTests
     }
 
     [Fact]
+    public void AnEnsembleLoadsPredictsAndExportsAsTheWeightedMeanOfItsMembers()
+    {
+        var (train, test) = Images(color: true);
+        var grid = new FeatureExtractionOptions
+        {
+            Features = new[] { "stage3" },
+            FeatureGrid = 2,
+            HeadSteps = 40,
+        };
+        FitResult frozen = new TransferLearner(Options(train, grid)).Fit();
+        var tuning = Options(train, new FineTuneOptions()) with { Training = new TrainingOptions { Epochs = 1 } };
+        FitResult tuned = new TransferLearner(tuning).Fit();
+        using FitResult ensemble = FitResult.Ensembled(
+            frozen,
+            [("frozen", null, 0.3), ("tuned", tuned, 0.7)],
+            frozen.Report,
+            frozen.HeldOut,
+            null
+        );
+        AssertParity(ensemble, test);
+        string folder = ensemble.Save(TestPaths.NewTempDir("ensemble-run"));
+        using (SavedModel model = SavedModel.Load(folder))
+        {
+            Assert.Equal(new[] { 0.3, 0.7 }, model.Members.Select(m => m.Weight));
+            Assert.Same(model.Backbone, model.Members[0].Model.Backbone);
+            Assert.Empty(model.Members[0].Model.Members);
+            Assert.NotNull(model.Members[1].Model.Manifest.BackboneFile);
+            var mixed = Predictor.Predict(model, test, null).predictions;
+            var first = Predictor.Predict(model.Members[0].Model, test, null).predictions;
+            var second = Predictor.Predict(model.Members[1].Model, test, null).predictions;
+            for (int i = 0; i < test.Count; i++)
+            for (int c = 0; c < mixed[i].Probabilities.Length; c++)
+                Assert.Equal(
+                    0.3 * first[i].Probabilities[c] + 0.7 * second[i].Probabilities[c],
+                    mixed[i].Probabilities[c],
+                    5
+                );
+            // The top-level model alone is the frozen one: a member is its own run folder.
+            Assert.Null(model.Manifest.BackboneFile);
+        }
+        // A member's weights changed after saving are named; so are weights that do not sum to 1.
+        string head = Path.Combine(folder, "members", "1", "head.bin");
+        byte[] good = File.ReadAllBytes(head);
+        byte[] flipped = (byte[])good.Clone();
+        flipped[^5] ^= 0x40;
+        File.WriteAllBytes(head, flipped);
+        Assert.Contains(
+            "members/1/head.bin",
+            Assert.Throws<InvalidDataException>(() => SavedModel.Load(folder)).Message
+        );
+        File.WriteAllBytes(head, good);
+        File.Delete(Path.Combine(folder, RunFolder.ChecksumFile));
+        string manifest = Path.Combine(folder, SavedModel.ManifestFile);
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"weight\": 0.7", "\"weight\": 0.9"));
+        Assert.Contains("sum to 1", Assert.Throws<InvalidDataException>(() => SavedModel.Load(folder)).Message);
+    }
+
+    [Fact]
     public void AFineTunedBackboneExportsAsTrained()
     {
         var (train, test) = Images(color: false);

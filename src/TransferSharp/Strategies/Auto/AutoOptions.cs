@@ -48,6 +48,10 @@ public sealed record AutoOptions : StrategyOptions
     /// that the measured speeds say cannot finish is skipped, one still running at the limit is stopped.</summary>
     public TimeSpan? TimeLimit { get; init; }
 
+    /// <summary>A preset's final model may be the weighted average of the candidates it trained (weights fitted on
+    /// held-out predictions), kept only when it beats the best single one beyond noise. Default true.</summary>
+    public bool Ensemble { get; init; } = true;
+
     /// <inheritdoc />
     public override void Validate()
     {

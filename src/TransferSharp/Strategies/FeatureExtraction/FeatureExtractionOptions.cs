@@ -25,9 +25,20 @@ public sealed record FeatureExtractionOptions : StrategyOptions
     /// <summary>How the head is minimised. Default <see cref="HeadSolver.Lbfgs"/>.</summary>
     public HeadSolver HeadSolver { get; init; } = HeadSolver.Lbfgs;
 
+    /// <summary>Other grids the frozen pass also pools the same layers at, into the feature cache: a preset plans
+    /// its grid candidate so, and one backbone pass serves both. Default none.</summary>
+    public IReadOnlyList<int> CacheGrids { get; init; } = [];
+
     /// <inheritdoc />
     public override void Validate()
     {
+        foreach (int grid in CacheGrids)
+            Limits.Range(
+                $"{nameof(FeatureExtractionOptions)}.{nameof(CacheGrids)}",
+                grid,
+                1,
+                Backbones.Backbone.MaxFeatureGrid
+            );
         Limits.Range(
             $"{nameof(FeatureExtractionOptions)}.{nameof(FeatureGrid)}",
             FeatureGrid,

@@ -18,7 +18,7 @@ internal static class FrozenFeatures
         Freeze(run.Backbone);
         if (run.Device.type != DeviceType.CPU)
             run.Backbone.Network.to(run.Device);
-        var views = Extracted.From(run);
+        var views = Extracted.From(run, options.CacheGrids);
         using var scope = NewDisposeScope();
         var rows = new FeatureRows(run, views);
         var probeOptions = new LinearProbeOptions
@@ -128,18 +128,30 @@ internal static class FrozenFeatures
     {
         public bool Mirrored => LabelledMirrored is not null;
 
-        public static Extracted From(StrategyRun run)
+        public static Extracted From(StrategyRun run, IReadOnlyList<int> cacheGrids)
         {
             Backbone backbone = run.Backbone;
             string? directory = run.DataOptions.ResolveCacheDirectory();
             long? limit = run.DataOptions.CacheLimitBytes;
             var cache = new FeatureCache(directory, backbone.FeatureKey, backbone.FeatureWidth, limit);
             Preload(run, cache, backbone.FeatureKey);
+            var companions =
+                directory is null || backbone.FinalFeaturesOnly
+                    ? []
+                    : cacheGrids
+                        .Where(g => g != backbone.FeatureGrid)
+                        .Distinct()
+                        .Select(g => new GridCompanion(
+                            g,
+                            new FeatureCache(directory, backbone.FeatureKeyAt(g), backbone.FeatureWidthAt(g), limit)
+                        ))
+                        .ToList();
             var extraction = new ExtractionOptions
             {
                 BatchSize = run.Training.BatchSize,
                 SkipBad = run.DataOptions.SkipBad,
                 Device = run.Device,
+                Companions = companions,
             };
             // Every labelled image, then the test images: all decoding problems surface here, before training.
             var labelled = run.Data.Items.Select(i => i.Source).ToList();

@@ -1,0 +1,62 @@
+using TransferSharp.Learning;
+
+namespace TransferSharp.Tests.Learning;
+
+public class EnsembleSelectionTests
+{
+    // Log-probabilities of two classes, each row giving the true class probability p.
+    private static double[][] Rows(int[] labels, Func<int, double> p) =>
+        labels
+            .Select(
+                (label, r) =>
+                    label == 0
+                        ? new[] { Math.Log(p(r)), Math.Log(1 - p(r)) }
+                        : new[] { Math.Log(1 - p(r)), Math.Log(p(r)) }
+            )
+            .ToArray();
+
+    [Fact]
+    public void TwoModelsWrongOnDifferentImagesAreMixedAndKept()
+    {
+        int[] labels = Enumerable.Range(0, 200).Select(r => r % 2).ToArray();
+        // Each is confidently wrong on its own third of the images and right elsewhere.
+        var a = Rows(labels, r => r % 3 == 0 ? 0.3 : 0.9);
+        var b = Rows(labels, r => r % 3 == 1 ? 0.3 : 0.9);
+        var (report, weights, mixed) = EnsembleSelection.Fit(["a", "b"], [a, b], labels, start: 0);
+        Assert.True(report.Kept, report.Reason);
+        Assert.All(weights, w => Assert.True(w > 0.2));
+        Assert.Equal(1, weights.Sum(), 9);
+        Assert.True(report.ValLoss < report.SingleValLoss);
+        Assert.True(report.ValAccuracy >= report.SingleValAccuracy);
+        // The mix is the weighted mean of the probabilities.
+        double expected = weights[0] * Math.Exp(a[5][labels[5]]) + weights[1] * Math.Exp(b[5][labels[5]]);
+        Assert.Equal(expected, Math.Exp(mixed[5][labels[5]]), 9);
+        Assert.Equal(new[] { "a", "b" }, report.Members.Select(m => m.Name));
+    }
+
+    [Fact]
+    public void AWorseModelGetsNoWeightAndASingleModelIsKept()
+    {
+        int[] labels = Enumerable.Range(0, 100).Select(r => r % 2).ToArray();
+        var good = Rows(labels, _ => 0.9);
+        var bad = Rows(labels, _ => 0.4);
+        var (report, weights, _) = EnsembleSelection.Fit(["good", "bad"], [good, bad], labels, start: 0);
+        Assert.Equal(new[] { 1.0, 0.0 }, weights);
+        Assert.False(report.Kept);
+        Assert.Contains("no other candidate", report.Reason);
+    }
+
+    [Fact]
+    public void ALossGainWithinNoiseKeepsTheSingleModel()
+    {
+        int[] labels = Enumerable.Range(0, 40).Select(r => r % 2).ToArray();
+        // Two models as good as each other, off in opposite directions image by image: the mean of them lowers the
+        // loss a little (the log is concave), well within the noise of 40 images.
+        var a = Rows(labels, r => 0.8 + 0.1 * Math.Sin(r));
+        var b = Rows(labels, r => 0.8 - 0.1 * Math.Sin(r));
+        var (report, weights, _) = EnsembleSelection.Fit(["a", "b"], [a, b], labels, start: 0);
+        Assert.True(weights[1] > 0);
+        Assert.False(report.Kept);
+        Assert.Contains("within one standard error", report.Reason);
+    }
+}
