@@ -138,6 +138,57 @@ public class RunReportTests
             FitResult.ToJson(auto with { Pilot = new PilotReport { Skipped = "too few validation images" } })
         );
         Assert.Contains("No pilots ran: too few validation images", RunReport.Render(folder));
+
+        // A preset's candidates and its ensemble: weights, held-out and test scores, why it was kept.
+        var preset = new PresetReport
+        {
+            Preset = "fast",
+            Candidates = new[]
+            {
+                new CandidateReport
+                {
+                    Name = "feature-extraction@stage3",
+                    Strategy = "feature-extraction",
+                    ValAccuracy = 0.84,
+                    Status = "best",
+                },
+                new CandidateReport
+                {
+                    Name = "feature-extraction@stage3 grid 2",
+                    Strategy = "feature-extraction",
+                    ValAccuracy = 0.83,
+                    Status = "not-better",
+                },
+            },
+            Winner = PresetSearch.EnsembleName,
+            Rule = "cheapest first",
+            Ensemble = new EnsembleReport
+            {
+                Members = new[]
+                {
+                    new EnsembleWeight("feature-extraction@stage3", 0.36, 0.84, 0.45),
+                    new EnsembleWeight("feature-extraction@stage3 grid 2", 0.64, 0.83, 0.44),
+                },
+                ValidationImages = 1000,
+                ValAccuracy = 0.86,
+                SingleValAccuracy = 0.84,
+                Kept = true,
+                Reason = "log-loss 0.39 against 0.45",
+                Rule = EnsembleSelection.Rule,
+                TestAccuracy = 0.874,
+                SingleTestAccuracy = 0.854,
+            },
+        };
+        File.WriteAllText(
+            Path.Combine(folder, FitResult.MetricsFile),
+            FitResult.ToJson(auto with { Pilot = null, Preset = preset })
+        );
+        decision = Section(RunReport.Render(folder), "decision");
+        Assert.Contains("feature-extraction@stage3 grid 2", decision);
+        Assert.Contains("0.64", decision);
+        Assert.Contains("yes: the run predicts with the ensemble", decision);
+        Assert.Contains("87.4 % (single 85.4 %)", decision);
+        Assert.Contains("log-loss 0.39 against 0.45", decision);
     }
 
     [Fact]
