@@ -188,10 +188,17 @@ public sealed class Backbone : IDisposable
         using var noGrad = no_grad();
         bool wasTraining = Network.training;
         Network.eval();
-        using var probe = zeros(1, Network.InputChannels, InputSize, InputSize);
-        int width = (int)FeaturesAtGrids(probe, new[] { grid })[0].shape[1];
-        Network.train(wasTraining);
-        return width;
+        try
+        {
+            // On the network's device: a frozen pass may have moved it to a GPU already.
+            Device device = Network.parameters().FirstOrDefault()?.device ?? CPU;
+            using var probe = zeros(new long[] { 1, Network.InputChannels, InputSize, InputSize }, device: device);
+            return (int)FeaturesAtGrids(probe, new[] { grid })[0].shape[1];
+        }
+        finally
+        {
+            Network.train(wasTraining);
+        }
     }
 
     /// <summary>These layers' features pooled at each of <paramref name="grids"/>, from one forward pass (the grid is

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TorchSharp;
 using TransferSharp.Analysis;
 using TransferSharp.Backbones;
 using TransferSharp.Engine;
@@ -7,6 +8,7 @@ using TransferSharp.Runs;
 using TransferSharp.Strategies;
 using TransferSharp.Strategies.Auto;
 using TransferSharp.Strategies.FeatureExtraction;
+using static TorchSharp.torch;
 
 namespace TransferSharp.Learning;
 
@@ -59,6 +61,7 @@ internal static class PresetSearch
         // Every finished candidate, kept for the ensemble (the best's entry shares its model).
         var finished = new List<(string name, FitResult result)>();
         int bestIndex = -1;
+        var cached = new HashSet<string>(StringComparer.Ordinal);
         FitResult? best = null;
         CandidateReport? bestRecord = null;
         PresetReport Record(string? winner, bool tested, string? untested = null) =>
@@ -86,11 +89,14 @@ internal static class PresetSearch
             double left = auto.TimeLimit is { } l
                 ? (l - watch.Elapsed).TotalSeconds - reserve
                 : double.PositiveInfinity;
+            // A frozen candidate whose pooling an earlier one cached costs only its head.
+            bool cachedPass =
+                candidate.Strategy is FeatureExtractionOptions f && cached.Contains(Pooling(f, f.FeatureGrid));
             var (planned, estimate) = Budget(
                 candidate,
                 data,
                 speeds,
-                frozen,
+                cachedPass ? 0 : frozen,
                 best is null ? double.PositiveInfinity : left
             );
             if (planned is null)
@@ -117,6 +123,8 @@ internal static class PresetSearch
             }
             if (result.Options.Strategy is FeatureExtractionOptions && result.Report.ImagesPerSecondExtraction > 0)
                 frozen = 1 / result.Report.ImagesPerSecondExtraction.Value;
+            if (result.Options.Strategy is FeatureExtractionOptions done && result.Options.Data.UseCache)
+                cached.UnionWith(done.CacheGrids.Append(done.FeatureGrid).Select(g => Pooling(done, g)));
             double accuracy = result.Report.ValAccuracy ?? double.NaN;
             int n = data.ValidationRows.Length;
             bool better =
@@ -219,7 +227,7 @@ internal static class PresetSearch
                 progress.Info("ensemble: not fitted (a candidate's held-out predictions have no image ids)");
                 return tested;
             }
-            var rows = sets.Select(s => s.Ids!.Select((id, r) => (id, r)).ToDictionary(x => x.id, x => x.r)).ToList();
+            var rows = sets.Select(s => RowsById(s.Ids!)).ToList();
             string[] common = sets[primary].Ids!.Where(id => rows.All(r => r.ContainsKey(id))).ToArray();
             if (common.Length < MinimumEnsembleRows)
             {
@@ -261,7 +269,7 @@ internal static class PresetSearch
                 {
                     Winner = EnsembleName,
                     Ensemble = report,
-                    TestSkipped = skipped ?? preset.TestSkipped,
+                    TestSkipped = skipped ?? (scored is null ? preset.TestSkipped : null),
                 },
             };
             var heldOut = new Analysis.CalibrationSet(labels, mixed, tested.HeldOut.SourcePriors, common);
@@ -273,6 +281,15 @@ internal static class PresetSearch
                 if (m != primary && !picked.Contains(m))
                     finished[m].result.Dispose();
         }
+    }
+
+    // Each image id's first row (a data list may name a file twice).
+    private static Dictionary<string, int> RowsById(string[] ids)
+    {
+        var rows = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int r = 0; r < ids.Length; r++)
+            rows.TryAdd(ids[r], r);
+        return rows;
     }
 
     /// <summary>The name of a kept ensemble in the record.</summary>
@@ -298,7 +315,7 @@ internal static class PresetSearch
         bool Scored(Training.PredictionSet? p) => p is not null && p.Ids.Length > 0;
         int passes = own.Count(p => !Scored(p));
         double estimate = passes * images.Count * frozen;
-        if (final.SecondsLeft is { } left && estimate > left)
+        if (passes > 0 && final.SecondsLeft is { } left && estimate > left)
         {
             string why =
                 $"the ensemble's test pass needs about {estimate:F0} s, {left:F0} s were left; "
@@ -318,18 +335,34 @@ internal static class PresetSearch
             {
                 progress.Info($"ensemble: test pass of {members[m].name}");
                 SavedModel model = (members[m].result ?? tested).Model;
+                // The prediction path runs on the CPU; a candidate may have trained on a GPU.
+                model.Backbone.Network.to(CPU);
+                model.Head.to(CPU);
                 var sources = images.Items.Select(i => i.Source).ToList();
                 var cache = final.Learner.Options.Data.ResolveCacheDirectory();
-                ModelOutputs outputs = Predictor.Outputs(
-                    model,
-                    sources,
-                    progress,
-                    skipBad: true,
-                    cacheDirectory: cache
-                );
+                ModelOutputs outputs;
+                try
+                {
+                    outputs = Predictor.Outputs(
+                        model,
+                        sources,
+                        progress,
+                        skipBad: true,
+                        cacheDirectory: cache,
+                        cancellation: final.Deadline
+                    );
+                }
+                catch (OperationCanceledException) when (!final.Cancellation.IsCancellationRequested)
+                {
+                    string why =
+                        "the ensemble's test pass was stopped by the time limit; "
+                        + "transfersharp evaluate RUN --data TEST scores it";
+                    progress.Info($"ensemble: {why}");
+                    return (null, why);
+                }
                 (scoredIds, logs) = (outputs.Kept.Select(i => ids[i]).ToArray(), outputs.LogProbabilities);
             }
-            byId.Add(scoredIds.Select((id, r) => (id, r)).ToDictionary(x => x.id, x => logs[x.r]));
+            byId.Add(RowsById(scoredIds).ToDictionary(x => x.Key, x => logs[x.Value]));
         }
         var rows = Enumerable.Range(0, ids.Length).Where(r => byId.All(d => d.ContainsKey(ids[r]))).ToArray();
         var log = rows.Select(r =>
@@ -518,6 +551,9 @@ internal static class PresetSearch
         }
         return plan;
     }
+
+    private static string Pooling(FeatureExtractionOptions features, int grid) =>
+        $"{string.Join(",", features.Features ?? [])}|{grid}";
 
     private static string FrozenName(FeatureExtractionOptions features) =>
         $"{StrategyRegistry.FeatureExtraction.Name}@{string.Join("+", features.Features ?? ["last"])}"

@@ -64,9 +64,10 @@ public static class ModelExport
                     else
                         merged.OpsetImport.Add(set);
             }
+            // Outside every member's prefix: no name of theirs can collide with these.
             var graph = new ExportGraph(merged.Graph);
-            string weight = graph.Constant(prefix + "weight", Scalar(member.Weight));
-            weighted.Add(graph.Node("Mul", new[] { prefix + OutputName, weight }, prefix + "weighted"));
+            string weight = graph.Constant($"ensemble_weight_{i + 1}", Scalar(member.Weight));
+            weighted.Add(graph.Node("Mul", new[] { prefix + OutputName, weight }, $"ensemble_weighted_{i + 1}"));
         }
         new ExportGraph(merged!.Graph).Node("Sum", weighted.ToArray(), OutputName);
         merged.Graph.Output.Add(Value(OutputName, new object[] { "batch", (long)model.Manifest.ClassNames.Count }));
@@ -79,7 +80,8 @@ public static class ModelExport
     {
         foreach (NodeProto node in graph.Node)
         {
-            node.Name = rename(node.Name);
+            if (node.Name.Length > 0)
+                node.Name = rename(node.Name);
             for (int i = 0; i < node.Input.Count; i++)
                 if (node.Input[i].Length > 0)
                     node.Input[i] = rename(node.Input[i]);

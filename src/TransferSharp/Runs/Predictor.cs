@@ -45,18 +45,27 @@ public static class Predictor
         IProgress<ProgressUpdate>? progress,
         bool skipBad = false,
         int batchSize = 32,
-        string? cacheDirectory = null
+        string? cacheDirectory = null,
+        CancellationToken cancellation = default
     )
     {
         if (model.Members.Count == 0)
-            return SingleOutputs(model, sources, progress, skipBad, batchSize, cacheDirectory);
+            return SingleOutputs(model, sources, progress, skipBad, batchSize, cacheDirectory, cancellation);
         // An ensemble: the weighted mean of its members' probabilities; features are the top-level member's.
         ModelOutputs? first = null;
         double[][]? mixed = null;
         foreach (EnsembleMember member in model.Members)
         {
             progress.Info($"ensemble member {member.Name} (weight {member.Weight:0.###})");
-            ModelOutputs outputs = SingleOutputs(member.Model, sources, progress, skipBad, batchSize, cacheDirectory);
+            ModelOutputs outputs = SingleOutputs(
+                member.Model,
+                sources,
+                progress,
+                skipBad,
+                batchSize,
+                cacheDirectory,
+                cancellation
+            );
             if (first is not null && !outputs.Kept.SequenceEqual(first.Kept))
                 throw new InvalidOperationException("the ensemble's members decoded different images.");
             mixed ??= outputs.LogProbabilities.Select(r => new double[r.Length]).ToArray();
@@ -77,7 +86,8 @@ public static class Predictor
         IProgress<ProgressUpdate>? progress,
         bool skipBad,
         int batchSize,
-        string? cacheDirectory
+        string? cacheDirectory,
+        CancellationToken cancellation
     )
     {
         if (model.ChannelInput is not null)
@@ -86,7 +96,15 @@ public static class Predictor
         string? cacheDir = model.Manifest.BackboneFile is null ? cacheDirectory : null;
         var cache = new FeatureCache(cacheDir, model.Backbone.FeatureKey, model.Backbone.FeatureWidth);
         var options = new ExtractionOptions { BatchSize = batchSize, SkipBad = skipBad };
-        FeatureSet features = FeatureExtractor.Extract(model.Backbone, sources, cache, options, progress, "predict");
+        FeatureSet features = FeatureExtractor.Extract(
+            model.Backbone,
+            sources,
+            cache,
+            options,
+            progress,
+            "predict",
+            cancellation
+        );
         if (features.Rows.Length == 0)
             return new ModelOutputs(Array.Empty<float[]>(), Array.Empty<double[]>(), features.Kept, features.Bad);
         using var scope = NewDisposeScope();

@@ -171,14 +171,20 @@ public sealed class SavedModel : IDisposable
                     )
                 )
                     throw new InvalidDataException($"{manifestPath}: member folder {entry.Folder} is outside the run.");
-                if (Directory.Exists(folder))
+                // The member's manifest and the weights it names, against the ensemble's checksums (other files in
+                // its folder, a report written later, are not the model).
+                string relative = Path.GetRelativePath(directory, folder).Replace('\\', '/');
+                string memberManifest = Path.Combine(folder, ManifestFile);
+                if (File.Exists(memberManifest))
+                {
+                    RunFolder.Verify(directory, $"{relative}/{ManifestFile}");
+                    ModelManifest named = Json.Read<ModelManifest>(memberManifest);
                     RunFolder.Verify(
                         directory,
-                        Directory
-                            .EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-                            .Select(f => Path.GetRelativePath(directory, f).Replace('\\', '/'))
-                            .ToArray()
+                        $"{relative}/{named.HeadFile}",
+                        named.BackboneFile is null ? null : $"{relative}/{named.BackboneFile}"
                     );
+                }
                 SavedModel member = Load(folder);
                 members.Add(new EnsembleMember(entry.Name, member, entry.Weight));
                 string? mismatch =
