@@ -69,10 +69,37 @@ public static class ModelExport
             string weight = graph.Constant($"ensemble_weight_{i + 1}", Scalar(member.Weight));
             weighted.Add(graph.Node("Mul", new[] { prefix + OutputName, weight }, $"ensemble_weighted_{i + 1}"));
         }
-        new ExportGraph(merged!.Graph).Node("Sum", weighted.ToArray(), OutputName);
+        Deduplicate(merged!.Graph);
+        new ExportGraph(merged.Graph).Node("Sum", weighted.ToArray(), OutputName);
         merged.Graph.Output.Add(Value(OutputName, new object[] { "batch", (long)model.Manifest.ClassNames.Count }));
         AddMetadata(merged, model);
         return merged;
+    }
+
+    // Members that share weights (frozen ones share the pretrained backbone) keep one copy of each: initializers of
+    // the same type, shape and values become one, and the nodes that read the others read it.
+    private static void Deduplicate(GraphProto graph)
+    {
+        var first = new Dictionary<string, string>(StringComparer.Ordinal);
+        var alias = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (TensorProto initializer in graph.Initializer)
+        {
+            TensorProto content = initializer.Clone();
+            content.Name = "";
+            string key = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(content.ToByteArray()));
+            if (!first.TryAdd(key, initializer.Name))
+                alias[initializer.Name] = first[key];
+        }
+        if (alias.Count == 0)
+            return;
+        foreach (NodeProto node in graph.Node)
+            for (int i = 0; i < node.Input.Count; i++)
+                if (alias.TryGetValue(node.Input[i], out string? kept))
+                    node.Input[i] = kept;
+        foreach (TensorProto gone in graph.Initializer.Where(t => alias.ContainsKey(t.Name)).ToList())
+            graph.Initializer.Remove(gone);
+        foreach (ValueInfoProto gone in graph.Input.Where(v => alias.ContainsKey(v.Name)).ToList())
+            graph.Input.Remove(gone);
     }
 
     // Every value, node and initializer name of a graph, renamed (an ensemble's members share only the input).

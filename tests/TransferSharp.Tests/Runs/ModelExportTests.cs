@@ -149,6 +149,11 @@ public class ModelExportTests
                 );
             // The top-level model alone is the frozen one: a member is its own run folder.
             Assert.Null(model.Manifest.BackboneFile);
+            // Weights the members share (here the normalisation constants) are stored once in the export.
+            int separate = model.Members.Sum(m => ModelExport.Build(m.Model).Graph.Initializer.Count);
+            var merged = ModelExport.Build(model).Graph;
+            Assert.True(merged.Initializer.Count < separate - 1, $"{merged.Initializer.Count} of {separate}");
+            Assert.Equal(merged.Initializer.Count, merged.Initializer.Select(t => t.Name).Distinct().Count());
         }
         // A member's weights changed after saving are named; so are weights that do not sum to 1.
         string head = Path.Combine(folder, "members", "1", "head.bin");
