@@ -44,6 +44,8 @@ for task in tasks:
     within += gap <= 2
     timely += ratio <= 2
     kept = [c for c in fast["preset"] or [] if c[3] == "best"][-1][0] if fast["preset"] else fast["chosen"]
+    if fast["chosen"] == "ensemble":
+        kept = "ensemble" + (f" (single {fast['ensemble']['test'][0]:.4f})" if fast.get("ensemble") else "")
     print(f"| {task} | {best['strategy']} {best['test_accuracy']:.4f} | {fe['test_accuracy']:.4f}, "
           f"{fe['wall_seconds']:.0f} | {kept}, {fast['test_accuracy']:.4f}, {fast['wall_seconds']:.0f} | "
           f"{gap:+.2f} | {ratio:.2f}x |")

@@ -114,6 +114,8 @@ print(json.dumps({"task": f"{variant}-{n}", "variant": variant, "labels_per_clas
   "pilot_seconds": pilot.get("seconds"),
   "preset": [[c["name"], c.get("val_accuracy"), c.get("seconds"), c["status"]] for c in preset.get("candidates", [])]
     or None,
+  "ensemble": (lambda e: e and {"kept": e["kept"], "weights": [x["weight"] for x in e["members"]],
+    "test": [e.get("single_test_accuracy"), e.get("test_accuracy")]})(preset.get("ensemble")),
   "test_accuracy": m.get("test_accuracy"), "val_accuracy": m.get("val_accuracy"),
   "trainable_parameters": m.get("trainable_parameters"), "wall_seconds": round(float(end) - float(start), 1)}))
 PY

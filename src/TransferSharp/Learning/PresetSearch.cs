@@ -187,18 +187,7 @@ internal static class PresetSearch
         );
         if (finished.Count < 2)
             return tested;
-        double? remaining = auto.TimeLimit is { } stop ? (stop - watch.Elapsed).TotalSeconds : null;
-        var ensembled = Ensembled(
-            tested,
-            bestIndex,
-            finished,
-            final with
-            {
-                SecondsLeft = remaining,
-            },
-            frozen,
-            progress
-        );
+        var ensembled = Ensembled(tested, bestIndex, finished, final, progress);
         return Stamped(ensembled, ensembled.Report.Preset!, advice, watch);
     }
 
@@ -206,14 +195,13 @@ internal static class PresetSearch
     /// The ensemble of the finished candidates (<see cref="EnsembleSelection"/>) on the held-out images they share,
     /// with <paramref name="tested"/> (the best single one, candidate <paramref name="primary"/>) at the top level;
     /// kept only when the guard says so. Its test score comes from the members' test predictions (a frozen-feature
-    /// member's test pass runs now, when the time left allows it). Candidates left out are released.
+    /// member's test pass runs now, until the time limit's deadline). Candidates left out are released.
     /// </summary>
     private static FitResult Ensembled(
         FitResult tested,
         int primary,
         List<(string name, FitResult result)> finished,
         FinalPass final,
-        double frozen,
         IProgress<ProgressUpdate>? progress
     )
     {
@@ -247,7 +235,7 @@ internal static class PresetSearch
                 (names[primary], null, weights[primary]),
             };
             members.AddRange(picked.Select(m => (names[m], (FitResult?)finished[m].result, weights[m])));
-            var (test, skipped) = TestPredictions(tested, members, final, frozen, progress);
+            var (test, skipped) = TestPredictions(tested, members, final, progress);
             double? single = tested.Test?.Accuracy();
             var classes = tested.Model.Manifest.ClassNames;
             var scored = test is null ? null : Training.ClassificationReport.From(test, classes);
@@ -299,30 +287,23 @@ internal static class PresetSearch
     private const int MinimumEnsembleRows = 20;
 
     // The ensemble's test predictions: the members' own where they scored the test images, a pass of the member's
-    // model otherwise (skipped, with the reason, when it does not fit in the time left).
+    // model otherwise (a frozen member's features are often in the cache already; under a limit the pass stops at
+    // the deadline, and the run is saved without a test score, with the reason).
     private static (Training.PredictionSet? test, string? skipped) TestPredictions(
         FitResult tested,
         IReadOnlyList<(string name, FitResult? result, double weight)> members,
         FinalPass final,
-        double frozen,
         IProgress<ProgressUpdate>? progress
     )
     {
         if (final.Data.Test is not { } images)
             return (null, null);
+        // The best single model's own test pass did not fit in the time left: the members' passes would not either.
+        if (tested.Test is null)
+            return (null, tested.Report.Preset?.TestSkipped);
         string[] ids = images.Items.Select(i => i.Source.Id).ToArray();
         var own = members.Select(m => (m.result ?? tested).Test).ToList();
         bool Scored(Training.PredictionSet? p) => p is not null && p.Ids.Length > 0;
-        int passes = own.Count(p => !Scored(p));
-        double estimate = passes * images.Count * frozen;
-        if (passes > 0 && final.SecondsLeft is { } left && estimate > left)
-        {
-            string why =
-                $"the ensemble's test pass needs about {estimate:F0} s, {left:F0} s were left; "
-                + "transfersharp evaluate RUN --data TEST scores it";
-            progress.Info($"ensemble: {why}");
-            return (null, why);
-        }
         // By id: an image the fit left out as undecodable is left out of every member's predictions.
         var byId = new List<Dictionary<string, double[]>>();
         for (int m = 0; m < members.Count; m++)
