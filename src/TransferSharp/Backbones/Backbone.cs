@@ -327,16 +327,10 @@ public sealed class Backbone : IDisposable
     /// pooled outputs of <see cref="FeatureLayers"/>.</summary>
     public Tensor Features(Tensor normalized)
     {
+        if (!FinalFeaturesOnly)
+            return FeaturesAtGrids(normalized, new[] { FeatureGrid })[0];
         using var scope = NewDisposeScope();
-        if (FinalFeaturesOnly)
-            return Network.forward(normalized).flatten(1).MoveToOuterDisposeScope();
-        var names = Network.Groups.Select(g => g.Name).ToList();
-        Tensor?[] outputs = Network.PooledGroupOutputs(
-            normalized,
-            FeatureLayers.Max(l => names.IndexOf(l)),
-            FeatureGrid
-        );
-        return cat(FeatureLayers.Select(l => outputs[names.IndexOf(l)]!).ToArray(), 1).MoveToOuterDisposeScope();
+        return Network.forward(normalized).flatten(1).MoveToOuterDisposeScope();
     }
 
     /// <summary>Releases the network and normalisation tensors.</summary>

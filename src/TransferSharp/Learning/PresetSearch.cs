@@ -346,20 +346,10 @@ internal static class PresetSearch
             byId.Add(RowsById(scoredIds).ToDictionary(x => x.Key, x => logs[x.Value]));
         }
         var rows = Enumerable.Range(0, ids.Length).Where(r => byId.All(d => d.ContainsKey(ids[r]))).ToArray();
-        var log = rows.Select(r =>
-                Enumerable
-                    .Range(0, tested.Model.Manifest.ClassNames.Count)
-                    .Select(c =>
-                        Math.Log(
-                            Math.Max(
-                                members.Select((m, k) => m.weight * Math.Exp(byId[k][ids[r]][c])).Sum(),
-                                double.Epsilon
-                            )
-                        )
-                    )
-                    .ToArray()
-            )
-            .ToArray();
+        double[][] log = Training.Inference.MixProbabilities(
+            byId.Select(d => rows.Select(r => d[ids[r]]).ToArray()).ToList(),
+            members.Select(m => m.weight).ToList()
+        );
         int[] labels = rows.Select(r => images.Items[r].Label).ToArray();
         ids = rows.Select(r => ids[r]).ToArray();
         return (new Training.PredictionSet(ids, labels, log), null);

@@ -52,32 +52,22 @@ public static class Predictor
         if (model.Members.Count == 0)
             return SingleOutputs(model, sources, progress, skipBad, batchSize, cacheDirectory, cancellation);
         // An ensemble: the weighted mean of its members' probabilities; features are the top-level member's.
-        ModelOutputs? first = null;
-        double[][]? mixed = null;
+        var outputs = new List<ModelOutputs>();
         foreach (EnsembleMember member in model.Members)
         {
             progress.Info($"ensemble member {member.Name} (weight {member.Weight:0.###})");
-            ModelOutputs outputs = SingleOutputs(
-                member.Model,
-                sources,
-                progress,
-                skipBad,
-                batchSize,
-                cacheDirectory,
-                cancellation
+            outputs.Add(
+                SingleOutputs(member.Model, sources, progress, skipBad, batchSize, cacheDirectory, cancellation)
             );
-            if (first is not null && !outputs.Kept.SequenceEqual(first.Kept))
-                throw new InvalidOperationException("the ensemble's members decoded different images.");
-            mixed ??= outputs.LogProbabilities.Select(r => new double[r.Length]).ToArray();
-            for (int r = 0; r < mixed.Length; r++)
-            for (int c = 0; c < mixed[r].Length; c++)
-                mixed[r][c] += member.Weight * Math.Exp(outputs.LogProbabilities[r][c]);
-            if (member.Model.Backbone == model.Backbone)
-                first = outputs with { LogProbabilities = [] };
-            first ??= outputs;
         }
-        double[][] logs = mixed!.Select(r => r.Select(p => Math.Log(Math.Max(p, double.Epsilon))).ToArray()).ToArray();
-        return first! with { LogProbabilities = logs };
+        if (outputs.Any(o => !o.Kept.SequenceEqual(outputs[0].Kept)))
+            throw new InvalidOperationException("the ensemble's members decoded different images.");
+        ModelOutputs top = outputs[model.Members.ToList().FindIndex(m => m.Model.Backbone == model.Backbone)];
+        double[][] logs = Inference.MixProbabilities(
+            outputs.Select(o => o.LogProbabilities).ToList(),
+            model.Members.Select(m => m.Weight).ToList()
+        );
+        return top with { LogProbabilities = logs };
     }
 
     private static ModelOutputs SingleOutputs(

@@ -66,4 +66,25 @@ public static class Inference
         double[] flat = F.log_softmax(logits.to(ScalarType.Float64), 1).cpu().data<double>().ToArray();
         return Enumerable.Range(0, (int)logits.shape[0]).Select(r => flat.AsSpan(r * k, k).ToArray()).ToArray();
     }
+
+    /// <summary>Log of the weighted mean of several models' probabilities, row by row (an ensemble's output): each of
+    /// <paramref name="logProbabilities"/> is one model's log-probabilities on the same rows.</summary>
+    internal static double[][] MixProbabilities(
+        IReadOnlyList<double[][]> logProbabilities,
+        IReadOnlyList<double> weights
+    )
+    {
+        int rows = logProbabilities[0].Length;
+        var mixed = new double[rows][];
+        for (int r = 0; r < rows; r++)
+        {
+            mixed[r] = new double[logProbabilities[0][r].Length];
+            for (int m = 0; m < logProbabilities.Count; m++)
+            for (int c = 0; c < mixed[r].Length; c++)
+                mixed[r][c] += weights[m] * Math.Exp(logProbabilities[m][r][c]);
+            for (int c = 0; c < mixed[r].Length; c++)
+                mixed[r][c] = Math.Log(Math.Max(mixed[r][c], double.Epsilon));
+        }
+        return mixed;
+    }
 }
