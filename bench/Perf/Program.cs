@@ -4,7 +4,9 @@
 // 'extract'/'decode')
 //   ort    SIZE                   (a) a raw ONNX Runtime session on the backbone's ONNX file, default options, random
 // input
-//   extract SIZE DIR [torch|onnxruntime|auto]   (b) our feature-extraction pass, end to end from the encoded files
+//   extract SIZE DIR [torch|onnxruntime|int8|auto]   (b) our feature-extraction pass, end to end from the encoded
+// files (int8: calibrated on the first 128 images first, timed apart)
+//   quant  SIZE DIR               the int8 frozen pass against fp32 on the same decoded batches: speed, agreement
 //   decode SIZE DIR               the data pipeline alone: decode + resize, parallel
 //   train  SIZE                   (c) our fine-tuning training step, every group trainable, AdamW (as Trainer runs it)
 //   load   SIZE                   resident memory after each stage of loading the backbone
@@ -111,11 +113,33 @@ switch (mode)
         using Backbone backbone = Backbone.Load(backboneName, size);
         var sources = Sources(dir);
         var options = new ExtractionOptions { BatchSize = batch, Engine = ParseEngine(engine) };
+        string key = backbone.FeatureKey;
+        if (engine == "int8")
+        {
+            // int8: ranges from the first 128 images (timed apart: a run calibrates once), then the timed pass.
+            var calibrationWatch = Stopwatch.StartNew();
+            var calibration = new List<Tensor>();
+            foreach (
+                PixelBatch b in ImageBatcher.Batches(sources, Enumerable.Range(0, 128).ToList(), size, batch, false, [])
+            )
+            {
+                using Tensor pixels = b.ToTensor();
+                calibration.Add(backbone.Normalize(pixels, CPU, false).DetachFromDisposeScope());
+            }
+            var quantization = new FrozenQuantization
+            {
+                Ranges = OnnxRuntimePass.Calibrate(backbone, calibration),
+                CalibrationImages = 128,
+            };
+            result["calibration_seconds"] = calibrationWatch.Elapsed.TotalSeconds;
+            options = options with { Engine = ExtractionEngine.OnnxRuntime, Quantization = quantization };
+            key = backbone.QuantizedFeatureKey(quantization);
+        }
         // Warm-up on a few images (session creation, first-run allocations), then the timed pass over all, cache empty.
         FeatureExtractor.Extract(
             backbone,
             sources.Take(batch * warmup).ToList(),
-            new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth),
+            new FeatureCache(null, key, backbone.FeatureWidth),
             options,
             null,
             "warm-up"
@@ -124,7 +148,7 @@ switch (mode)
         FeatureSet set = FeatureExtractor.Extract(
             backbone,
             sources,
-            new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth),
+            new FeatureCache(null, key, backbone.FeatureWidth),
             options,
             null,
             "extract"
@@ -149,6 +173,77 @@ switch (mode)
         result["images"] = count;
         result["seconds"] = seconds;
         result["images_per_second"] = count / seconds;
+        break;
+    }
+    case "quant":
+    {
+        // The int8 frozen pass against fp32 on the same decoded batches (decode excluded): speed and agreement.
+        using Backbone backbone = Backbone.Load(backboneName, size);
+        var sources = Sources(args[2]);
+        var positions = Enumerable.Range(0, sources.Count).ToList();
+        var batches = new List<Tensor>();
+        foreach (PixelBatch b in ImageBatcher.Batches(sources, positions, size, batch, false, []))
+        {
+            using Tensor pixels = b.ToTensor();
+            batches.Add(backbone.Normalize(pixels, CPU, false).DetachFromDisposeScope());
+        }
+        int calibration = Env("CALIBRATION_BATCHES", 4);
+        var calibrate = Stopwatch.StartNew();
+        var ranges = OnnxRuntimePass.Calibrate(backbone, batches.Take(calibration));
+        result["calibration_seconds"] = calibrate.Elapsed.TotalSeconds;
+        result["quantized_tensors"] = ranges.Count;
+        using OnnxRuntimePass fp32 = OnnxRuntimePass.Create(backbone);
+        using OnnxRuntimePass int8 = OnnxRuntimePass.CreateQuantized(backbone, ranges);
+        float[][] Pass(OnnxRuntimePass pass) => batches.Select(pass.Features).ToArray();
+        Pass(fp32);
+        Pass(int8);
+        var times = new Dictionary<string, List<double>> { ["fp32"] = [], ["int8"] = [] };
+        float[][] a = [],
+            q = [];
+        for (int round = 0; round < Env("ROUNDS", 3); round++)
+        {
+            var w = Stopwatch.StartNew();
+            a = Pass(fp32);
+            times["fp32"].Add(w.Elapsed.TotalSeconds);
+            w.Restart();
+            q = Pass(int8);
+            times["int8"].Add(w.Elapsed.TotalSeconds);
+        }
+        int images = batches.Sum(t => (int)t.shape[0]);
+        foreach (var (name, list) in times)
+            result[$"{name}_images_per_second"] = images / list.Order().ElementAt(list.Count / 2);
+        // Agreement: cosine similarity of each image's features, and the relative error.
+        double cosSum = 0,
+            cosMin = 1,
+            errSum = 0,
+            normSum = 0;
+        int width = backbone.FeatureWidth;
+        for (int bi = 0; bi < a.Length; bi++)
+        for (int k = 0; k < a[bi].Length / width; k++)
+        {
+            double dot = 0,
+                na = 0,
+                nq = 0,
+                err = 0;
+            for (int j = 0; j < width; j++)
+            {
+                double x = a[bi][k * width + j],
+                    y = q[bi][k * width + j];
+                dot += x * y;
+                na += x * x;
+                nq += y * y;
+                err += (x - y) * (x - y);
+            }
+            double cos = dot / Math.Sqrt(na * nq + 1e-30);
+            cosSum += cos;
+            cosMin = Math.Min(cosMin, cos);
+            errSum += err;
+            normSum += na;
+        }
+        result["images"] = images;
+        result["cosine_mean"] = cosSum / images;
+        result["cosine_min"] = cosMin;
+        result["relative_error"] = Math.Sqrt(errSum / normSum);
         break;
     }
     case "train":

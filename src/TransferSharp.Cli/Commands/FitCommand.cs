@@ -85,6 +85,7 @@ internal static class FitCommand
         Row("test_accuracy", r.TestAccuracy);
         Row("seconds_extraction", r.SecondsExtraction);
         Row("images_per_second_extraction", r.ImagesPerSecondExtraction);
+        Row("frozen_precision", r.FrozenPrecision?.Used);
         Row("seconds_total", r.SecondsTotal);
         AnsiConsole.Write(table);
         if (r.FeatureCache is { Hit: true })

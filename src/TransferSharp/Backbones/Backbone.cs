@@ -15,6 +15,7 @@ public sealed class Backbone : IDisposable
     private string? weightsHash;
     private readonly string loadedFingerprint;
     private OnnxRuntimePass? onnxRuntime;
+    private readonly Dictionary<string, OnnxRuntimePass> quantizedPasses = [];
 
     private Backbone(
         PretrainedConfig config,
@@ -54,6 +55,19 @@ public sealed class Backbone : IDisposable
     /// <summary>The frozen backbone on ONNX Runtime (created on first use); callers check <see
     /// cref="RunsOnOnnxRuntime"/> first.</summary>
     public OnnxRuntimePass OnnxRuntime => onnxRuntime ??= OnnxRuntimePass.Create(this);
+
+    /// <summary>The int8 frozen pass with <paramref name="quantization"/>'s ranges (created on first use); callers
+    /// check <see cref="RunsOnOnnxRuntime"/> first.</summary>
+    public OnnxRuntimePass QuantizedOnnxRuntime(FrozenQuantization quantization)
+    {
+        string key = quantization.Key();
+        if (!quantizedPasses.TryGetValue(key, out OnnxRuntimePass? pass))
+            quantizedPasses[key] = pass = OnnxRuntimePass.CreateQuantized(this, quantization.Ranges);
+        return pass;
+    }
+
+    /// <summary>The cache key of final features from the int8 pass with <paramref name="quantization"/>.</summary>
+    public string QuantizedFeatureKey(FrozenQuantization quantization) => $"{FeatureKey}|int8-{quantization.Key()}";
 
     /// <summary>What the normalisation subtracts: [1, C, 1, 1] per-channel means or a [1, C, S, S] mean
     /// image.</summary>
@@ -338,6 +352,8 @@ public sealed class Backbone : IDisposable
     {
         Network.Dispose();
         onnxRuntime?.Dispose();
+        foreach (OnnxRuntimePass pass in quantizedPasses.Values)
+            pass.Dispose();
         channelShift.Dispose();
         channelScale.Dispose();
     }

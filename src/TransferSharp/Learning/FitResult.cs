@@ -239,6 +239,7 @@ public sealed class FitResult : IDisposable
             ChannelsLast = decision.Options.Data.ChannelsLast,
             FeatureLayers = backbone.FinalFeaturesOnly ? null : backbone.FeatureLayers,
             FeatureGrid = backbone.FeatureGrid > 1 ? backbone.FeatureGrid : null,
+            FrozenQuantization = outcome.Quantization,
         };
     }
 

@@ -73,6 +73,7 @@ public static class RunReport
                 ("validation accuracy", Scored(r.ValAccuracy, r.ValLoss)),
                 ("test accuracy", r.TestAccuracy is null ? null : HtmlPage.Percent(r.TestAccuracy)),
                 ("head", r.Head),
+                ("frozen pass", FrozenPass(r.FrozenPrecision)),
                 ("best epoch", r.BestEpoch?.ToString(CultureInfo.InvariantCulture)),
                 ("restored epoch", r.RestoredEpoch?.ToString(CultureInfo.InvariantCulture)),
                 ("stopped", r.StopReason),
@@ -87,6 +88,14 @@ public static class RunReport
             }
         );
     }
+
+    private static string? FrozenPass(Strategies.FrozenPrecisionReport? p) =>
+        p is null ? null
+        : p.Reason is { } reason ? $"{p.Used} ({p.Requested} asked for: {reason})"
+        : p.CheckAccuracyFp32 is { } fp32 && p.CheckAccuracyInt8 is { } int8
+            ? $"{p.Used} (check: probe {HtmlPage.Percent(int8)} on int8 features against {HtmlPage.Percent(fp32)} on "
+                + $"fp32, {(p.CheckImages ?? 0).ToString(CultureInfo.InvariantCulture)} images)"
+        : p.Used;
 
     private static string? Scored(double? accuracy, double? loss) =>
         accuracy is null ? null

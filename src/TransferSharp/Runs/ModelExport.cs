@@ -124,7 +124,10 @@ public static class ModelExport
 
     private static ModelProto Single(SavedModel model)
     {
-        ModelProto proto = OnnxWeights.Current(model.Backbone);
+        // An int8 run's head reads the int8 pass's features: the export runs that graph.
+        ModelProto proto = model.Manifest.FrozenQuantization is { } quantization
+            ? OnnxRuntimePass.QuantizedModel(model.Backbone, quantization.Ranges)
+            : OnnxWeights.Current(model.Backbone);
         var graph = new ExportGraph(proto.Graph);
         string backboneInput = model.Backbone.Network.InputName;
         graph.BeginPrefix();

@@ -70,6 +70,9 @@ public sealed record ModelManifest
     /// <summary>Grid pooling of the intermediate feature groups (cells a side); null = 1, global pooling.</summary>
     public int? FeatureGrid { get; init; }
 
+    /// <summary>The int8 frozen pass whose features the head reads (its activation ranges); null: fp32.</summary>
+    public Backbones.FrozenQuantization? FrozenQuantization { get; init; }
+
     /// <summary>An ensemble's members, this folder's model among them ("."), with their weights; null for a single
     /// model.</summary>
     public IReadOnlyList<EnsembleEntry>? Ensemble { get; init; }

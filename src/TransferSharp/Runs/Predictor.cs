@@ -1,4 +1,5 @@
 using TransferSharp.Analysis;
+using TransferSharp.Backbones;
 using TransferSharp.Data;
 using TransferSharp.Progress;
 using TransferSharp.Training;
@@ -84,8 +85,17 @@ public static class Predictor
             return ChannelOutputs(model, sources, progress, skipBad, batchSize);
         // A fine-tuned backbone's features are not the pretrained backbone's: no shared cache for those.
         string? cacheDir = model.Manifest.BackboneFile is null ? cacheDirectory : null;
-        var cache = new FeatureCache(cacheDir, model.Backbone.FeatureKey, model.Backbone.FeatureWidth);
-        var options = new ExtractionOptions { BatchSize = batchSize, SkipBad = skipBad };
+        FrozenQuantization? quantization = model.Manifest.FrozenQuantization;
+        string key = quantization is null
+            ? model.Backbone.FeatureKey
+            : model.Backbone.QuantizedFeatureKey(quantization);
+        var cache = new FeatureCache(cacheDir, key, model.Backbone.FeatureWidth);
+        var options = new ExtractionOptions
+        {
+            BatchSize = batchSize,
+            SkipBad = skipBad,
+            Quantization = quantization,
+        };
         FeatureSet features = FeatureExtractor.Extract(
             model.Backbone,
             sources,

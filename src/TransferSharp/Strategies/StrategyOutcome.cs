@@ -18,4 +18,8 @@ public sealed record StrategyOutcome(
     PredictionSet HeldOut,
     PredictionSet? Test,
     TrainingReport Report
-);
+)
+{
+    /// <summary>The int8 frozen pass the head's features came from; null: fp32.</summary>
+    public Backbones.FrozenQuantization? Quantization { get; init; }
+}

@@ -58,6 +58,9 @@ public record TrainingReport
     /// <summary>How the feature cache served the run.</summary>
     public FeatureCacheUse? FeatureCache { get; init; }
 
+    /// <summary>The frozen pass's arithmetic (feature extraction); null when fp32 was all that was asked for.</summary>
+    public FrozenPrecisionReport? FrozenPrecision { get; init; }
+
     /// <summary>Images skipped as undecodable (with --skip-bad).</summary>
     public IReadOnlyList<BadImage> SkippedImages { get; init; } = Array.Empty<BadImage>();
 

@@ -20,6 +20,10 @@ public sealed record ExtractionOptions
     /// <summary>Which engine runs the frozen backbone. Default <see cref="ExtractionEngine.Auto"/>.</summary>
     public ExtractionEngine Engine { get; init; } = ExtractionEngine.Auto;
 
+    /// <summary>Run the frozen pass in int8 with these ranges (ONNX Runtime only); null: fp32. The cache must be keyed
+    /// by <see cref="Backbones.Backbone.QuantizedFeatureKey"/>.</summary>
+    public Backbones.FrozenQuantization? Quantization { get; init; }
+
     /// <summary>Other grids to pool the same intermediate maps at, cached for later fits (TorchSharp passes of
     /// intermediate layers only; not for mirrored images).</summary>
     internal IReadOnlyList<GridCompanion> Companions { get; init; } = [];

@@ -48,7 +48,10 @@ public static class FeatureExtractor
         {
             Device device = options.Device ?? CPU;
             OnnxRuntimePass? onnx = ChooseEngine(backbone, options, device);
-            engine = onnx is null ? "torch" : "onnxruntime";
+            engine =
+                onnx is null ? "torch"
+                : options.Quantization is null ? "onnxruntime"
+                : "onnxruntime-int8";
             var companions = onnx is null && !options.Mirror && !backbone.FinalFeaturesOnly ? options.Companions : [];
             backbone.Network.eval();
             using var task = progress.Begin($"{label}: extracting features", missing.Count);
@@ -137,6 +140,15 @@ public static class FeatureExtractor
     /// <summary>What runs the frozen pass: ONNX Runtime where it can run the backbone (null: TorchSharp).</summary>
     internal static OnnxRuntimePass? ChooseEngine(Backbone backbone, ExtractionOptions options, Device device)
     {
+        if (options.Quantization is { } quantization)
+        {
+            if (!backbone.RunsOnOnnxRuntime(device) || options.Engine == ExtractionEngine.Torch)
+                throw new InvalidOperationException(
+                    "an int8 frozen pass runs on ONNX Runtime only: the backbone as shipped, to its final features, "
+                        + "on the CPU."
+                );
+            return backbone.QuantizedOnnxRuntime(quantization);
+        }
         if (options.Engine == ExtractionEngine.Torch)
             return null;
         bool eligible = backbone.RunsOnOnnxRuntime(device);

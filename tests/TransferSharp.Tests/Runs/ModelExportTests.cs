@@ -110,6 +110,29 @@ public class ModelExportTests
     }
 
     [Fact]
+    public void AnInt8FeatureExtractionRunRecordsItsCheckAndPredictsAndExportsItsQuantisedPass()
+    {
+        var (train, test) = Images(color: true);
+        using FitResult fitted = new TransferLearner(
+            Options(train, new FeatureExtractionOptions { HeadSteps = 40, Precision = FrozenPrecision.Int8 })
+        ).Fit();
+        FrozenPrecisionReport precision = fitted.Report.FrozenPrecision!;
+        Assert.Equal("int8", precision.Requested);
+        // 24 images: the check's standard error is wide, and int8 is kept unless it scores far below fp32.
+        Assert.Equal("int8", precision.Used);
+        Assert.Null(precision.Reason);
+        Assert.Equal(18, precision.CalibrationImages);
+        Assert.Equal(24, precision.CheckImages);
+        Assert.Equal(QuantizedFeatures.Tolerance, precision.Tolerance);
+        string folder = fitted.Save(TestPaths.NewTempDir("int8-run"));
+        string html = TransferSharp.Reports.RunReport.Render(folder);
+        Assert.Contains("<th>frozen pass</th><td>int8 (check: probe", html);
+        using (SavedModel model = SavedModel.Load(folder))
+            Assert.Equal(fitted.Model.Manifest.FrozenQuantization!.Key(), model.Manifest.FrozenQuantization!.Key());
+        AssertParity(fitted, test);
+    }
+
+    [Fact]
     public void AnEnsembleLoadsPredictsAndExportsAsTheWeightedMeanOfItsMembers()
     {
         var (train, test) = Images(color: true);

@@ -29,6 +29,10 @@ public sealed record FeatureExtractionOptions : StrategyOptions
     /// its grid candidate so, and one backbone pass serves both. Default none.</summary>
     public IReadOnlyList<int> CacheGrids { get; init; } = [];
 
+    /// <summary>The frozen pass's arithmetic: int8 is calibrated on the training images and used only when a probe on
+    /// its features scores within 0.3 points of fp32's (recorded either way). Default fp32.</summary>
+    public FrozenPrecision Precision { get; init; } = FrozenPrecision.Fp32;
+
     /// <inheritdoc />
     public override void Validate()
     {

@@ -18,7 +18,7 @@ internal static class FrozenFeatures
         Freeze(run.Backbone);
         if (run.Device.type != DeviceType.CPU)
             run.Backbone.Network.to(run.Device);
-        var views = Extracted.From(run, options.CacheGrids);
+        var views = Extracted.From(run, options);
         using var scope = NewDisposeScope();
         var rows = new FeatureRows(run, views);
         var probeOptions = new LinearProbeOptions
@@ -65,7 +65,10 @@ internal static class FrozenFeatures
         );
         int[] labels = labelled.Select(i => run.Data.Items[i].Label).ToArray();
         string[] ids = labelled.Select(i => run.Data.Items[i].Source.Id).ToArray();
-        return new StrategyOutcome(probe.Head, false, null, new PredictionSet(ids, labels, outOfFold), test, report);
+        return new StrategyOutcome(probe.Head, false, null, new PredictionSet(ids, labels, outOfFold), test, report)
+        {
+            Quantization = views.Quantization,
+        };
     }
 
     /// <summary>Freezes the whole backbone: requires_grad off, gradients null, BatchNorm in eval mode.</summary>
@@ -128,8 +131,15 @@ internal static class FrozenFeatures
     {
         public bool Mirrored => LabelledMirrored is not null;
 
-        public static Extracted From(StrategyRun run, IReadOnlyList<int> cacheGrids)
+        /// <summary>The int8 pass the features came from; null: fp32.</summary>
+        public FrozenQuantization? Quantization { get; init; }
+
+        /// <summary>The precision asked for and used, when int8 was asked for.</summary>
+        public FrozenPrecisionReport? Precision { get; init; }
+
+        public static Extracted From(StrategyRun run, FeatureExtractionOptions options)
         {
+            IReadOnlyList<int> cacheGrids = options.CacheGrids;
             Backbone backbone = run.Backbone;
             string? directory = run.DataOptions.ResolveCacheDirectory();
             long? limit = run.DataOptions.CacheLimitBytes;
@@ -153,6 +163,18 @@ internal static class FrozenFeatures
                 Device = run.Device,
                 Companions = companions,
             };
+            FrozenPrecisionReport? precision = null;
+            if (options.Precision == FrozenPrecision.Int8)
+            {
+                var quantized = QuantizedFeatures.Extract(run, cache, extraction, directory, limit, out var report);
+                precision = report;
+                if (quantized is var (int8, int8Test, quantization))
+                    return new Extracted(int8, int8Test, null, null, directory)
+                    {
+                        Quantization = quantization,
+                        Precision = precision,
+                    };
+            }
             // Every labelled image, then the test images: all decoding problems surface here, before training.
             var labelled = run.Data.Items.Select(i => i.Source).ToList();
             FeatureSet features = Extract(run, labelled, cache, extraction, "train+validation");
@@ -161,7 +183,7 @@ internal static class FrozenFeatures
                 : Extract(run, run.Test.Items.Select(i => i.Source).ToList(), cache, extraction, "test");
             Tell(run, cache);
             if (!run.Model.TestTimeAugmentation)
-                return new Extracted(features, test, null, null, directory);
+                return new Extracted(features, test, null, null, directory) { Precision = precision };
             // Test-time augmentation: the head trains on both views and predicts on their mean.
             var mirrorCache = new FeatureCache(directory, backbone.MirroredFeatureKey, backbone.FeatureWidth, limit);
             Preload(run, mirrorCache, backbone.MirroredFeatureKey);
@@ -184,7 +206,7 @@ internal static class FrozenFeatures
                         "test (mirrored)"
                     );
             Tell(run, mirrorCache);
-            return new Extracted(features, test, mirrored, testMirrored, directory);
+            return new Extracted(features, test, mirrored, testMirrored, directory) { Precision = precision };
         }
 
         /// <summary>With <see cref="Data.DataOptions.FeaturesFrom"/>: the shards' features, looked up before the
@@ -226,6 +248,7 @@ internal static class FrozenFeatures
                 ImagesExtracted = computed,
                 ImagesPerSecondExtraction = computed > 0 ? Math.Round(computed / seconds, 2) : 0,
                 FeatureCache = new FeatureCacheUse(hits, computed, computed == 0 && hits > 0, CacheDirectory),
+                FrozenPrecision = Precision,
                 SkippedImages = bad,
             };
         }

@@ -1,0 +1,38 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace TransferSharp.Backbones;
+
+/// <summary>
+/// An int8 frozen pass of a backbone (<see cref="OnnxQuantizer"/>): the activation ranges observed on calibration
+/// images, which with the backbone's weights fix the quantised graph. Saved with a run so that predictions use the
+/// features it was trained on.
+/// </summary>
+public sealed record FrozenQuantization
+{
+    /// <summary>What the quantised graph is.</summary>
+    public string Scheme { get; init; } =
+        "int8 QDQ on ONNX Runtime: weights int8 per output channel (symmetric), activations uint8 per tensor "
+        + "(min-max over the calibration images), BatchNorm folded";
+
+    /// <summary>Each quantised activation's range, by tensor name in the backbone's rewritten graph.</summary>
+    public required IReadOnlyDictionary<string, ActivationRange> Ranges { get; init; }
+
+    /// <summary>How many training images the ranges were observed on.</summary>
+    public int CalibrationImages { get; init; }
+
+    /// <summary>A digest of the ranges: features of the same backbone quantised with other ranges are not the
+    /// same.</summary>
+    public string Key()
+    {
+        var text = new StringBuilder();
+        foreach (var (name, range) in Ranges.OrderBy(p => p.Key, StringComparer.Ordinal))
+            text.Append(name)
+                .Append('=')
+                .Append(range.Min.ToString("R"))
+                .Append(',')
+                .Append(range.Max.ToString("R"))
+                .Append(';');
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16].ToLowerInvariant();
+    }
+}

@@ -1,0 +1,184 @@
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Onnx;
+using TransferSharp.Backbones;
+using TransferSharp.Data;
+using TransferSharp.Training;
+using static TorchSharp.torch;
+using Tensor = TorchSharp.torch.Tensor;
+
+namespace TransferSharp.Tests.Backbones;
+
+/// <summary>The int8 frozen pass: BatchNorm folding is exact, the QDQ graph quantises every convolution and drops
+/// the ReLUs its zero points replace, its features follow fp32's, and graphs it cannot quantise are refused by
+/// name.</summary>
+public class QuantizationTests
+{
+    private const int Size = 64;
+
+    private static List<Tensor> Batches(Backbone backbone, int images, int seed)
+    {
+        var random = new Random(seed);
+        var sources = Enumerable
+            .Range(0, images)
+            .Select(i =>
+            {
+                // Smooth random images (a blurred gradient plus noise): closer to photographs than white noise.
+                var pixels = new byte[20 * 20 * 3];
+                int shift = random.Next(60);
+                for (int p = 0; p < pixels.Length; p++)
+                    pixels[p] = (byte)Math.Clamp(p / 3 % 20 * 8 + shift + random.Next(40), 0, 255);
+                return (IImageSource)new MemorySource($"image-{i}", new RawImage(20, 20, 3, pixels));
+            })
+            .ToList();
+        var batches = new List<Tensor>();
+        foreach (
+            PixelBatch batch in ImageBatcher.Batches(sources, [.. Enumerable.Range(0, images)], Size, 8, false, [])
+        )
+        {
+            using Tensor pixels = batch.ToTensor();
+            batches.Add(backbone.Normalize(pixels, CPU, false).DetachFromDisposeScope());
+        }
+        return batches;
+    }
+
+    private sealed class MemorySource(string id, RawImage image) : IImageSource
+    {
+        public string Id { get; } = id;
+
+        public byte[] ContentBytes() => image.Pixels;
+
+        public RawImage Decode() => image;
+    }
+
+    private static float[] RunOnnx(ModelProto model, Tensor batch)
+    {
+        using var session = new InferenceSession(model.ToByteArray());
+        float[] values = batch.contiguous().data<float>().ToArray();
+        var input = new DenseTensor<float>(values, batch.shape.Select(d => (int)d).ToArray());
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(session.InputMetadata.Keys.First(), input)]);
+        return results.First().AsTensor<float>().ToArray();
+    }
+
+    [Fact]
+    public void FoldingBatchNormIntoTheConvolutionsKeepsTheOutputs()
+    {
+        using Backbone backbone = Backbone.Load(Registry.DefaultName, Size);
+        ModelProto rewritten = OnnxSizeAgnostic.Rewrite(OnnxImporter.ReadModel(backbone.WeightsPath), backbone.Network);
+        ModelProto folded = OnnxQuantizer.FoldBatchNorms(rewritten);
+        Assert.Contains(rewritten.Graph.Node, n => n.OpType == "BatchNormalization");
+        Assert.DoesNotContain(folded.Graph.Node, n => n.OpType == "BatchNormalization");
+        Tensor batch = Batches(backbone, 4, seed: 1)[0];
+        float[] before = RunOnnx(rewritten, batch),
+            after = RunOnnx(folded, batch);
+        double scale = Math.Max(1, before.Max(Math.Abs));
+        double diff = before.Zip(after).Max(p => Math.Abs(p.First - p.Second));
+        Assert.True(diff <= 1e-4 * scale, $"folded outputs differ by {diff:G3} (scale {scale:G3})");
+    }
+
+    [Fact]
+    public void TheInt8PassQuantisesEveryConvolutionAndFollowsFp32Features()
+    {
+        using Backbone backbone = Backbone.Load(Registry.DefaultName, Size);
+        List<Tensor> batches = Batches(backbone, 32, seed: 2);
+        var fp32 = new List<float[]>();
+        Dictionary<string, ActivationRange> ranges = OnnxRuntimePass.Calibrate(backbone, batches.Take(2), fp32);
+        Assert.Equal(16, fp32.Count); // one row per calibration image
+        Assert.All(ranges.Values, r => Assert.True(r.Min <= r.Max));
+
+        ModelProto quantized = OnnxRuntimePass.QuantizedModel(backbone, ranges);
+        var nodes = quantized.Graph.Node;
+        var convolutions = nodes.Where(n => n.OpType == "Conv").ToList();
+        Assert.NotEmpty(convolutions);
+        var dequantized = nodes.Where(n => n.OpType == "DequantizeLinear").Select(n => n.Output[0]).ToHashSet();
+        // Every convolution reads dequantised int8 weights and a dequantised input.
+        Assert.All(
+            convolutions,
+            c => Assert.True(dequantized.Contains(c.Input[0]) && dequantized.Contains(c.Input[1]))
+        );
+        // ResNet18's ReLUs all follow a quantised convolution or Add but the last, before the global pooling.
+        Assert.Single(nodes, n => n.OpType == "Relu");
+        // The file is opset 8: Q/DQ come from ONNX Runtime's domain, and the opset is raised to 10 for the fusion.
+        Assert.Contains(quantized.OpsetImport, o => o.Domain == "com.microsoft");
+        Assert.Equal(10, quantized.OpsetImport.First(o => o.Domain is "" or "ai.onnx").Version);
+
+        using OnnxRuntimePass reference = OnnxRuntimePass.Create(backbone);
+        using OnnxRuntimePass int8 = OnnxRuntimePass.CreateQuantized(backbone, ranges);
+        double error = 0,
+            norm = 0,
+            cosineMin = 1;
+        int width = backbone.FeatureWidth;
+        foreach (Tensor batch in batches.Skip(2))
+        {
+            float[] a = reference.Features(batch),
+                q = int8.Features(batch);
+            for (int image = 0; image < a.Length / width; image++)
+            {
+                double dot = 0,
+                    na = 0,
+                    nq = 0;
+                for (int j = image * width; j < (image + 1) * width; j++)
+                {
+                    dot += a[j] * q[j];
+                    na += a[j] * a[j];
+                    nq += q[j] * q[j];
+                    error += (a[j] - q[j]) * (a[j] - q[j]);
+                }
+                norm += na;
+                cosineMin = Math.Min(cosineMin, dot / Math.Sqrt(na * nq));
+            }
+            Assert.False(a.SequenceEqual(q)); // it did run another graph
+        }
+        double relative = Math.Sqrt(error / norm);
+        Assert.True(relative < 0.2, $"int8 features' relative error {relative:F3}");
+        Assert.True(cosineMin > 0.95, $"lowest cosine similarity {cosineMin:F3}");
+    }
+
+    [Fact]
+    public void AnOldGraphWithAnOpWhoseMeaningChangesAtOpset10IsRefusedByName()
+    {
+        var model = new ModelProto
+        {
+            IrVersion = 4,
+            OpsetImport =
+            {
+                new OperatorSetIdProto { Domain = "", Version = 8 },
+            },
+            Graph = new GraphProto { Name = "g" },
+        };
+        var weight = new TensorProto
+        {
+            Name = "w",
+            DataType = (int)TensorProto.Types.DataType.Float,
+            Dims = { 2, 1, 1, 1 },
+            FloatData = { 1f, -1f },
+        };
+        model.Graph.Initializer.Add(weight);
+        model.Graph.Node.Add(
+            new NodeProto
+            {
+                Name = "conv",
+                OpType = "Conv",
+                Input = { "x", "w" },
+                Output = { "c" },
+            }
+        );
+        model.Graph.Node.Add(
+            new NodeProto
+            {
+                Name = "upsample",
+                OpType = "Upsample",
+                Input = { "c" },
+                Output = { "y" },
+            }
+        );
+        model.Graph.Input.Add(new ValueInfoProto { Name = "x" });
+        model.Graph.Output.Add(new ValueInfoProto { Name = "y" });
+        IReadOnlyList<string> tensors = OnnxQuantizer.CalibrationTensors(model);
+        Assert.Equal(new[] { "c", "x" }, tensors.Order());
+        var ranges = tensors.ToDictionary(t => t, _ => new ActivationRange(-1, 1));
+        var error = Assert.Throws<NotSupportedException>(() => OnnxQuantizer.Quantize(model, ranges));
+        Assert.Contains("'upsample' (Upsample)", error.Message);
+    }
+}
