@@ -251,6 +251,11 @@ switch (mode)
         using Backbone backbone = Backbone.Load(backboneName, size);
         using var model = new TransferModel(backbone, new ClassifierHead(backbone.FeatureWidth, 10));
         Freezer.Apply(model, model.Groups.Select(_ => GroupMode.Full).ToList());
+        // PRECISION=bf16: the convolutions as `--precision bf16` trains them (fp32 master weights).
+        string precision = Environment.GetEnvironmentVariable("PRECISION") ?? "fp32";
+        if (precision == "bf16")
+            backbone.Network.TrainingComputeType = ScalarType.BFloat16;
+        result["precision"] = precision;
         model.Train(true);
         using var optimizer = optim.AdamW(model.Groups.SelectMany(g => g.All), 1e-4);
         result["rss_after_load_mib"] = Rss("VmRSS:");

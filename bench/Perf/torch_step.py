@@ -2,7 +2,9 @@
 
 Debian's python3-torch 1.13 and python3-torchvision (installed by bench/perf.sh, never a dependency of TransferSharp).
 Same work as `PerfBench train`: batch of random images, 10 classes, every layer trainable, AdamW, cross-entropy.
-Usage: /usr/bin/python3 bench/Perf/torch_step.py SIZE [channels_last|contiguous]; env BATCH, STEPS, WARMUP, THREADS.
+Usage: /usr/bin/python3 bench/Perf/torch_step.py SIZE [channels_last|contiguous]; env BATCH, STEPS, WARMUP, THREADS,
+PRECISION (fp32, or bf16: the forward and loss under torch.cpu.amp.autocast(dtype=torch.bfloat16), PyTorch's CPU
+mixed precision).
 """
 import json, os, resource, sys, time
 
@@ -24,6 +26,7 @@ if layout == "channels_last":
     model = model.to(memory_format=torch.channels_last)
     x = x.contiguous(memory_format=torch.channels_last)
 y = torch.randint(0, 10, (batch,))
+precision = os.environ.get("PRECISION", "fp32")
 model.train()
 optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
 loss_fn = torch.nn.CrossEntropyLoss()
@@ -31,7 +34,8 @@ loss_fn = torch.nn.CrossEntropyLoss()
 
 def step():
     optimizer.zero_grad()
-    loss = loss_fn(model(x), y)
+    with torch.cpu.amp.autocast(enabled=precision == "bf16", dtype=torch.bfloat16):
+        loss = loss_fn(model(x), y)
     loss.backward()
     optimizer.step()
 
@@ -46,7 +50,7 @@ for _ in range(steps):
 times.sort()
 median = times[len(times) // 2]
 print(json.dumps({
-    "mode": "torch-train", "size": size, "batch": batch, "cores": os.cpu_count(), "layout": layout,
+    "mode": "torch-train", "size": size, "batch": batch, "cores": os.cpu_count(), "layout": layout, "precision": precision,
     "torch": torch.__version__, "threads": torch.get_num_threads(), "default_threads": default_threads,
     "steps": steps, "median_seconds": median, "images_per_second": batch / median,
     "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,

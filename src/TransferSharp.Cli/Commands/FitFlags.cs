@@ -332,6 +332,14 @@ internal sealed class FitFlags
                 Description = "Deterministic training (one intra-op thread; slower).",
             }
         );
+        Precision = Add(
+            training,
+            EnumValues.Option<TrainingPrecision>(
+                "--precision",
+                "Arithmetic of the training step's convolutions: fp32, or bf16 with fp32 master weights (BatchNorm, "
+                    + "head, loss and optimizer in fp32; evaluation in fp32)"
+            )
+        );
         Naive = Add(
             training,
             new Option<bool>("--naive")
@@ -596,6 +604,7 @@ internal sealed class FitFlags
     public Option<HeadSolver?> HeadSolver { get; }
 
     public Option<FrozenPrecision?> FrozenPrecision { get; }
+    public Option<TrainingPrecision?> Precision { get; }
     public Option<int> FreezeTo { get; }
     public Option<bool> AdaBn { get; }
     public Option<double> Alpha { get; }
@@ -699,6 +708,7 @@ internal sealed class FitFlags
             },
             FreezeBatchNormStatistics = BatchNormStatistics(parse.GetValue(BnStats)),
             Deterministic = parse.GetValue(Deterministic),
+            Precision = parse.GetValue(Precision) ?? TrainingPrecision.Fp32,
             OnNonFinite = parse.GetValue(OnNan) ?? NonFinitePolicy.Stop,
             Naive = parse.GetValue(Naive),
         };

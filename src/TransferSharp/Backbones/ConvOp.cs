@@ -19,12 +19,27 @@ internal sealed class ConvOp : TensorOwningOp
             register_parameter("bias", new TorchSharp.Modules.Parameter(bias));
     }
 
+    /// <summary>The type training passes compute in (bf16: inputs and weights cast down, the result back to fp32; the
+    /// weights stay fp32 parameters, so gradients and updates are fp32); null: the input's type.</summary>
+    public ScalarType? TrainingComputeType { get; set; }
+
     public override Tensor Run(IReadOnlyList<Tensor?> inputs, bool training)
     {
         Tensor x = inputs[0]!;
+        if (training && TrainingComputeType is { } low && x.dtype == ScalarType.Float32)
+        {
+            using Tensor lowInput = x.to(low);
+            using Tensor weight = Weight.to(low);
+            using Tensor? bias = Bias?.to(low);
+            using Tensor result = Convolve(lowInput, weight, bias);
+            return result.to(ScalarType.Float32);
+        }
+        return Convolve(x, Weight, Bias);
+    }
+
+    private Tensor Convolve(Tensor x, Tensor weight, Tensor? bias)
+    {
         var (begin, end) = Window.PadsFor(x.shape[2..]);
-        Tensor weight = Weight;
-        Tensor? bias = has_parameter("bias") ? Bias! : null;
         if (Window.IsSymmetric(begin, end))
             return F.conv2d(x, weight, bias, Window.Strides, begin, Window.Dilations, Groups);
         using Tensor padded = F.pad(x, Window.TorchPadOrder(begin, end));

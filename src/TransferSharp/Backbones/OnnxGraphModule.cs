@@ -288,6 +288,18 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         return RunSteps(InputName, input, 0, firstStep, tensorName, null);
     }
 
+    /// <summary>The type the convolutions compute in while training (null: fp32); see <see
+    /// cref="ConvOp.TrainingComputeType"/>.</summary>
+    public ScalarType? TrainingComputeType
+    {
+        get => steps.Select(s => s.op).OfType<ConvOp>().FirstOrDefault()?.TrainingComputeType;
+        set
+        {
+            foreach (ConvOp conv in steps.Select(s => s.op).OfType<ConvOp>())
+                conv.TrainingComputeType = value;
+        }
+    }
+
     /// <summary>Runs groups [<paramref name="group"/>, end) from the tensor <see cref="ForwardPrefix"/>
     /// returned.</summary>
     public Tensor ForwardFrom(Tensor boundary, int group)

@@ -39,6 +39,9 @@ public abstract record LoopOptions
     /// <summary>Deterministic kernels: one intra-op thread, reductions in a fixed order (slower).</summary>
     public bool Deterministic { get; init; }
 
+    /// <summary>The training step's convolutions in fp32 (default) or bf16 (fp32 master weights).</summary>
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
+
     /// <summary>Memory allowed for cached frozen-prefix outputs, in bytes. Default 3 GiB.</summary>
     public long PrefixCacheBytes { get; init; } = 3L << 30;
 

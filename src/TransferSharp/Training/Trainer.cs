@@ -60,12 +60,15 @@ public sealed class Trainer
         int threads = get_num_threads();
         if (settings.Deterministic)
             set_num_threads(1);
+        var network = model.Backbone.Network;
+        network.TrainingComputeType = settings.Precision == TrainingPrecision.Bf16 ? ScalarType.BFloat16 : null;
         try
         {
             return Run(plan, train, validation, callbacks ?? Array.Empty<ITrainingCallback>(), regularizer);
         }
         finally
         {
+            network.TrainingComputeType = null;
             if (settings.Deterministic)
                 set_num_threads(threads);
             prefixCache.Clear();
