@@ -26,21 +26,9 @@ if [ "$PART" = perf ]; then
   done
   exit 0
 fi
-if [ -z "${CLI:-}" ]; then
-  dotnet build -c Release src/TransferSharp.Cli -v q -nologo >/dev/null
-  CLI="dotnet src/TransferSharp.Cli/bin/Release/net10.0/TransferSharp.Cli.dll"
-fi
-FULL=/usr/share/datasets/fashion-mnist
 WORK=bench/work/bf16
 OUT=${RESULTS:-bench/results/bf16_accuracy.jsonl}
-mkdir -p "$WORK/runs" bench/results
-TRAIN=$WORK/train-100 TEST=$WORK/test
-if [ ! -f "$TRAIN/train-images-idx3-ubyte.gz" ]; then
-  $CLI dataset subset "$FULL/train-images-idx3-ubyte.gz" --per-class 100 --seed 1 --out "$TRAIN" --prefix train \
-    >/dev/null
-  cp data/fashion-mnist-small/classes.txt "$TRAIN/"
-fi
-mkdir -p "$TEST"; cp -n "$FULL"/t10k-*-ubyte.gz "$TEST/"; cp data/fashion-mnist-small/classes.txt "$TEST/"
+. bench/fmnist-100.sh
 for strategy in ${STRATEGIES:-lp-ft fine-tune}; do
   for seed in ${SEEDS:-0 1 2}; do
     for precision in fp32 bf16; do

@@ -7,22 +7,10 @@
 # Usage: bench/int8.sh   (RESULTS=... to choose the output; CLI=... another build of the tool)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -z "${CLI:-}" ]; then
-  dotnet build -c Release src/TransferSharp.Cli -v q -nologo >/dev/null
-  CLI="dotnet src/TransferSharp.Cli/bin/Release/net10.0/TransferSharp.Cli.dll"
-fi
-FULL=/usr/share/datasets/fashion-mnist
 WORK=bench/work/int8
 RESULTS=${RESULTS:-bench/results/int8.jsonl}
 SIZES=${SIZES:-"112 224"}
-mkdir -p "$WORK/runs" bench/results
-TRAIN=$WORK/train-100 TEST=$WORK/test
-if [ ! -f "$TRAIN/train-images-idx3-ubyte.gz" ]; then
-  $CLI dataset subset "$FULL/train-images-idx3-ubyte.gz" --per-class 100 --seed 1 --out "$TRAIN" --prefix train \
-    >/dev/null
-  cp data/fashion-mnist-small/classes.txt "$TRAIN/"
-fi
-mkdir -p "$TEST"; cp -n "$FULL"/t10k-*-ubyte.gz "$TEST/"; cp data/fashion-mnist-small/classes.txt "$TEST/"
+. bench/fmnist-100.sh
 rm -rf "$WORK"/cache-*
 
 fit() { # size seed precision tag [env...]

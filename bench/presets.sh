@@ -7,23 +7,11 @@
 # test accuracy, the candidates, whether the run folder loads); runs in bench/work/presets/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# CLI: another build of the tool (a copy, so that the tree can be rebuilt while this runs).
-if [ -z "${CLI:-}" ]; then
-  dotnet build -c Release src/TransferSharp.Cli -v q -nologo >/dev/null
-  CLI="dotnet src/TransferSharp.Cli/bin/Release/net10.0/TransferSharp.Cli.dll"
-fi
-FULL=/usr/share/datasets/fashion-mnist
+# CLI=...: another build of the tool (bench/fmnist-100.sh).
 WORK=bench/work/presets
 RESULTS=${RESULTS:-bench/results/presets.jsonl}
 CASES=${*:-"fast limit-30s limit-60s limit-2m limit-5m balanced kill limit-10m best"}
-mkdir -p "$WORK/runs" bench/results
-TRAIN=$WORK/train-100 TEST=$WORK/test
-if [ ! -f "$TRAIN/train-images-idx3-ubyte.gz" ]; then
-  $CLI dataset subset "$FULL/train-images-idx3-ubyte.gz" --per-class 100 --seed 1 --out "$TRAIN" --prefix train \
-    >/dev/null
-  cp data/fashion-mnist-small/classes.txt "$TRAIN/"
-fi
-mkdir -p "$TEST"; cp -n "$FULL"/t10k-*-ubyte.gz "$TEST/"; cp data/fashion-mnist-small/classes.txt "$TEST/"
+. bench/fmnist-100.sh
 
 record() { # case out wall limit_seconds killed
   local loads=false

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Onnx;
 
@@ -133,14 +134,7 @@ internal static class OnnxQuantizer
         {
             var (scale, zeroPoint) = parameters[tensor];
             graph.Initializer.Add(FloatTensor(tensor + "_scale", [scale], []));
-            graph.Initializer.Add(
-                new TensorProto
-                {
-                    Name = tensor + "_zero_point",
-                    DataType = (int)TensorProto.Types.DataType.Uint8,
-                    RawData = ByteString.CopyFrom(zeroPoint),
-                }
-            );
+            graph.Initializer.Add(Raw(tensor + "_zero_point", TensorProto.Types.DataType.Uint8, [], [zeroPoint]));
             nodes.Add(QdqNode("QuantizeLinear", domain, tensor, tensor + "_quantized", tensor, null));
             nodes.Add(QdqNode("DequantizeLinear", domain, tensor + "_quantized", tensor + "_dq", tensor, null));
         }
@@ -316,23 +310,11 @@ internal static class OnnxQuantizer
         }
         string prefix = $"qconv{index}_";
         graph.Initializer.Add(
-            new TensorProto
-            {
-                Name = prefix + "weight_quantized",
-                DataType = (int)TensorProto.Types.DataType.Int8,
-                Dims = { weightProto.Dims },
-                RawData = ByteString.CopyFrom(quantizedWeight),
-            }
+            Raw(prefix + "weight_quantized", TensorProto.Types.DataType.Int8, weightProto.Dims, quantizedWeight)
         );
         graph.Initializer.Add(FloatTensor(prefix + "weight_scale", scales, [channels]));
         graph.Initializer.Add(
-            new TensorProto
-            {
-                Name = prefix + "weight_zero_point",
-                DataType = (int)TensorProto.Types.DataType.Int8,
-                Dims = { channels },
-                RawData = ByteString.CopyFrom(new byte[channels]),
-            }
+            Raw(prefix + "weight_zero_point", TensorProto.Types.DataType.Int8, [channels], new byte[channels])
         );
         nodes.Add(
             QdqNode("DequantizeLinear", domain, prefix + "weight_quantized", prefix + "weight", prefix + "weight", 0)
@@ -350,23 +332,21 @@ internal static class OnnxQuantizer
             quantizedBias[c] = (int)Math.Clamp(q, int.MinValue, int.MaxValue);
         }
         graph.Initializer.Add(
-            new TensorProto
-            {
-                Name = prefix + "bias_quantized",
-                DataType = (int)TensorProto.Types.DataType.Int32,
-                Dims = { channels },
-                RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes<int>(quantizedBias)),
-            }
+            Raw(
+                prefix + "bias_quantized",
+                TensorProto.Types.DataType.Int32,
+                [channels],
+                MemoryMarshal.AsBytes<int>(quantizedBias)
+            )
         );
         graph.Initializer.Add(FloatTensor(prefix + "bias_scale", biasScales, [channels]));
         graph.Initializer.Add(
-            new TensorProto
-            {
-                Name = prefix + "bias_zero_point",
-                DataType = (int)TensorProto.Types.DataType.Int32,
-                Dims = { channels },
-                RawData = ByteString.CopyFrom(new byte[channels * sizeof(int)]),
-            }
+            Raw(
+                prefix + "bias_zero_point",
+                TensorProto.Types.DataType.Int32,
+                [channels],
+                new byte[channels * sizeof(int)]
+            )
         );
         nodes.Add(QdqNode("DequantizeLinear", domain, prefix + "bias_quantized", prefix + "bias", prefix + "bias", 0));
         conv.Input[2] = prefix + "bias";
@@ -456,14 +436,22 @@ internal static class OnnxQuantizer
             graph.Initializer.Remove(unused);
     }
 
-    private static float[] Floats(TensorProto proto) => OnnxImporter.Values(proto, proto.FloatData);
-
-    private static TensorProto FloatTensor(string name, float[] values, IEnumerable<long> dims) =>
+    private static TensorProto Raw(
+        string name,
+        TensorProto.Types.DataType type,
+        IEnumerable<long> dims,
+        ReadOnlySpan<byte> bytes
+    ) =>
         new()
         {
             Name = name,
-            DataType = (int)TensorProto.Types.DataType.Float,
+            DataType = (int)type,
             Dims = { dims },
-            RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes<float>(values)),
+            RawData = ByteString.CopyFrom(bytes),
         };
+
+    private static float[] Floats(TensorProto proto) => OnnxImporter.Values(proto, proto.FloatData);
+
+    private static TensorProto FloatTensor(string name, float[] values, IEnumerable<long> dims) =>
+        Raw(name, TensorProto.Types.DataType.Float, dims, MemoryMarshal.AsBytes<float>(values));
 }
