@@ -410,7 +410,7 @@ internal sealed class FitFlags
                 ),
                 "FeatureExtractionOptions.Precision"
             ),
-            FlagScope.Features
+            FlagScope.FeatureExtraction
         );
         FreezeTo = Add(
             StrategyRegistry.FineTune.Name,

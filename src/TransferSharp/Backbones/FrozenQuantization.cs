@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -25,13 +26,14 @@ public sealed record FrozenQuantization
     /// same.</summary>
     public string Key()
     {
-        var text = new StringBuilder();
+        // The scheme and the quantiser's version too: the same ranges in another graph are other features.
+        var text = new StringBuilder(Scheme).Append('|').Append(OnnxQuantizer.Version).Append('|');
         foreach (var (name, range) in Ranges.OrderBy(p => p.Key, StringComparer.Ordinal))
             text.Append(name)
                 .Append('=')
-                .Append(range.Min.ToString("R"))
+                .Append(range.Min.ToString("R", CultureInfo.InvariantCulture))
                 .Append(',')
-                .Append(range.Max.ToString("R"))
+                .Append(range.Max.ToString("R", CultureInfo.InvariantCulture))
                 .Append(';');
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16].ToLowerInvariant();
     }

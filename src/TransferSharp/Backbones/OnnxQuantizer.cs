@@ -14,6 +14,9 @@ internal static class OnnxQuantizer
 {
     private const string MicrosoftDomain = "com.microsoft";
 
+    /// <summary>Changes with what the quantised graph computes (part of the feature cache's key).</summary>
+    public const int Version = 1;
+
     /// <summary>A copy of <paramref name="model"/> with every BatchNormalization that is the only reader of a
     /// convolution's output folded into that convolution's weights and bias (inference statistics).</summary>
     public static ModelProto FoldBatchNorms(ModelProto model)
@@ -203,14 +206,18 @@ internal static class OnnxQuantizer
 
     private static void RaiseToOpset10(ModelProto model)
     {
+        long version = model.OpsetImport.First(o => o.Domain is "" or "ai.onnx").Version;
+        if (version < 7)
+            throw new NotSupportedException(
+                $"int8 quantisation needs opset 10, and this graph's opset {version} predates the ops' opset-7 forms."
+            );
         foreach (NodeProto node in model.Graph.Node.Where(n => n.Domain is "" or "ai.onnx"))
         {
             AttributeProto? spatial = node.Attribute.FirstOrDefault(a => a.Name == "spatial");
             if (!sameAtOpset10.Contains(node.OpType) || spatial is { I: not 1 })
                 throw new NotSupportedException(
                     $"int8 quantisation needs opset 10 and node '{node.Name}' ({node.OpType}) of this opset "
-                        + $"{model.OpsetImport.First(o => o.Domain is "" or "ai.onnx").Version} graph may change "
-                        + "meaning there."
+                        + $"{version} graph may change meaning there."
                 );
             if (spatial is not null)
                 node.Attribute.Remove(spatial);
@@ -238,7 +245,12 @@ internal static class OnnxQuantizer
         string OutputAfterRelu(int i)
         {
             string output = graph.Node[i].Output[0];
-            if (outputs.Contains(output) || readers[output] is not [var reader] || !IsRelu(reader, initializers))
+            if (
+                outputs.Contains(output)
+                || readers[output] is not [var reader]
+                || !IsRelu(reader, initializers)
+                || outputs.Contains(reader.Output[0])
+            )
                 return output;
             absorbed[i] = nodeIndex[reader];
             return reader.Output[0];
@@ -329,7 +341,11 @@ internal static class OnnxQuantizer
         {
             biasScales[c] = inputScale * scales[c];
             double q = Math.Round(bias[c] / (double)biasScales[c], MidpointRounding.ToEven);
-            quantizedBias[c] = (int)Math.Clamp(q, int.MinValue, int.MaxValue);
+            // A bias int32 cannot hold at this scale (a near-constant input) stays fp32: that convolution then runs
+            // unfused, and right.
+            if (q is < int.MinValue or > int.MaxValue || double.IsNaN(q))
+                return;
+            quantizedBias[c] = (int)q;
         }
         graph.Initializer.Add(
             Raw(

@@ -43,12 +43,13 @@ public sealed class OnnxRuntimePass : IDisposable
         OnnxQuantizer.Quantize(OnnxQuantizer.FoldBatchNorms(Rewritten(backbone)), ranges);
 
     /// <summary>The range of every activation the int8 graph quantises, over <paramref name="batches"/> (normalised
-    /// CPU batches [N, 3, S, S]) run in fp32; each image's fp32 features are added to <paramref
-    /// name="features"/> when given.</summary>
+    /// CPU batches [N, 3, S, S]) run in fp32, the ranges from the first <paramref name="observedImages"/> only;
+    /// each image's fp32 features are added to <paramref name="features"/> when given.</summary>
     public static Dictionary<string, ActivationRange> Calibrate(
         Backbone backbone,
         IEnumerable<Tensor> batches,
-        List<float[]>? features = null
+        List<float[]>? features = null,
+        int observedImages = int.MaxValue
     )
     {
         ModelProto folded = OnnxQuantizer.FoldBatchNorms(Rewritten(backbone));
@@ -58,12 +59,14 @@ public sealed class OnnxRuntimePass : IDisposable
         string featureOutput = observed.Graph.Output[0].Name;
         var ranges = tensors.ToDictionary(t => t, _ => (Min: float.PositiveInfinity, Max: float.NegativeInfinity));
         string[] outputs = [featureOutput, .. tensors.Where(t => t != featureOutput)];
+        int seen = 0;
+        bool observing = true;
         void Read(string name, ReadOnlySpan<float> values)
         {
             if (name == featureOutput && features is not null)
                 for (int i = 0; i + pass.width <= values.Length; i += pass.width)
                     features.Add(values.Slice(i, pass.width).ToArray());
-            if (!ranges.TryGetValue(name, out var range))
+            if (!observing || !ranges.TryGetValue(name, out var range))
                 return;
             var (min, max) = MinMax(values);
             ranges[name] = (MathF.Min(range.Min, min), MathF.Max(range.Max, max));
@@ -72,7 +75,11 @@ public sealed class OnnxRuntimePass : IDisposable
         foreach (Tensor batch in batches)
         foreach (Tensor chunk in batch.split(CalibrationChunk))
             using (chunk)
+            {
+                observing = seen < observedImages;
                 pass.Run(chunk, outputs, Read);
+                seen += (int)chunk.shape[0];
+            }
         return ranges.ToDictionary(p => p.Key, p => new ActivationRange(p.Value.Min, p.Value.Max));
     }
 

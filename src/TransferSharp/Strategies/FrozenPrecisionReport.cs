@@ -15,7 +15,8 @@ public sealed record FrozenPrecisionReport
     /// <summary>Training images the int8 ranges were observed on.</summary>
     public int? CalibrationImages { get; init; }
 
-    /// <summary>Images the check scored (the calibration images and the validation split).</summary>
+    /// <summary>Images the check scored (training images held out of the calibration, and the validation
+    /// split).</summary>
     public int? CheckImages { get; init; }
 
     /// <summary>Out-of-fold accuracy of a linear probe on the check images' fp32 features.</summary>

@@ -4,6 +4,9 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using Onnx;
 using TransferSharp.Backbones;
 using TransferSharp.Data;
+using TransferSharp.Learning;
+using TransferSharp.Strategies;
+using TransferSharp.Strategies.FeatureExtraction;
 using TransferSharp.Training;
 using static TorchSharp.torch;
 using Tensor = TorchSharp.torch.Tensor;
@@ -180,5 +183,70 @@ public class QuantizationTests
         var ranges = tensors.ToDictionary(t => t, _ => new ActivationRange(-1, 1));
         var error = Assert.Throws<NotSupportedException>(() => OnnxQuantizer.Quantize(model, ranges));
         Assert.Contains("'upsample' (Upsample)", error.Message);
+    }
+
+    private static FrozenPrecisionReport FitInt8(string backbone)
+    {
+        string train = TestImages.WriteFolder(TestPaths.NewTempDir("int8-train"), 3, 8, 32, true);
+        var options = TestRuns.Options(
+            train,
+            new FeatureExtractionOptions { HeadSteps = 30, Precision = FrozenPrecision.Int8 }
+        );
+        using FitResult fitted = new TransferLearner(
+            options with
+            {
+                Model = options.Model with { Backbone = backbone },
+            }
+        ).Fit();
+        Assert.NotNull(fitted.Report.ValAccuracy);
+        return fitted.Report.FrozenPrecision!;
+    }
+
+    [Fact]
+    public void AnImportedOpset14BackboneRunsInt8WithOnnxQdq()
+    {
+        string network = TinyCnn.Write(Path.Combine(TestPaths.NewTempDir("int8-byob"), "tiny.onnx"));
+        FrozenPrecisionReport precision = FitInt8(network);
+        Assert.True(precision.Used == "int8", precision.Reason);
+        using Backbone backbone = Backbone.Load(network, 32);
+        var ranges = OnnxQuantizer
+            .CalibrationTensors(
+                OnnxQuantizer.FoldBatchNorms(
+                    OnnxSizeAgnostic.Rewrite(OnnxImporter.ReadModel(network), backbone.Network)
+                )
+            )
+            .ToDictionary(t => t, _ => new ActivationRange(-1, 1));
+        ModelProto quantized = OnnxRuntimePass.QuantizedModel(backbone, ranges);
+        // Opset 14: ONNX's own Q/DQ (per-channel since 13), no opset change.
+        Assert.DoesNotContain(quantized.OpsetImport, o => o.Domain == "com.microsoft");
+        Assert.Contains(quantized.Graph.Node, n => n.OpType == "QuantizeLinear" && n.Domain == "");
+    }
+
+    [Fact]
+    public void AGraphThatCannotBeQuantisedFallsBackToFp32WithTheReason()
+    {
+        // Opset 9 with a Dropout: ONNX Runtime runs it in fp32, but Dropout changed at opset 10 (the fused integer
+        // convolution's), so the quantiser refuses it and the fit goes on in fp32.
+        var b = new OnnxGraphBuilder("input", new long[] { -1, 3, 32, 32 }, 3);
+        string conv = b.Node(
+            "Conv",
+            new[] { "input", b.Initializer(new long[] { 8, 3, 3, 3 }), b.Initializer(new long[] { 8 }) },
+            ("pads", new long[] { 1, 1, 1, 1 }),
+            ("strides", new long[] { 2, 2 }),
+            ("kernel_shape", new long[] { 3, 3 })
+        );
+        string dropped = b.Node("Dropout", new[] { b.Node("Relu", new[] { conv }) });
+        string conv2 = b.Node(
+            "Conv",
+            new[] { dropped, b.Initializer(new long[] { 16, 8, 3, 3 }) },
+            ("pads", new long[] { 1, 1, 1, 1 }),
+            ("strides", new long[] { 2, 2 }),
+            ("kernel_shape", new long[] { 3, 3 })
+        );
+        string pooled = b.Node("GlobalAveragePool", new[] { b.Node("Relu", new[] { conv2 }) });
+        string network = OnnxGraphBuilder.Save(b.Build(pooled, new long[] { -1, 16, 1, 1 }, opset: 9), "old.onnx");
+        FrozenPrecisionReport precision = FitInt8(network);
+        Assert.Equal("fp32", precision.Used);
+        Assert.Contains("(Dropout)", precision.Reason);
     }
 }

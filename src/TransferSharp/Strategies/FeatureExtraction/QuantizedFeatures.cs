@@ -10,14 +10,15 @@ namespace TransferSharp.Strategies.FeatureExtraction;
 /// <summary>
 /// Feature extraction's int8 frozen pass: ranges calibrated on training images, then kept only when a linear probe
 /// on the int8 features scores within <see cref="Tolerance"/> of the same probe on fp32 features (out of fold over
-/// the calibration images and the validation split, whose fp32 features the calibration and one more pass give).
+/// held-out training images and the validation split, whose fp32 features the calibration pass and one more give).
 /// </summary>
 internal static class QuantizedFeatures
 {
     /// <summary>How far below fp32 the check may score (0.3 points).</summary>
     public const double Tolerance = 0.003;
 
-    /// <summary>The most training images calibration observes.</summary>
+    /// <summary>The most training images the calibration pass runs: the first half sets the ranges, the second is
+    /// held out for the check.</summary>
     public const int MaxCalibrationImages = 256;
 
     // The check's probe: one fixed weight decay for both precisions (the middle of the head's search).
@@ -55,14 +56,24 @@ internal static class QuantizedFeatures
         int[] calibrationRows = Spread(run.TrainRows, MaxCalibrationImages);
         var fp32Calibration = new List<float[]>();
         var kept = new List<int>();
-        Dictionary<string, ActivationRange> ranges;
+        FrozenQuantization quantization;
+        // The first half sets the ranges; the second is held out for the check with the validation split (images the
+        // ranges were taken from are never clipped, which would favour int8).
+        int observed = Math.Max(1, calibrationRows.Length / 2);
         try
         {
-            ranges = OnnxRuntimePass.Calibrate(
+            var ranges = OnnxRuntimePass.Calibrate(
                 backbone,
                 Normalized(run, calibrationRows.Select(r => items[r].Source).ToList(), kept),
-                fp32Calibration
+                fp32Calibration,
+                observed
             );
+            quantization = new FrozenQuantization
+            {
+                Ranges = ranges,
+                CalibrationImages = Math.Min(observed, kept.Count),
+            };
+            backbone.QuantizedOnnxRuntime(quantization); // built here: a graph ONNX Runtime refuses falls back to fp32
         }
         catch (Exception e) when (e is NotSupportedException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
         {
@@ -70,9 +81,11 @@ internal static class QuantizedFeatures
             run.Progress.Info($"frozen pass: fp32 ({report.Reason})");
             return null;
         }
-        var quantization = new FrozenQuantization { Ranges = ranges, CalibrationImages = kept.Count };
         double calibrationSeconds = watch.Elapsed.TotalSeconds;
-        run.Progress.Info($"frozen pass: int8 calibrated on {kept.Count} training images ({calibrationSeconds:F1} s)");
+        run.Progress.Info(
+            $"frozen pass: int8 calibrated on {quantization.CalibrationImages} training images "
+                + $"({calibrationSeconds:F1} s)"
+        );
         var int8Cache = new FeatureCache(
             cacheDirectory,
             backbone.QuantizedFeatureKey(quantization),
@@ -109,7 +122,7 @@ internal static class QuantizedFeatures
             int8.Add(labelled.Rows[k]);
             labels.Add(items[row].Label);
         }
-        for (int c = 0; c < kept.Count; c++)
+        for (int c = observed; c < kept.Count; c++)
             Add(calibrationRows[kept[c]], fp32Calibration[c]);
         for (int v = 0; v < validation.Kept.Length; v++)
             Add(run.ValidationRows[validation.Kept[v]], validation.Rows[v]);
@@ -146,7 +159,7 @@ internal static class QuantizedFeatures
                 ? null
                 : $"the check's probe scored {accuracyInt8:F4} on int8 features against {accuracyFp32:F4} on fp32, "
                     + $"more than {tolerance * 100:0.#} points below beyond its standard error ({standardError:F4})",
-            CalibrationImages = kept.Count,
+            CalibrationImages = quantization.CalibrationImages,
             CheckImages = labels.Count,
             CheckAccuracyFp32 = Math.Round(accuracyFp32, 4),
             CheckAccuracyInt8 = Math.Round(accuracyInt8, 4),
