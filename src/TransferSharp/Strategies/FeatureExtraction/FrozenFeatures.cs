@@ -82,6 +82,16 @@ internal static class FrozenFeatures
         backbone.Network.eval();
     }
 
+    /// <summary>The frozen pass over <paramref name="sources"/> with the run's backbone, progress and
+    /// cancellation.</summary>
+    internal static FeatureSet Extract(
+        StrategyRun run,
+        IReadOnlyList<IImageSource> sources,
+        FeatureCache cache,
+        ExtractionOptions options,
+        string label
+    ) => FeatureExtractor.Extract(run.Backbone, sources, cache, options, run.Progress, label, run.Cancellation);
+
     private static (TrainingReport report, PredictionSet? test) Tested(
         TrainingReport report,
         StrategyRun run,
@@ -252,14 +262,6 @@ internal static class FrozenFeatures
                 SkippedImages = bad,
             };
         }
-
-        private static FeatureSet Extract(
-            StrategyRun run,
-            IReadOnlyList<IImageSource> sources,
-            FeatureCache cache,
-            ExtractionOptions options,
-            string label
-        ) => FeatureExtractor.Extract(run.Backbone, sources, cache, options, run.Progress, label, run.Cancellation);
     }
 
     /// <summary>The labelled images' feature rows, addressed by dataset row (skipped images have none).</summary>

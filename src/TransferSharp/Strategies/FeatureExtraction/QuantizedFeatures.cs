@@ -94,15 +94,27 @@ internal static class QuantizedFeatures
         );
         var int8Extraction = extraction with { Quantization = quantization };
         var labelledSources = items.Select(i => i.Source).ToList();
-        FeatureSet labelled = Run(run, labelledSources, int8Cache, int8Extraction, "train+validation (int8)");
+        FeatureSet labelled = FrozenFeatures.Extract(
+            run,
+            labelledSources,
+            int8Cache,
+            int8Extraction,
+            "train+validation (int8)"
+        );
         FeatureSet? test = run.Test is null
             ? null
-            : Run(run, run.Test.Items.Select(i => i.Source).ToList(), int8Cache, int8Extraction, "test (int8)");
+            : FrozenFeatures.Extract(
+                run,
+                run.Test.Items.Select(i => i.Source).ToList(),
+                int8Cache,
+                int8Extraction,
+                "test (int8)"
+            );
         int8Cache.Flush();
 
         // The check: the calibration images (fp32 features from calibration) and the validation split (one fp32 pass).
         watch.Restart();
-        FeatureSet validation = Run(
+        FeatureSet validation = FrozenFeatures.Extract(
             run,
             run.ValidationRows.Select(r => items[r].Source).ToList(),
             fp32Cache,
@@ -240,12 +252,4 @@ internal static class QuantizedFeatures
         }
         return correct;
     }
-
-    private static FeatureSet Run(
-        StrategyRun run,
-        IReadOnlyList<IImageSource> sources,
-        FeatureCache cache,
-        ExtractionOptions options,
-        string label
-    ) => FeatureExtractor.Extract(run.Backbone, sources, cache, options, run.Progress, label, run.Cancellation);
 }
