@@ -86,6 +86,7 @@ internal static class FitCommand
         Row("seconds_extraction", r.SecondsExtraction);
         Row("images_per_second_extraction", r.ImagesPerSecondExtraction);
         Row("frozen_precision", r.FrozenPrecision?.Used);
+        Row("training_precision", r.TrainingPrecision?.Used);
         Row("seconds_total", r.SecondsTotal);
         AnsiConsole.Write(table);
         if (r.FeatureCache is { Hit: true })

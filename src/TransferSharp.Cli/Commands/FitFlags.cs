@@ -336,8 +336,10 @@ internal sealed class FitFlags
             training,
             EnumValues.Option<TrainingPrecision>(
                 "--precision",
-                "Arithmetic of the training step's convolutions: fp32, or bf16 with fp32 master weights (BatchNorm, "
-                    + "head, loss and optimizer in fp32; evaluation in fp32)"
+                "Arithmetic of the training step's convolutions: fp32, bf16 with fp32 master weights (BatchNorm, "
+                    + "head, loss and optimizer in fp32; evaluation in fp32), or auto: bf16 where the CPU has "
+                    + "AVX512_BF16 or AMX and bf16's error in the gradient is below the minibatch noise on 64 training "
+                    + "images, else fp32 (the choice and the check in metrics.json training_precision)"
             )
         );
         Naive = Add(

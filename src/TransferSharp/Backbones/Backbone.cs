@@ -14,7 +14,7 @@ public sealed class Backbone : IDisposable
     private readonly Tensor channelScale; // [1,C,1,1]: 1/std
     private string? weightsHash;
     private readonly string loadedFingerprint;
-    private OnnxRuntimePass? onnxRuntime;
+    private readonly Dictionary<string, OnnxRuntimePass> onnxPasses = [];
     private readonly Dictionary<string, OnnxRuntimePass> quantizedPasses = [];
 
     private Backbone(
@@ -46,21 +46,29 @@ public sealed class Backbone : IDisposable
     public bool IsPristine => OnnxRuntimePass.Fingerprint(Network) == loadedFingerprint;
 
     /// <summary>
-    /// Whether a frozen pass of this backbone on <paramref name="device"/> can run on ONNX Runtime: on the CPU, reading
-    /// the network's own final features, while <see cref="IsPristine"/>.
+    /// Whether a frozen pass of this backbone on <paramref name="device"/> can run on ONNX Runtime: on the CPU, while
+    /// <see cref="IsPristine"/> (any <see cref="FeatureLayers"/>: intermediate groups' maps are pooled as here).
     /// </summary>
-    public bool RunsOnOnnxRuntime(Device device) =>
-        device.type == TorchSharp.DeviceType.CPU && FinalFeaturesOnly && IsPristine;
+    public bool RunsOnOnnxRuntime(Device device) => device.type == TorchSharp.DeviceType.CPU && IsPristine;
 
-    /// <summary>The frozen backbone on ONNX Runtime (created on first use); callers check <see
-    /// cref="RunsOnOnnxRuntime"/> first.</summary>
-    public OnnxRuntimePass OnnxRuntime => onnxRuntime ??= OnnxRuntimePass.Create(this);
-
-    /// <summary>The int8 frozen pass with <paramref name="quantization"/>'s ranges (created on first use); callers
+    /// <summary>The frozen backbone on ONNX Runtime to <see cref="FeatureLayers"/> (created on first use); callers
     /// check <see cref="RunsOnOnnxRuntime"/> first.</summary>
+    public OnnxRuntimePass OnnxRuntime
+    {
+        get
+        {
+            string key = string.Join(",", FeatureLayers);
+            if (!onnxPasses.TryGetValue(key, out OnnxRuntimePass? pass))
+                onnxPasses[key] = pass = OnnxRuntimePass.Create(this);
+            return pass;
+        }
+    }
+
+    /// <summary>The int8 frozen pass with <paramref name="quantization"/>'s ranges (created on first use), to <see
+    /// cref="FeatureLayers"/>; callers check <see cref="RunsOnOnnxRuntime"/> first.</summary>
     public OnnxRuntimePass QuantizedOnnxRuntime(FrozenQuantization quantization)
     {
-        string key = quantization.Key();
+        string key = string.Join(",", FeatureLayers) + "|" + quantization.Key();
         if (!quantizedPasses.TryGetValue(key, out OnnxRuntimePass? pass))
             quantizedPasses[key] = pass = OnnxRuntimePass.CreateQuantized(this, quantization.Ranges);
         return pass;
@@ -351,8 +359,7 @@ public sealed class Backbone : IDisposable
     public void Dispose()
     {
         Network.Dispose();
-        onnxRuntime?.Dispose();
-        foreach (OnnxRuntimePass pass in quantizedPasses.Values)
+        foreach (OnnxRuntimePass pass in onnxPasses.Values.Concat(quantizedPasses.Values))
             pass.Dispose();
         channelShift.Dispose();
         channelScale.Dispose();

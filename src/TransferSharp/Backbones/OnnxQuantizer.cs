@@ -445,7 +445,8 @@ internal static class OnnxQuantizer
         return readers;
     }
 
-    private static void RemoveUnread(GraphProto graph)
+    /// <summary>Removes the initializers no node reads.</summary>
+    internal static void RemoveUnread(GraphProto graph)
     {
         var read = graph.Node.SelectMany(n => n.Input).ToHashSet();
         foreach (TensorProto unused in graph.Initializer.Where(t => !read.Contains(t.Name)).ToList())

@@ -40,7 +40,7 @@ public static class MultimodalExport
         var (backbone, owner, _) = TunedImageBranch.Open(m, model.Folder);
         using var owned = owner;
         ModelProto proto = OnnxWeights.Current(backbone);
-        var graph = new ExportGraph(proto.Graph);
+        var graph = new ExportGraph(proto);
         string backboneInput = backbone.Network.InputName;
         graph.BeginPrefix();
         graph.Alias(ModelExport.PixelsNormalized(graph, backbone, ImageInput), backboneInput);

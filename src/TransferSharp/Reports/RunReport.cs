@@ -74,6 +74,7 @@ public static class RunReport
                 ("test accuracy", r.TestAccuracy is null ? null : HtmlPage.Percent(r.TestAccuracy)),
                 ("head", r.Head),
                 ("frozen pass", FrozenPass(r.FrozenPrecision)),
+                ("training precision", TrainingPrecision(r)),
                 ("best epoch", r.BestEpoch?.ToString(CultureInfo.InvariantCulture)),
                 ("restored epoch", r.RestoredEpoch?.ToString(CultureInfo.InvariantCulture)),
                 ("stopped", r.StopReason),
@@ -96,6 +97,13 @@ public static class RunReport
             ? $"{p.Used} (check: probe {HtmlPage.Percent(int8)} on int8 features against {HtmlPage.Percent(fp32)} on "
                 + $"fp32, {(p.CheckImages ?? 0).ToString(CultureInfo.InvariantCulture)} images)"
         : p.Used;
+
+    private static string? TrainingPrecision(FitReport r) =>
+        r.TrainingPrecision is not { } p ? (r.Training?.Precision == Training.TrainingPrecision.Bf16 ? "bf16" : null)
+        : p.Reason is { } reason ? $"{p.Used} (auto: {reason})"
+        : $"{p.Used} (auto: bf16's gradient error {HtmlPage.Number(p.GradientError)} against a minibatch noise of "
+            + $"{HtmlPage.Number(p.MinibatchNoise)}, {(p.CheckImages ?? 0).ToString(CultureInfo.InvariantCulture)} "
+            + "training images)";
 
     private static string? Scored(double? accuracy, double? loss) =>
         accuracy is null ? null

@@ -10,7 +10,19 @@ internal sealed class ExportGraph
     private readonly GraphProto graph;
     private int prefixEnd = -1;
 
+    /// <summary>Appends to <paramref name="model"/>'s graph, in the forms of its default-domain opset.</summary>
+    public ExportGraph(ModelProto model)
+        : this(model.Graph) =>
+        Opset = model
+            .OpsetImport.Where(o => o.Domain is "" or "ai.onnx")
+            .Select(o => o.Version)
+            .DefaultIfEmpty(8)
+            .Max();
+
     public ExportGraph(GraphProto graph) => this.graph = graph;
+
+    /// <summary>The default domain's opset the nodes are written for (8: the ML.NET ResNet18's).</summary>
+    public long Opset { get; } = 8;
 
     /// <summary>Nodes added from now until <see cref="EndPrefix"/> go in front of the existing ones, in order (the
     /// graph stays topologically sorted).</summary>
@@ -54,11 +66,42 @@ internal sealed class ExportGraph
     /// <summary>Picks <paramref name="indices"/> along <paramref name="axis"/> (channels by default).</summary>
     public string Gather(string x, long[] indices, string output, long axis = 1)
     {
-        var proto = new TensorProto { Name = output + "_indices", DataType = (int)TensorProto.Types.DataType.Int64 };
-        proto.Dims.Add(indices.Length);
-        proto.Int64Data.Add(indices);
+        return Node("Gather", new[] { x, Int64s(output + "_indices", indices) }, output, ("axis", axis));
+    }
+
+    /// <summary>The slice [starts, ends) of <paramref name="x"/> along <paramref name="axes"/>: attributes before
+    /// opset 10, inputs from it.</summary>
+    public string Slice(string x, long[] starts, long[] ends, long[] axes, string output)
+    {
+        if (Opset < 10)
+            return Node("Slice", new[] { x }, output, ("starts", starts), ("ends", ends), ("axes", axes));
+        string[] inputs =
+        [
+            x,
+            Int64s(output + "_starts", starts),
+            Int64s(output + "_ends", ends),
+            Int64s(output + "_axes", axes),
+        ];
+        return Node("Slice", inputs, output);
+    }
+
+    /// <summary>The mean over <paramref name="axes"/>, dimensions kept: axes an attribute before opset 18, an input
+    /// from it.</summary>
+    public string ReduceMean(string x, long[] axes, string output)
+    {
+        if (Opset < 18)
+            return Node("ReduceMean", new[] { x }, output, ("axes", axes), ("keepdims", 1L));
+        return Node("ReduceMean", new[] { x, Int64s(output + "_axes", axes) }, output, ("keepdims", 1L));
+    }
+
+    // An int64 vector initializer; returns its name.
+    private string Int64s(string name, long[] values)
+    {
+        var proto = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        proto.Dims.Add(values.Length);
+        proto.Int64Data.Add(values);
         graph.Initializer.Add(proto);
-        return Node("Gather", new[] { x, proto.Name }, output, ("axis", axis));
+        return name;
     }
 
     private static AttributeProto Attribute(string name, object value) =>

@@ -128,7 +128,7 @@ public static class ModelExport
         ModelProto proto = model.Manifest.FrozenQuantization is { } quantization
             ? OnnxRuntimePass.QuantizedModel(model.Backbone, quantization.Ranges)
             : OnnxWeights.Current(model.Backbone);
-        var graph = new ExportGraph(proto.Graph);
+        var graph = new ExportGraph(proto);
         string backboneInput = model.Backbone.Network.InputName;
         graph.BeginPrefix();
         string views = model.Manifest.TestTimeAugmentation ? Mirrored(graph, model.Manifest.InputSize) : InputName;
@@ -232,30 +232,17 @@ public static class ModelExport
             var cells = new List<string>();
             for (int c = 0; c < grid; c++)
             {
-                string cell = graph.Node(
-                    "Slice",
-                    new[] { map },
-                    $"grid_{layer}_{r}_{c}",
-                    ("starts", new[] { r * height / grid, c * width / grid }),
-                    (
-                        "ends",
-                        new[]
-                        {
-                            (long)Math.Ceiling((r + 1) * height / (double)grid),
-                            (long)Math.Ceiling((c + 1) * width / (double)grid),
-                        }
-                    ),
-                    ("axes", new[] { 2L, 3L })
+                string cell = graph.Slice(
+                    map,
+                    [r * height / grid, c * width / grid],
+                    [
+                        (long)Math.Ceiling((r + 1) * height / (double)grid),
+                        (long)Math.Ceiling((c + 1) * width / (double)grid),
+                    ],
+                    [2L, 3L],
+                    $"grid_{layer}_{r}_{c}"
                 );
-                cells.Add(
-                    graph.Node(
-                        "ReduceMean",
-                        new[] { cell },
-                        $"grid_{layer}_{r}_{c}_mean",
-                        ("axes", new[] { 2L, 3L }),
-                        ("keepdims", 1L)
-                    )
-                );
+                cells.Add(graph.ReduceMean(cell, [2L, 3L], $"grid_{layer}_{r}_{c}_mean"));
             }
             rows.Add(graph.Node("Concat", cells.ToArray(), $"grid_{layer}_row{r}", ("axis", 3L)));
         }

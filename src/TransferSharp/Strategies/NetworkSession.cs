@@ -71,7 +71,24 @@ public sealed class NetworkSession : IDisposable
                 head.to(run.Device);
             }
             var model = new TransferModel(run.Backbone, head) { ChannelInput = splits.Train.ChannelInput };
-            return new NetworkSession(run, strategy, splits, model, strategy.Settings(run.Training, run.Seed), report);
+            TrainingSettings settings = strategy.Settings(run.Training, run.Seed);
+            if (settings.Precision == TrainingPrecision.Auto)
+            {
+                var precision = PrecisionCheck.Resolve(model, splits.Train, run.Device, PrecisionCheck.CpuHasBf16);
+                run.Progress.Info(
+                    $"precision: {precision.Used}"
+                        + (
+                            precision.Reason is { } reason
+                                ? $" ({reason})"
+                                : $" (bf16's gradient error {precision.GradientError:F3} against a minibatch noise "
+                                    + $"of {precision.MinibatchNoise:F3}, {precision.CheckImages} training images)"
+                        )
+                );
+                bool bf16 = precision.Used == "bf16";
+                settings = settings with { Precision = bf16 ? TrainingPrecision.Bf16 : TrainingPrecision.Fp32 };
+                report = report with { TrainingPrecision = precision };
+            }
+            return new NetworkSession(run, strategy, splits, model, settings, report);
         }
         catch
         {

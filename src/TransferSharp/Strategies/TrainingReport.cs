@@ -55,11 +55,19 @@ public record TrainingReport
     /// <summary>Frozen-pass speed, decode included.</summary>
     public double? ImagesPerSecondExtraction { get; init; }
 
+    /// <summary>What ran the frozen pass: "onnxruntime", "onnxruntime-int8" or "torch" ("none": the cache served every
+    /// image).</summary>
+    public string? ExtractionEngine { get; init; }
+
     /// <summary>How the feature cache served the run.</summary>
     public FeatureCacheUse? FeatureCache { get; init; }
 
     /// <summary>The frozen pass's arithmetic (feature extraction); null when fp32 was all that was asked for.</summary>
     public FrozenPrecisionReport? FrozenPrecision { get; init; }
+
+    /// <summary>What the training step's convolutions ran in under --precision auto, and why; null when a precision
+    /// was named.</summary>
+    public TrainingPrecisionReport? TrainingPrecision { get; init; }
 
     /// <summary>Images skipped as undecodable (with --skip-bad).</summary>
     public IReadOnlyList<BadImage> SkippedImages { get; init; } = Array.Empty<BadImage>();

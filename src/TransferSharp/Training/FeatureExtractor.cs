@@ -52,7 +52,7 @@ public static class FeatureExtractor
                 onnx is null ? "torch"
                 : options.Quantization is null ? "onnxruntime"
                 : "onnxruntime-int8";
-            var companions = onnx is null && !options.Mirror && !backbone.FinalFeaturesOnly ? options.Companions : [];
+            var companions = !options.Mirror && !backbone.FinalFeaturesOnly ? options.Companions : [];
             backbone.Network.eval();
             using var task = progress.Begin($"{label}: extracting features", missing.Count);
             foreach (
@@ -70,7 +70,7 @@ public static class FeatureExtractor
                 float[][] values =
                     companions.Count == 0
                         ? [Features(backbone, onnx, device, batch, options.Mirror)]
-                        : GridFeatures(backbone, device, batch, companions);
+                        : GridFeatures(backbone, onnx, device, batch, companions);
                 int width = backbone.FeatureWidth;
                 for (int k = 0; k < batch.Positions.Length; k++)
                 {
@@ -115,13 +115,14 @@ public static class FeatureExtractor
         using var noGrad = no_grad();
         using Tensor pixels = batch.ToTensor();
         return onnx is not null
-            ? onnx.Features(backbone.Normalize(pixels, CPU, mirror))
+            ? onnx.Features(backbone.Normalize(pixels, CPU, mirror), backbone.FeatureGrid)
             : backbone.Features(backbone.Normalize(pixels, device, mirror)).cpu().data<float>().ToArray();
     }
 
-    // One batch's features at the backbone's grid, then at each companion's, from one TorchSharp pass.
+    // One batch's features at the backbone's grid, then at each companion's, from one pass.
     private static float[][] GridFeatures(
         Backbone backbone,
+        OnnxRuntimePass? onnx,
         Device device,
         PixelBatch batch,
         IReadOnlyList<GridCompanion> companions
@@ -131,6 +132,8 @@ public static class FeatureExtractor
         using var noGrad = no_grad();
         using Tensor pixels = batch.ToTensor();
         int[] grids = [backbone.FeatureGrid, .. companions.Select(c => c.Grid)];
+        if (onnx is not null)
+            return onnx.FeaturesAtGrids(backbone.Normalize(pixels, CPU, false), grids);
         return backbone
             .FeaturesAtGrids(backbone.Normalize(pixels, device, false), grids)
             .Select(t => t.cpu().data<float>().ToArray())
@@ -144,8 +147,7 @@ public static class FeatureExtractor
         {
             if (!backbone.RunsOnOnnxRuntime(device) || options.Engine == ExtractionEngine.Torch)
                 throw new InvalidOperationException(
-                    "an int8 frozen pass runs on ONNX Runtime only: the backbone as shipped, to its final features, "
-                        + "on the CPU."
+                    "an int8 frozen pass runs on ONNX Runtime only: the backbone as shipped, on the CPU."
                 );
             return backbone.QuantizedOnnxRuntime(quantization);
         }
@@ -155,8 +157,8 @@ public static class FeatureExtractor
         if (options.Engine == ExtractionEngine.OnnxRuntime && !eligible)
             throw new InvalidOperationException(
                 device.type == TorchSharp.DeviceType.CPU
-                    ? "ONNX Runtime can run only the backbone as shipped, to its final features; this one was "
-                        + "modified (trained, or given an input adapter) or reads intermediate layers."
+                    ? "ONNX Runtime can run only the backbone as shipped; this one was modified (trained, or given an "
+                        + "input adapter)."
                     : $"ONNX Runtime runs the frozen pass on the CPU only; the device is {device}."
             );
         if (!eligible)
@@ -165,9 +167,13 @@ public static class FeatureExtractor
         {
             return backbone.OnnxRuntime;
         }
-        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException) when (options.Engine == ExtractionEngine.Auto)
+        catch (Exception e)
+            when (e is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or NotSupportedException
+                && options.Engine == ExtractionEngine.Auto
+            )
         {
-            // A graph the importer runs but ONNX Runtime refuses (an op outside its opset): TorchSharp runs it.
+            // A graph the importer runs but ONNX Runtime refuses (an op outside its opset), or a feature layer whose
+            // output is not one of the file's tensors: TorchSharp runs it.
             return null;
         }
     }

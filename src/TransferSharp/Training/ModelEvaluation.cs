@@ -31,7 +31,7 @@ public static class ModelEvaluation
                 Tensor features =
                     onnx && input.shape[1] == 3
                         ? tensor(
-                            model.Backbone.OnnxRuntime.Features(input),
+                            model.Backbone.OnnxRuntime.Features(input, model.Backbone.FeatureGrid),
                             new long[] { input.shape[0], model.Backbone.FeatureWidth }
                         )
                         : model.Backbone.Features(input);

@@ -72,6 +72,51 @@ public class EngineTests
     }
 
     [Fact]
+    public void IntermediateLayersOnOnnxRuntimeMatchTorchSharpAtEveryGrid()
+    {
+        using Backbone backbone = Backbone.Load(Registry.DefaultName, 64);
+        backbone.UseFeatureLayers(["stage2", "stage3", "stage4"], grid: 2);
+        var images = Images(5, seed: 3);
+        (FeatureSet Set, float[][] Companion) Extract(ExtractionEngine engine)
+        {
+            var companion = new FeatureCache(null, backbone.FeatureKeyAt(1), backbone.FeatureWidthAt(1));
+            var options = new ExtractionOptions
+            {
+                BatchSize = 4,
+                Engine = engine,
+                Companions = [new GridCompanion(1, companion)],
+            };
+            var cache = new FeatureCache(null, backbone.FeatureKey, backbone.FeatureWidth);
+            FeatureSet set = FeatureExtractor.Extract(backbone, images, cache, options, null, engine.ToString());
+            var keys = images.Select(i => FeatureCache.ContentKey(i.ContentBytes()));
+            return (set, keys.Select(k => companion.TryGet(k, out float[] row) ? row : []).ToArray());
+        }
+        var (onnx, onnxGlobal) = Extract(ExtractionEngine.OnnxRuntime);
+        var (torchSet, torchGlobal) = Extract(ExtractionEngine.Torch);
+        Assert.Equal("onnxruntime", onnx.Engine);
+        Assert.Equal("torch", torchSet.Engine);
+        void Same(float[][] a, float[][] b, int width, string what)
+        {
+            double max = 0,
+                scale = 0;
+            for (int r = 0; r < images.Count; r++)
+            {
+                Assert.Equal(width, a[r].Length);
+                for (int c = 0; c < width; c++)
+                {
+                    max = Math.Max(max, Math.Abs(a[r][c] - b[r][c]));
+                    scale = Math.Max(scale, Math.Abs(b[r][c]));
+                }
+            }
+            output.WriteLine($"{what}: max abs diff {max:E2}, max |feature| {scale:F2}");
+            Assert.True(scale > 0.1, $"{what}: features should not be all zero");
+            Assert.True(max <= 1e-4 * Math.Max(1, scale), $"{what}: ONNX Runtime differs from TorchSharp by {max:E2}");
+        }
+        Same(onnx.Rows, torchSet.Rows, backbone.FeatureWidth, "stage2-4, 2x2 grid");
+        Same(onnxGlobal, torchGlobal, backbone.FeatureWidthAt(1), "stage2-4, global pooling (companion)");
+    }
+
+    [Fact]
     public void OnlyAPristineBackboneRunsOnOnnxRuntime()
     {
         using Backbone backbone = Backbone.Load(Registry.DefaultName, 32);

@@ -139,6 +139,35 @@ public class QuantizationTests
     }
 
     [Fact]
+    public void IntermediateLayersRunInt8ToTheirMapsAndFollowFp32()
+    {
+        using Backbone backbone = Backbone.Load(Registry.DefaultName, Size);
+        backbone.UseFeatureLayers(["stage2", "stage3"], grid: 2);
+        List<Tensor> batches = Batches(backbone, 24, seed: 4);
+        var fp32Calibration = new List<float[]>();
+        var ranges = OnnxRuntimePass.Calibrate(backbone, batches.Take(2), fp32Calibration);
+        // Calibration's fp32 features are the pass's, pooled on the same grid (BatchNorm folded: to float rounding).
+        using OnnxRuntimePass reference = OnnxRuntimePass.Create(backbone);
+        float[] first = reference.Features(batches[0], backbone.FeatureGrid);
+        Assert.Equal(backbone.FeatureWidth, fp32Calibration[0].Length);
+        for (int j = 0; j < backbone.FeatureWidth; j++)
+            Assert.Equal(first[j], fp32Calibration[0][j], 1e-4 * Math.Max(1, Math.Abs(first[j])));
+        // The graph ends at stage3: stage4's convolutions are not in it.
+        ModelProto quantized = OnnxRuntimePass.QuantizedModel(backbone, ranges);
+        ModelProto whole = OnnxSizeAgnostic.Rewrite(OnnxImporter.ReadModel(backbone.WeightsPath), backbone.Network);
+        int all = whole.Graph.Node.Count(n => n.OpType == "Conv");
+        Assert.InRange(quantized.Graph.Node.Count(n => n.OpType == "Conv"), 1, all - 1);
+        using OnnxRuntimePass int8 = OnnxRuntimePass.CreateQuantized(backbone, ranges);
+        float[] a = reference.Features(batches[2], backbone.FeatureGrid),
+            q = int8.Features(batches[2], backbone.FeatureGrid);
+        Assert.Equal(a.Length, q.Length);
+        Assert.False(a.SequenceEqual(q));
+        double error = a.Zip(q).Sum(p => (p.First - p.Second) * (p.First - p.Second));
+        double relative = Math.Sqrt(error / a.Sum(v => v * (double)v));
+        Assert.True(relative < 0.2, $"int8 features' relative error {relative:F3}");
+    }
+
+    [Fact]
     public void AnOldGraphWithAnOpWhoseMeaningChangesAtOpset10IsRefusedByName()
     {
         var model = new ModelProto

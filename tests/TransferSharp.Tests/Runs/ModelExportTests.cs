@@ -134,6 +134,25 @@ public class ModelExportTests
     }
 
     [Fact]
+    public void AnInt8RunOnAnIntermediateLayerOnAGridPredictsAndExportsItsQuantisedPass()
+    {
+        var (train, test) = Images(color: true);
+        var strategy = new FeatureExtractionOptions
+        {
+            Features = ["stage3"],
+            FeatureGrid = 2,
+            HeadSteps = 40,
+            Precision = FrozenPrecision.Int8,
+        };
+        using FitResult fitted = new TransferLearner(Options(train, strategy)).Fit();
+        FrozenPrecisionReport precision = fitted.Report.FrozenPrecision!;
+        Assert.True(precision.Used == "int8", precision.Reason);
+        Assert.Equal("onnxruntime-int8", fitted.Report.ExtractionEngine);
+        Assert.Equal(["stage3"], fitted.Model.Manifest.FeatureLayers!);
+        AssertParity(fitted, test);
+    }
+
+    [Fact]
     public void AnEnsembleLoadsPredictsAndExportsAsTheWeightedMeanOfItsMembers()
     {
         var (train, test) = Images(color: true);
@@ -224,6 +243,30 @@ public class ModelExportTests
             var before = original.Network.named_parameters().Single(p => p.name == name).parameter;
             Assert.True(gamma.sub(before).abs().max().item<float>() > 1e-4, $"{name} did not train");
         }
+        AssertParity(fitted, test);
+    }
+
+    [Fact]
+    public void AnImportedOpset14BackboneOnAGridOfAnIntermediateGroupExportsAsPredicted()
+    {
+        var (train, test) = Images(color: true);
+        string network = TinyCnn.Write(Path.Combine(TestPaths.NewTempDir("export-byob-grid"), "tiny.onnx"));
+        string group;
+        using (var backbone = Backbone.Load(network, Size))
+            group = backbone.Network.Groups[^2].Name;
+        var strategy = new FeatureExtractionOptions
+        {
+            Features = [group],
+            FeatureGrid = 2,
+            HeadSteps = 40,
+        };
+        var options = Options(train, strategy) with
+        {
+            Model = new ModelOptions { Size = Size, Backbone = network },
+        };
+        using FitResult fitted = new TransferLearner(options).Fit();
+        Assert.Equal("onnxruntime", fitted.Report.ExtractionEngine);
+        // Opset 14: the grid's slices take their bounds as inputs (opset 10's form; attributes fail to load).
         AssertParity(fitted, test);
     }
 

@@ -1,4 +1,5 @@
 using TransferSharp.Backbones;
+using TransferSharp.Data;
 using TransferSharp.Learning;
 using TransferSharp.Strategies.FineTune;
 using TransferSharp.Training;
@@ -73,5 +74,55 @@ public class Bf16TrainingTests
         Assert.Null(fitted.Model.Backbone.Network.TrainingComputeType);
         string folder = fitted.Save(TestPaths.NewTempDir("bf16-run"));
         Assert.Contains("\"precision\": \"bf16\"", File.ReadAllText(Path.Combine(folder, "config.json")));
+    }
+
+    [Fact]
+    public void AutoPicksBf16OnlyWhereTheCpuHasItAndTheCheckPasses()
+    {
+        string train = TestImages.WriteFolder(TestPaths.NewTempDir("bf16-auto"), 3, 8, 32, true);
+        using Backbone backbone = Backbone.Load(Registry.DefaultName, 64);
+        var data = DatasetLoader.Load(train);
+        using var store = ImageStore.Load(data, [.. Enumerable.Range(0, data.Items.Count)], 64, false, null, "train");
+        var model = new TransferModel(backbone, new ClassifierHead(backbone.FeatureWidth, 3));
+        var before = backbone.Network.buffers().Select(b => b.clone()).ToList();
+
+        var without = PrecisionCheck.Resolve(model, store, CPU, cpuHasBf16: false);
+        Assert.Equal("fp32", without.Used);
+        Assert.Contains("AVX512_BF16", without.Reason);
+        Assert.Null(without.GradientError);
+
+        var with = PrecisionCheck.Resolve(model, store, CPU, cpuHasBf16: true);
+        Assert.True(with.Used == "bf16", with.Reason);
+        Assert.Equal(24, with.CheckImages);
+        // It ran both arithmetics (bf16 moved the gradient, less than another minibatch does) and left the network as
+        // it found it.
+        Assert.InRange(with.GradientError!.Value, 1e-4, PrecisionCheck.MaxErrorToNoise * with.MinibatchNoise!.Value);
+        Assert.Null(backbone.Network.TrainingComputeType);
+        Assert.All(
+            backbone.Network.buffers().Zip(before),
+            p => Assert.True(p.First.eq(p.Second).all().item<bool>(), "BatchNorm statistics must be put back")
+        );
+        Assert.All(backbone.Network.parameters(), p => Assert.Null(p.grad));
+        Assert.Equal("fp32", PrecisionCheck.Resolve(model, store, META, cpuHasBf16: true).Used);
+    }
+
+    [Fact]
+    public void AFitWithAutoPrecisionRecordsTheChoiceAndTrainsInIt()
+    {
+        string train = TestImages.WriteFolder(TestPaths.NewTempDir("bf16-auto-fit"), 3, 8, 32, true);
+        var options = TestRuns.Options(train, new FineTuneOptions());
+        using FitResult fitted = new TransferLearner(
+            options with
+            {
+                Training = options.Training with { Epochs = 1, Precision = TrainingPrecision.Auto },
+            }
+        ).Fit();
+        var precision = fitted.Report.TrainingPrecision!;
+        Assert.Equal("auto", precision.Requested);
+        Assert.Equal(PrecisionCheck.CpuHasBf16, precision.CpuBf16);
+        // This machine's CPU decides; the loop ran what the record says.
+        Assert.Equal(PrecisionCheck.CpuHasBf16 ? "bf16" : "fp32", precision.Used);
+        var used = precision.Used == "bf16" ? TrainingPrecision.Bf16 : TrainingPrecision.Fp32;
+        Assert.Equal(used, fitted.Report.Training!.Precision);
     }
 }

@@ -257,6 +257,7 @@ internal static class FrozenFeatures
                 SecondsExtraction = Math.Round(seconds, 3),
                 ImagesExtracted = computed,
                 ImagesPerSecondExtraction = computed > 0 ? Math.Round(computed / seconds, 2) : 0,
+                ExtractionEngine = Labelled.Engine != "none" ? Labelled.Engine : Test?.Engine ?? "none",
                 FeatureCache = new FeatureCacheUse(hits, computed, computed == 0 && hits > 0, CacheDirectory),
                 FrozenPrecision = Precision,
                 SkippedImages = bad,

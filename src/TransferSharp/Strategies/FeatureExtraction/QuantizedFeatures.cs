@@ -39,8 +39,7 @@ internal static class QuantizedFeatures
         report = new FrozenPrecisionReport { Requested = "int8", Used = "fp32" };
         string? refusal =
             !backbone.RunsOnOnnxRuntime(run.Device)
-                ? "int8 runs the backbone as shipped to its final features on ONNX Runtime (CPU); this pass reads "
-                    + "intermediate layers or runs elsewhere"
+                ? "int8 runs the backbone as shipped on ONNX Runtime (CPU); this one was modified or runs elsewhere"
             : run.Model.TestTimeAugmentation ? "test-time augmentation reads mirrored features, kept in fp32"
             : run.DataOptions.FeaturesFrom is not null ? "the features come from shards (--features-from), in fp32"
             : run.TrainRows.Length == 0 ? "no training images to calibrate on"
@@ -92,7 +91,12 @@ internal static class QuantizedFeatures
             backbone.FeatureWidth,
             cacheLimit
         );
-        var int8Extraction = extraction with { Quantization = quantization };
+        // The other grids' caches are fp32 features: int8 ones are not written there.
+        var int8Extraction = extraction with
+        {
+            Quantization = quantization,
+            Companions = [],
+        };
         var labelledSources = items.Select(i => i.Source).ToList();
         FeatureSet labelled = FrozenFeatures.Extract(
             run,
