@@ -4,7 +4,7 @@
 #                  (channels_last, tcmalloc preloaded under both, as bench/perf.sh's best peer) fp32 and bf16 autocast,
 #                  at 112 and 224, ROUNDS alternating rounds; results/bf16_step.jsonl
 #   PART=accuracy  LP-FT and fine-tune on Fashion-MNIST 100/class at 112, all 10,000 test images, SEEDS (0 1 2),
-#                  fp32 against bf16; results/bf16_accuracy.jsonl
+#                  fp32 against bf16 (PRECISIONS="fp32 bf16"; auto too); results/bf16_accuracy.jsonl
 # Needs python3-torch and python3-torchvision (Debian; peers, never dependencies) for PART=perf.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +31,7 @@ OUT=${RESULTS:-bench/results/bf16_accuracy.jsonl}
 . bench/fmnist-100.sh
 for strategy in ${STRATEGIES:-lp-ft fine-tune}; do
   for seed in ${SEEDS:-0 1 2}; do
-    for precision in fp32 bf16; do
+    for precision in ${PRECISIONS:-fp32 bf16}; do
       out="$WORK/runs/$strategy-$seed-$precision"
       start=$(date +%s.%N)
       $CLI fit --data "$TRAIN" --test "$TEST" --strategy "$strategy" --size 112 --seed "$seed" \
@@ -42,7 +42,8 @@ import json, sys
 m = json.load(open(sys.argv[1]))
 print(json.dumps({"strategy": sys.argv[2], "seed": int(sys.argv[3]), "precision": sys.argv[4],
     "wall_seconds": round(float(sys.argv[5]), 1), "test_accuracy": m["test_accuracy"],
-    "val_accuracy": m["val_accuracy"], "best_epoch": m.get("best_epoch"), "seconds_total": m["seconds_total"]}))
+    "val_accuracy": m["val_accuracy"], "best_epoch": m.get("best_epoch"), "seconds_total": m["seconds_total"],
+    "training_precision": m.get("training_precision")}))
 PY
       tail -1 "$OUT"
     done

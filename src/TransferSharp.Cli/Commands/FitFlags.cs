@@ -407,12 +407,13 @@ internal sealed class FitFlags
             Mapped(
                 EnumValues.Option<FrozenPrecision>(
                     "--frozen-precision",
-                    "Arithmetic of the frozen pass; int8 runs on ONNX Runtime, calibrated on the training images, "
-                        + "and is used only when a probe on its features scores within 0.3 points of fp32's"
+                    "Arithmetic of the frozen pass (feature extraction, and auto's frozen candidates); int8 runs on "
+                        + "ONNX Runtime, calibrated on the training images, and is used only when a probe on its "
+                        + "features scores within 0.3 points of fp32's"
                 ),
                 "FeatureExtractionOptions.Precision"
             ),
-            FlagScope.FeatureExtraction
+            FlagScope.Features
         );
         FreezeTo = Add(
             StrategyRegistry.FineTune.Name,
@@ -742,6 +743,7 @@ internal sealed class FitFlags
                 FeatureGrid = parse.GetValue(FeatureGrid),
                 HeadSteps = parse.GetValue(HeadSteps),
                 HeadSolver = parse.GetValue(HeadSolver) ?? auto.HeadSolver,
+                FrozenPrecision = parse.GetValue(FrozenPrecision) ?? auto.FrozenPrecision,
                 TimeLimit = parse.GetValue(TimeLimit),
                 Preset = PresetOf(parse),
                 Ensemble = !parse.GetValue(NoEnsemble),

@@ -75,7 +75,12 @@ public sealed class Backbone : IDisposable
     }
 
     /// <summary>The cache key of final features from the int8 pass with <paramref name="quantization"/>.</summary>
-    public string QuantizedFeatureKey(FrozenQuantization quantization) => $"{FeatureKey}|int8-{quantization.Key()}";
+    public string QuantizedFeatureKey(FrozenQuantization quantization) =>
+        QuantizedFeatureKeyAt(quantization, FeatureGrid);
+
+    /// <summary>The cache key of these layers' int8 features pooled on a <paramref name="grid"/> x grid grid.</summary>
+    internal string QuantizedFeatureKeyAt(FrozenQuantization quantization, int grid) =>
+        $"{FeatureKeyAt(grid)}|int8-{quantization.Key()}";
 
     /// <summary>What the normalisation subtracts: [1, C, 1, 1] per-channel means or a [1, C, S, S] mean
     /// image.</summary>

@@ -143,6 +143,7 @@ public static class AutoDecision
             FeatureGrid = auto.FeatureGrid,
             HeadSteps = auto.HeadSteps,
             HeadSolver = auto.HeadSolver,
+            Precision = auto.FrozenPrecision,
         };
         return options with { Strategy = features, Training = options.Training with { Epochs = null } };
     }

@@ -46,6 +46,25 @@ public class PresetSearchTests : IClassFixture<TinyFolders>
     }
 
     [Fact]
+    public void AFastPresetRunsItsFrozenCandidatesInInt8WhenAsked()
+    {
+        var auto = new AutoOptions
+        {
+            Preset = AutoPreset.Fast,
+            HeadSteps = 60,
+            Ensemble = false,
+            FrozenPrecision = FrozenPrecision.Int8,
+        };
+        using FitResult result = new TransferLearner(Options(auto)).Fit();
+        FrozenPrecisionReport precision = result.Report.FrozenPrecision!;
+        Assert.Equal("int8", precision.Requested);
+        Assert.True(precision.Used == "int8", precision.Reason);
+        // The final pass found every feature in the int8 caches the candidates filled, or ran int8 itself.
+        Assert.Contains(result.Report.ExtractionEngine, new[] { "onnxruntime-int8", "none" });
+        Assert.Equal(StrategyRegistry.FeatureExtraction.Name, result.Report.Strategy);
+    }
+
+    [Fact]
     public void APresetEnsemblesItsCandidatesWhenTheyBeatTheBestOneAndScoresTheEnsemble()
     {
         using FitResult result = new TransferLearner(

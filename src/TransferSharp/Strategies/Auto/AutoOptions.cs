@@ -37,6 +37,11 @@ public sealed record AutoOptions : StrategyOptions
     /// <summary>How the head is minimised when feature extraction runs. Default L-BFGS.</summary>
     public Training.HeadSolver HeadSolver { get; init; } = Training.HeadSolver.Lbfgs;
 
+    /// <summary>The frozen pass's arithmetic when feature extraction runs (each frozen candidate of a preset): int8
+    /// under its per-run check (see <see cref="FeatureExtraction.FeatureExtractionOptions.Precision"/>). Default
+    /// fp32.</summary>
+    public Training.FrozenPrecision FrozenPrecision { get; init; } = Training.FrozenPrecision.Fp32;
+
     /// <summary>
     /// Null: the advised strategy (or a pilot's winner) is trained. A preset: candidates are trained one after the
     /// other, cheapest first, each replacing the best so far only when it wins on validation beyond noise; the best

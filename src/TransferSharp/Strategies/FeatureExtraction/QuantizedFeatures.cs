@@ -91,11 +91,21 @@ internal static class QuantizedFeatures
             backbone.FeatureWidth,
             cacheLimit
         );
-        // The other grids' caches are fp32 features: int8 ones are not written there.
+        // The other grids' int8 features go to int8 caches of their own (a preset's grid candidate reads them).
         var int8Extraction = extraction with
         {
             Quantization = quantization,
-            Companions = [],
+            Companions = extraction
+                .Companions.Select(c => new GridCompanion(
+                    c.Grid,
+                    new FeatureCache(
+                        cacheDirectory,
+                        backbone.QuantizedFeatureKeyAt(quantization, c.Grid),
+                        c.Cache.Width,
+                        cacheLimit
+                    )
+                ))
+                .ToList(),
         };
         var labelledSources = items.Select(i => i.Source).ToList();
         FeatureSet labelled = FrozenFeatures.Extract(
