@@ -90,9 +90,17 @@ internal static class OnnxQuantizer
     public static ModelProto WithOutputs(ModelProto model, IEnumerable<string> tensors)
     {
         ModelProto copy = model.Clone();
-        var present = copy.Graph.Output.Select(o => o.Name).ToHashSet();
+        AddOutputs(copy, tensors);
+        return copy;
+    }
+
+    /// <summary>Makes <paramref name="tensors"/> outputs of <paramref name="model"/> itself (a backbone's graph is tens
+    /// of MB: no copy).</summary>
+    public static void AddOutputs(ModelProto model, IEnumerable<string> tensors)
+    {
+        var present = model.Graph.Output.Select(o => o.Name).ToHashSet();
         foreach (string name in tensors.Where(present.Add))
-            copy.Graph.Output.Add(
+            model.Graph.Output.Add(
                 new ValueInfoProto
                 {
                     Name = name,
@@ -102,7 +110,6 @@ internal static class OnnxQuantizer
                     },
                 }
             );
-        return copy;
     }
 
     /// <summary>The QDQ graph of <paramref name="folded"/> given each calibration tensor's observed range.</summary>

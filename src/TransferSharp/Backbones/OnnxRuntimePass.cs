@@ -68,12 +68,13 @@ public sealed class OnnxRuntimePass : IDisposable
                     $"layer group {names[g]}'s output is not one tensor of the file's graph."
                 );
         }
-        ModelProto model = OnnxQuantizer.WithOutputs(rewritten, outputs);
+        // The rewritten graph is this pass's own copy: cut in place.
+        OnnxQuantizer.AddOutputs(rewritten, outputs);
         var wanted = outputs.ToHashSet();
-        foreach (ValueInfoProto unused in model.Graph.Output.Where(o => !wanted.Contains(o.Name)).ToList())
-            model.Graph.Output.Remove(unused);
-        KeepNodesFor(model.Graph, outputs);
-        return (model, outputs, pooled);
+        foreach (ValueInfoProto unused in rewritten.Graph.Output.Where(o => !wanted.Contains(o.Name)).ToList())
+            rewritten.Graph.Output.Remove(unused);
+        KeepNodesFor(rewritten.Graph, outputs);
+        return (rewritten, outputs, pooled);
     }
 
     // Drops the nodes (and initializers) that no output depends on; nodes are in topological order, as ONNX
@@ -133,9 +134,9 @@ public sealed class OnnxRuntimePass : IDisposable
     {
         var (folded, featureOutputs, pooled) = FoldedForFeatureLayers(backbone);
         IReadOnlyList<string> tensors = OnnxQuantizer.CalibrationTensors(folded);
-        ModelProto observed = OnnxQuantizer.WithOutputs(folded, tensors);
+        OnnxQuantizer.AddOutputs(folded, tensors); // folded is this call's own copy
         using var pass = new OnnxRuntimePass(
-            NewSession(observed.ToByteArray()),
+            NewSession(folded.ToByteArray()),
             backbone.FeatureWidth,
             featureOutputs,
             pooled

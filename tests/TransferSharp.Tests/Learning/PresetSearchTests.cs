@@ -55,7 +55,12 @@ public class PresetSearchTests : IClassFixture<TinyFolders>
             Ensemble = false,
             FrozenPrecision = FrozenPrecision.Int8,
         };
-        using FitResult result = new TransferLearner(Options(auto)).Fit();
+        var lines = new List<string>();
+        var progress = new SynchronousProgress(u => lines.Add(u.Text));
+        using FitResult result = new TransferLearner(Options(auto)).Fit(progress);
+        // One calibration: the grid candidate and the final fit reuse its ranges (same layers, same images).
+        Assert.Single(lines, l => l.StartsWith("frozen pass: int8 calibrated"));
+        Assert.Contains(lines, l => l.StartsWith("frozen pass: int8 ranges of this run's earlier calibration"));
         FrozenPrecisionReport precision = result.Report.FrozenPrecision!;
         Assert.Equal("int8", precision.Requested);
         Assert.True(precision.Used == "int8", precision.Reason);

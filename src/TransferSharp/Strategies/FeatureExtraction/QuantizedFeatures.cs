@@ -24,6 +24,11 @@ internal static class QuantizedFeatures
     // The check's probe: one fixed weight decay for both precisions (the middle of the head's search).
     private const double CheckWeightDecay = 1e-2;
 
+    // The last calibration, by what decides it (layers, weights, size, normalisation, the images): a preset's frozen
+    // candidates and its final fit calibrate the same layers on the same images, once.
+    private static (string Key, FrozenQuantization Quantization)? lastCalibration;
+    private static readonly Lock calibrationLock = new();
+
     /// <summary>The int8 features of the labelled and test images when the check keeps them; otherwise null and the
     /// reason in the report.</summary>
     public static (FeatureSet Labelled, FeatureSet? Test, FrozenQuantization Quantization)? Extract(
@@ -59,19 +64,34 @@ internal static class QuantizedFeatures
         // The first half sets the ranges; the second is held out for the check with the validation split (images the
         // ranges were taken from are never clipped, which would favour int8).
         int observed = Math.Max(1, calibrationRows.Length / 2);
+        string calibrationKey =
+            $"{backbone.FeatureKeyAt(1)}|{observed}|"
+            + string.Join(
+                ",",
+                calibrationRows.Select(r => FeatureCache.ContentKey(FeatureExtractor.ReadContent(items[r].Source)))
+            );
+        FrozenQuantization? reused;
+        lock (calibrationLock)
+            reused = lastCalibration is { } last && last.Key == calibrationKey ? last.Quantization : null;
+        var heldOut = new List<(int Row, float[] Fp32)>();
         try
         {
-            var ranges = OnnxRuntimePass.Calibrate(
-                backbone,
-                Normalized(run, calibrationRows.Select(r => items[r].Source).ToList(), kept),
-                fp32Calibration,
-                observed
-            );
-            quantization = new FrozenQuantization
+            if (reused is not null)
+                quantization = reused;
+            else
             {
-                Ranges = ranges,
-                CalibrationImages = Math.Min(observed, kept.Count),
-            };
+                var ranges = OnnxRuntimePass.Calibrate(
+                    backbone,
+                    Normalized(run, calibrationRows.Select(r => items[r].Source).ToList(), kept),
+                    fp32Calibration,
+                    observed
+                );
+                quantization = new FrozenQuantization
+                {
+                    Ranges = ranges,
+                    CalibrationImages = Math.Min(observed, kept.Count),
+                };
+            }
             backbone.QuantizedOnnxRuntime(quantization); // built here: a graph ONNX Runtime refuses falls back to fp32
         }
         catch (Exception e) when (e is NotSupportedException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
@@ -80,10 +100,34 @@ internal static class QuantizedFeatures
             run.Progress.Info($"frozen pass: fp32 ({report.Reason})");
             return null;
         }
+        if (reused is null)
+        {
+            lock (calibrationLock)
+                lastCalibration = (calibrationKey, quantization);
+            for (int c = observed; c < kept.Count; c++)
+                heldOut.Add((calibrationRows[kept[c]], fp32Calibration[c]));
+        }
+        else
+        {
+            // The held-out half's fp32 features from the fp32 pass (the cache's, when an earlier fit left them).
+            int[] rows = calibrationRows[observed..];
+            FeatureSet held = FrozenFeatures.Extract(
+                run,
+                rows.Select(r => items[r].Source).ToList(),
+                fp32Cache,
+                extraction,
+                "held-out calibration images (fp32, for the int8 check)"
+            );
+            for (int k = 0; k < held.Kept.Length; k++)
+                heldOut.Add((rows[held.Kept[k]], held.Rows[k]));
+        }
         double calibrationSeconds = watch.Elapsed.TotalSeconds;
         run.Progress.Info(
-            $"frozen pass: int8 calibrated on {quantization.CalibrationImages} training images "
-                + $"({calibrationSeconds:F1} s)"
+            reused is null
+                ? $"frozen pass: int8 calibrated on {quantization.CalibrationImages} training images "
+                    + $"({calibrationSeconds:F1} s)"
+                : $"frozen pass: int8 ranges of this run's earlier calibration on {quantization.CalibrationImages} "
+                    + "training images"
         );
         var int8Cache = new FeatureCache(
             cacheDirectory,
@@ -148,8 +192,8 @@ internal static class QuantizedFeatures
             int8.Add(labelled.Rows[k]);
             labels.Add(items[row].Label);
         }
-        for (int c = observed; c < kept.Count; c++)
-            Add(calibrationRows[kept[c]], fp32Calibration[c]);
+        foreach (var (row, fp32Row) in heldOut)
+            Add(row, fp32Row);
         for (int v = 0; v < validation.Kept.Length; v++)
             Add(run.ValidationRows[validation.Kept[v]], validation.Rows[v]);
         if (Correct(run, fp32, labels) is not { } rightFp32 || Correct(run, int8, labels) is not { } rightInt8)
