@@ -211,7 +211,9 @@ internal static class OnnxQuantizer
         "DequantizeLinear",
     ];
 
-    private static void RaiseToOpset10(ModelProto model)
+    /// <summary>Raises an opset 7-9 graph to opset 10 in place, refusing by name an op whose meaning changes
+    /// there.</summary>
+    internal static void RaiseToOpset10(ModelProto model)
     {
         long version = model.OpsetImport.First(o => o.Domain is "" or "ai.onnx").Version;
         if (version < 7)

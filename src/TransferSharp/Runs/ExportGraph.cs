@@ -10,14 +10,14 @@ internal sealed class ExportGraph
     private readonly GraphProto graph;
     private int prefixEnd = -1;
 
-    /// <summary>Appends to <paramref name="model"/>'s graph, in the forms of its default-domain opset.</summary>
-    public ExportGraph(ModelProto model)
-        : this(model.Graph) =>
-        Opset = model
-            .OpsetImport.Where(o => o.Domain is "" or "ai.onnx")
-            .Select(o => o.Version)
-            .DefaultIfEmpty(8)
-            .Max();
+    /// <summary>Appends to <paramref name="model"/>'s graph, in the forms of its default-domain opset or of <paramref
+    /// name="atLeast"/> when higher (an ensemble's members end in one graph of their highest opset).</summary>
+    public ExportGraph(ModelProto model, long atLeast = 0)
+        : this(model.Graph) => Opset = Math.Max(DefaultOpset(model), atLeast);
+
+    /// <summary>The default domain's opset of <paramref name="model"/> (8 when it names none).</summary>
+    public static long DefaultOpset(ModelProto model) =>
+        model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(8).Max();
 
     public ExportGraph(GraphProto graph) => this.graph = graph;
 

@@ -42,10 +42,16 @@ public static class ModelExport
             return Single(model);
         ModelProto? merged = null;
         var weighted = new List<string>();
+        // One graph declares the members' highest opset: a member below it is written in that opset's forms.
+        var protos = model.Members.Select(m => Single(m.Model)).ToList();
+        long opset = protos.Max(ExportGraph.DefaultOpset);
+        for (int i = 0; i < protos.Count; i++)
+            if (ExportGraph.DefaultOpset(protos[i]) < opset)
+                protos[i] = Single(model.Members[i].Model, opset);
         for (int i = 0; i < model.Members.Count; i++)
         {
             EnsembleMember member = model.Members[i];
-            ModelProto proto = Single(member.Model);
+            ModelProto proto = protos[i];
             string prefix = $"member{i + 1}/";
             Rename(proto.Graph, name => name == InputName ? name : prefix + name);
             if (merged is null)
@@ -122,13 +128,24 @@ public static class ModelExport
             value.Name = rename(value.Name);
     }
 
-    private static ModelProto Single(SavedModel model)
+    private static ModelProto Single(SavedModel model, long opset = 0)
     {
         // An int8 run's head reads the int8 pass's features: the export runs that graph.
         ModelProto proto = model.Manifest.FrozenQuantization is { } quantization
             ? OnnxRuntimePass.QuantizedModel(model.Backbone, quantization.Ranges)
             : OnnxWeights.Current(model.Backbone);
-        var graph = new ExportGraph(proto);
+        long own = ExportGraph.DefaultOpset(proto);
+        if (own < opset)
+        {
+            // An ensemble's one graph: the ML.NET ResNet18 (opset 8) beside an int8 member (raised to 10).
+            if (own < 7 || opset != 10)
+                throw new NotSupportedException(
+                    $"an ensemble member's graph is opset {own} and another's {opset}: only opsets 7-9 can be raised "
+                        + "to 10 for one exported graph."
+                );
+            OnnxQuantizer.RaiseToOpset10(proto);
+        }
+        var graph = new ExportGraph(proto, opset);
         string backboneInput = model.Backbone.Network.InputName;
         graph.BeginPrefix();
         string views = model.Manifest.TestTimeAugmentation ? Mirrored(graph, model.Manifest.InputSize) : InputName;

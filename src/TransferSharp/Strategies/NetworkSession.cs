@@ -74,7 +74,9 @@ public sealed class NetworkSession : IDisposable
             TrainingSettings settings = strategy.Settings(run.Training, run.Seed);
             if (settings.Precision == TrainingPrecision.Auto)
             {
-                var precision = PrecisionCheck.Resolve(model, splits.Train, run.Device, PrecisionCheck.CpuHasBf16);
+                var precision = strategy.FreezesBackbone
+                    ? PrecisionCheck.Fp32("the backbone does not train", PrecisionCheck.CpuHasBf16)
+                    : PrecisionCheck.Resolve(model, splits.Train, run.Device, PrecisionCheck.CpuHasBf16);
                 run.Progress.Info(
                     $"precision: {precision.Used}"
                         + (

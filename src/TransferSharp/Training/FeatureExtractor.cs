@@ -72,6 +72,11 @@ public static class FeatureExtractor
                         ? [Features(backbone, onnx, device, batch, options.Mirror)]
                         : GridFeatures(backbone, onnx, device, batch, companions);
                 int width = backbone.FeatureWidth;
+                if (values[0].Length != batch.Positions.Length * width)
+                    throw new InvalidOperationException(
+                        $"the frozen pass returned {values[0].Length} values for {batch.Positions.Length} images of "
+                            + $"width {width}."
+                    );
                 for (int k = 0; k < batch.Positions.Length; k++)
                 {
                     int position = batch.Positions[k];

@@ -20,7 +20,8 @@ public static class ModelEvaluation
     )
     {
         model.Train(false);
-        bool onnx = FrozenEngine(model, device) == "onnxruntime";
+        Backbones.OnnxRuntimePass? pass = FrozenPass(model, device);
+        bool onnx = pass is not null;
         using var task = progress.Begin($"{label}: extracting features{(onnx ? " (ONNX Runtime)" : "")}", store.Count);
         return Inference.Concat(
             store.Count,
@@ -31,7 +32,7 @@ public static class ModelEvaluation
                 Tensor features =
                     onnx && input.shape[1] == 3
                         ? tensor(
-                            model.Backbone.OnnxRuntime.Features(input, model.Backbone.FeatureGrid),
+                            pass!.Features(input, model.Backbone.FeatureGrid),
                             new long[] { input.shape[0], model.Backbone.FeatureWidth }
                         )
                         : model.Backbone.Features(input);
@@ -41,10 +42,26 @@ public static class ModelEvaluation
         );
     }
 
-    /// <summary>What runs a frozen pass of the model's backbone: "onnxruntime" while pristine on the CPU, else
-    /// "torch".</summary>
+    /// <summary>What runs a frozen pass of the model's backbone: "onnxruntime" while pristine on the CPU and ONNX
+    /// Runtime takes its graph, else "torch".</summary>
     public static string FrozenEngine(TransferModel model, Device device) =>
-        model.Backbone.RunsOnOnnxRuntime(device) ? "onnxruntime" : "torch";
+        FrozenPass(model, device) is null ? "torch" : "onnxruntime";
+
+    // The backbone's ONNX Runtime pass, or null where TorchSharp runs it: modified, not on the CPU, or a graph ONNX
+    // Runtime refuses (an op outside its opset, a feature layer that is not one of the file's tensors).
+    private static Backbones.OnnxRuntimePass? FrozenPass(TransferModel model, Device device)
+    {
+        if (!model.Backbone.RunsOnOnnxRuntime(device))
+            return null;
+        try
+        {
+            return model.Backbone.OnnxRuntime;
+        }
+        catch (Exception e) when (e is NotSupportedException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Log-softmax outputs of every image of a store, with the mirror images' logits averaged in when
     /// asked.</summary>

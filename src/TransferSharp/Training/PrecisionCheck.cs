@@ -38,17 +38,22 @@ public static class PrecisionCheck
         }
     }
 
+    /// <summary>auto's record when it runs fp32 because of <paramref name="reason"/>.</summary>
+    public static TrainingPrecisionReport Fp32(string? reason, bool cpuHasBf16) =>
+        new()
+        {
+            Requested = nameof(TrainingPrecision.Auto).ToLowerInvariant(),
+            Used = "fp32",
+            CpuBf16 = cpuHasBf16,
+            Reason = reason,
+        };
+
     /// <summary>The precision <paramref name="model"/> trains in on <paramref name="device"/>, given whether the CPU
     /// has native bf16 (<paramref name="cpuHasBf16"/>), checked on the first <see cref="Images"/> of <paramref
     /// name="train"/>.</summary>
     public static TrainingPrecisionReport Resolve(TransferModel model, ImageStore train, Device device, bool cpuHasBf16)
     {
-        var report = new TrainingPrecisionReport
-        {
-            Requested = nameof(TrainingPrecision.Auto).ToLowerInvariant(),
-            Used = "fp32",
-            CpuBf16 = cpuHasBf16,
-        };
+        var report = Fp32(null, cpuHasBf16);
         string? refusal =
             device.type != TorchSharp.DeviceType.CPU ? $"the automatic choice covers the CPU; this run is on {device}"
             : !cpuHasBf16 ? "the CPU has neither AVX512_BF16 nor AMX: bf16 would be emulated, slower than fp32"
@@ -58,7 +63,16 @@ public static class PrecisionCheck
             return report with { Reason = refusal };
         var watch = Stopwatch.StartNew();
         int count = Math.Min(Images, train.Count);
-        var (error, noise) = GradientDistances(model, train, device, count);
+        double error,
+            noise;
+        try
+        {
+            (error, noise) = GradientDistances(model, train, device, count);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return report with { Reason = $"the check could not run ({e.Message})" };
+        }
         double ratio = noise > 0 ? error / noise : double.PositiveInfinity;
         bool keep = ratio <= MaxErrorToNoise;
         return report with
@@ -79,7 +93,8 @@ public static class PrecisionCheck
     // The training step's gradient (every trainable backbone parameter's, cross-entropy through the head) on each half
     // of the first images, with bf16 convolutions and with fp32 ones: bf16's relative distance from fp32's (its
     // error, mean of the halves) and the halves' from each other (the minibatch noise SGD lives with).
-    // Training mode; the BatchNorm statistics the passes move and the gradients they leave are put back.
+    // Training mode; the BatchNorm statistics the passes move and the gradients they leave are put back. A Dropout
+    // draws other masks in each pass: the error reads high, and the check errs towards fp32.
     internal static (double Error, double Noise) GradientDistances(
         TransferModel model,
         ImageStore train,
@@ -90,6 +105,8 @@ public static class PrecisionCheck
         var network = model.Backbone.Network;
         using var scope = NewDisposeScope();
         var parameters = network.parameters().Where(p => p.requires_grad).ToList();
+        if (parameters.Count == 0)
+            throw new InvalidOperationException("no backbone parameter trains");
         var buffers = network.buffers().ToList();
         var saved = buffers.Select(b => b.clone()).ToList();
         bool wasTraining = network.training,
@@ -100,7 +117,7 @@ public static class PrecisionCheck
             using var noGrad = no_grad();
             for (int i = 0; i < buffers.Count; i++)
                 buffers[i].copy_(saved[i]);
-            foreach (var p in parameters)
+            foreach (var p in parameters.Concat(model.Head.parameters()))
                 p.grad = null;
         }
         try

@@ -216,6 +216,32 @@ public class ModelExportTests
     }
 
     [Fact]
+    public void AnEnsembleOfAnInt8AndAnFp32GridMemberExportsInOneOpset()
+    {
+        var (train, test) = Images(color: true);
+        var grid = new FeatureExtractionOptions
+        {
+            Features = ["stage3"],
+            FeatureGrid = 2,
+            HeadSteps = 40,
+        };
+        FitResult fp32 = new TransferLearner(Options(train, grid)).Fit();
+        FitResult int8 = new TransferLearner(
+            Options(train, new FeatureExtractionOptions { HeadSteps = 40, Precision = FrozenPrecision.Int8 })
+        ).Fit();
+        Assert.Equal("int8", int8.Report.FrozenPrecision!.Used);
+        // The int8 graph is opset 10, the fp32 member's file opset 8: the export holds both in opset 10.
+        using FitResult ensemble = FitResult.Ensembled(
+            fp32,
+            [("fp32", null, 0.5), ("int8", int8, 0.5)],
+            fp32.Report,
+            fp32.HeldOut,
+            null
+        );
+        AssertParity(ensemble, test);
+    }
+
+    [Fact]
     public void AFineTunedBackboneExportsAsTrained()
     {
         var (train, test) = Images(color: false);

@@ -26,7 +26,7 @@ internal static class QuantizedFeatures
 
     // The last calibration, by what decides it (layers, weights, size, normalisation, the images): a preset's frozen
     // candidates and its final fit calibrate the same layers on the same images, once.
-    private static (string Key, FrozenQuantization Quantization)? lastCalibration;
+    private static (string Key, FrozenQuantization Quantization, int[] HeldOut)? lastCalibration;
     private static readonly Lock calibrationLock = new();
 
     /// <summary>The int8 features of the labelled and test images when the check keeps them; otherwise null and the
@@ -70,9 +70,11 @@ internal static class QuantizedFeatures
                 ",",
                 calibrationRows.Select(r => FeatureCache.ContentKey(FeatureExtractor.ReadContent(items[r].Source)))
             );
-        FrozenQuantization? reused;
+        FrozenQuantization? reused = null;
+        int[] heldOutRows = [];
         lock (calibrationLock)
-            reused = lastCalibration is { } last && last.Key == calibrationKey ? last.Quantization : null;
+            if (lastCalibration is { } last && last.Key == calibrationKey)
+                (reused, heldOutRows) = (last.Quantization, last.HeldOut);
         var heldOut = new List<(int Row, float[] Fp32)>();
         try
         {
@@ -102,15 +104,16 @@ internal static class QuantizedFeatures
         }
         if (reused is null)
         {
-            lock (calibrationLock)
-                lastCalibration = (calibrationKey, quantization);
             for (int c = observed; c < kept.Count; c++)
                 heldOut.Add((calibrationRows[kept[c]], fp32Calibration[c]));
+            lock (calibrationLock)
+                lastCalibration = (calibrationKey, quantization, heldOut.Select(h => h.Row).ToArray());
         }
         else
         {
-            // The held-out half's fp32 features from the fp32 pass (the cache's, when an earlier fit left them).
-            int[] rows = calibrationRows[observed..];
+            // The same held-out images, their fp32 features from the fp32 pass (the cache's, when an earlier fit left
+            // them).
+            int[] rows = heldOutRows;
             FeatureSet held = FrozenFeatures.Extract(
                 run,
                 rows.Select(r => items[r].Source).ToList(),
