@@ -40,11 +40,7 @@ public static class BackboneCheck
         return new BackboneCheckReport
         {
             File = Path.GetFullPath(path),
-            Opset = model
-                .OpsetImport.Where(o => o.Domain is "" or "ai.onnx")
-                .Select(o => o.Version)
-                .DefaultIfEmpty(0)
-                .Max(),
+            Opset = OnnxImporter.DefaultOpset(model, 0),
             Nodes = model.Graph.Node.Count,
             Parameters = whole.parameters().Sum(p => p.numel()),
             Sizes = sizes,

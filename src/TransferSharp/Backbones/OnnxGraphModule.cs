@@ -260,11 +260,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                 if (!groupOfTensor.TryGetValue(node.Output, out int g) || output.dim() != 4)
                     return;
                 for (int k = 0; k < grids.Count; k++)
-                    pooled[k][g] = (
-                        grids[k] > 1 && g + 1 < groups.Count
-                            ? nn.functional.adaptive_avg_pool2d(output, new long[] { grids[k], grids[k] }).flatten(1)
-                            : output.mean(new long[] { 2, 3 })
-                    ).MoveToOuterDisposeScope();
+                    pooled[k][g] = PoolMap(output, g + 1 < groups.Count ? grids[k] : 1).MoveToOuterDisposeScope();
             }
             if (stopAt < groups.Count)
             {
@@ -280,6 +276,13 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         }
         return pooled;
     }
+
+    /// <summary>A group's output map [N, C, H, W] as features: average-pooled over a <paramref name="grid"/> x grid
+    /// grid and flattened channel by channel, or globally when grid is 1.</summary>
+    internal static Tensor PoolMap(Tensor map, int grid) =>
+        grid > 1
+            ? nn.functional.adaptive_avg_pool2d(map, new long[] { grid, grid }).flatten(1)
+            : map.mean(new long[] { 2, 3 });
 
     /// <summary>Runs groups [0, <paramref name="group"/>) and returns the one tensor that crosses the cut.</summary>
     public Tensor ForwardPrefix(Tensor input, int group)

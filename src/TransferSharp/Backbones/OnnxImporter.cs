@@ -44,6 +44,11 @@ public static class OnnxImporter
         .Concat(OnnxTensorOps.Supported)
         .ToArray();
 
+    /// <summary>The default (ai.onnx) domain's opset <paramref name="model"/> imports; <paramref name="ifNone"/> when
+    /// it names none.</summary>
+    public static long DefaultOpset(ModelProto model, long ifNone) =>
+        model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(ifNone).Max();
+
     /// <summary>Reads and parses an ONNX file; errors name the file.</summary>
     public static ModelProto ReadModel(string path)
     {
@@ -96,11 +101,7 @@ public static class OnnxImporter
                 $"{source}: the input '{dataInputs[0].Name}' has {dims.Count} dimensions; an image input has 4 "
                     + "(batch, channels, height, width)."
             );
-        long opset = model
-            .OpsetImport.Where(o => o.Domain is "" or "ai.onnx")
-            .Select(o => o.Version)
-            .DefaultIfEmpty(13)
-            .Max();
+        long opset = DefaultOpset(model, 13);
         var steps = new List<(GraphNode, IGraphOp)>();
         var usedNames = new HashSet<string>();
         var consumed = graph

@@ -118,11 +118,7 @@ internal static class OnnxQuantizer
         ModelProto copy = folded.Clone();
         GraphProto graph = copy.Graph;
         var (quantized, shared, absorbed) = Plan(graph);
-        long opset = copy
-            .OpsetImport.Where(o => o.Domain is "" or "ai.onnx")
-            .Select(o => o.Version)
-            .DefaultIfEmpty(13)
-            .Max();
+        long opset = OnnxImporter.DefaultOpset(copy, 13);
         // Per-channel DequantizeLinear is opset 13; older graphs use ONNX Runtime's own Q/DQ (same semantics), so that
         // none of their other ops changes meaning. The fused integer convolution needs opset 10.
         string domain = opset >= 13 ? "" : MicrosoftDomain;

@@ -31,9 +31,6 @@ public sealed class OnnxRuntimePass : IDisposable
         this.pooled = pooled;
     }
 
-    private OnnxRuntimePass(InferenceSession session, int width)
-        : this(session, width, [session.OutputNames[0]], [true]) { }
-
     /// <summary>Builds the session for <paramref name="backbone"/>'s feature layers (its file must be the one the
     /// module was imported from, unmodified).</summary>
     public static OnnxRuntimePass Create(Backbone backbone)
@@ -259,10 +256,7 @@ public sealed class OnnxRuntimePass : IDisposable
     // grid: [grid][N * width at that grid].
     private float[][] Pool(Tensor[] maps, IReadOnlyList<int> grids)
     {
-        Tensor PoolOne(int j, int grid) =>
-            pooled[j] ? maps[j].flatten(1)
-            : grid > 1 ? TorchSharp.torch.nn.functional.adaptive_avg_pool2d(maps[j], [grid, grid]).flatten(1)
-            : maps[j].mean([2, 3]);
+        Tensor PoolOne(int j, int grid) => pooled[j] ? maps[j].flatten(1) : OnnxGraphModule.PoolMap(maps[j], grid);
         return grids
             .Select(grid =>
                 TorchSharp

@@ -16,8 +16,7 @@ internal sealed class ExportGraph
         : this(model.Graph) => Opset = Math.Max(DefaultOpset(model), atLeast);
 
     /// <summary>The default domain's opset of <paramref name="model"/> (8 when it names none).</summary>
-    public static long DefaultOpset(ModelProto model) =>
-        model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(8).Max();
+    public static long DefaultOpset(ModelProto model) => OnnxImporter.DefaultOpset(model, 8);
 
     public ExportGraph(GraphProto graph) => this.graph = graph;
 

@@ -301,16 +301,9 @@ internal static class QuantizedFeatures
             null,
             folds
         );
-        var correct = new bool[labels.Count];
-        for (int i = 0; i < labels.Count; i++)
-        {
-            double[] row = outOfFold[i];
-            int best = 0;
-            for (int c = 1; c < row.Length; c++)
-                if (row[c] > row[best])
-                    best = c;
-            correct[i] = best == labels[i];
-        }
-        return correct;
+        return Enumerable
+            .Range(0, labels.Count)
+            .Select(i => ModelEvaluation.ArgMax(outOfFold[i]) == labels[i])
+            .ToArray();
     }
 }
