@@ -507,6 +507,19 @@ internal sealed class FitFlags
             ),
             FlagScope.Auto
         );
+        KeepFlips = Add(
+            StrategyRegistry.AutoName,
+            Mapped(
+                new Option<bool>("--keep-flips")
+                {
+                    Description =
+                        "Keep random horizontal flips in auto's network candidates even when some class faces one "
+                        + "way (by default auto follows the advice and trains them without flips).",
+                },
+                "AutoOptions.FollowFlipAdvice"
+            ),
+            FlagScope.Auto
+        );
         PilotEpochs = Add(
             StrategyRegistry.AutoName,
             Mapped(
@@ -616,6 +629,7 @@ internal sealed class FitFlags
     public Option<AutoPreset?> Preset { get; }
     public Option<TimeSpan?> TimeLimit { get; }
     public Option<bool> NoEnsemble { get; }
+    public Option<bool> KeepFlips { get; }
     public Option<int> PilotEpochs { get; }
     public Option<bool> Analyze { get; }
     public Option<int> Seed { get; }
@@ -747,6 +761,7 @@ internal sealed class FitFlags
                 TimeLimit = parse.GetValue(TimeLimit),
                 Preset = PresetOf(parse),
                 Ensemble = !parse.GetValue(NoEnsemble),
+                FollowFlipAdvice = !parse.GetValue(KeepFlips),
             },
             var other => other,
         };

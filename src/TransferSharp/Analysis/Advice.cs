@@ -12,8 +12,8 @@ namespace TransferSharp.Analysis;
 /// <param name="Training">Epochs and learning rates for a network strategy (null for feature extraction: its head takes
 /// 300 full-batch steps).</param>
 /// <param name="RandomFlips">Whether random horizontal flips suit the data when a network trains: false when some class
-/// is oriented (<see cref="Orientation"/>); null when not measured. Advice only: <c>auto</c> keeps the training
-/// defaults.</param>
+/// is oriented (<see cref="Orientation"/>); null when not measured. <c>auto</c> follows it (see
+/// <see cref="Strategies.Auto.AutoOptions.FollowFlipAdvice"/>).</param>
 public sealed record Advice(
     string Regime,
     Strategies.StrategyDescriptor Strategy,

@@ -161,7 +161,7 @@ public static class StrategyAdvisor
     /// <summary>
     /// Random flips or not, from the classes' mirror asymmetry: a class whose mean image is one-sided (above <see
     /// cref="Orientation.OrientedAbove"/>) always faces one way, and a flipped training image of it is one the task
-    /// never shows. Advice only, in words and in <see cref="Advice.RandomFlips"/>; the user passes --no-flip.
+    /// never shows. In words and in <see cref="Advice.RandomFlips"/>; auto follows it, others pass --no-flip.
     /// </summary>
     private static (bool? flips, string text) FlipAdvice(IReadOnlyDictionary<string, double>? asymmetry)
     {
@@ -184,8 +184,8 @@ public static class StrategyAdvisor
             $" Orientation: {oriented.Count} of {asymmetry.Count} classes face one way (mean-image mirror asymmetry "
                 + $"beyond chance {listed}; oriented above {Orientation.OrientedAbove}): random flips train on "
                 + $"images your data never shows, so train network strategies with --no-flip (Fashion-MNIST, "
-                + $"LP-FT at 100 per class: +0.9 points test accuracy, mean of three seeds; auto keeps "
-                + $"flips on)."
+                + $"LP-FT at 100 per class: +0.9 points test accuracy, mean of three seeds; auto trains its "
+                + $"network strategies without flips, --keep-flips keeps them)."
         );
     }
 

@@ -56,6 +56,22 @@ public static class AutoDecision
             }
             : options;
 
+    /// <summary>
+    /// Under auto, a network strategy trains without random flips when the advice says some class faces one way
+    /// (<see cref="Advice.RandomFlips"/>: a mirrored training image of it is one the task never shows), unless <see
+    /// cref="AutoOptions.FollowFlipAdvice"/> is off.
+    /// </summary>
+    public static LearnerOptions WithAdvisedFlips(LearnerOptions options, AutoOptions auto, Advice advice)
+    {
+        var augmentation = options.Training.Augmentation;
+        if (!auto.FollowFlipAdvice || advice.RandomFlips != false || !augmentation.HorizontalFlip)
+            return options;
+        return options with
+        {
+            Training = options.Training with { Augmentation = augmentation with { HorizontalFlip = false } },
+        };
+    }
+
     /// <summary>The advised strategy, or a pilot's winner; the pilots run when asked and the validation split
     /// allows.</summary>
     public static Decision Decide(
@@ -122,8 +138,8 @@ public static class AutoDecision
 
     /// <summary>
     /// The options once <paramref name="strategy"/> is chosen: the adapter advised for it (unless one was asked for);
-    /// feature extraction takes the advised feature layers (unless given) and keeps its own head fit (auto's epochs are
-    /// the network strategies' length).
+    /// a network strategy the advised flips (<see cref="WithAdvisedFlips"/>); feature extraction takes the advised
+    /// feature layers (unless given) and keeps its own head fit (auto's epochs are the network strategies' length).
     /// </summary>
     public static LearnerOptions Chosen(
         LearnerOptions options,
@@ -136,7 +152,7 @@ public static class AutoDecision
         if (options.Data.FeaturesFrom is not null)
             options = options with { Data = options.Data with { FeaturesFromRequired = false } };
         if (strategy != StrategyRegistry.FeatureExtraction)
-            return options with { Strategy = strategy.DefaultOptions() };
+            return WithAdvisedFlips(options, auto, advice) with { Strategy = strategy.DefaultOptions() };
         var features = new FeatureExtractionOptions
         {
             Features = auto.Features ?? advice.FeatureLayers,

@@ -71,10 +71,13 @@ public sealed class FitResult : IDisposable
     /// <summary>The pilots of an auto run, by strategy name.</summary>
     public IReadOnlyDictionary<string, FitResult> Pilots { get; }
 
+    /// <summary>Feature extraction's head fit (it shares the model's head: valid while this result is).</summary>
+    internal Strategies.FeatureExtraction.FittedProbe? FittedProbe { get; private init; }
+
     /// <summary>The same result under another record (this one's model passes to it: dispose only the new
     /// one).</summary>
     internal FitResult WithReport(FitReport report) =>
-        new(report, Model, HeldOut, Test, Options, Pilots, analyses) { members = members };
+        new(report, Model, HeldOut, Test, Options, Pilots, analyses) { members = members, FittedProbe = FittedProbe };
 
     /// <summary>
     /// An ensemble of <paramref name="primary"/> (its model at the top level of the run folder, its analyses and
@@ -208,7 +211,10 @@ public sealed class FitResult : IDisposable
             Frequency = analyses.Frequency is { } q ? FrequencySummary.From(q) : null,
             SecondsTotal = Math.Round(elapsed.TotalSeconds, 3),
         };
-        return new FitResult(report, model, heldOut, outcome.Test, options, decision.Pilots, analyses);
+        return new FitResult(report, model, heldOut, outcome.Test, options, decision.Pilots, analyses)
+        {
+            FittedProbe = outcome.FittedProbe,
+        };
     }
 
     private static ModelManifest Manifest(

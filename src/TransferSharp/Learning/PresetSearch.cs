@@ -25,8 +25,9 @@ internal static class PresetSearch
         + "higher by more than one standard error of the difference, sqrt((a(1-a) + b(1-b)) / n) on n validation "
         + "images";
 
-    // Seconds a feature-extraction candidate spends beyond its frozen pass (head path, out-of-fold fits), and the
-    // decode and resize share of a frozen pass over the forward pass alone: both measured on 2 cores at 112 px.
+    // Seconds a feature-extraction candidate spends beyond its frozen pass (head path, out-of-fold fits) until one has
+    // been measured, and the decode and resize share of a frozen pass over the forward pass alone: both measured on 2
+    // cores at 112 px.
     private const double HeadSeconds = 5;
     private const double DecodeFactor = 1.3;
 
@@ -44,7 +45,13 @@ internal static class PresetSearch
         LearnerData data = learner.LoadData(progress);
         int? imageSide = AdviceMeasurements.ImageSide(data.Train);
         LearnerOptions options = AutoDecision.WithAdvisedSize(learner.Options, imageSide, progress);
-        var (advice, speeds, lastGroup) = Advise(options, data, imageSide, auto.TimeLimit is not null, progress);
+        var (advice, distance, speeds, lastGroup) = Advise(
+            options,
+            data,
+            imageSide,
+            auto.TimeLimit is not null,
+            progress
+        );
         var plan = Plan(options, auto, advice, preset, lastGroup);
         // Everything stops at the limit, less a moment to save the run.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
@@ -62,6 +69,7 @@ internal static class PresetSearch
         var finished = new List<(string name, FitResult result)>();
         int bestIndex = -1;
         var cached = new HashSet<string>(StringComparer.Ordinal);
+        double? headPerCell = null;
         FitResult? best = null;
         CandidateReport? bestRecord = null;
         PresetReport Record(string? winner, bool tested, string? untested = null) =>
@@ -97,6 +105,7 @@ internal static class PresetSearch
                 data,
                 speeds,
                 cachedPass ? 0 : frozen,
+                headPerCell,
                 best is null ? double.PositiveInfinity : left
             );
             if (planned is null)
@@ -123,6 +132,11 @@ internal static class PresetSearch
             }
             if (result.Options.Strategy is FeatureExtractionOptions && result.Report.ImagesPerSecondExtraction > 0)
                 frozen = 1 / result.Report.ImagesPerSecondExtraction.Value;
+            // The head's seconds per grid cell (its width grows with the cells): what the next grid will cost.
+            if (result.Options.Strategy is FeatureExtractionOptions measured)
+                headPerCell =
+                    Math.Max(0, candidateWatch.Elapsed.TotalSeconds - (result.Report.SecondsExtraction ?? 0))
+                    / (measured.FeatureGrid * measured.FeatureGrid);
             if (result.Options.Strategy is FeatureExtractionOptions done && result.Options.Data.UseCache)
                 cached.UnionWith(done.CacheGrids.Append(done.FeatureGrid).Select(g => Pooling(done, g)));
             double accuracy = result.Report.ValAccuracy ?? double.NaN;
@@ -175,7 +189,15 @@ internal static class PresetSearch
             );
         }
         double? secondsLeft = auto.TimeLimit is { } end ? (end - watch.Elapsed).TotalSeconds : null;
-        var final = new FinalPass(learner, data, secondsLeft, TestReserve(data, frozen), deadline.Token, cancellation);
+        var final = new FinalPass(
+            learner,
+            data,
+            distance,
+            secondsLeft,
+            TestReserve(data, frozen),
+            deadline.Token,
+            cancellation
+        );
         FitResult tested = Tested(
             best,
             bestRecord!,
@@ -358,6 +380,7 @@ internal static class PresetSearch
     private sealed record FinalPass(
         TransferLearner Learner,
         LearnerData Data,
+        DomainDistanceResult? Distance,
         double? SecondsLeft,
         double Estimate,
         CancellationToken Deadline,
@@ -365,7 +388,7 @@ internal static class PresetSearch
     );
 
     // Feature extraction's candidates ran without the test images and the analyses: the kept one is fitted again with
-    // them (its features come from the cache, so only the test pass, the analyses and the head cost time).
+    // them (its features come from the cache and its head is reused, so only the test pass and the analyses cost).
     // Under a limit the pass runs only when it fits (else the kept run has no test score, and says how to get one) and
     // stops at the limit.
     private static FitResult Tested(
@@ -399,7 +422,11 @@ internal static class PresetSearch
                     Data = best.Options.Data with { Test = TestImages(final.Learner.Options.Data) },
                     Analyses = final.Learner.Options.Analyses,
                 }
-            ).Fit(progress, final.Deadline);
+            )
+            {
+                FittedProbe = best.FittedProbe,
+                MeasuredDistance = final.Distance,
+            }.Fit(progress, final.Deadline);
         }
         catch (OperationCanceledException) when (!final.Cancellation.IsCancellationRequested)
         {
@@ -424,7 +451,8 @@ internal static class PresetSearch
             }
         );
 
-    private static (Advice advice, SpeedProfile? speeds, string lastGroup) Advise(
+    // The advice, its domain distance (measured on the labelled images: the final pass records it), the speeds.
+    private static (Advice advice, DomainDistanceResult? distance, SpeedProfile? speeds, string lastGroup) Advise(
         LearnerOptions options,
         LearnerData data,
         int? imageSide,
@@ -437,19 +465,19 @@ internal static class PresetSearch
             options.Model.Size,
             preprocessing: options.Model.Preprocessing
         );
-        AdviceInputs inputs = AdviceMeasurements.Measure(backbone, data.Train, progress, imageSide: imageSide).inputs;
+        var (inputs, distance, _) = AdviceMeasurements.Measure(backbone, data.Train, progress, imageSide: imageSide);
         Advice advice = StrategyAdvisor.Advise(inputs);
         progress.Info($"advice: {advice.Strategy.Name}. {advice.Explanation}");
         string lastGroup = backbone.Network.Groups[^1].Name;
         if (!measureSpeeds)
-            return (advice, null, lastGroup);
+            return (advice, distance, null, lastGroup);
         var device = TorchRuntime.ResolveDevice(options.Model.Device);
         SpeedProfile speeds = SpeedProfile.For(backbone, options.Model, device, options.Data.ResolveCacheDirectory());
         progress.Info(
             $"speeds at {backbone.InputSize} px: {1 / speeds.ForwardSeconds:F0} images/s frozen, "
                 + $"{1 / speeds.StepSeconds:F0} images/s training"
         );
-        return (advice, speeds, lastGroup);
+        return (advice, distance, speeds, lastGroup);
     }
 
     /// <summary>The candidates of <paramref name="preset"/>, cheapest first.</summary>
@@ -483,14 +511,18 @@ internal static class PresetSearch
             },
         };
         var features = (FeatureExtractionOptions)frozen.Strategy;
-        // A 2 x 2 grid keeps where a pattern sits (issue 6: +1.6 points at stage3 on Fashion-MNIST). Each frozen pass
-        // also caches the other pooling, so the backbone runs once per image for both (and for the ensemble's test).
+        // A 2 x 2 grid keeps where a pattern sits (issue 6: +1.6 points at stage3 on Fashion-MNIST); best adds 3 x 3
+        // (0.8766 alone at 112 px, the best frozen features measured). Each frozen pass also caches the other
+        // poolings, so the backbone runs once per image for all of them (and for the ensemble's test).
         bool intermediate = features.Features is { } layers && layers.Any(l => l != lastGroup);
         if (auto.FeatureGrid == 1 && intermediate)
         {
-            var grid = features with { FeatureGrid = 2, CacheGrids = [1] };
-            plan.Add((FrozenName(features), frozen with { Strategy = features with { CacheGrids = [2] } }));
-            plan.Add((FrozenName(grid), frozen with { Strategy = grid }));
+            int[] grids = preset == AutoPreset.Best ? [1, 2, 3] : [1, 2];
+            foreach (int g in grids)
+            {
+                var pooled = features with { FeatureGrid = g, CacheGrids = grids.Where(o => o != g).ToArray() };
+                plan.Add((FrozenName(pooled), frozen with { Strategy = pooled }));
+            }
         }
         else
             plan.Add((FrozenName(features), frozen));
@@ -537,6 +569,7 @@ internal static class PresetSearch
         LearnerData data,
         SpeedProfile? speeds,
         double frozen,
+        double? headPerCell,
         double left
     )
     {
@@ -544,8 +577,11 @@ internal static class PresetSearch
             return (candidate, 0);
         int labelled = data.TrainRows.Length + data.ValidationRows.Length;
         double frozenPass = labelled * frozen;
-        if (candidate.Strategy is FeatureExtractionOptions)
-            return (frozenPass + HeadSeconds <= left ? candidate : null, frozenPass + HeadSeconds);
+        if (candidate.Strategy is FeatureExtractionOptions pooled)
+        {
+            double head = headPerCell is { } cell ? cell * pooled.FeatureGrid * pooled.FeatureGrid : HeadSeconds;
+            return (frozenPass + head <= left ? candidate : null, frozenPass + head);
+        }
         var descriptor = StrategyRegistry.Of(candidate.Strategy);
         int epochs = descriptor.Create(candidate.Strategy).Settings(candidate.Training, candidate.Seed).Epochs;
         double epoch =

@@ -34,6 +34,14 @@ public sealed class TransferLearner
     /// </summary>
     public Action<FitResult>? BestSoFar { get; init; }
 
+    /// <summary>A preset's final pass: the kept frozen candidate's head fit, reused where the features and split
+    /// match.</summary>
+    internal Strategies.FeatureExtraction.FittedProbe? FittedProbe { get; init; }
+
+    /// <summary>A preset's final pass: the domain distance the advice measured on these images, recorded instead of
+    /// measured again.</summary>
+    internal DomainDistanceResult? MeasuredDistance { get; init; }
+
     /// <summary>Runs every step.</summary>
     public FitResult Fit(IProgress<ProgressUpdate>? progress = null, CancellationToken cancellation = default)
     {
@@ -133,9 +141,10 @@ public sealed class TransferLearner
     {
         var sources = data.TrainRows.Select(i => data.Train.Items[i].Source).ToList();
         bool channelPipeline = StrategyRun.NeedsChannelPipeline(options.Model, data.Train);
-        var (distance, summary) = options.Analyses.DomainDistance
-            ? Distance(options, sources, channelPipeline, backbone, device, progress)
-            : (null, null);
+        var (distance, summary) =
+            !options.Analyses.DomainDistance ? (null, null)
+            : MeasuredDistance is { } measured && !channelPipeline ? Measured(measured, progress)
+            : Distance(options, sources, channelPipeline, backbone, device, progress);
         FilterReport? filters = options.Analyses.Filters ? FilterAnalysis.Analyse(backbone) : null;
         FrequencyReport? frequency = null;
         if (options.Analyses.Frequency && !channelPipeline)
@@ -161,7 +170,13 @@ public sealed class TransferLearner
         IProgress<ProgressUpdate>? progress = null,
         CancellationToken cancellation = default,
         CheckpointStore? checkpoints = null
-    ) => decision.Strategy.Train(data.Run(decision.Options, backbone, device, progress, cancellation, checkpoints));
+    ) =>
+        decision.Strategy.Train(
+            data.Run(decision.Options, backbone, device, progress, cancellation, checkpoints) with
+            {
+                FittedProbe = FittedProbe,
+            }
+        );
 
     /// <summary>The checkpoint store the options ask for: afresh, or continuing an interrupted fit of the same
     /// request.</summary>
@@ -197,6 +212,21 @@ public sealed class TransferLearner
         }
     }
 
+    private static (DomainDistanceResult distance, DomainDistanceSummary summary) Measured(
+        DomainDistanceResult distance,
+        IProgress<ProgressUpdate>? progress
+    )
+    {
+        Tell(distance, progress);
+        return (distance, DomainDistanceSummary.From(distance));
+    }
+
+    private static void Tell(DomainDistanceResult distance, IProgress<ProgressUpdate>? progress)
+    {
+        string groups = string.Join(", ", distance.PerGroup.Select(p => $"{p.Key} {p.Value:F3}"));
+        progress.Info($"domain distance to the pretraining data: d = {distance.Overall:F3} ({groups})");
+    }
+
     /// <summary>The domain distance on the training images, or why it is not measured.</summary>
     private static (DomainDistanceResult? distance, DomainDistanceSummary summary) Distance(
         LearnerOptions options,
@@ -228,8 +258,7 @@ public sealed class TransferLearner
             seed: options.Seed,
             device: device
         );
-        string groups = string.Join(", ", distance.PerGroup.Select(p => $"{p.Key} {p.Value:F3}"));
-        progress.Info($"domain distance to the pretraining data: d = {distance.Overall:F3} ({groups})");
+        Tell(distance, progress);
         return (distance, DomainDistanceSummary.From(distance));
     }
 }

@@ -22,4 +22,7 @@ public sealed record StrategyOutcome(
 {
     /// <summary>The int8 frozen pass the head's features came from; null: fp32.</summary>
     public Backbones.FrozenQuantization? Quantization { get; init; }
+
+    /// <summary>Feature extraction's head fit, for a later fit that only adds the test images.</summary>
+    internal FeatureExtraction.FittedProbe? FittedProbe { get; init; }
 }

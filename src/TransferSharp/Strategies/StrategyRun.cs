@@ -49,6 +49,10 @@ public sealed record StrategyRun
     /// <summary>Where the fit loop saves its state after every epoch, and resumes from (none by default).</summary>
     public CheckpointStore? Checkpoints { get; init; }
 
+    /// <summary>A head fitted earlier on the same frozen features and split: feature extraction reuses it (with its
+    /// out-of-fold predictions) when its key matches.</summary>
+    internal FeatureExtraction.FittedProbe? FittedProbe { get; init; }
+
     /// <summary>
     /// Whether the images go through the channel pipeline (raw channels standardised per channel with training
     /// statistics): for .npy and TIFF data, and for the weight-sum and conv1x1 adapters on any data.

@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -59,6 +60,25 @@ public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
             : full_like(deviation, Math.Max(1e-6, meanDeviation));
         Buffer("feature_mean").copy_(mean);
         Buffer("feature_scale").copy_(std.reciprocal());
+    }
+
+    /// <summary>A new head with this one's weights and standardisation (its own tensors, on the same
+    /// device).</summary>
+    public ClassifierHead Copy()
+    {
+        var copy = new ClassifierHead(Width, Classes);
+        copy.to(Weight.device);
+        // Moving makes new tensors: they too belong to the module, not to a dispose scope open around the call.
+        foreach (var p in copy.parameters())
+            p.DetachFromDisposeScope();
+        foreach (var b in copy.buffers())
+            b.DetachFromDisposeScope();
+        using var _ = no_grad();
+        copy.Weight.copy_(Weight);
+        copy.Bias.copy_(Bias);
+        foreach (string name in new[] { "feature_mean", "feature_scale" })
+            copy.Buffer(name).copy_(Buffer(name));
+        return copy;
     }
 
     private Tensor Buffer(string name) => get_buffer(name) ?? throw new InvalidOperationException(name);

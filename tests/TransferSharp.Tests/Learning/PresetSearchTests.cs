@@ -1,6 +1,7 @@
 using TransferSharp.Analysis;
 using TransferSharp.Data;
 using TransferSharp.Learning;
+using TransferSharp.Progress;
 using TransferSharp.Strategies;
 using TransferSharp.Strategies.Auto;
 using TransferSharp.Strategies.FeatureExtraction;
@@ -27,7 +28,8 @@ public class PresetSearchTests : IClassFixture<TinyFolders>
             Ensemble = false,
         };
         var learner = new TransferLearner(Options(auto)) { BestSoFar = best => heard.Add(best.Report) };
-        using FitResult result = learner.Fit();
+        var lines = new List<string>();
+        using FitResult result = learner.Fit(new SynchronousProgress(u => lines.Add(u.Text)));
         PresetReport preset = result.Report.Preset!;
         Assert.Equal("fast", preset.Preset);
         Assert.All(preset.Candidates, c => Assert.Equal(StrategyRegistry.FeatureExtraction.Name, c.Strategy));
@@ -43,6 +45,74 @@ public class PresetSearchTests : IClassFixture<TinyFolders>
         Assert.Equal(bests[^1].ValAccuracy, result.Report.ValAccuracy);
         Assert.NotNull(result.Report.Advice);
         Assert.Null(preset.TimeLimitSeconds);
+        // The final pass reuses the kept candidate's head: one weight-decay search per candidate, none more.
+        Assert.Single(lines, l => l.StartsWith("head: the candidate's"));
+        Assert.Equal(preset.Candidates.Count, lines.Count(l => l.StartsWith("head: weight decay")));
+    }
+
+    [Fact]
+    public void APresetRecordsTheDomainDistanceItsAdviceMeasured()
+    {
+        var auto = new AutoOptions
+        {
+            Preset = AutoPreset.Fast,
+            HeadSteps = 60,
+            Ensemble = false,
+        };
+        var updates = new List<ProgressUpdate>();
+        var options = Options(auto) with { Analyses = new AnalysisOptions { DomainDistance = true } };
+        using FitResult result = new TransferLearner(options).Fit(new SynchronousProgress(updates.Add));
+        // One pass over the BatchNorm statistics (the advice's), and the record has its figure.
+        Assert.Single(updates, u => u.Kind == ProgressKind.Started && u.Text.StartsWith("domain distance"));
+        Assert.NotNull(result.Report.DomainDistance?.D);
+        Assert.Single(updates, u => u.Text.StartsWith("domain distance to the pretraining data"));
+    }
+
+    [Fact]
+    public void AFitThatOnlyAddsTheTestImagesReusesTheHeadFitOnTheSameFeaturesAndSplitOnly()
+    {
+        var options = folders.Options() with { Analyses = new() };
+        var untested = options with { Data = options.Data with { Test = null } };
+        var first = new TransferLearner(untested).Fit();
+        Assert.NotNull(first.FittedProbe);
+        var lines = new List<string>();
+        using FitResult tested = new TransferLearner(options) { FittedProbe = first.FittedProbe }.Fit(
+            new SynchronousProgress(u => lines.Add(u.Text))
+        );
+        Assert.Contains(lines, l => l.StartsWith("head: the candidate's"));
+        Assert.DoesNotContain(lines, l => l.StartsWith("head: weight decay"));
+        // The head is its own copy: it outlives the candidate it came from (a preset releases it after the final pass).
+        first.Dispose();
+        // Reuse is what fitting again gives, to the last bit: the head, the out-of-fold and the test predictions.
+        using FitResult refitted = new TransferLearner(options).Fit();
+        Assert.True(refitted.Model.Head.Weight.allclose(tested.Model.Head.Weight, rtol: 0, atol: 0));
+        Assert.True(refitted.Model.Head.Bias.allclose(tested.Model.Head.Bias, rtol: 0, atol: 0));
+        Assert.Equal(refitted.HeldOut.LogProbabilities, tested.HeldOut.LogProbabilities);
+        Assert.Equal(refitted.Test!.LogProbabilities, tested.Test!.LogProbabilities);
+        Assert.Equal(refitted.Report.WeightDecay, tested.Report.WeightDecay);
+        Assert.Equal(refitted.Report.TestAccuracy, tested.Report.TestAccuracy);
+        // Another split (seed), or other features (a grid), is another fit: the head is fitted again.
+        foreach (
+            var other in new[]
+            {
+                options with
+                {
+                    Seed = options.Seed + 1,
+                },
+                options with
+                {
+                    Strategy = new FeatureExtractionOptions { HeadSteps = 60, Features = ["stage3"] },
+                },
+            }
+        )
+        {
+            lines.Clear();
+            using FitResult again = new TransferLearner(other) { FittedProbe = tested.FittedProbe }.Fit(
+                new SynchronousProgress(u => lines.Add(u.Text))
+            );
+            Assert.DoesNotContain(lines, l => l.StartsWith("head: the candidate's"));
+            Assert.Contains(lines, l => l.StartsWith("head: weight decay"));
+        }
     }
 
     [Fact]
@@ -111,17 +181,21 @@ public class PresetSearchTests : IClassFixture<TinyFolders>
             PresetSearch.Plan(options, new AutoOptions(), advice, preset, "stage4").Select(c => c.name).ToList();
         Assert.Equal(new[] { "feature-extraction@stage3", "feature-extraction@stage3 grid 2" }, Names(AutoPreset.Fast));
         Assert.Equal(Names(AutoPreset.Fast).Append("lp-ft"), Names(AutoPreset.Balanced));
-        // best: a second network strategy, and the first again under the next seed on the same split (for the
-        // ensemble; not without one).
+        // best: a 3 x 3 grid as well, a second network strategy, and the first again under the next seed on the same
+        // split (for the ensemble; not without one).
         Assert.Equal(
-            Names(AutoPreset.Balanced).Append("gradual-unfreeze").Append($"lp-ft seed {options.Seed + 1}"),
+            Names(AutoPreset.Fast)
+                .Append("feature-extraction@stage3 grid 3")
+                .Append("lp-ft")
+                .Append("gradual-unfreeze")
+                .Append($"lp-ft seed {options.Seed + 1}"),
             Names(AutoPreset.Best)
         );
         var seeded = PresetSearch.Plan(options, new AutoOptions(), advice, AutoPreset.Best, "stage4")[^1].options;
         Assert.Equal(options.Seed, seeded.Data.SplitSeed);
         Assert.Equal(options.Seed + 1, seeded.Seed);
         Assert.Equal(
-            4,
+            5,
             PresetSearch.Plan(options, new AutoOptions { Ensemble = false }, advice, AutoPreset.Best, "stage4").Count
         );
         var best = PresetSearch.Plan(options, new AutoOptions(), advice, AutoPreset.Best, "stage4");
@@ -133,13 +207,50 @@ public class PresetSearchTests : IClassFixture<TinyFolders>
         int Epochs(LearnerOptions o) =>
             StrategyRegistry.Of(o.Strategy).Create(o.Strategy).Settings(o.Training, o.Seed).Epochs;
         var balanced = PresetSearch.Plan(options, new AutoOptions(), advice, AutoPreset.Balanced, "stage4");
-        Assert.Equal((int)Math.Ceiling(Epochs(balanced[2].options) * 1.5), Epochs(best[2].options));
+        Assert.Equal((int)Math.Ceiling(Epochs(balanced[2].options) * 1.5), Epochs(best[3].options));
+        // One frozen pass caches every grid the others read.
+        var first = (FeatureExtractionOptions)best[0].options.Strategy;
+        Assert.Equal(new[] { 2, 3 }, first.CacheGrids);
         // The last group's features have no grid to pool: one frozen candidate.
         var last = advice with
         {
             FeatureLayers = new[] { "stage4" },
         };
         Assert.Single(PresetSearch.Plan(options, new AutoOptions(), last, AutoPreset.Fast, "stage4"));
+    }
+
+    [Fact]
+    public void AutosNetworkCandidatesFollowTheFlipAdviceUnlessToldToKeepFlips()
+    {
+        var oriented = new Advice(
+            "some-data/moderate-domain",
+            StrategyRegistry.LpFt,
+            "replicate",
+            new[] { StrategyRegistry.FineTune },
+            "test",
+            FeatureLayers: new[] { "stage3" },
+            RandomFlips: false
+        );
+        var options = Options(new AutoOptions());
+        bool Flips(AutoOptions auto, Advice advice, AutoPreset preset, string name) =>
+            PresetSearch
+                .Plan(options, auto, advice, preset, "stage4")
+                .Single(c => c.name == name)
+                .options.Training.Augmentation.HorizontalFlip;
+        Assert.False(Flips(new AutoOptions(), oriented, AutoPreset.Balanced, "lp-ft"));
+        Assert.False(Flips(new AutoOptions(), oriented, AutoPreset.Best, "fine-tune"));
+        Assert.True(Flips(new AutoOptions { FollowFlipAdvice = false }, oriented, AutoPreset.Balanced, "lp-ft"));
+        Assert.True(Flips(new AutoOptions(), oriented with { RandomFlips = true }, AutoPreset.Balanced, "lp-ft"));
+        Assert.True(Flips(new AutoOptions(), oriented with { RandomFlips = null }, AutoPreset.Balanced, "lp-ft"));
+        // Auto without a preset trains the advised strategy the same way; the frozen candidates are untouched.
+        var single = AutoDecision.Chosen(options, new AutoOptions(), StrategyRegistry.LpFt, oriented);
+        Assert.False(single.Training.Augmentation.HorizontalFlip);
+        Assert.Equal(
+            options.Training.Augmentation,
+            PresetSearch
+                .Plan(options, new AutoOptions(), oriented, AutoPreset.Fast, "stage4")[0]
+                .options.Training.Augmentation
+        );
     }
 
     [Fact]

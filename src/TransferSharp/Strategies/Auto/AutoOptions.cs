@@ -57,6 +57,10 @@ public sealed record AutoOptions : StrategyOptions
     /// held-out predictions), kept only when it beats the best single one beyond noise. Default true.</summary>
     public bool Ensemble { get; init; } = true;
 
+    /// <summary>Network strategies train without random horizontal flips when the advice says some class faces one
+    /// way (its mean image one-sided beyond chance); false keeps the training options' flips. Default true.</summary>
+    public bool FollowFlipAdvice { get; init; } = true;
+
     /// <inheritdoc />
     public override void Validate()
     {

@@ -27,16 +27,32 @@ internal static class FrozenFeatures
             Steps = options.HeadSteps,
             Solver = options.HeadSolver,
         };
-        LinearProbeResult probe = LinearProbe.Fit(
-            rows.Training(run.TrainRows),
-            rows.Labels(run.TrainRows, views.Mirrored),
-            rows.Select(run.ValidationRows),
-            rows.Labels(run.ValidationRows, false),
-            run.Data.ClassNames.Count,
+        string key = FittedProbe.KeyOf(
+            run,
+            run.Backbone.FeatureKey + "|" + (views.Quantization?.Key() ?? "fp32"),
             probeOptions,
-            run.Progress,
-            run.Cancellation
+            views.Mirrored
         );
+        FittedProbe? reused = run.FittedProbe is { } fitted && fitted.Key == key ? fitted : null;
+        if (reused is not null)
+            run.Progress.Info(
+                $"head: the candidate's (weight decay {reused.Probe.WeightDecay:G3}) and its out-of-fold predictions"
+            );
+        LinearProbeResult probe = reused is null
+            ? LinearProbe.Fit(
+                rows.Training(run.TrainRows),
+                rows.Labels(run.TrainRows, views.Mirrored),
+                rows.Select(run.ValidationRows),
+                rows.Labels(run.ValidationRows, false),
+                run.Data.ClassNames.Count,
+                probeOptions,
+                run.Progress,
+                run.Cancellation
+            )
+            : reused.Probe with
+            {
+                Head = reused.Probe.Head.Copy(),
+            };
         TrainingReport report = views.Report() with
         {
             Head = "multinomial logistic regression on standardised features",
@@ -52,6 +68,22 @@ internal static class FrozenFeatures
         };
         (report, PredictionSet? test) = Tested(report, run, views, probe.Head);
         // Held-out predictions for calibration and label-shift estimation: out of fold over all labelled images.
+        PredictionSet heldOut = reused?.HeldOut ?? OutOfFold(run, views, rows, probe, probeOptions);
+        return new StrategyOutcome(probe.Head, false, null, heldOut, test, report)
+        {
+            Quantization = views.Quantization,
+            FittedProbe = new FittedProbe(key, probe, heldOut),
+        };
+    }
+
+    private static PredictionSet OutOfFold(
+        StrategyRun run,
+        Extracted views,
+        FeatureRows rows,
+        LinearProbeResult probe,
+        LinearProbeOptions probeOptions
+    )
+    {
         int[] labelled = run.TrainRows.Concat(run.ValidationRows).Where(rows.Has).ToArray();
         double[][] outOfFold = LinearProbe.OutOfFold(
             rows.Select(labelled),
@@ -65,10 +97,7 @@ internal static class FrozenFeatures
         );
         int[] labels = labelled.Select(i => run.Data.Items[i].Label).ToArray();
         string[] ids = labelled.Select(i => run.Data.Items[i].Source.Id).ToArray();
-        return new StrategyOutcome(probe.Head, false, null, new PredictionSet(ids, labels, outOfFold), test, report)
-        {
-            Quantization = views.Quantization,
-        };
+        return new PredictionSet(ids, labels, outOfFold);
     }
 
     /// <summary>Freezes the whole backbone: requires_grad off, gradients null, BatchNorm in eval mode.</summary>
