@@ -40,6 +40,18 @@ internal sealed class FitFlags
                 "DataOptions.ValidationFraction"
             )
         );
+        SplitSeed = Add(
+            data,
+            Mapped(
+                new Option<int?>("--split-seed")
+                {
+                    Description =
+                        "Seed of the train/validation split (default: --seed): runs of several seeds that hold out the "
+                        + "same images.",
+                },
+                "DataOptions.SplitSeed"
+            )
+        );
         SkipBad = Add(data, CommonOptions.SkipBad());
         ChannelsLast = Add(
             data,
@@ -578,6 +590,7 @@ internal sealed class FitFlags
     public Option<string?> Data { get; }
     public Option<string?> Test { get; }
     public Option<double> ValFraction { get; }
+    public Option<int?> SplitSeed { get; }
     public Option<bool> SkipBad { get; }
     public Option<bool> ChannelsLast { get; }
     public Option<string?> CacheDir { get; }
@@ -677,6 +690,7 @@ internal sealed class FitFlags
             Train = parse.GetValue(Data),
             Test = parse.GetValue(Test),
             ValidationFraction = parse.GetValue(ValFraction),
+            SplitSeed = parse.GetValue(SplitSeed),
             SkipBad = parse.GetValue(SkipBad),
             ChannelsLast = parse.GetValue(ChannelsLast),
             CacheDirectory = parse.GetValue(CacheDir),

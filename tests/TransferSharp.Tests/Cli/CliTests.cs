@@ -16,8 +16,24 @@ public class CliTests
     {
         string data = TestImages.WriteFolder(TestPaths.NewTempDir("cli-data"), classes: 2, perClass: 8, size: 32);
         string run = TestPaths.NewTempDir("cli-run");
-        var fit = Run("fit", "--data", data, "--test", data, "--size", "32", "--head-steps", "50", "--out", run);
+        var fit = Run(
+            "fit",
+            "--data",
+            data,
+            "--test",
+            data,
+            "--size",
+            "32",
+            "--head-steps",
+            "50",
+            "--split-seed",
+            "3",
+            "--out",
+            run
+        );
         Assert.True(fit.code == 0, fit.stderr + fit.stdout);
+        var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json")));
+        Assert.Equal(3, config.RootElement.GetProperty("data").GetProperty("split_seed").GetInt32());
         Assert.Contains("test accuracy:", fit.stdout);
         Assert.True(File.Exists(Path.Combine(run, "metrics.json")));
         // Without --strategy: auto with the fast preset, recorded.
