@@ -5,7 +5,7 @@ held out, test_predictions.json), the held-out images they share, and the test a
 Usage: /usr/bin/python3 bench/ensemble_rules.py START RUN [RUN ...]
   START: the run the greedy selection starts from (the preset's best single candidate).
 Rules: greedy selection with replacement on held-out log-loss (EnsembleSelection, 25 steps, from START), the plain
-average of every candidate, and the plain average of the k best by held-out log-loss.
+average of every candidate, of the greedy's picks, and of the k best by held-out log-loss.
 """
 import json
 import math
@@ -72,6 +72,8 @@ def greedy(first, steps=25):
 
 rules = {"greedy from " + start.rstrip('/').split('/')[-1]: greedy(start),
          "average of all": {r: 1 / len(runs) for r in runs}}
+picked = [r for r, w in rules["greedy from " + start.rstrip('/').split('/')[-1]].items() if w > 0]
+rules["average of the greedy's picks"] = {r: 1 / len(picked) for r in picked}
 ranked = sorted(runs, key=lambda r: loss(P_h[r], y_h))
 for k in range(2, len(runs)):
     rules[f"average of the {k} best by held-out log-loss"] = {r: 1 / k for r in ranked[:k]}

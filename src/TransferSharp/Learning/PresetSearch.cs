@@ -55,8 +55,12 @@ internal static class PresetSearch
         var plan = Plan(options, auto, advice, preset, lastGroup);
         // Everything stops at the limit, less a moment to save the run.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        if (auto.TimeLimit is { } limit)
-            deadline.CancelAfter(Until(limit, watch));
+        // A deadline already past cancels now: CancelAfter's timer fires on the thread pool, which a busy machine can
+        // keep waiting while a first candidate runs to its end.
+        if (auto.TimeLimit is { } limit && Until(limit, watch) is var until && until > TimeSpan.Zero)
+            deadline.CancelAfter(until);
+        else if (auto.TimeLimit is not null)
+            deadline.Cancel();
         // Seconds per image of a frozen pass, decode included: the profile's forward pass at first, then what the
         // candidates' own extraction measured (on the engine and layers it used).
         double frozen = speeds is null ? 0 : speeds.ForwardSeconds * DecodeFactor;

@@ -18,7 +18,7 @@ public class EnsembleSelectionTests
     [Fact]
     public void TwoModelsWrongOnDifferentImagesAreMixedAndKept()
     {
-        int[] labels = Enumerable.Range(0, 200).Select(r => r % 2).ToArray();
+        int[] labels = Enumerable.Range(0, EnsembleSelection.FittedFrom).Select(r => r % 2).ToArray();
         // Each is confidently wrong on its own third of the images and right elsewhere.
         var a = Rows(labels, r => r % 3 == 0 ? 0.3 : 0.9);
         var b = Rows(labels, r => r % 3 == 1 ? 0.3 : 0.9);
@@ -36,13 +36,33 @@ public class EnsembleSelectionTests
     [Fact]
     public void AWorseModelGetsNoWeightAndASingleModelIsKept()
     {
-        int[] labels = Enumerable.Range(0, 100).Select(r => r % 2).ToArray();
+        int[] labels = Enumerable.Range(0, EnsembleSelection.FittedFrom).Select(r => r % 2).ToArray();
         var good = Rows(labels, _ => 0.9);
         var bad = Rows(labels, _ => 0.4);
         var (report, weights, _) = EnsembleSelection.Fit(["good", "bad"], [good, bad], labels, start: 0);
         Assert.Equal(new[] { 1.0, 0.0 }, weights);
         Assert.False(report.Kept);
         Assert.Contains("no other candidate", report.Reason);
+    }
+
+    [Fact]
+    public void OnFewHeldOutImagesEveryCandidateWeighsTheSameAndTheGuardStillDecides()
+    {
+        int[] labels = Enumerable.Range(0, 120).Select(r => r % 2).ToArray();
+        // Greedy weights would follow these 120 images; the plain average is what is fitted on so few.
+        var a = Rows(labels, r => r % 3 == 0 ? 0.3 : 0.9);
+        var b = Rows(labels, r => r % 3 == 1 ? 0.3 : 0.9);
+        var c = Rows(labels, r => r % 3 == 2 ? 0.3 : 0.9);
+        var (report, weights, mixed) = EnsembleSelection.Fit(["a", "b", "c"], [a, b, c], labels, start: 0);
+        Assert.All(weights, w => Assert.Equal(1 / 3.0, w, 9));
+        Assert.True(report.Kept, report.Reason);
+        Assert.Contains("plain average", report.Reason);
+        Assert.Equal((0.3 + 0.9 + 0.9) / 3, Math.Exp(mixed[0][labels[0]]), 9);
+        // A much worse candidate drags the average above the best single model's loss: the single model is kept.
+        var bad = Rows(labels, _ => 0.2);
+        var (refused, _, _) = EnsembleSelection.Fit(["good", "bad"], [Rows(labels, _ => 0.9), bad], labels, 0);
+        Assert.False(refused.Kept);
+        Assert.Contains("not lower", refused.Reason);
     }
 
     [Fact]
