@@ -57,10 +57,14 @@ internal static class PresetSearch
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         // A deadline already past cancels now: CancelAfter's timer fires on the thread pool, which a busy machine can
         // keep waiting while a first candidate runs to its end.
-        if (auto.TimeLimit is { } limit && Until(limit, watch) is var until && until > TimeSpan.Zero)
-            deadline.CancelAfter(until);
-        else if (auto.TimeLimit is not null)
-            deadline.Cancel();
+        if (auto.TimeLimit is { } limit)
+        {
+            TimeSpan until = Until(limit, watch);
+            if (until > TimeSpan.Zero)
+                deadline.CancelAfter(until);
+            else
+                deadline.Cancel();
+        }
         // Seconds per image of a frozen pass, decode included: the profile's forward pass at first, then what the
         // candidates' own extraction measured (on the engine and layers it used).
         double frozen = speeds is null ? 0 : speeds.ForwardSeconds * DecodeFactor;
@@ -134,15 +138,17 @@ internal static class PresetSearch
                 progress.Info($"candidate {name}: stopped by the time limit");
                 break;
             }
-            if (result.Options.Strategy is FeatureExtractionOptions && result.Report.ImagesPerSecondExtraction > 0)
-                frozen = 1 / result.Report.ImagesPerSecondExtraction.Value;
-            // The head's seconds per grid cell (its width grows with the cells): what the next grid will cost.
-            if (result.Options.Strategy is FeatureExtractionOptions measured)
+            if (result.Options.Strategy is FeatureExtractionOptions done)
+            {
+                if (result.Report.ImagesPerSecondExtraction > 0)
+                    frozen = 1 / result.Report.ImagesPerSecondExtraction.Value;
+                // The head's seconds per grid cell (its width grows with the cells): what the next grid will cost.
                 headPerCell =
                     Math.Max(0, candidateWatch.Elapsed.TotalSeconds - (result.Report.SecondsExtraction ?? 0))
-                    / (measured.FeatureGrid * measured.FeatureGrid);
-            if (result.Options.Strategy is FeatureExtractionOptions done && result.Options.Data.UseCache)
-                cached.UnionWith(done.CacheGrids.Append(done.FeatureGrid).Select(g => Pooling(done, g)));
+                    / (done.FeatureGrid * done.FeatureGrid);
+                if (result.Options.Data.UseCache)
+                    cached.UnionWith(done.CacheGrids.Append(done.FeatureGrid).Select(g => Pooling(done, g)));
+            }
             double accuracy = result.Report.ValAccuracy ?? double.NaN;
             int n = data.ValidationRows.Length;
             bool better =
