@@ -8,7 +8,7 @@
 #        feature extraction keeps its 300 full-batch head steps),
 #        STRATEGIES="...", PILOT_EPOCHS=1, SEED=0, RESULTS=${RESULTS:-bench/results/suite.jsonl}
 #   STRATEGIES may name auto's presets (issue 18): preset-fast (fit's default), preset-balanced, preset-best, and a
-#   strategy's input adapter: fine-tune@weight-sum
+#   strategy's input adapter: fine-tune@weight-sum; and the layer groups its head reads, on a grid: lp-ft#stage3:2
 # Runs already done (metrics.json in their folder) are not run again. Results: bench/results/suite.jsonl;
 # table and reach: python3 bench/suite_table.py
 set -euo pipefail
@@ -18,8 +18,11 @@ if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] \
   || ! /usr/bin/python3 -c "import numpy, PIL" 2>/dev/null; then
   ($SUDO apt-get update -qq && $SUDO apt-get install -y -qq dataset-fashion-mnist python3-numpy python3-pil) >/dev/null
 fi
-dotnet build -c Release src/TransferSharp.Cli -v q -nologo >/dev/null
-CLI="dotnet src/TransferSharp.Cli/bin/Release/net10.0/TransferSharp.Cli.dll"
+# CLI=...: another build of the tool (a copy, so that the tree can be rebuilt while the suite runs).
+if [ -z "${CLI:-}" ]; then
+  dotnet build -c Release src/TransferSharp.Cli -v q -nologo >/dev/null
+  CLI="dotnet src/TransferSharp.Cli/bin/Release/net10.0/TransferSharp.Cli.dll"
+fi
 FULL=/usr/share/datasets/fashion-mnist
 WORK=bench/work/suite
 RESULTS=${RESULTS:-bench/results/suite.jsonl}
@@ -76,8 +79,12 @@ for task in $TASKS; do
   for strategy in $STRATEGIES; do
     out="$WORK/runs/$variant-$n/$strategy"
     [ -f "$out/metrics.json" ] && continue
-    name=${strategy%@*}
+    name=${strategy%@*}; name=${name%#*}
     args=(--strategy "${name%-pilot}")
+    # STRATEGY#LAYERS:GRID: the head reads these layer groups, pooled on a GRID x GRID grid.
+    if [[ "$strategy" == *#* ]]; then
+      layers=${strategy#*#}; args+=(--features "${layers%:*}" --feature-grid "${layers#*:}")
+    fi
     [[ "$strategy" == preset-* ]] && args=(--strategy auto --preset "${strategy#preset-}")
     # STRATEGY@ADAPTER names the input adapter; on the multispectral task a named strategy defaults to conv1x1
     # (replicate keeps bands 1-3, which carry no class), auto picks its own.

@@ -48,6 +48,14 @@ internal sealed record FlagScope(string Text, Func<StrategyOptions, ModelOptions
         (s, _) => s is FeatureExtractionOptions or AutoOptions
     );
 
+    /// <summary>The layers the head reads: feature extraction, the fine-tuning strategies, and auto.</summary>
+    public static readonly FlagScope FeatureLayers = new(
+        $"{StrategyRegistry.FeatureExtraction.Name}, the fine-tuning strategies ({StrategyRegistry.FineTune.Name}, "
+            + $"{StrategyRegistry.LpFt.Name}, {StrategyRegistry.GradualUnfreeze.Name}, {StrategyRegistry.L2Sp.Name}) "
+            + "and auto",
+        (s, _) => s is FeatureExtractionOptions or FineTuningOptions or AutoOptions
+    );
+
     /// <summary>Feature extraction only.</summary>
     public static readonly FlagScope FeatureExtraction = new(
         StrategyRegistry.FeatureExtraction.Name,

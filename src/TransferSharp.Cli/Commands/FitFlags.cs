@@ -371,11 +371,12 @@ internal sealed class FitFlags
                 {
                     Description =
                         "Features from these layer groups' pooled outputs, concatenated, e.g. stage3,stage4 "
-                        + "(default: the last group; `advise` scores every group).",
+                        + "(default: the last group; `advise` scores every group). Fine-tuning strategies' head "
+                        + "reads them too, and the groups after the last one named are left out.",
                 },
                 "FeatureExtractionOptions.Features"
             ),
-            FlagScope.Features
+            FlagScope.FeatureLayers
         );
         FeatureGrid = Add(
             "Feature extraction",
@@ -389,7 +390,7 @@ internal sealed class FitFlags
                 },
                 "FeatureExtractionOptions.FeatureGrid"
             ),
-            FlagScope.Features
+            FlagScope.FeatureLayers
         );
         HeadSteps = Add(
             "Feature extraction",
@@ -760,9 +761,21 @@ internal sealed class FitFlags
                 HeadSolver = parse.GetValue(HeadSolver) ?? fe.HeadSolver,
                 Precision = parse.GetValue(FrozenPrecision) ?? fe.Precision,
             },
-            FineTuneOptions fine => fine with { FreezeTo = parse.GetValue(FreezeTo) },
+            FineTuneOptions fine => fine with
+            {
+                FreezeTo = parse.GetValue(FreezeTo),
+                Features = layers,
+                FeatureGrid = parse.GetValue(FeatureGrid),
+            },
             BatchNormOnlyOptions bn => bn with { AdaBn = parse.GetValue(AdaBn) },
-            L2SpOptions l2 => l2 with { Alpha = parse.GetValue(Alpha), Beta = parse.GetValue(Beta) },
+            L2SpOptions l2 => l2 with
+            {
+                Alpha = parse.GetValue(Alpha),
+                Beta = parse.GetValue(Beta),
+                Features = layers,
+                FeatureGrid = parse.GetValue(FeatureGrid),
+            },
+            FineTuningOptions tuning => tuning with { Features = layers, FeatureGrid = parse.GetValue(FeatureGrid) },
             AutoOptions auto => auto with
             {
                 Pilot = parse.GetValue(Pilot),

@@ -45,18 +45,17 @@ internal static class EnsembleSelection
         var counts = new int[k];
         counts[start] = 1;
         double loss = Loss(sum, 1, labels);
+        void Add(int m)
+        {
+            for (int r = 0; r < n; r++)
+            for (int c = 0; c < classes; c++)
+                sum[r][c] += probabilities[m][r][c];
+            counts[m]++;
+        }
         bool averaged = n < FittedFrom;
         if (averaged)
-        {
-            for (int m = 0; m < k; m++)
-                if (m != start)
-                {
-                    for (int r = 0; r < n; r++)
-                    for (int c = 0; c < classes; c++)
-                        sum[r][c] += probabilities[m][r][c];
-                    counts[m] = 1;
-                }
-        }
+            foreach (int m in Enumerable.Range(0, k).Where(m => m != start))
+                Add(m);
         for (int step = 1; step < Steps && !averaged; step++)
         {
             int pick = -1;
@@ -69,10 +68,7 @@ internal static class EnsembleSelection
             }
             if (pick < 0)
                 break;
-            for (int r = 0; r < n; r++)
-            for (int c = 0; c < classes; c++)
-                sum[r][c] += probabilities[pick][r][c];
-            counts[pick]++;
+            Add(pick);
             loss = pickLoss;
         }
         int total = counts.Sum();

@@ -471,6 +471,10 @@ public sealed class Trainer
         int k = 0;
         while (k < model.HeadIndex && modes[k] == GroupMode.Frozen)
             k++;
+        // From a boundary inside the network the model runs to its last group's output; a head on intermediate
+        // groups reads their pooled outputs from the input instead, unless every group is frozen.
+        if (k < model.HeadIndex && !model.Backbone.FinalFeaturesOnly)
+            return 0;
         while (k > 0 && k < model.HeadIndex && !model.Backbone.Network.CanSplitBefore(k))
             k--;
         return k;

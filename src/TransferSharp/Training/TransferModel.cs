@@ -16,7 +16,10 @@ public sealed class TransferModel : IDisposable
         Backbone = backbone;
         Head = head;
         var network = backbone.Network;
-        for (int g = 0; g < network.Groups.Count; g++)
+        var names = network.Groups.Select(g => g.Name).ToList();
+        // Groups after the last one the head reads neither run nor train: they are left out of the model.
+        int last = backbone.FinalFeaturesOnly ? names.Count - 1 : backbone.FeatureLayers.Max(names.IndexOf);
+        for (int g = 0; g <= last; g++)
         {
             var bnLayers = network.GroupBatchNorms(g).ToList();
             var bnParams = new HashSet<Parameter>(

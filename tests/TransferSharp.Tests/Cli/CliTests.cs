@@ -133,6 +133,13 @@ public class CliTests
         var foreign = Run("fit", "--strategy", "lp-ft", "--freeze-to", "2", "--out", TestPaths.NewTempDir("cli-run"));
         Assert.Equal(2, foreign.code);
         Assert.Contains("--freeze-to: applies to fine-tune, not to --strategy lp-ft.", foreign.stderr);
+        var layers = Run("fit", "--strategy", "bn-only", "--features", "stage3", "--out", TestPaths.NewTempDir("cli"));
+        Assert.Equal(2, layers.code);
+        Assert.Contains("--features: applies to feature-extraction, the fine-tuning strategies", layers.stderr);
+        var group = Run("fit", "--strategy", "lp-ft", "--features", "stage9", "--out", TestPaths.NewTempDir("cli"));
+        Assert.Equal(2, group.code);
+        Assert.Contains("unknown layer group(s) stage9; the groups of resnet18-imagenet are", group.stderr);
+        Assert.DoesNotContain("   at ", group.stderr);
         // fit's default is auto's fast preset: frozen features only, so a network flag is refused with the way out.
         var headSteps = Run("fit", "--epochs", "5", "--out", TestPaths.NewTempDir("cli-run"));
         Assert.Contains("--epochs: applies to network strategies, auto (not --preset fast)", headSteps.stderr);

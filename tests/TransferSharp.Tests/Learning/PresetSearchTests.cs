@@ -180,15 +180,16 @@ public class PresetSearchTests : IClassFixture<TinyFolders>
         List<string> Names(AutoPreset preset) =>
             PresetSearch.Plan(options, new AutoOptions(), advice, preset, "stage4").Select(c => c.name).ToList();
         Assert.Equal(new[] { "feature-extraction@stage3", "feature-extraction@stage3 grid 2" }, Names(AutoPreset.Fast));
-        Assert.Equal(Names(AutoPreset.Fast).Append("lp-ft"), Names(AutoPreset.Balanced));
+        // A network candidate's head reads the advised layers on the preset's largest grid.
+        Assert.Equal(Names(AutoPreset.Fast).Append("lp-ft@stage3 grid 2"), Names(AutoPreset.Balanced));
         // best: a 3 x 3 grid as well, a second network strategy, and the first again under the next seed on the same
         // split (for the ensemble; not without one).
         Assert.Equal(
             Names(AutoPreset.Fast)
                 .Append("feature-extraction@stage3 grid 3")
-                .Append("lp-ft")
-                .Append("gradual-unfreeze")
-                .Append($"lp-ft seed {options.Seed + 1}"),
+                .Append("lp-ft@stage3 grid 3")
+                .Append("gradual-unfreeze@stage3 grid 3")
+                .Append($"lp-ft@stage3 grid 3 seed {options.Seed + 1}"),
             Names(AutoPreset.Best)
         );
         var seeded = PresetSearch.Plan(options, new AutoOptions(), advice, AutoPreset.Best, "stage4")[^1].options;
@@ -217,6 +218,13 @@ public class PresetSearchTests : IClassFixture<TinyFolders>
             FeatureLayers = new[] { "stage4" },
         };
         Assert.Single(PresetSearch.Plan(options, new AutoOptions(), last, AutoPreset.Fast, "stage4"));
+        var tuned = (FineTuningOptions)best[^1].options.Strategy;
+        Assert.Equal(new[] { "stage3" }, tuned.Features);
+        Assert.Equal(3, tuned.FeatureGrid);
+        // On the last group's features, the network's own head.
+        var plain = PresetSearch.Plan(options, new AutoOptions(), last, AutoPreset.Balanced, "stage4")[^1];
+        Assert.Equal("lp-ft", plain.name);
+        Assert.Null(((FineTuningOptions)plain.options.Strategy).Features);
     }
 
     [Fact]
@@ -235,7 +243,7 @@ public class PresetSearchTests : IClassFixture<TinyFolders>
         bool Flips(AutoOptions auto, Advice advice, AutoPreset preset, string name) =>
             PresetSearch
                 .Plan(options, auto, advice, preset, "stage4")
-                .Single(c => c.name == name)
+                .Single(c => c.name.StartsWith(name + "@", StringComparison.Ordinal))
                 .options.Training.Augmentation.HorizontalFlip;
         Assert.False(Flips(new AutoOptions(), oriented, AutoPreset.Balanced, "lp-ft"));
         Assert.False(Flips(new AutoOptions(), oriented, AutoPreset.Best, "fine-tune"));

@@ -290,6 +290,46 @@ public class TransferLearnerTests : IClassFixture<TinyFolders>
     }
 
     [Fact]
+    public void FineTuningFromAnIntermediateGroupLeavesTheLaterGroupsOut()
+    {
+        using Backbone pretrained = Backbone.Load(Registry.DefaultName, 32);
+        var network = pretrained.Network;
+        int stage3 = network.Groups.ToList().FindIndex(g => g.Name == "stage3");
+        var stage4 = network.GroupParameters(stage3 + 1).ToDictionary(p => p.name, p => p.parameter.bytes.ToArray());
+        long upToStage3 = Enumerable
+            .Range(0, stage3 + 1)
+            .Sum(g => network.GroupParameters(g).Sum(p => p.parameter.numel()));
+        // LP-FT trains every group it keeps; fine-tune with frozen early groups runs from the input (no frozen
+        // prefix: from a boundary the network would run to its last group).
+        foreach (
+            FineTuningOptions strategy in new FineTuningOptions[]
+            {
+                new LpFtOptions { Features = ["stage3"], FeatureGrid = 2 },
+                new FineTuneOptions
+                {
+                    Features = ["stage3"],
+                    FeatureGrid = 2,
+                    FreezeTo = 2,
+                },
+            }
+        )
+        {
+            using FitResult result = Fit(Options(strategy, epochs: 1));
+            int classes = result.Model.Manifest.ClassNames.Count;
+            if (strategy is LpFtOptions)
+                Assert.Equal(upToStage3 + (256 * 4 + 1) * classes, result.Report.TrainableParameters);
+            // The groups after stage3 neither ran nor trained: their weights are the pretrained ones.
+            foreach (var (name, parameter) in result.Model.Backbone.Network.GroupParameters(stage3 + 1))
+                Assert.True(stage4[name].AsSpan().SequenceEqual(parameter.bytes), $"{name} changed");
+            using SavedModel model = SavedModel.Load(result.Save(TestPaths.NewTempDir("run")));
+            Assert.Equal(new[] { "stage3" }, model.Manifest.FeatureLayers);
+            Assert.Equal((2, 256 * 4), (model.Manifest.FeatureGrid, model.Manifest.FeatureWidth));
+            var report = Predictor.Evaluate(model, DatasetLoader.Load(folders.Test), null);
+            Assert.Equal(result.Report.TestAccuracy, Math.Round(report.Accuracy, 4));
+        }
+    }
+
+    [Fact]
     public void IntermediateLayerFeaturesAreSavedAndReproducedByEvaluate()
     {
         using FitResult result = Fit(

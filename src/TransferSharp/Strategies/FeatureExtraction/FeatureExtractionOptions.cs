@@ -43,24 +43,7 @@ public sealed record FeatureExtractionOptions : StrategyOptions
                 1,
                 Backbones.Backbone.MaxFeatureGrid
             );
-        Limits.Range(
-            $"{nameof(FeatureExtractionOptions)}.{nameof(FeatureGrid)}",
-            FeatureGrid,
-            1,
-            Backbones.Backbone.MaxFeatureGrid
-        );
         Limits.Range($"{nameof(FeatureExtractionOptions)}.{nameof(HeadSteps)}", HeadSteps, 1, Limits.MaximumHeadSteps);
-        if (FeatureGrid > 1 && Features is null)
-            throw new OptionException(
-                $"{nameof(FeatureExtractionOptions)}.{nameof(FeatureGrid)}",
-                FeatureGrid,
-                "grid pooling applies to intermediate feature groups; name them in Features (e.g. stage3)."
-            );
-        if (Features is { Count: 0 })
-            throw new OptionException(
-                $"{nameof(FeatureExtractionOptions)}.{nameof(Features)}",
-                "",
-                "name at least one layer group."
-            );
+        FeatureLayerChoice.Validate(nameof(FeatureExtractionOptions), Features, FeatureGrid);
     }
 }

@@ -42,28 +42,14 @@ public sealed class FeatureExtractionStrategy : TransferStrategy
     public override long TrainableParameters(ParameterCounts counts) => counts.Head;
 
     /// <summary>Reads the features from the chosen layer groups of <paramref name="backbone"/>.</summary>
-    public override void Configure(Backbone backbone, IProgress<ProgressUpdate>? progress)
-    {
-        if (options.Features is not { } layers)
-            return;
-        try
-        {
-            backbone.UseFeatureLayers(layers, options.FeatureGrid);
-        }
-        catch (ArgumentException e)
-        {
-            throw new OptionException(
-                $"{nameof(FeatureExtractionOptions)}.{nameof(options.Features)}",
-                layers,
-                e.Message
-            );
-        }
-        if (options.FeatureGrid > 1 && backbone.FeatureGrid == 1)
-            progress.Info(
-                $"feature grid {options.FeatureGrid} ignored: grid pooling applies to intermediate groups, and "
-                    + $"the features come from {string.Join(",", layers)} only (the network's own global pooling)"
-            );
-    }
+    public override void Configure(Backbone backbone, IProgress<ProgressUpdate>? progress) =>
+        FeatureLayerChoice.Apply(
+            backbone,
+            nameof(FeatureExtractionOptions),
+            options.Features,
+            options.FeatureGrid,
+            progress
+        );
 
     /// <inheritdoc />
     public override IStrategyPlan Plan(PlanContext context) => new FineTunePlan(context.GroupNames, context.HeadIndex);

@@ -1,3 +1,5 @@
+using TransferSharp.Backbones;
+using TransferSharp.Progress;
 using TransferSharp.Training;
 
 namespace TransferSharp.Strategies.FineTune;
@@ -12,6 +14,10 @@ public sealed class FineTuneStrategy : TransferStrategy
 
     /// <summary>The strategy with <paramref name="options"/>.</summary>
     public FineTuneStrategy(FineTuneOptions options) => this.options = options;
+
+    /// <summary>The head reads the layer groups the options name.</summary>
+    public override void Configure(Backbone backbone, IProgress<ProgressUpdate>? progress) =>
+        FeatureLayerChoice.Apply(backbone, nameof(FineTuneOptions), options.Features, options.FeatureGrid, progress);
 
     /// <inheritdoc />
     public override TrainingDefaults Defaults => TrainingDefaults.Standard;

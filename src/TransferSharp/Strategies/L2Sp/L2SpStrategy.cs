@@ -1,3 +1,5 @@
+using TransferSharp.Backbones;
+using TransferSharp.Progress;
 using TransferSharp.Training;
 
 namespace TransferSharp.Strategies.L2Sp;
@@ -12,6 +14,10 @@ public sealed class L2SpStrategy : TransferStrategy
 
     /// <summary>The strategy with <paramref name="options"/>.</summary>
     public L2SpStrategy(L2SpOptions options) => this.options = options;
+
+    /// <summary>The head reads the layer groups the options name.</summary>
+    public override void Configure(Backbone backbone, IProgress<ProgressUpdate>? progress) =>
+        FeatureLayerChoice.Apply(backbone, nameof(L2SpOptions), options.Features, options.FeatureGrid, progress);
 
     /// <inheritdoc />
     public override TrainingDefaults Defaults => TrainingDefaults.Standard;

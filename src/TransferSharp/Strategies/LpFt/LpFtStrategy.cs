@@ -1,3 +1,5 @@
+using TransferSharp.Backbones;
+using TransferSharp.Progress;
 using TransferSharp.Training;
 
 namespace TransferSharp.Strategies.LpFt;
@@ -13,6 +15,10 @@ public sealed class LpFtStrategy : TransferStrategy
 
     /// <summary>The strategy with <paramref name="options"/>.</summary>
     public LpFtStrategy(LpFtOptions options) => this.options = options;
+
+    /// <summary>The head reads the layer groups the options name.</summary>
+    public override void Configure(Backbone backbone, IProgress<ProgressUpdate>? progress) =>
+        FeatureLayerChoice.Apply(backbone, nameof(LpFtOptions), options.Features, options.FeatureGrid, progress);
 
     /// <inheritdoc />
     public override TrainingDefaults Defaults { get; } =
