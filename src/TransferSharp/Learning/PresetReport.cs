@@ -21,6 +21,10 @@ public sealed record PresetReport
     /// <summary>This machine's measured seconds per image (forward pass, training step) used for the plan.</summary>
     public SpeedProfile? Speeds { get; init; }
 
+    /// <summary>The same with the head on the advised intermediate layers (the later groups do not run): what a
+    /// network candidate reading them is planned with; null when the advised layers are the last group's.</summary>
+    public SpeedProfile? IntermediateSpeeds { get; init; }
+
     /// <summary>Whether the test images were scored by a last pass of the kept model (feature extraction's
     /// candidates are trained without them, so that a candidate that loses costs no test pass).</summary>
     public bool TestedAfterSearch { get; init; }

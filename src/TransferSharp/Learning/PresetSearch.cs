@@ -45,8 +45,9 @@ internal static class PresetSearch
         LearnerData data = learner.LoadData(progress);
         int? imageSide = AdviceMeasurements.ImageSide(data.Train);
         LearnerOptions options = AutoDecision.WithAdvisedSize(learner.Options, imageSide, progress);
-        var (advice, distance, speeds, lastGroup) = Advise(
+        var (advice, distance, speeds, intermediateSpeeds, lastGroup) = Advise(
             options,
+            auto,
             data,
             imageSide,
             auto.TimeLimit is not null,
@@ -89,6 +90,7 @@ internal static class PresetSearch
                 Winner = winner,
                 Rule = Rule,
                 Speeds = speeds,
+                IntermediateSpeeds = intermediateSpeeds,
                 TestedAfterSearch = tested,
                 TestSkipped = untested,
             };
@@ -111,7 +113,7 @@ internal static class PresetSearch
             var (planned, estimate) = Budget(
                 candidate,
                 data,
-                speeds,
+                candidate.Strategy is FineTuningOptions { Features: not null } ? intermediateSpeeds ?? speeds : speeds,
                 cachedPass ? 0 : frozen,
                 headPerCell,
                 best is null ? double.PositiveInfinity : left
@@ -461,9 +463,17 @@ internal static class PresetSearch
             }
         );
 
-    // The advice, its domain distance (measured on the labelled images: the final pass records it), the speeds.
-    private static (Advice advice, DomainDistanceResult? distance, SpeedProfile? speeds, string lastGroup) Advise(
+    // The advice, its domain distance (measured on the labelled images: the final pass records it), the speeds (of
+    // the whole network, and of the network up to the advised layers when they are intermediate).
+    private static (
+        Advice advice,
+        DomainDistanceResult? distance,
+        SpeedProfile? speeds,
+        SpeedProfile? intermediateSpeeds,
+        string lastGroup
+    ) Advise(
         LearnerOptions options,
+        AutoOptions auto,
         LearnerData data,
         int? imageSide,
         bool measureSpeeds,
@@ -480,14 +490,25 @@ internal static class PresetSearch
         progress.Info($"advice: {advice.Strategy.Name}. {advice.Explanation}");
         string lastGroup = backbone.Network.Groups[^1].Name;
         if (!measureSpeeds)
-            return (advice, distance, null, lastGroup);
+            return (advice, distance, null, null, lastGroup);
         var device = TorchRuntime.ResolveDevice(options.Model.Device);
-        SpeedProfile speeds = SpeedProfile.For(backbone, options.Model, device, options.Data.ResolveCacheDirectory());
+        string? cache = options.Data.ResolveCacheDirectory();
+        SpeedProfile speeds = SpeedProfile.For(backbone, options.Model, device, cache);
+        IReadOnlyList<string>? layers = auto.Features ?? advice.FeatureLayers;
+        SpeedProfile? intermediate =
+            layers is not null && layers.Any(l => l != lastGroup)
+                ? SpeedProfile.For(backbone, options.Model, device, cache, layers)
+                : null;
         progress.Info(
             $"speeds at {backbone.InputSize} px: {1 / speeds.ForwardSeconds:F0} images/s frozen, "
                 + $"{1 / speeds.StepSeconds:F0} images/s training"
+                + (
+                    intermediate is null
+                        ? ""
+                        : $" ({1 / intermediate.StepSeconds:F0} with the head on {string.Join(",", layers!)})"
+                )
         );
-        return (advice, distance, speeds, lastGroup);
+        return (advice, distance, speeds, intermediate, lastGroup);
     }
 
     /// <summary>The candidates of <paramref name="preset"/>, cheapest first.</summary>

@@ -20,19 +20,28 @@ public sealed record SpeedProfile(double ForwardSeconds, double StepSeconds)
     private const int Batch = 16;
 
     /// <summary>The profile of the backbone that <paramref name="backbone"/> was loaded as (a fresh copy is measured:
-    /// the one given is left untouched) on <paramref name="device"/>: remembered, or measured (a few seconds) and
+    /// the one given is left untouched) on <paramref name="device"/>, its head on <paramref name="layers"/> (null: the
+    /// last group; the groups after the deepest one read do not run): remembered, or measured (a few seconds) and
     /// remembered in <paramref name="cacheDirectory"/> when one is given.</summary>
-    public static SpeedProfile For(Backbone backbone, ModelOptions model, Device device, string? cacheDirectory)
+    public static SpeedProfile For(
+        Backbone backbone,
+        ModelOptions model,
+        Device device,
+        string? cacheDirectory,
+        IReadOnlyList<string>? layers = null
+    )
     {
-        string key = $"{backbone.Config.Name}|{backbone.WeightsHash}|{backbone.InputSize}|{device}|{get_num_threads()}";
+        string key =
+            $"{backbone.Config.Name}|{backbone.WeightsHash}|{backbone.InputSize}|{device}|{get_num_threads()}"
+            + (layers is null ? "" : $"|layers={string.Join(",", layers)}");
         string? path = cacheDirectory is null ? null : Path.Combine(cacheDirectory, File);
         var known = Read(path);
         if (known.TryGetValue(key, out var profile))
             return profile;
-        profile = Measure(
-            Backbone.Load(model.Backbone, backbone.InputSize, preprocessing: model.Preprocessing),
-            device
-        );
+        var copy = Backbone.Load(model.Backbone, backbone.InputSize, preprocessing: model.Preprocessing);
+        if (layers is not null)
+            copy.UseFeatureLayers(layers);
+        profile = Measure(copy, device);
         if (path is not null)
         {
             known[key] = profile;
