@@ -239,7 +239,7 @@ public static class StrategyAdvisor
         string Use(string group) =>
             strategy == StrategyRegistry.FeatureExtraction
                 ? $": use --features {group}"
-                : $" (for feature extraction: --features {group})";
+                : $" (--features {group} --feature-grid 2: the new head reads it, and the later groups are left out)";
         if (best.Group != last.Group && best.LogMe > last.LogMe)
             return (
                 new[] { best.Group },

@@ -13,20 +13,22 @@ internal static class EnsembleSelection
     public const int Steps = 25;
 
     /// <summary>
-    /// Fewest held-out images the weights are fitted on; on fewer, every candidate weighs the same. Fitted weights
-    /// follow the noise of a small held-out set: on Fashion-MNIST 100/class (100 shared validation images, six
-    /// candidates of the best preset) greedy weights tested 0.8742, the plain average 0.8809 (bench/README.md).
+    /// Fewest held-out images the weights are fitted on; on fewer, every candidate weighs the same, and the average
+    /// stands unless the single model is better beyond noise. Fitted weights follow the noise of a small held-out
+    /// set: on Fashion-MNIST 100/class (100 shared validation images, six candidates of the best preset) greedy
+    /// weights tested 0.8742, the plain average 0.8809 (bench/README.md).
     /// </summary>
     public const int FittedFrom = 500;
 
     public const string Rule =
         "on 500 held-out images or more, greedy selection with replacement on held-out log-loss, from the best single "
-        + "candidate, at most 25 steps (weights: how often each was picked); on fewer, the plain average of every "
-        + "candidate (fitted weights follow the noise); kept when its log-loss is lower than the single model's by "
-        + "more than "
-        + "one standard error of the paired per-image difference (log-loss, not accuracy: a network candidate's "
-        + "held-out accuracy is its best epoch's on those same images, biased upwards, and on a hundred images "
-        + "accuracy moves in steps of a point)";
+        + "candidate, at most 25 steps (weights: how often each was picked), kept when its log-loss is lower than the "
+        + "single model's by more than one standard error of the paired per-image difference; on fewer, the plain "
+        + "average of every candidate (fitted weights follow the noise), kept unless the single model's log-loss is "
+        + "lower by more than one standard error (on so few images the single's score is noisy, and a network "
+        + "candidate's is its best epoch's on them, biased low). Log-loss, not accuracy: a network candidate's "
+        + "held-out accuracy is biased upwards the same way, and on a hundred images accuracy moves in steps of a "
+        + "point";
 
     /// <summary>Fits the weights of <paramref name="members"/> (log-probabilities on the same rows) from <paramref
     /// name="start"/>; returns the record and the ensemble's log-probabilities.</summary>
@@ -83,10 +85,19 @@ internal static class EnsembleSelection
         double accuracy = Accuracy(mixed, labels),
             singleAccuracy = Accuracy(members[start], labels);
         int used = counts.Count(c => c > 0);
-        bool kept = used >= 2 && mean > se;
+        // On few held-out images the average stands unless the single model is better beyond noise: the single's
+        // score there is noisy, and a network candidate's is its best epoch's on those same images (biased low).
+        bool kept = used >= 2 && (averaged ? mean >= -se : mean > se);
         string how = averaged ? $"the plain average ({n} held-out images, fewer than {FittedFrom}): " : "";
         string reason =
             used < 2 ? $"no other candidate lowered {names[start]}'s held-out log-loss"
+            : averaged && mean < -se
+                ? $"{how}its log-loss is higher than {names[start]}'s by {-mean:F4}, beyond one standard error "
+                    + $"({se:F4}) on {n} held-out images"
+            : averaged && mean <= se
+                ? $"{how}its log-loss is {(mean >= 0 ? "lower" : "higher")} by {Math.Abs(mean):F4}, within one "
+                    + $"standard error ({se:F4}) on {n} held-out images: the average stands (on so few images "
+                    + $"{names[start]}'s score is noisy, and a network candidate's is its best epoch's on them)"
             : mean <= 0 ? $"{how}its log-loss is not lower than {names[start]}'s ({-mean:F4} higher)"
             : mean <= se
                 ? $"{how}its log-loss is lower by {mean:F4}, within one standard error ({se:F4}) on {n} held-out "
