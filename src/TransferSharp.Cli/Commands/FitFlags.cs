@@ -751,7 +751,7 @@ internal sealed class FitFlags
         IReadOnlyList<string>? layers = parse
             .GetValue(Features)
             ?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return StrategyRegistry.Parse(parse.GetValue(Strategy)!) switch
+        StrategyOptions options = StrategyRegistry.Parse(parse.GetValue(Strategy)!) switch
         {
             FeatureExtractionOptions fe => fe with
             {
@@ -761,21 +761,9 @@ internal sealed class FitFlags
                 HeadSolver = parse.GetValue(HeadSolver) ?? fe.HeadSolver,
                 Precision = parse.GetValue(FrozenPrecision) ?? fe.Precision,
             },
-            FineTuneOptions fine => fine with
-            {
-                FreezeTo = parse.GetValue(FreezeTo),
-                Features = layers,
-                FeatureGrid = parse.GetValue(FeatureGrid),
-            },
+            FineTuneOptions fine => fine with { FreezeTo = parse.GetValue(FreezeTo) },
             BatchNormOnlyOptions bn => bn with { AdaBn = parse.GetValue(AdaBn) },
-            L2SpOptions l2 => l2 with
-            {
-                Alpha = parse.GetValue(Alpha),
-                Beta = parse.GetValue(Beta),
-                Features = layers,
-                FeatureGrid = parse.GetValue(FeatureGrid),
-            },
-            FineTuningOptions tuning => tuning with { Features = layers, FeatureGrid = parse.GetValue(FeatureGrid) },
+            L2SpOptions l2 => l2 with { Alpha = parse.GetValue(Alpha), Beta = parse.GetValue(Beta) },
             AutoOptions auto => auto with
             {
                 Pilot = parse.GetValue(Pilot),
@@ -792,6 +780,14 @@ internal sealed class FitFlags
             },
             var other => other,
         };
+        // Every fine-tuning strategy's head reads the layers named, as feature extraction's does.
+        return options is FineTuningOptions tuning
+            ? tuning with
+            {
+                Features = layers,
+                FeatureGrid = parse.GetValue(FeatureGrid),
+            }
+            : options;
     }
 
     // --preset as given; without it, fit's default (no --strategy, no --pilot) is fast, and a time limit alone means

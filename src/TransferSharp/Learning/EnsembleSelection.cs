@@ -98,10 +98,9 @@ internal static class EnsembleSelection
                 ? $"{how}its log-loss is {(mean >= 0 ? "lower" : "higher")} by {Math.Abs(mean):F4}, within one "
                     + $"standard error ({se:F4}) on {n} held-out images: the average stands (on so few images "
                     + $"{names[start]}'s score is noisy, and a network candidate's is its best epoch's on them)"
-            : mean <= 0 ? $"{how}its log-loss is not lower than {names[start]}'s ({-mean:F4} higher)"
+            : mean <= 0 ? $"its log-loss is not lower than {names[start]}'s ({-mean:F4} higher)"
             : mean <= se
-                ? $"{how}its log-loss is lower by {mean:F4}, within one standard error ({se:F4}) on {n} held-out "
-                    + "images"
+                ? $"its log-loss is lower by {mean:F4}, within one standard error ({se:F4}) on {n} held-out images"
             : $"{how}log-loss {ensemble.Average():F4} against {names[start]}'s {single.Average():F4} (lower by "
                 + $"{mean:F4}, standard error {se:F4}), accuracy {accuracy:F4} against {singleAccuracy:F4}, on {n} "
                 + "held-out images";

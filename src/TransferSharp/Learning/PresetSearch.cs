@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using TorchSharp;
 using TransferSharp.Analysis;
 using TransferSharp.Backbones;
@@ -495,10 +496,9 @@ internal static class PresetSearch
         string? cache = options.Data.ResolveCacheDirectory();
         SpeedProfile speeds = SpeedProfile.For(backbone, options.Model, device, cache);
         IReadOnlyList<string>? layers = auto.Features ?? advice.FeatureLayers;
-        SpeedProfile? intermediate =
-            layers is not null && layers.Any(l => l != lastGroup)
-                ? SpeedProfile.For(backbone, options.Model, device, cache, layers)
-                : null;
+        SpeedProfile? intermediate = Intermediate(layers, lastGroup)
+            ? SpeedProfile.For(backbone, options.Model, device, cache, layers)
+            : null;
         progress.Info(
             $"speeds at {backbone.InputSize} px: {1 / speeds.ForwardSeconds:F0} images/s frozen, "
                 + $"{1 / speeds.StepSeconds:F0} images/s training"
@@ -545,7 +545,7 @@ internal static class PresetSearch
         // A 2 x 2 grid keeps where a pattern sits (issue 6: +1.6 points at stage3 on Fashion-MNIST); best adds 3 x 3
         // (0.8766 alone at 112 px, the best frozen features measured). Each frozen pass also caches the other
         // poolings, so the backbone runs once per image for all of them (and for the ensemble's test).
-        bool intermediate = features.Features is { } layers && layers.Any(l => l != lastGroup);
+        bool intermediate = Intermediate(features.Features, lastGroup);
         int[] grids =
             auto.FeatureGrid > 1 ? [auto.FeatureGrid]
             : preset == AutoPreset.Best ? [1, 2, 3]
@@ -596,6 +596,10 @@ internal static class PresetSearch
         }
         return plan;
     }
+
+    // Whether these layers (null: the last group) include one before the last group.
+    private static bool Intermediate([NotNullWhen(true)] IReadOnlyList<string>? layers, string lastGroup) =>
+        layers is not null && layers.Any(l => l != lastGroup);
 
     private static string NetworkName(StrategyDescriptor strategy, StrategyOptions options) =>
         options is FineTuningOptions { Features: { } layers } tuning

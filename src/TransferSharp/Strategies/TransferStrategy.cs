@@ -11,6 +11,12 @@ namespace TransferSharp.Strategies;
 /// </summary>
 public abstract class TransferStrategy : ITransferStrategy
 {
+    private readonly FineTuningOptions? headLayers;
+
+    /// <summary>A strategy whose head reads the layer groups <paramref name="headLayers"/> names (null, or no groups
+    /// named: the last group's output).</summary>
+    protected TransferStrategy(FineTuningOptions? headLayers = null) => this.headLayers = headLayers;
+
     /// <inheritdoc />
     public abstract TrainingDefaults Defaults { get; }
 
@@ -21,7 +27,11 @@ public abstract class TransferStrategy : ITransferStrategy
     public virtual TrainingSettings Settings(TrainingOptions requested, int seed) => requested.Resolve(Defaults, seed);
 
     /// <inheritdoc />
-    public virtual void Configure(Backbone backbone, IProgress<ProgressUpdate>? progress) { }
+    public virtual void Configure(Backbone backbone, IProgress<ProgressUpdate>? progress)
+    {
+        if (headLayers is { } o)
+            FeatureLayerChoice.Apply(backbone, o.GetType().Name, o.Features, o.FeatureGrid, progress);
+    }
 
     /// <summary>Every backbone parameter and the head; override for strategies that train less.</summary>
     public virtual long TrainableParameters(ParameterCounts counts) => counts.Backbone + counts.Head;

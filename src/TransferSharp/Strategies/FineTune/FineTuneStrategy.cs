@@ -1,5 +1,3 @@
-using TransferSharp.Backbones;
-using TransferSharp.Progress;
 using TransferSharp.Training;
 
 namespace TransferSharp.Strategies.FineTune;
@@ -13,11 +11,8 @@ public sealed class FineTuneStrategy : TransferStrategy
     private readonly FineTuneOptions options;
 
     /// <summary>The strategy with <paramref name="options"/>.</summary>
-    public FineTuneStrategy(FineTuneOptions options) => this.options = options;
-
-    /// <summary>The head reads the layer groups the options name.</summary>
-    public override void Configure(Backbone backbone, IProgress<ProgressUpdate>? progress) =>
-        FeatureLayerChoice.Apply(backbone, nameof(FineTuneOptions), options.Features, options.FeatureGrid, progress);
+    public FineTuneStrategy(FineTuneOptions options)
+        : base(options) => this.options = options;
 
     /// <inheritdoc />
     public override TrainingDefaults Defaults => TrainingDefaults.Standard;

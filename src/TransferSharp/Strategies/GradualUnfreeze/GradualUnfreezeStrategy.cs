@@ -1,5 +1,3 @@
-using TransferSharp.Backbones;
-using TransferSharp.Progress;
 using TransferSharp.Training;
 
 namespace TransferSharp.Strategies.GradualUnfreeze;
@@ -10,20 +8,9 @@ namespace TransferSharp.Strategies.GradualUnfreeze;
 /// </summary>
 public sealed class GradualUnfreezeStrategy : TransferStrategy
 {
-    private readonly GradualUnfreezeOptions options;
-
     /// <summary>The strategy with <paramref name="options"/>.</summary>
-    public GradualUnfreezeStrategy(GradualUnfreezeOptions options) => this.options = options;
-
-    /// <summary>The head reads the layer groups the options name.</summary>
-    public override void Configure(Backbone backbone, IProgress<ProgressUpdate>? progress) =>
-        FeatureLayerChoice.Apply(
-            backbone,
-            nameof(GradualUnfreezeOptions),
-            options.Features,
-            options.FeatureGrid,
-            progress
-        );
+    public GradualUnfreezeStrategy(GradualUnfreezeOptions options)
+        : base(options) { }
 
     /// <summary>A constant rate within stages (it decides their lengths), up to 30 epochs, patience 2 per
     /// stage.</summary>

@@ -1,5 +1,3 @@
-using TransferSharp.Backbones;
-using TransferSharp.Progress;
 using TransferSharp.Training;
 
 namespace TransferSharp.Strategies.L2Sp;
@@ -13,11 +11,8 @@ public sealed class L2SpStrategy : TransferStrategy
     private readonly L2SpOptions options;
 
     /// <summary>The strategy with <paramref name="options"/>.</summary>
-    public L2SpStrategy(L2SpOptions options) => this.options = options;
-
-    /// <summary>The head reads the layer groups the options name.</summary>
-    public override void Configure(Backbone backbone, IProgress<ProgressUpdate>? progress) =>
-        FeatureLayerChoice.Apply(backbone, nameof(L2SpOptions), options.Features, options.FeatureGrid, progress);
+    public L2SpStrategy(L2SpOptions options)
+        : base(options) => this.options = options;
 
     /// <inheritdoc />
     public override TrainingDefaults Defaults => TrainingDefaults.Standard;

@@ -1,5 +1,3 @@
-using TransferSharp.Backbones;
-using TransferSharp.Progress;
 using TransferSharp.Training;
 
 namespace TransferSharp.Strategies.LpFt;
@@ -14,11 +12,8 @@ public sealed class LpFtStrategy : TransferStrategy
     private readonly LpFtOptions options;
 
     /// <summary>The strategy with <paramref name="options"/>.</summary>
-    public LpFtStrategy(LpFtOptions options) => this.options = options;
-
-    /// <summary>The head reads the layer groups the options name.</summary>
-    public override void Configure(Backbone backbone, IProgress<ProgressUpdate>? progress) =>
-        FeatureLayerChoice.Apply(backbone, nameof(LpFtOptions), options.Features, options.FeatureGrid, progress);
+    public LpFtStrategy(LpFtOptions options)
+        : base(options) => this.options = options;
 
     /// <inheritdoc />
     public override TrainingDefaults Defaults { get; } =
