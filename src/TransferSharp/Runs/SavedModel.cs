@@ -73,7 +73,11 @@ public sealed class SavedModel : IDisposable
     }
 
     /// <summary>Loads a run folder; errors name the folder and what is missing.</summary>
-    public static SavedModel Load(string directory)
+    public static SavedModel Load(string directory) => Load(directory, null);
+
+    // Loads a run folder whose manifest the caller may have read already (an ensemble's member, checked against the
+    // ensemble's checksums first).
+    private static SavedModel Load(string directory, ModelManifest? read)
     {
         RunFolder.RefuseIncomplete(directory);
         if (!Directory.Exists(directory))
@@ -82,7 +86,7 @@ public sealed class SavedModel : IDisposable
         if (!File.Exists(manifestPath))
             throw new FileNotFoundException($"{directory}: not a run folder ({ManifestFile} is missing).");
         RunFolder.Verify(directory, ManifestFile);
-        ModelManifest manifest = Json.Read<ModelManifest>(manifestPath);
+        ModelManifest manifest = read ?? Json.Read<ModelManifest>(manifestPath);
         if (manifest.FormatVersion > ModelManifest.CurrentFormatVersion)
             throw new InvalidDataException(
                 $"{manifestPath}: written by a newer TransferSharp (format version {manifest.FormatVersion}; this one "
@@ -175,17 +179,18 @@ public sealed class SavedModel : IDisposable
                 // its folder, a report written later, are not the model).
                 string relative = Path.GetRelativePath(directory, folder).Replace('\\', '/');
                 string memberManifest = Path.Combine(folder, ManifestFile);
+                ModelManifest? named = null;
                 if (File.Exists(memberManifest))
                 {
                     RunFolder.Verify(directory, $"{relative}/{ManifestFile}");
-                    ModelManifest named = Json.Read<ModelManifest>(memberManifest);
+                    named = Json.Read<ModelManifest>(memberManifest);
                     RunFolder.Verify(
                         directory,
                         $"{relative}/{named.HeadFile}",
                         named.BackboneFile is null ? null : $"{relative}/{named.BackboneFile}"
                     );
                 }
-                SavedModel member = Load(folder);
+                SavedModel member = Load(folder, named);
                 members.Add(new EnsembleMember(entry.Name, member, entry.Weight));
                 string? mismatch =
                     member.Members.Count > 0 ? "is an ensemble itself"
