@@ -1,4 +1,5 @@
-"""Time-to-accuracy of two LP-FT runs (optimized, naive) from their metrics.json; prints one JSON line."""
+"""Time-to-accuracy of two LP-FT runs (optimized, naive) from their metrics.json, or of ours against the PyTorch peer
+(second argument: bench/torch_lpft.py's JSON output); prints one JSON line."""
 import json, statistics, sys
 
 
@@ -26,6 +27,31 @@ def reach(points, target):
     return next((t for t, a in points if a >= target - 1e-9), None)
 
 
+def peer(our_run, peer_json):
+    """Ours against the PyTorch peer (bench/torch_lpft.py's JSON line): time to the same validation accuracies."""
+    d, ours, probe_stage, epochs = curve(our_run)
+    p = json.loads(open(peer_json).read().strip().splitlines()[-1])
+    theirs = [tuple(point) for point in p["curve"]]
+    out = {"ours": our_run, "peer": peer_json, "input_size": d["input_size"],
+           "test_accuracy": {"ours": d["test_accuracy"], "peer": p["test_accuracy"]},
+           "probe_stage_seconds": {"ours": round(probe_stage, 2), "peer": p["probe_stage_seconds"]},
+           "fine_tuning_epoch_seconds_median": {
+               "ours": round(statistics.median(epochs), 2),
+               "peer": round(statistics.median(b[0] - a[0] for a, b in zip(theirs, theirs[1:])), 2)},
+           "targets": {}}
+    final = min(max(a for _, a in ours), max(a for _, a in theirs))
+    for name, target in (("best_val_both_reach", final), ("peer_probe_val", theirs[0][1]),
+                         ("our_probe_val", ours[0][1])):
+        to, tp = reach(ours, target), reach(theirs, target)
+        out["targets"][name] = {"val_accuracy": target, "seconds_ours": to, "seconds_peer": tp,
+                                "ratio": (tp / to) if tp and to else None}
+    out["curve_ours"], out["curve_peer"] = ours, theirs
+    print(json.dumps(out))
+
+
+if sys.argv[2].endswith(".json"):
+    peer(sys.argv[1], sys.argv[2])
+    sys.exit()
 fast_d, fast, po, eo = curve(sys.argv[1])
 slow_d, slow, pn, en = curve(sys.argv[2])
 final = min(max(a for _, a in fast), max(a for _, a in slow))   # the best accuracy both runs reach

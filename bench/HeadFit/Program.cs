@@ -2,6 +2,8 @@
 // Usage: dotnet bench/HeadFit/bin/Release/net10.0/HeadFit.dll dump TRAIN TEST SIZE GROUPS GRID OUT
 //          features of TRAIN (split 90/10 as `fit` splits it, seed 0) and TEST through GROUPS (e.g. stage2,stage3)
 //          pooled over a GRID x GRID grid, written as OUT/{train,val,test}_{x,y}.npy
+//        dotnet bench/HeadFit/bin/Release/net10.0/HeadFit.dll weights SIZE OUT
+//          the backbone's weights, normalisation and a check batch for the PyTorch peer (bench/torch_lpft.py)
 //        dotnet bench/HeadFit/bin/Release/net10.0/HeadFit.dll fit OUT lbfgs|adam
 //          the head as `fit` fits it (penalty path on validation, refit on train + validation, 5-fold out-of-fold
 //          predictions): seconds of each stage and test accuracy, one JSON line
@@ -39,6 +41,62 @@ if (args is ["dump", var train, var test, var sizeText, var groups, var gridText
         FeatureSet features = FeatureExtractor.Extract(backbone, sources, cache, new ExtractionOptions(), null, name);
         WriteNpy(Path.Combine(outDir, $"{name}_x.npy"), features.Rows);
         WriteNpy(Path.Combine(outDir, $"{name}_y.npy"), rows.Select(r => new float[] { set.Items[r].Label }).ToArray());
+    }
+    return 0;
+}
+if (args is ["weights", var sizeText2, var weightsDir])
+{
+    // The backbone for a PyTorch peer (bench/torch_lpft.py): every parameter and buffer in module order, the
+    // normalisation as the normalised values of an all-0 and an all-255 image, and a check batch (resized pixels and
+    // our features) that the peer's copy must reproduce.
+    int side = int.Parse(sizeText2);
+    using Backbone backbone = Backbone.Load("resnet18-imagenet", side);
+    backbone.Network.eval();
+    Directory.CreateDirectory(weightsDir);
+    var index = new List<object>();
+    var tensors = backbone
+        .Network.named_parameters()
+        .Select(p => (p.name, (Tensor)p.parameter, "parameter"))
+        .Concat(backbone.Network.named_buffers().Select(b => (b.name, b.buffer, "buffer")));
+    int i = 0;
+    foreach (var (name, tensor, kind) in tensors)
+    {
+        using Tensor values = tensor.detach().cpu().to_type(ScalarType.Float32).contiguous();
+        string file = $"{i++:D3}.npy";
+        WriteArray(Path.Combine(weightsDir, file), values.data<float>().ToArray(), values.shape);
+        index.Add(
+            new
+            {
+                name,
+                kind,
+                file,
+                shape = values.shape,
+            }
+        );
+    }
+    File.WriteAllText(Path.Combine(weightsDir, "index.json"), JsonSerializer.Serialize(index));
+    using (var noGrad = no_grad())
+    {
+        foreach (var (label, value) in new[] { ("norm0", (byte)0), ("norm255", (byte)255) })
+        {
+            using Tensor pixels = full(new long[] { 1, side, side, 1 }, value, ScalarType.Byte);
+            using Tensor normalized = backbone.Normalize(pixels);
+            WriteArray(Path.Combine(weightsDir, $"{label}.npy"), normalized.data<float>().ToArray(), normalized.shape);
+        }
+        var (images, rows, cols) = IdxFormat.ReadImages("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz");
+        var resized = Enumerable
+            .Range(0, 8)
+            .Select(k => ImageBatcher.LoadResized(new IdxImageSource("t10k", k, images[k], rows, cols), side))
+            .ToArray();
+        byte[] batch = resized.SelectMany(r => r.Pixels).ToArray();
+        using Tensor check = tensor(batch, new long[] { 8, side, side, 1 }, ScalarType.Byte);
+        WriteArray(
+            Path.Combine(weightsDir, "check_pixels.npy"),
+            batch.Select(b => (float)b).ToArray(),
+            [8, side, side]
+        );
+        using Tensor features = backbone.Features(backbone.Normalize(check));
+        WriteArray(Path.Combine(weightsDir, "check_features.npy"), features.data<float>().ToArray(), features.shape);
     }
     return 0;
 }
@@ -94,6 +152,20 @@ static void WriteNpy(string path, float[][] rows)
     stream.Write(Encoding.ASCII.GetBytes(header));
     foreach (float[] row in rows)
         stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(row.AsSpan()));
+}
+
+static void WriteArray(string path, float[] values, long[] shape)
+{
+    string dims = shape.Length == 1 ? $"{shape[0]}," : string.Join(", ", shape);
+    string header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({dims}), }}";
+    while ((10 + header.Length + 1) % 64 != 0)
+        header += " ";
+    header += "\n";
+    using var stream = File.Create(path);
+    stream.Write(new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0 });
+    stream.Write(BitConverter.GetBytes((ushort)header.Length));
+    stream.Write(Encoding.ASCII.GetBytes(header));
+    stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
 }
 
 static float[,] ReadNpy(string path)
