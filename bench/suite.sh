@@ -8,7 +8,8 @@
 #        feature extraction keeps its 300 full-batch head steps),
 #        STRATEGIES="...", PILOT_EPOCHS=1, SEED=0, RESULTS=${RESULTS:-bench/results/suite.jsonl}
 #   STRATEGIES may name auto's presets (issue 18): preset-fast (fit's default), preset-balanced, preset-best, and a
-#   strategy's input adapter: fine-tune@weight-sum; and the layer groups its head reads, on a grid: lp-ft#stage3:2
+#   strategy's input adapter: fine-tune@weight-sum; the layer groups its head reads, on a grid: lp-ft#stage3:2; and
+#   its training crop: lp-ft#stage3:2~none
 # Runs already done (metrics.json in their folder) are not run again. Results: bench/results/suite.jsonl;
 # table and reach: python3 bench/suite_table.py
 set -euo pipefail
@@ -79,16 +80,19 @@ for task in $TASKS; do
   for strategy in $STRATEGIES; do
     out="$WORK/runs/$variant-$n/$strategy"
     [ -f "$out/metrics.json" ] && continue
-    name=${strategy%@*}; name=${name%#*}
+    # STRATEGY~CROP: the training crop (--augment none|pad-crop|random-resized).
+    spec=${strategy%~*}
+    name=${spec%@*}; name=${name%#*}
     args=(--strategy "${name%-pilot}")
+    [[ "$strategy" == *~* ]] && args+=(--augment "${strategy#*~}")
     # STRATEGY#LAYERS:GRID: the head reads these layer groups, pooled on a GRID x GRID grid.
-    if [[ "$strategy" == *#* ]]; then
-      layers=${strategy#*#}; args+=(--features "${layers%:*}" --feature-grid "${layers#*:}")
+    if [[ "$spec" == *#* ]]; then
+      layers=${spec#*#}; args+=(--features "${layers%:*}" --feature-grid "${layers#*:}")
     fi
     [[ "$strategy" == preset-* ]] && args=(--strategy auto --preset "${strategy#preset-}")
     # STRATEGY@ADAPTER names the input adapter; on the multispectral task a named strategy defaults to conv1x1
     # (replicate keeps bands 1-3, which carry no class), auto picks its own.
-    if [[ "$strategy" == *@* ]]; then args+=(--adapter "${strategy#*@}")
+    if [[ "$spec" == *@* ]]; then args+=(--adapter "${spec#*@}")
     elif [ "$variant" = multispectral ] && [[ "$strategy" != auto* && "$strategy" != preset-* ]]; then
       args+=(--adapter conv1x1)
     fi

@@ -58,6 +58,8 @@ internal static class AdviseCommand
                     return 0;
                 }
                 string layers = advice.FeatureLayers is { } l ? $", features from {string.Join(",", l)}" : "";
+                if (advice.HeadLayers is { } head)
+                    layers += $"; a fine-tuning head reads {string.Join(",", head)}";
                 Console.WriteLine(
                     $"strategy: {advice.Strategy.Name} (adapter {advice.Adapter}{layers}); worth a pilot: "
                         + string.Join(", ", advice.Alternatives.Select(a => a.Name))

@@ -533,6 +533,19 @@ internal sealed class FitFlags
             ),
             FlagScope.Auto
         );
+        KeepShifts = Add(
+            StrategyRegistry.AutoName,
+            Mapped(
+                new Option<bool>("--keep-shifts")
+                {
+                    Description =
+                        "Keep random shifts (the pad-and-crop augmentation) in auto's network candidates even when "
+                        + "the images are aligned (by default auto follows the advice and trains them without).",
+                },
+                "AutoOptions.FollowShiftAdvice"
+            ),
+            FlagScope.Auto
+        );
         PilotEpochs = Add(
             StrategyRegistry.AutoName,
             Mapped(
@@ -644,6 +657,7 @@ internal sealed class FitFlags
     public Option<TimeSpan?> TimeLimit { get; }
     public Option<bool> NoEnsemble { get; }
     public Option<bool> KeepFlips { get; }
+    public Option<bool> KeepShifts { get; }
     public Option<int> PilotEpochs { get; }
     public Option<bool> Analyze { get; }
     public Option<int> Seed { get; }
@@ -777,6 +791,7 @@ internal sealed class FitFlags
                 Preset = PresetOf(parse),
                 Ensemble = !parse.GetValue(NoEnsemble),
                 FollowFlipAdvice = !parse.GetValue(KeepFlips),
+                FollowShiftAdvice = !parse.GetValue(KeepShifts),
             },
             var other => other,
         };

@@ -14,6 +14,12 @@ namespace TransferSharp.Analysis;
 /// <param name="RandomFlips">Whether random horizontal flips suit the data when a network trains: false when some class
 /// is oriented (<see cref="Orientation"/>); null when not measured. <c>auto</c> follows it (see
 /// <see cref="Strategies.Auto.AutoOptions.FollowFlipAdvice"/>).</param>
+/// <param name="HeadLayers">For a fine-tuning strategy's head: the intermediate group whose features transfer better
+/// than the last group's (or as well, with fewer of them); null when the last group's do. <c>auto</c> gives it to the
+/// head on a 2 x 2 grid, and the later groups are left out.</param>
+/// <param name="RandomShifts">Whether random shifts (pad-and-crop) suit the data when a network trains: false when the
+/// images are aligned (<see cref="Alignment"/>); null when not measured. <c>auto</c> follows it (see <see
+/// cref="Strategies.Auto.AutoOptions.FollowShiftAdvice"/>).</param>
 public sealed record Advice(
     string Regime,
     Strategies.StrategyDescriptor Strategy,
@@ -23,7 +29,9 @@ public sealed record Advice(
     IReadOnlyList<string>? FeatureLayers = null,
     int? InputSize = null,
     TrainingRecipe? Training = null,
-    bool? RandomFlips = null
+    bool? RandomFlips = null,
+    IReadOnlyList<string>? HeadLayers = null,
+    bool? RandomShifts = null
 )
 {
     /// <summary>

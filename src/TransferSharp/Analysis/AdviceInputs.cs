@@ -16,6 +16,8 @@ namespace TransferSharp.Analysis;
 /// <param name="NativeSize">The backbone's own input size.</param>
 /// <param name="MirrorAsymmetry">Each class's mean-image mirror asymmetry (<see cref="Orientation"/>; null when not
 /// measured).</param>
+/// <param name="CentredShare">The share of images that sit where their class's others do (<see cref="Alignment"/>;
+/// null when not measured).</param>
 public sealed record AdviceInputs(
     int Images,
     int Classes,
@@ -27,5 +29,6 @@ public sealed record AdviceInputs(
     IReadOnlyList<GroupTransferability>? Transferability = null,
     int? ImageSide = null,
     int NativeSize = 224,
-    IReadOnlyDictionary<string, double>? MirrorAsymmetry = null
+    IReadOnlyDictionary<string, double>? MirrorAsymmetry = null,
+    double? CentredShare = null
 );

@@ -39,8 +39,13 @@ public static class AdviceMeasurements
             eightBit && perClass.Length > 1 && data.Count >= 2
                 ? Transferability.PerGroup(backbone, data, progress, transferabilityPerClass)
                 : null;
-        IReadOnlyDictionary<string, double>? asymmetry =
-            eightBit && data.Count > 0 ? Orientation.PerClass(data, progress: progress) : null;
+        // One sample of grey class images serves both checks of the training augmentation (flips, shifts).
+        const int side = 32;
+        IReadOnlyList<ClassImages>? grey =
+            eightBit && data.Count > 0 ? Orientation.GreyImages(data, side: side, progress: progress) : null;
+        IReadOnlyDictionary<string, double>? asymmetry = grey is null ? null : Orientation.PerClass(grey, side);
+        double share = grey is null ? double.NaN : Alignment.CentredShare(grey, side);
+        double? centred = double.IsFinite(share) ? share : null;
         var inputs = new AdviceInputs(
             data.Count,
             data.ClassNames.Count,
@@ -52,7 +57,8 @@ public static class AdviceMeasurements
             transferability,
             imageSide ?? ImageSide(data),
             backbone.Config.InputSize,
-            asymmetry
+            asymmetry,
+            centred
         );
         return (inputs, distance, frequency);
     }

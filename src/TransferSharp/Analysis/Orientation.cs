@@ -51,11 +51,58 @@ public static class Orientation
         int seed = 0,
         int budget = 500,
         IProgress<Progress.ProgressUpdate>? progress = null
+    ) => PerClass(GreyImages(data, perClass, side, budget, progress), side, draws, seed);
+
+    /// <summary>The mirror asymmetry beyond chance of each class's images (grey, side x side; see <see
+    /// cref="PerClass(ImageDataset, int, int, int, int, int, IProgress{Progress.ProgressUpdate}?)"/>).</summary>
+    public static IReadOnlyDictionary<string, double> PerClass(
+        IReadOnlyList<ClassImages> classes,
+        int side,
+        int draws = 10,
+        int seed = 0
     )
     {
         var random = new Random(seed);
         var result = new Dictionary<string, double>();
-        // At most `budget` images in all (decoding large photographs is the cost), at least 2 per class.
+        foreach (var (name, images) in classes)
+        {
+            double[] Mean(Func<int, bool> flipped)
+            {
+                var sum = new double[side * side];
+                for (int i = 0; i < images.Count; i++)
+                for (int y = 0; y < side; y++)
+                for (int x = 0; x < side; x++)
+                    sum[y * side + x] += images[i][y * side + (flipped(i) ? side - 1 - x : x)];
+                return sum.Select(v => v / images.Count).ToArray();
+            }
+            double observed = MirrorAsymmetry(Mean(_ => false), side);
+            double chance = Enumerable
+                .Range(0, draws)
+                .Select(_ =>
+                {
+                    bool[] flips = images.Select(_ => random.Next(2) == 1).ToArray();
+                    return MirrorAsymmetry(Mean(i => flips[i]), side);
+                })
+                .Average();
+            result[name] = Math.Max(0, observed - chance);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Grey images of every class (side x side, spread over the class), at most <paramref name="perClass"/> each and
+    /// <paramref name="budget"/> in all (decoding large photographs is the cost), at least 2 per class. Classes without
+    /// images are left out; images that do not decode are skipped (the fit reports them).
+    /// </summary>
+    public static IReadOnlyList<ClassImages> GreyImages(
+        ImageDataset data,
+        int perClass = 50,
+        int side = 32,
+        int budget = 500,
+        IProgress<Progress.ProgressUpdate>? progress = null
+    )
+    {
+        var result = new List<ClassImages>();
         perClass = Math.Min(perClass, Math.Max(2, budget / Math.Max(1, data.ClassNames.Count)));
         using var task = progress?.Begin("orientation: class mean images", data.ClassNames.Count);
         for (int c = 0; c < data.ClassNames.Count; c++)
@@ -84,27 +131,8 @@ public static class Orientation
                 }
                 images.Add(grey);
             }
-            if (images.Count == 0)
-                continue;
-            double[] Mean(Func<int, bool> flipped)
-            {
-                var sum = new double[side * side];
-                for (int i = 0; i < images.Count; i++)
-                for (int y = 0; y < side; y++)
-                for (int x = 0; x < side; x++)
-                    sum[y * side + x] += images[i][y * side + (flipped(i) ? side - 1 - x : x)];
-                return sum.Select(v => v / images.Count).ToArray();
-            }
-            double observed = MirrorAsymmetry(Mean(_ => false), side);
-            double chance = Enumerable
-                .Range(0, draws)
-                .Select(_ =>
-                {
-                    bool[] flips = images.Select(_ => random.Next(2) == 1).ToArray();
-                    return MirrorAsymmetry(Mean(i => flips[i]), side);
-                })
-                .Average();
-            result[data.ClassNames[c]] = Math.Max(0, observed - chance);
+            if (images.Count > 0)
+                result.Add(new ClassImages(data.ClassNames[c], images));
         }
         return result;
     }

@@ -8,6 +8,8 @@ namespace TransferSharp.Learning;
 /// <param name="Alternatives">Other strategies worth a pilot.</param>
 /// <param name="FeatureLayers">The advised feature layers.</param>
 /// <param name="RandomFlips">Whether random flips suit the data.</param>
+/// <param name="HeadLayers">The intermediate group a fine-tuning strategy's head reads (null: the last group).</param>
+/// <param name="RandomShifts">Whether random shifts (pad-and-crop) suit the data.</param>
 /// <param name="Explanation">Why, in words.</param>
 public sealed record AdviceRecord(
     string Requested,
@@ -17,5 +19,7 @@ public sealed record AdviceRecord(
     IReadOnlyList<string> Alternatives,
     IReadOnlyList<string>? FeatureLayers,
     bool? RandomFlips,
+    IReadOnlyList<string>? HeadLayers,
+    bool? RandomShifts,
     string Explanation
 );

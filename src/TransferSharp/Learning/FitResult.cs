@@ -260,6 +260,8 @@ public sealed class FitResult : IDisposable
                 advice.Alternatives.Select(a => a.Name).ToList(),
                 advice.FeatureLayers,
                 advice.RandomFlips,
+                advice.HeadLayers,
+                advice.RandomShifts,
                 advice.Explanation
             );
 

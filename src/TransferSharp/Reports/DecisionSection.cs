@@ -106,7 +106,9 @@ internal static class DecisionSection
                 ("input adapter", advice.Adapter),
                 ("alternatives", advice.Alternatives.Count > 0 ? string.Join(", ", advice.Alternatives) : "none"),
                 ("feature layers", advice.FeatureLayers is { } layers ? string.Join(", ", layers) : null),
+                ("fine-tuning head on", advice.HeadLayers is { } head ? string.Join(", ", head) : null),
                 ("random flips", advice.RandomFlips is { } flips ? (flips ? "yes" : "no") : null),
+                ("random shifts", advice.RandomShifts is { } shifts ? (shifts ? "yes" : "no") : null),
             }
         );
         page.Paragraph(advice.Explanation);

@@ -5,6 +5,17 @@ namespace TransferSharp.Tests.Analysis;
 
 public class OrientationTests
 {
+    /// <summary>Advice inputs of a plain task (900 images, 3 classes, one channel) for the data checks.</summary>
+    internal static readonly AdviceInputs PlainTask = new(
+        900,
+        3,
+        300,
+        1,
+        0.5,
+        false,
+        new Dictionary<string, long> { ["fine-tune"] = 1000 }
+    );
+
     private sealed class MemoryImage(RawImage image, string id) : IImageSource
     {
         public string Id => id;
@@ -65,18 +76,7 @@ public class OrientationTests
 
         // The advice: no flips, naming the oriented class; with every class symmetric, flips.
         Advice Advise(IReadOnlyDictionary<string, double> a) =>
-            StrategyAdvisor.Advise(
-                new AdviceInputs(
-                    900,
-                    3,
-                    300,
-                    1,
-                    0.5,
-                    false,
-                    new Dictionary<string, long> { ["fine-tune"] = 1000 },
-                    MirrorAsymmetry: a
-                )
-            );
+            StrategyAdvisor.Advise(PlainTask with { MirrorAsymmetry = a });
         Advice oriented = Advise(asymmetry);
         Assert.False(oriented.RandomFlips);
         Assert.Contains("--no-flip", oriented.Explanation);

@@ -152,6 +152,7 @@ public class StrategyAdvisorTests
             new AdviceInputs(100, 10, 10, 3, 0.49, false, parameters, Scores(-0.70))
         );
         Assert.Equal(new[] { "stage3" }, better.FeatureLayers);
+        Assert.Equal(new[] { "stage3" }, better.HeadLayers); // a fine-tuning head reads it too
         Assert.Contains("--features stage3", better.Explanation);
         Assert.Contains("stage4 -0.800", better.Explanation);
         // Ranked first by a hair: still chosen (no margin for the last group); a tie or below: the last group alone.
@@ -169,6 +170,7 @@ public class StrategyAdvisorTests
         );
         Advice same = StrategyAdvisor.Advise(new AdviceInputs(100, 10, 10, 3, 0.49, false, parameters, Scores(-0.9)));
         Assert.Equal(new[] { "stage4" }, same.FeatureLayers);
+        Assert.Null(same.HeadLayers); // the network's own head
         Assert.Contains("The last group's features transfer best", same.Explanation);
         Assert.Null(Advise(10, 0.49).FeatureLayers); // not measured: no layer advice
     }

@@ -4,7 +4,9 @@ using TransferSharp.Learning;
 using TransferSharp.Progress;
 using TransferSharp.Strategies;
 using TransferSharp.Strategies.Auto;
+using TransferSharp.Strategies.BatchNormOnly;
 using TransferSharp.Strategies.FeatureExtraction;
+using TransferSharp.Strategies.LpFt;
 using TransferSharp.Training;
 
 namespace TransferSharp.Tests.Learning;
@@ -259,6 +261,37 @@ public class PresetSearchTests : IClassFixture<TinyFolders>
                 .Plan(options, new AutoOptions(), oriented, AutoPreset.Fast, "stage4")[0]
                 .options.Training.Augmentation
         );
+    }
+
+    [Fact]
+    public void AutosSingleChoiceGivesAFineTuningHeadTheAdvisedIntermediateGroup()
+    {
+        var advice = new Advice(
+            "some-data/moderate-domain",
+            StrategyRegistry.LpFt,
+            "replicate",
+            new[] { StrategyRegistry.BatchNormOnly },
+            "test",
+            FeatureLayers: new[] { "stage3" },
+            HeadLayers: new[] { "stage3" }
+        );
+        var options = Options(new AutoOptions());
+        StrategyOptions Head(AutoOptions auto, Advice given, StrategyDescriptor strategy) =>
+            AutoDecision.Chosen(options, auto, strategy, given).Strategy;
+        var tuned = Assert.IsType<LpFtOptions>(Head(new AutoOptions(), advice, StrategyRegistry.LpFt));
+        Assert.Equal(new[] { "stage3" }, tuned.Features);
+        Assert.Equal(2, tuned.FeatureGrid);
+        Assert.Equal(
+            3,
+            ((LpFtOptions)Head(new AutoOptions { FeatureGrid = 3 }, advice, StrategyRegistry.LpFt)).FeatureGrid
+        );
+        // The last group advised, layers named for the frozen features, or a strategy with no such head: as before.
+        Assert.Null(
+            ((LpFtOptions)Head(new AutoOptions(), advice with { HeadLayers = null }, StrategyRegistry.LpFt)).Features
+        );
+        var named = new AutoOptions { Features = new[] { "stage2" } };
+        Assert.Null(((LpFtOptions)Head(named, advice, StrategyRegistry.LpFt)).Features);
+        Assert.IsType<BatchNormOnlyOptions>(Head(new AutoOptions(), advice, StrategyRegistry.BatchNormOnly));
     }
 
     [Fact]

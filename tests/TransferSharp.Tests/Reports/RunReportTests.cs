@@ -110,6 +110,8 @@ public class RunReportTests
                 new[] { alternative },
                 null,
                 true,
+                null,
+                null,
                 "Few images per class & a near domain: fine-tune <everything>."
             ),
             Pilot = new PilotReport

@@ -24,10 +24,13 @@ public sealed record AutoOptions : StrategyOptions
     /// </summary>
     public int PilotMinimumValidation { get; init; } = 50;
 
-    /// <summary>Layer groups for the features when feature extraction is chosen; null = the advised ones.</summary>
+    /// <summary>Layer groups for the features when feature extraction is chosen; null = the advised ones (and a chosen
+    /// fine-tuning strategy's head reads the advised intermediate group, <see cref="Analysis.Advice.HeadLayers"/>).
+    /// </summary>
     public IReadOnlyList<string>? Features { get; init; }
 
-    /// <summary>Grid pooling of intermediate feature groups when feature extraction is chosen. Default 1.</summary>
+    /// <summary>Grid pooling of intermediate feature groups when feature extraction is chosen. Default 1 (a fine-tuning
+    /// head on the advised intermediate group: 2).</summary>
     public int FeatureGrid { get; init; } = 1;
 
     /// <summary>Full-batch steps of the head when feature extraction runs (the most L-BFGS iterations per fit). Default
@@ -60,6 +63,10 @@ public sealed record AutoOptions : StrategyOptions
     /// <summary>Network strategies train without random horizontal flips when the advice says some class faces one
     /// way (its mean image one-sided beyond chance); false keeps the training options' flips. Default true.</summary>
     public bool FollowFlipAdvice { get; init; } = true;
+
+    /// <summary>Network strategies train without random shifts (pad-and-crop) when the advice finds the images aligned
+    /// (most sit where their class's others do); false keeps the training options' crop. Default true.</summary>
+    public bool FollowShiftAdvice { get; init; } = true;
 
     /// <inheritdoc />
     public override void Validate()
