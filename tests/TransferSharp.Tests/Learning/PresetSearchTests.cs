@@ -229,18 +229,20 @@ public class PresetSearchTests : IClassFixture<TinyFolders>
         Assert.Null(((FineTuningOptions)plain.options.Strategy).Features);
     }
 
+    // LP-FT advised, fine-tuning next, stage3's features.
+    private static readonly Advice stageThreeLpFt = new(
+        "some-data/moderate-domain",
+        StrategyRegistry.LpFt,
+        "replicate",
+        new[] { StrategyRegistry.FineTune },
+        "test",
+        FeatureLayers: new[] { "stage3" }
+    );
+
     [Fact]
     public void AutosNetworkCandidatesFollowTheFlipAdviceUnlessToldToKeepFlips()
     {
-        var oriented = new Advice(
-            "some-data/moderate-domain",
-            StrategyRegistry.LpFt,
-            "replicate",
-            new[] { StrategyRegistry.FineTune },
-            "test",
-            FeatureLayers: new[] { "stage3" },
-            RandomFlips: false
-        );
+        var oriented = stageThreeLpFt with { RandomFlips = false };
         var options = Options(new AutoOptions());
         bool Flips(AutoOptions auto, Advice advice, AutoPreset preset, string name) =>
             PresetSearch
@@ -266,15 +268,7 @@ public class PresetSearchTests : IClassFixture<TinyFolders>
     [Fact]
     public void AutosSingleChoiceGivesAFineTuningHeadTheAdvisedIntermediateGroup()
     {
-        var advice = new Advice(
-            "some-data/moderate-domain",
-            StrategyRegistry.LpFt,
-            "replicate",
-            new[] { StrategyRegistry.BatchNormOnly },
-            "test",
-            FeatureLayers: new[] { "stage3" },
-            HeadLayers: new[] { "stage3" }
-        );
+        var advice = stageThreeLpFt with { HeadLayers = new[] { "stage3" } };
         var options = Options(new AutoOptions());
         StrategyOptions Head(AutoOptions auto, Advice given, StrategyDescriptor strategy) =>
             AutoDecision.Chosen(options, auto, strategy, given).Strategy;
