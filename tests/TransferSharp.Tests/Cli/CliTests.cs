@@ -111,35 +111,39 @@ public class CliTests
         Assert.Equal(2, code);
         Assert.Contains("/no/such/folder", stderr);
         Assert.DoesNotContain("   at ", stderr);
-        var strategy = Run("fit", "--strategy", "magic", "--out", TestPaths.NewTempDir("cli-run"));
-        Assert.Equal(2, strategy.code);
-        Assert.Contains("Available: feature-extraction", strategy.stderr);
-        var bnStats = Run(
-            "fit",
+        // A refused fit: exit code 2, the message, no stack trace.
+        void Refused(string message, params string[] args)
+        {
+            var refused = Run(["fit", .. args, "--out", TestPaths.NewTempDir("cli-run")]);
+            Assert.Equal(2, refused.code);
+            Assert.Contains(message, refused.stderr);
+            Assert.DoesNotContain("   at ", refused.stderr);
+        }
+        Refused("Available: feature-extraction", "--strategy", "magic");
+        Refused("--bn-stats sometimes: expected frozen or batch", "--strategy", "lp-ft", "--bn-stats", "sometimes");
+        // Library limits reach the user as the flag they typed; an option of another strategy is refused.
+        Refused("--epochs 0: must be between 1 and 10000.", "--strategy", "fine-tune", "--epochs", "0");
+        Refused(
+            "--freeze-to: applies to fine-tune, not to --strategy lp-ft.",
             "--strategy",
             "lp-ft",
-            "--bn-stats",
-            "sometimes",
-            "--out",
-            TestPaths.NewTempDir("cli-run")
+            "--freeze-to",
+            "2"
         );
-        Assert.Equal(2, bnStats.code);
-        Assert.Contains("--bn-stats sometimes: expected frozen or batch", bnStats.stderr);
-        Assert.DoesNotContain("   at ", bnStats.stderr);
-        // Library limits reach the user as the flag they typed; an option of another strategy is refused.
-        var epochs = Run("fit", "--strategy", "fine-tune", "--epochs", "0", "--out", TestPaths.NewTempDir("cli-run"));
-        Assert.Equal(2, epochs.code);
-        Assert.Contains("--epochs 0: must be between 1 and 10000.", epochs.stderr);
-        var foreign = Run("fit", "--strategy", "lp-ft", "--freeze-to", "2", "--out", TestPaths.NewTempDir("cli-run"));
-        Assert.Equal(2, foreign.code);
-        Assert.Contains("--freeze-to: applies to fine-tune, not to --strategy lp-ft.", foreign.stderr);
-        var layers = Run("fit", "--strategy", "bn-only", "--features", "stage3", "--out", TestPaths.NewTempDir("cli"));
-        Assert.Equal(2, layers.code);
-        Assert.Contains("--features: applies to feature-extraction, the fine-tuning strategies", layers.stderr);
-        var group = Run("fit", "--strategy", "lp-ft", "--features", "stage9", "--out", TestPaths.NewTempDir("cli"));
-        Assert.Equal(2, group.code);
-        Assert.Contains("unknown layer group(s) stage9; the groups of resnet18-imagenet are", group.stderr);
-        Assert.DoesNotContain("   at ", group.stderr);
+        Refused(
+            "--features: applies to feature-extraction, the fine-tuning strategies",
+            "--strategy",
+            "bn-only",
+            "--features",
+            "stage3"
+        );
+        Refused(
+            "unknown layer group(s) stage9; the groups of resnet18-imagenet are",
+            "--strategy",
+            "lp-ft",
+            "--features",
+            "stage9"
+        );
         // fit's default is auto's fast preset: frozen features only, so a network flag is refused with the way out.
         var headSteps = Run("fit", "--epochs", "5", "--out", TestPaths.NewTempDir("cli-run"));
         Assert.Contains("--epochs: applies to network strategies, auto (not --preset fast)", headSteps.stderr);
@@ -151,9 +155,7 @@ public class CliTests
             Assert.Equal(1, time.code);
             Assert.Contains($"--time-limit '{limit}': not a positive duration", time.stderr);
         }
-        var pilotPreset = Run("fit", "--pilot", "--preset", "fast", "--out", TestPaths.NewTempDir("cli-run"));
-        Assert.Equal(2, pilotPreset.code);
-        Assert.Contains("pilots belong to auto without a preset", pilotPreset.stderr);
+        Refused("pilots belong to auto without a preset", "--pilot", "--preset", "fast");
         var allocator = RunWith(
             new Dictionary<string, string> { ["TRANSFERSHARP_ALLOCATOR"] = "/no/such/libmalloc.so" },
             "backbones"
