@@ -133,7 +133,7 @@ public static class StrategyAdvisor
                 + "the bands with the head on the frozen backbone before the backbone moves.";
         }
         string dText = m.DomainDistance is { } dv ? $"d = {dv:F2} ({domain})" : "d not measured";
-        var (layers, layerText) = FeatureLayerAdvice(m.Transferability, strategy);
+        var (layers, head, layerText) = FeatureLayerAdvice(m.Transferability, strategy);
         TrainingRecipe? training = RecipeFor(strategy);
         string trainingText = training is { } r
             ? $" Training: {r.Epochs} epochs{(strategy == StrategyRegistry.GradualUnfreeze ? " at most" : "")}, "
@@ -156,7 +156,7 @@ public static class StrategyAdvisor
             inputSize,
             training,
             flips,
-            layers is [var group] && group != m.Transferability![^1].Group ? layers : null,
+            head,
             shifts
         );
     }
@@ -249,15 +249,16 @@ public static class StrategyAdvisor
     /// <summary>
     /// The feature layers for feature extraction: the group LogME ranks first. When the last group leads by less than
     /// the bootstrap noise of the difference, the narrower runner-up is chosen: the two are indistinguishable on this
-    /// sample, and it gives the head fewer weights to fit (bench/README.md, "The advisor's task suite").
+    /// sample, and it gives the head fewer weights to fit (bench/README.md, "The advisor's task suite"). The head of a
+    /// fine-tuning strategy reads that group too when it is an intermediate one (null: the last group).
     /// </summary>
-    private static (IReadOnlyList<string>? layers, string text) FeatureLayerAdvice(
+    private static (IReadOnlyList<string>? layers, IReadOnlyList<string>? head, string text) FeatureLayerAdvice(
         IReadOnlyList<GroupTransferability>? scores,
         StrategyDescriptor strategy
     )
     {
         if (scores is not { Count: > 0 })
-            return (null, "");
+            return (null, null, "");
         string scored =
             $" Transferability (LogME per layer group, higher is better): "
             + $"{string.Join(", ", scores.Select(s => $"{s.Group} {s.LogMe:F3}"))}.";
@@ -269,6 +270,7 @@ public static class StrategyAdvisor
                 : $" (--features {group} --feature-grid 2: the new head reads it, and the later groups are left out)";
         if (best.Group != last.Group && best.LogMe > last.LogMe)
             return (
+                new[] { best.Group },
                 new[] { best.Group },
                 $"{scored} {best.Group}'s features transfer better than the last group's{Use(best.Group)}."
             );
@@ -283,10 +285,11 @@ public static class StrategyAdvisor
         )
             return (
                 new[] { close.Group },
+                new[] { close.Group },
                 $"{scored} {last.Group} ranks first by {last.LogMe - close.LogMe:F3}, less than the sampling noise "
                     + $"of that difference ({close.NoiseBelowLast:F3}, bootstrap): {close.Group}'s {close.Width} "
                     + $"features per image against {last.Width} are the lower-variance choice{Use(close.Group)}."
             );
-        return (new[] { last.Group }, $"{scored} The last group's features transfer best.");
+        return (new[] { last.Group }, null, $"{scored} The last group's features transfer best.");
     }
 }

@@ -63,7 +63,7 @@ public static class AutoDecision
     /// cref="AutoOptions.FollowFlipAdvice"/> is off; and without pad-and-crop's shifts when it finds the images aligned
     /// (<see cref="Advice.RandomShifts"/>), unless <see cref="AutoOptions.FollowShiftAdvice"/> is off.
     /// </summary>
-    public static LearnerOptions WithAdvisedFlips(LearnerOptions options, AutoOptions auto, Advice advice)
+    public static LearnerOptions WithAdvisedAugmentation(LearnerOptions options, AutoOptions auto, Advice advice)
     {
         var augmentation = options.Training.Augmentation;
         if (auto.FollowFlipAdvice && advice.RandomFlips == false && augmentation.HorizontalFlip)
@@ -149,10 +149,10 @@ public static class AutoDecision
 
     /// <summary>
     /// The options once <paramref name="strategy"/> is chosen: the adapter advised for it (unless one was asked for);
-    /// a network strategy the advised flips (<see cref="WithAdvisedFlips"/>), and a fine-tuning strategy's head the
-    /// advised intermediate group (<see cref="Advice.HeadLayers"/>, unless layers are given); feature extraction takes
-    /// the advised feature layers (unless given) and keeps its own head fit (auto's epochs are the network strategies'
-    /// length).
+    /// a network strategy the advised flips and shifts (<see cref="WithAdvisedAugmentation"/>), and a fine-tuning
+    /// strategy's head the advised intermediate group (<see cref="Advice.HeadLayers"/>, unless layers are given);
+    /// feature extraction takes the advised feature layers (unless given) and keeps its own head fit (auto's epochs are
+    /// the network strategies' length).
     /// </summary>
     public static LearnerOptions Chosen(
         LearnerOptions options,
@@ -165,7 +165,10 @@ public static class AutoDecision
         if (options.Data.FeaturesFrom is not null)
             options = options with { Data = options.Data with { FeaturesFromRequired = false } };
         if (strategy != StrategyRegistry.FeatureExtraction)
-            return WithAdvisedFlips(options, auto, advice) with { Strategy = WithAdvisedHead(strategy, auto, advice) };
+            return WithAdvisedAugmentation(options, auto, advice) with
+            {
+                Strategy = WithAdvisedHead(strategy, auto, advice),
+            };
         var features = new FeatureExtractionOptions
         {
             Features = auto.Features ?? advice.FeatureLayers,
