@@ -2,7 +2,8 @@
 # bf16 training (issue 22 item 1): `--precision bf16` against fp32.
 #   PART=perf      the training step (batch 32, every group trainable, AdamW), ours fp32/bf16 against PyTorch 1.13
 #                  (channels_last, tcmalloc preloaded under both, as bench/perf.sh's best peer) fp32 and bf16 autocast,
-#                  at 112 and 224, ROUNDS alternating rounds; results/bf16_step.jsonl
+#                  at 112 and 224, ROUNDS alternating rounds; results/bf16_step.jsonl. PyTorch runs our ResNet18's
+#                  blocks (2,2,2,3); PEER_BLOCKS="2,2,2,3 2,2,2,2" adds torchvision's resnet18 (less work).
 #   PART=accuracy  LP-FT and fine-tune on Fashion-MNIST 100/class at 112, all 10,000 test images, SEEDS (0 1 2),
 #                  fp32 against bf16 (PRECISIONS="fp32 bf16"; auto too); results/bf16_accuracy.jsonl
 # Needs python3-torch and python3-torchvision (Debian; peers, never dependencies) for PART=perf.
@@ -18,10 +19,13 @@ if [ "$PART" = perf ]; then
     for size in 112 224; do
       for precision in fp32 bf16; do
         PRECISION=$precision STEPS=8 WARMUP=2 dotnet $P train $size | sed "s/^{/{\"round\":$round,\"who\":\"ours\",/" >> "$OUT"
-        PRECISION=$precision STEPS=8 WARMUP=2 LD_PRELOAD=$TCM /usr/bin/python3 bench/Perf/torch_step.py $size \
-          channels_last | sed "s/^{/{\"round\":$round,\"who\":\"torch-tcmalloc\",/" >> "$OUT"
+        for blocks in ${PEER_BLOCKS:-2,2,2,3}; do
+          BLOCKS=$blocks PRECISION=$precision STEPS=8 WARMUP=2 LD_PRELOAD=$TCM \
+            /usr/bin/python3 bench/Perf/torch_step.py $size channels_last \
+            | sed "s/^{/{\"round\":$round,\"who\":\"torch-tcmalloc\",/" >> "$OUT"
+        done
       done
-      tail -4 "$OUT"
+      tail -6 "$OUT"
     done
   done
   exit 0

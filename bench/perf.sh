@@ -2,9 +2,10 @@
 # Performance benchmark (issue 7), side by side on one machine, one process per figure (each with its own peak RSS):
 #   ort        (a) a raw ONNX Runtime session on the backbone's ONNX file, default options (and with ORT_THREADS=cores)
 #   extract    (b) our feature-extraction pass, end to end from encoded PNG files (decode, resize, normalise, backbone)
-#   train      (c) our fine-tuning training step, every group trainable, batch 32, AdamW (libtorch's default layout: its
-#              channels-last path computes wrong 1x1 convolutions in this libtorch build, see bench/README.md)
-#   torch      (d) PyTorch 1.13 resnet18 training step (Debian's python3-torch, channels_last; and contiguous)
+#   train      (c) our fine-tuning training step, every group trainable, batch 32, AdamW (libtorch's default layout;
+#              see bench/README.md "Channels-last")
+#   torch      (d) PyTorch 1.13's training step on the same network (Debian's python3-torch; torchvision's ResNet with
+#              our ResNet18's blocks, 2,2,2,3; channels_last, and contiguous)
 #   decode     the data pipeline alone (decode + resize)
 # Our side runs as the CLI does: under tcmalloc when installed (this script installs libtcmalloc-minimal4; see
 # TransferSharp.Engine.NativeAllocator); the -glibc variants measure glibc's malloc (tuned by mallopt). The raw ONNX

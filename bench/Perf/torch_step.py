@@ -4,7 +4,8 @@ Debian's python3-torch 1.13 and python3-torchvision (installed by bench/perf.sh,
 Same work as `PerfBench train`: batch of random images, 10 classes, every layer trainable, AdamW, cross-entropy.
 Usage: /usr/bin/python3 bench/Perf/torch_step.py SIZE [channels_last|contiguous]; env BATCH, STEPS, WARMUP, THREADS,
 PRECISION (fp32, or bf16: the forward and loss under torch.cpu.amp.autocast(dtype=torch.bfloat16), PyTorch's CPU
-mixed precision).
+mixed precision), BLOCKS (blocks per stage; default 2,2,2,3: our ResNet18, ML.NET's, has three in its last stage, as
+bench/torch_lpft.py builds it; 2,2,2,2 is torchvision's resnet18, about 13-16 % less work).
 """
 import json, os, resource, sys, time
 
@@ -20,7 +21,8 @@ default_threads = torch.get_num_threads()
 torch.set_num_threads(int(os.environ.get("THREADS", os.cpu_count())))
 torch.manual_seed(0)
 
-model = torchvision.models.resnet18(num_classes=10)
+blocks = [int(b) for b in os.environ.get("BLOCKS", "2,2,2,3").split(",")]
+model = torchvision.models.resnet.ResNet(torchvision.models.resnet.BasicBlock, blocks, num_classes=10)
 x = torch.randn(batch, 3, size, size)
 if layout == "channels_last":
     model = model.to(memory_format=torch.channels_last)
@@ -50,7 +52,9 @@ for _ in range(steps):
 times.sort()
 median = times[len(times) // 2]
 print(json.dumps({
-    "mode": "torch-train", "size": size, "batch": batch, "cores": os.cpu_count(), "layout": layout, "precision": precision,
+    "mode": "torch-train", "size": size, "batch": batch, "cores": os.cpu_count(), "layout": layout,
+    "precision": precision,
+    "blocks": blocks, "parameters": sum(p.numel() for p in model.parameters()),
     "torch": torch.__version__, "threads": torch.get_num_threads(), "default_threads": default_threads,
     "steps": steps, "median_seconds": median, "images_per_second": batch / median,
     "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
