@@ -298,6 +298,19 @@ internal sealed class FitFlags
             },
             FlagScope.Network
         );
+        Erasing = Add(
+            training,
+            Mapped(
+                new Option<double>("--random-erasing")
+                {
+                    Description =
+                        "Probability of erasing a random rectangle of each training image (timm's --reprob; 0 = off); "
+                        + "it keeps where objects sit.",
+                },
+                "TrainingOptions.Augmentation.Erasing"
+            ),
+            FlagScope.Network
+        );
         BnStats = Add(
             training,
             Mapped(
@@ -636,6 +649,7 @@ internal sealed class FitFlags
     public Option<double> Mixup { get; }
     public Option<CropKind?> Augment { get; }
     public Option<bool> NoFlip { get; }
+    public Option<double> Erasing { get; }
     public Option<string?> BnStats { get; }
     public Option<double?> AdapterRate { get; }
     public Option<int?> AdapterEpochs { get; }
@@ -751,6 +765,7 @@ internal sealed class FitFlags
             {
                 Crop = parse.GetValue(Augment) ?? defaults.Augmentation.Crop,
                 HorizontalFlip = !parse.GetValue(NoFlip),
+                Erasing = parse.GetValue(Erasing),
             },
             FreezeBatchNormStatistics = BatchNormStatistics(parse.GetValue(BnStats)),
             Deterministic = parse.GetValue(Deterministic),
