@@ -150,7 +150,7 @@ public static class AutoDecision
     /// <summary>
     /// The options once <paramref name="strategy"/> is chosen: the adapter advised for it (unless one was asked for);
     /// a network strategy the advised flips and shifts (<see cref="WithAdvisedAugmentation"/>), and a fine-tuning
-    /// strategy's head the advised intermediate group (<see cref="Advice.HeadLayers"/>, unless layers are given);
+    /// strategy's head the layers given, or else the advised intermediate group (<see cref="Advice.HeadLayers"/>);
     /// feature extraction takes the advised feature layers (unless given) and keeps its own head fit (auto's epochs are
     /// the network strategies' length).
     /// </summary>
@@ -180,19 +180,25 @@ public static class AutoDecision
         return options with { Strategy = features, Training = options.Training with { Epochs = null } };
     }
 
-    // A fine-tuning strategy's head reads the advised intermediate group on a 2 x 2 grid (or the grid asked for) unless
-    // layers were named: it starts from the better features, and the later groups cost nothing (the suite's
-    // 100-per-class tasks: LP-FT from stage3 on a 2 x 2 grid +1.45 points on average, 1.7-2.7x faster).
+    // A fine-tuning strategy's head reads the layers named, on the grid asked for, as it does when the strategy is
+    // named and under the presets; else the advised intermediate group on a 2 x 2 grid (or the grid asked for): it
+    // starts from the better features, and the later groups cost nothing (the suite's 100-per-class tasks: LP-FT from
+    // stage3 on a 2 x 2 grid +1.45 points on average, 1.7-2.7x faster).
     private static StrategyOptions WithAdvisedHead(StrategyDescriptor strategy, AutoOptions auto, Advice advice) =>
-        strategy.DefaultOptions() is FineTuningOptions tuning
-        && auto.Features is null
-        && advice.HeadLayers is { } layers
-            ? tuning with
+        strategy.DefaultOptions() switch
+        {
+            FineTuningOptions tuning when auto.Features is { } named => tuning with
+            {
+                Features = named,
+                FeatureGrid = auto.FeatureGrid,
+            },
+            FineTuningOptions tuning when advice.HeadLayers is { } layers => tuning with
             {
                 Features = layers,
                 FeatureGrid = auto.FeatureGrid > 1 ? auto.FeatureGrid : 2,
-            }
-            : strategy.DefaultOptions();
+            },
+            var other => other,
+        };
 
     private static (StrategyDescriptor winner, PilotReport record) RunPilots(
         LearnerOptions options,

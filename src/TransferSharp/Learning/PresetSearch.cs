@@ -575,10 +575,21 @@ internal static class PresetSearch
             // The head of a fine-tuning candidate reads the advised intermediate layers on the preset's largest grid,
             // as the frozen candidates do: it starts higher, and the later groups cost nothing (the suite's
             // 100-per-class tasks: LP-FT from stage3 on a 2x2 grid +1.45 points on average, 1.7-2.7x faster).
-            if (intermediate && chosen.Strategy is FineTuningOptions tuning)
+            // Layers named that are only the last group: the whole network's head, as before.
+            if (chosen.Strategy is FineTuningOptions tuning && (intermediate || auto.Features is not null))
                 chosen = chosen with
                 {
-                    Strategy = tuning with { Features = features.Features, FeatureGrid = grids[^1] },
+                    Strategy = intermediate
+                        ? tuning with
+                        {
+                            Features = features.Features,
+                            FeatureGrid = grids[^1],
+                        }
+                        : tuning with
+                        {
+                            Features = null,
+                            FeatureGrid = 1,
+                        },
                 };
             if (preset == AutoPreset.Best)
             {

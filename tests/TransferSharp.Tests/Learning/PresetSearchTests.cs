@@ -266,7 +266,7 @@ public class PresetSearchTests : IClassFixture<TinyFolders>
     }
 
     [Fact]
-    public void AutosSingleChoiceGivesAFineTuningHeadTheAdvisedIntermediateGroup()
+    public void AutosSingleChoiceGivesAFineTuningHeadTheLayersNamedOrElseTheAdvisedIntermediateGroup()
     {
         var advice = stageThreeLpFt with { HeadLayers = new[] { "stage3" } };
         var options = Options(new AutoOptions());
@@ -279,12 +279,27 @@ public class PresetSearchTests : IClassFixture<TinyFolders>
             3,
             ((LpFtOptions)Head(new AutoOptions { FeatureGrid = 3 }, advice, StrategyRegistry.LpFt)).FeatureGrid
         );
-        // The last group advised, layers named for the frozen features, or a strategy with no such head: as before.
+        // Layers named reach the head on the grid asked for, as when the strategy is named.
+        var named = Assert.IsType<LpFtOptions>(
+            Head(new AutoOptions { Features = new[] { "stage2" } }, advice, StrategyRegistry.LpFt)
+        );
+        Assert.Equal(new[] { "stage2" }, named.Features);
+        Assert.Equal(1, named.FeatureGrid);
+        // Under a preset, the last group named alone leaves the network candidates' head whole, as before.
+        var lastNamed = PresetSearch.Plan(
+            options,
+            new AutoOptions { Features = new[] { "stage4" } },
+            advice,
+            AutoPreset.Balanced,
+            "stage4"
+        );
+        var network = lastNamed.Select(c => c.options.Strategy).OfType<FineTuningOptions>().ToList();
+        Assert.NotEmpty(network);
+        Assert.All(network, t => Assert.Null(t.Features));
+        // The last group advised, or a strategy with no such head: as before.
         Assert.Null(
             ((LpFtOptions)Head(new AutoOptions(), advice with { HeadLayers = null }, StrategyRegistry.LpFt)).Features
         );
-        var named = new AutoOptions { Features = new[] { "stage2" } };
-        Assert.Null(((LpFtOptions)Head(named, advice, StrategyRegistry.LpFt)).Features);
         Assert.IsType<BatchNormOnlyOptions>(Head(new AutoOptions(), advice, StrategyRegistry.BatchNormOnly));
     }
 

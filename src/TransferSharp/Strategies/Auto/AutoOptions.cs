@@ -24,9 +24,9 @@ public sealed record AutoOptions : StrategyOptions
     /// </summary>
     public int PilotMinimumValidation { get; init; } = 50;
 
-    /// <summary>Layer groups for the features when feature extraction is chosen; null = the advised ones (and a chosen
-    /// fine-tuning strategy's head reads the advised intermediate group, <see cref="Analysis.Advice.HeadLayers"/>).
-    /// </summary>
+    /// <summary>Layer groups for the features when feature extraction is chosen, and for a chosen fine-tuning
+    /// strategy's head (on <see cref="FeatureGrid"/>; the presets use their largest grid); null = the advised ones
+    /// (the head: the advised intermediate group, <see cref="Analysis.Advice.HeadLayers"/>, on a 2 x 2 grid).</summary>
     public IReadOnlyList<string>? Features { get; init; }
 
     /// <summary>Grid pooling of intermediate feature groups when feature extraction is chosen. Default 1 (a fine-tuning
