@@ -7,13 +7,19 @@ public class TrainingHistoryTests
     private static EpochResult Result(int epoch, double accuracy, double loss) =>
         new(epoch, "all", 0.5, 0.9, loss, accuracy, new Dictionary<string, double>(), 0, 0, false, 1);
 
+    private static (TrainingHistory history, EpochResult start) Started(double accuracy, double loss)
+    {
+        var history = new TrainingHistory();
+        var start = Result(0, accuracy, loss);
+        history.SetStart(start);
+        return (history, start);
+    }
+
     [Fact]
     public void ATrainedEpochThatTiesTheStartOnAccuracyTakesTheLead()
     {
         // An unsmoothed probe start (low loss) and a label-smoothed network of the same accuracy (higher loss).
-        var history = new TrainingHistory();
-        var start = Result(0, 0.89, 0.33);
-        history.SetStart(start);
+        var (history, start) = Started(0.89, 0.33);
         Assert.False(history.Add(Result(1, 0.85, 0.30)));
         Assert.Same(start, history.Best);
         var tied = Result(2, 0.89, 0.50);
@@ -25,14 +31,15 @@ public class TrainingHistoryTests
         Assert.True(history.Add(lower));
         Assert.Same(lower, history.Best);
         Assert.Equal(0, history.EpochsSinceBest);
+        // The same order outside a history: the start never wins a tie.
+        Assert.True(TrainingHistory.IsBetter(tied, start));
+        Assert.False(TrainingHistory.IsBetter(start, tied));
     }
 
     [Fact]
     public void TheStartStaysBestWhenNoEpochReachesItsAccuracy()
     {
-        var history = new TrainingHistory();
-        var start = Result(0, 0.89, 0.50);
-        history.SetStart(start);
+        var (history, start) = Started(0.89, 0.50);
         Assert.False(history.Add(Result(1, 0.88, 0.20)));
         Assert.Same(start, history.Best);
         Assert.Equal(1, history.EpochsSinceBest);
