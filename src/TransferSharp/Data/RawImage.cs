@@ -65,13 +65,22 @@ public sealed class RawImage
     }
 
     /// <summary>
-    /// Resized to <paramref name="width"/> x <paramref name="height"/> with SkiaSharp: Mitchell cubic when enlarging,
-    /// linear with mipmaps when shrinking (no aliasing). The channel count is kept.
+    /// Resized to <paramref name="width"/> x <paramref name="height"/>: Mitchell cubic when enlarging (SkiaSharp's
+    /// result, computed by <see cref="CubicUpscale"/>), linear with mipmaps when shrinking (no aliasing; SkiaSharp).
+    /// The channel count is kept.
     /// </summary>
     public RawImage Resize(int width, int height)
     {
         if (width == Width && height == Height)
             return this;
+        return CubicUpscale.Handles(this, width, height)
+            ? CubicUpscale.Resize(this, width, height)
+            : ResizeWithSkia(width, height);
+    }
+
+    /// <summary>Resized by SkiaSharp itself (the reference <see cref="CubicUpscale"/> is tested against).</summary>
+    internal RawImage ResizeWithSkia(int width, int height)
+    {
         bool shrinking = width < Width || height < Height;
         var sampling = shrinking
             ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)
