@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Security.Cryptography;
 using TransferSharp.Engine;
 using static TorchSharp.torch;
@@ -16,6 +18,7 @@ public sealed class Backbone : IDisposable
     private readonly string loadedFingerprint;
     private readonly Dictionary<string, OnnxRuntimePass> onnxPasses = [];
     private readonly Dictionary<string, OnnxRuntimePass> quantizedPasses = [];
+    private (float[] Shift, float[] Scale)? normalizationValues;
 
     private Backbone(
         PretrainedConfig config,
@@ -332,7 +335,14 @@ public sealed class Backbone : IDisposable
     /// network expects. Gray is replicated to three channels. <paramref name="mirror"/> flips the images horizontally
     /// (test-time augmentation).
     /// </summary>
-    public Tensor Normalize(Tensor pixels, Device? device = null, bool mirror = false)
+    public Tensor Normalize(Tensor pixels, Device? device = null, bool mirror = false) =>
+        (device ?? CPU).type == TorchSharp.DeviceType.CPU && NormalizeInOnePass(pixels, mirror) is { } normalized
+            ? normalized
+            : NormalizeWithTorch(pixels, device, mirror);
+
+    /// <summary><see cref="Normalize"/> as libtorch operations (any device; the reference of the one-pass
+    /// path).</summary>
+    internal Tensor NormalizeWithTorch(Tensor pixels, Device? device = null, bool mirror = false)
     {
         using var scope = NewDisposeScope();
         Tensor x = pixels.to(device ?? CPU).permute(0, 3, 1, 2).to_type(ScalarType.Float32);
@@ -348,6 +358,109 @@ public sealed class Backbone : IDisposable
             x = x * (Config.InputRange / 255.0);
         x = (x - channelShift.to(x.device)) * channelScale.to(x.device);
         return x.contiguous().MoveToOuterDisposeScope();
+    }
+
+    // The same float operations in the same order as NormalizeWithTorch (so the same bits), in one pass over the
+    // pixels instead of libtorch's five (convert, scale, subtract, multiply, copy); null where it does not apply.
+    private unsafe Tensor? NormalizeInOnePass(Tensor pixels, bool mirror)
+    {
+        if (pixels.device_type != TorchSharp.DeviceType.CPU || pixels.dtype != ScalarType.Byte || pixels.dim() != 4)
+            return null;
+        long images = pixels.shape[0],
+            height = pixels.shape[1],
+            width = pixels.shape[2],
+            channels = pixels.shape[3];
+        bool meanImage = channelShift.shape[2] > 1 || channelShift.shape[3] > 1;
+        if (
+            channels is not (1 or 3)
+            || channelShift.shape[1] != 3
+            || channelScale.numel() != 3
+            || (meanImage && (channelShift.shape[2] != height || channelShift.shape[3] != width))
+        )
+            return null;
+        normalizationValues ??= (channelShift.data<float>().ToArray(), channelScale.data<float>().ToArray());
+        var (shift, scale) = normalizationValues.Value;
+        bool bgr = Config.ChannelOrder == ChannelOrder.Bgr,
+            ranged = Config.InputRange != 255;
+        float range = (float)(Config.InputRange / 255.0);
+        long plane = height * width;
+        using Tensor source = pixels.contiguous();
+        Tensor output = empty(new[] { images, 3, height, width }, ScalarType.Float32);
+        fixed (byte* from = source.bytes)
+        fixed (byte* to = output.bytes)
+        {
+            byte* input = from;
+            float* result = (float*)to;
+            Parallel.For(
+                0,
+                images * 3,
+                new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+                p =>
+                {
+                    long image = p / 3;
+                    int channel = (int)(p % 3);
+                    long offset = Math.Min(bgr ? 2 - channel : channel, channels - 1);
+                    float scaleValue = scale[channel];
+                    float* target = result + p * plane;
+                    byte* pixels0 = input + image * plane * channels + offset;
+                    fixed (float* shifts = shift)
+                    {
+                        float* shiftPlane = meanImage ? shifts + channel * plane : null;
+                        for (long y = 0; y < height; y++)
+                            NormalizeRow(
+                                pixels0 + y * width * channels,
+                                target + y * width,
+                                meanImage ? shiftPlane + y * width : null,
+                                meanImage ? 0 : shift[channel],
+                                scaleValue,
+                                ranged ? range : null,
+                                (int)width,
+                                (int)channels,
+                                mirror
+                            );
+                    }
+                }
+            );
+        }
+        return output;
+    }
+
+    // One row of one output channel: ((pixel [* range]) - shift) * scale, eight at a time where the pixels are gray and
+    // in order (int to float is exact, so the vector and scalar paths agree).
+    private static unsafe void NormalizeRow(
+        byte* pixels,
+        float* target,
+        float* shiftRow,
+        float shift,
+        float scale,
+        float? range,
+        int width,
+        int stride,
+        bool mirror
+    )
+    {
+        int x = 0;
+        if (Avx2.IsSupported && stride == 1 && !mirror)
+        {
+            Vector256<float> scales = Vector256.Create(scale),
+                shifts = Vector256.Create(shift),
+                ranges = Vector256.Create(range ?? 1);
+            for (; x + 8 <= width; x += 8)
+            {
+                Vector256<float> v = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(pixels + x));
+                if (range is not null)
+                    v *= ranges;
+                Vector256<float> s = shiftRow is null ? shifts : Avx.LoadVector256(shiftRow + x);
+                Avx.Store(target + x, (v - s) * scales);
+            }
+        }
+        for (; x < width; x++)
+        {
+            float v = pixels[(mirror ? width - 1 - x : x) * stride];
+            if (range is { } r)
+                v *= r;
+            target[x] = (v - (shiftRow is null ? shift : shiftRow[x])) * scale;
+        }
     }
 
     /// <summary>Runs the network and returns the features [N, FeatureWidth]: the pooled output, or the concatenated
