@@ -73,7 +73,11 @@ public sealed class Backbone : IDisposable
     {
         string key = string.Join(",", FeatureLayers) + "|" + quantization.Key();
         if (!quantizedPasses.TryGetValue(key, out OnnxRuntimePass? pass))
-            quantizedPasses[key] = pass = OnnxRuntimePass.CreateQuantized(this, quantization.Ranges);
+            quantizedPasses[key] = pass = OnnxRuntimePass.CreateQuantized(
+                this,
+                quantization.Ranges,
+                quantization.WeightLevels
+            );
         return pass;
     }
 

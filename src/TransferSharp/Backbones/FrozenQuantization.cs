@@ -22,12 +22,21 @@ public sealed record FrozenQuantization
     /// <summary>How many training images the ranges were observed on.</summary>
     public int CalibrationImages { get; init; }
 
+    /// <summary>Weight levels each side of zero: 127, or 63 where the calibrating CPU had no VNNI (<see
+    /// cref="OnnxQuantizer.MachineWeightLevels"/>). Runs saved before this was recorded used 127.</summary>
+    public int WeightLevels { get; init; } = 127;
+
+    /// <summary>What this machine's calibration records in <see cref="WeightLevels"/>.</summary>
+    public static int MachineWeightLevels => OnnxQuantizer.MachineWeightLevels;
+
     /// <summary>A digest of the ranges: features of the same backbone quantised with other ranges are not the
     /// same.</summary>
     public string Key()
     {
         // The scheme and the quantiser's version too: the same ranges in another graph are other features.
         var text = new StringBuilder(Scheme).Append('|').Append(OnnxQuantizer.Version).Append('|');
+        if (WeightLevels != 127) // 127 adds nothing: the keys of earlier runs and caches stay as they were
+            text.Append("weights ").Append(WeightLevels).Append('|');
         foreach (var (name, range) in Ranges.OrderBy(p => p.Key, StringComparer.Ordinal))
             text.Append(name)
                 .Append('=')

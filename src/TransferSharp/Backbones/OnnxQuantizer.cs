@@ -17,6 +17,32 @@ internal static class OnnxQuantizer
     /// <summary>Changes with what the quantised graph computes (part of the feature cache's key).</summary>
     public const int Version = 1;
 
+    /// <summary>
+    /// Weight levels each side of zero that this machine's integer convolutions take exactly: 127 where the CPU has
+    /// VNNI (products summed in 32 bits) or is not x86; 63 on x86 without it, where ONNX Runtime's u8 x s8 kernel
+    /// (vpmaddubsw) adds two products in 16 bits and 255 x 127 x 2 saturates (its quantiser's "reduce_range").
+    /// </summary>
+    public static int MachineWeightLevels { get; } = HasVnni() ? 127 : 63;
+
+    private static bool HasVnni()
+    {
+        if (!System.Runtime.Intrinsics.X86.X86Base.IsSupported || System.Runtime.Intrinsics.X86.AvxVnni.IsSupported)
+            return true;
+        // .NET names no AVX-512 VNNI class: the kernel's CPU flags say it on Linux.
+        try
+        {
+            return File.Exists("/proc/cpuinfo")
+                && File.ReadLines("/proc/cpuinfo")
+                    .Where(l => l.StartsWith("flags", StringComparison.Ordinal))
+                    .Take(1)
+                    .Any(l => l.Split(' ', ':', '\t').Contains("avx512_vnni"));
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>A copy of <paramref name="model"/> with every BatchNormalization that is the only reader of a
     /// convolution's output folded into that convolution's weights and bias (inference statistics).</summary>
     public static ModelProto FoldBatchNorms(ModelProto model)
@@ -112,9 +138,16 @@ internal static class OnnxQuantizer
             );
     }
 
-    /// <summary>The QDQ graph of <paramref name="folded"/> given each calibration tensor's observed range.</summary>
-    public static ModelProto Quantize(ModelProto folded, IReadOnlyDictionary<string, ActivationRange> ranges)
+    /// <summary>The QDQ graph of <paramref name="folded"/> given each calibration tensor's observed range, weights on
+    /// <paramref name="weightLevels"/> levels each side (127, or 63: see <see cref="MachineWeightLevels"/>).</summary>
+    public static ModelProto Quantize(
+        ModelProto folded,
+        IReadOnlyDictionary<string, ActivationRange> ranges,
+        int weightLevels = 127
+    )
     {
+        if (weightLevels is < 1 or > 127)
+            throw new ArgumentOutOfRangeException(nameof(weightLevels), weightLevels, "expected 1..127 levels");
         ModelProto copy = folded.Clone();
         GraphProto graph = copy.Graph;
         var (quantized, shared, absorbed) = Plan(graph);
@@ -159,7 +192,16 @@ internal static class OnnxQuantizer
                 if (quantized.Contains(node.Input[k]))
                     node.Input[k] = node.Input[k] + "_dq";
             if (constantConv && quantized.Contains(activationInput))
-                QuantizeConvParameters(node, i, parameters[activationInput].Scale, initializers, graph, nodes, domain);
+                QuantizeConvParameters(
+                    node,
+                    i,
+                    parameters[activationInput].Scale,
+                    weightLevels,
+                    initializers,
+                    graph,
+                    nodes,
+                    domain
+                );
             nodes.Add(node);
             foreach (string output in node.Output.Where(quantized.Contains))
                 AddQdq(output);
@@ -295,12 +337,13 @@ internal static class OnnxQuantizer
         return (quantized, shared, absorbed);
     }
 
-    // Weights int8 per output channel (symmetric, 127 levels each side), bias int32 at the input's scale times the
+    // Weights int8 per output channel (symmetric, `levels` levels each side), bias int32 at the input's scale times the
     // channel's: the form ONNX Runtime's QDQ fusion turns into an integer convolution.
     private static void QuantizeConvParameters(
         NodeProto conv,
         int index,
         float inputScale,
+        int levels,
         Dictionary<string, TensorProto> initializers,
         GraphProto graph,
         List<NodeProto> nodes,
@@ -318,11 +361,11 @@ internal static class OnnxQuantizer
             float max = 0;
             for (int k = 0; k < perChannel; k++)
                 max = MathF.Max(max, MathF.Abs(weight[c * perChannel + k]));
-            scales[c] = max > 0 ? max / 127f : 1f;
+            scales[c] = max > 0 ? max / levels : 1f;
             for (int k = 0; k < perChannel; k++)
             {
                 int q = (int)MathF.Round(weight[c * perChannel + k] / scales[c], MidpointRounding.ToEven);
-                quantizedWeight[c * perChannel + k] = unchecked((byte)(sbyte)Math.Clamp(q, -127, 127));
+                quantizedWeight[c * perChannel + k] = unchecked((byte)(sbyte)Math.Clamp(q, -levels, levels));
             }
         }
         string prefix = $"qconv{index}_";

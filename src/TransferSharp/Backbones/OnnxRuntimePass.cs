@@ -95,21 +95,33 @@ public sealed class OnnxRuntimePass : IDisposable
     }
 
     /// <summary>The int8 session of <paramref name="backbone"/> (<see cref="OnnxQuantizer"/>) given the activation
-    /// ranges <see cref="Calibrate"/> observed, to its feature layers.</summary>
+    /// ranges <see cref="Calibrate"/> observed, to its feature layers; weights on <paramref name="weightLevels"/>
+    /// levels each side (default: <see cref="OnnxQuantizer.MachineWeightLevels"/>).</summary>
     public static OnnxRuntimePass CreateQuantized(
         Backbone backbone,
-        IReadOnlyDictionary<string, ActivationRange> ranges
+        IReadOnlyDictionary<string, ActivationRange> ranges,
+        int? weightLevels = null
     )
     {
         var (folded, outputs, pooled) = FoldedForFeatureLayers(backbone);
-        byte[] model = OnnxQuantizer.Quantize(folded, ranges).ToByteArray();
+        byte[] model = OnnxQuantizer
+            .Quantize(folded, ranges, weightLevels ?? OnnxQuantizer.MachineWeightLevels)
+            .ToByteArray();
         return new(NewSession(model), backbone.FeatureWidth, outputs, pooled);
     }
 
     /// <summary>The int8 (QDQ) graph of <paramref name="backbone"/> with <paramref name="ranges"/>, ending at its
     /// feature layers' tensors (the last group's: the network's output).</summary>
-    internal static ModelProto QuantizedModel(Backbone backbone, IReadOnlyDictionary<string, ActivationRange> ranges) =>
-        OnnxQuantizer.Quantize(FoldedForFeatureLayers(backbone).Model, ranges);
+    internal static ModelProto QuantizedModel(
+        Backbone backbone,
+        IReadOnlyDictionary<string, ActivationRange> ranges,
+        int? weightLevels = null
+    ) =>
+        OnnxQuantizer.Quantize(
+            FoldedForFeatureLayers(backbone).Model,
+            ranges,
+            weightLevels ?? OnnxQuantizer.MachineWeightLevels
+        );
 
     // The graph cut to the feature layers, every BatchNormalization folded (what calibration and int8 both run).
     private static (ModelProto Model, string[] Outputs, bool[] Pooled) FoldedForFeatureLayers(Backbone backbone)

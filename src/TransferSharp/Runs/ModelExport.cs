@@ -132,7 +132,7 @@ public static class ModelExport
     {
         // An int8 run's head reads the int8 pass's features: the export runs that graph.
         ModelProto proto = model.Manifest.FrozenQuantization is { } quantization
-            ? OnnxRuntimePass.QuantizedModel(model.Backbone, quantization.Ranges)
+            ? OnnxRuntimePass.QuantizedModel(model.Backbone, quantization.Ranges, quantization.WeightLevels)
             : OnnxWeights.Current(model.Backbone);
         long own = ExportGraph.DefaultOpset(proto);
         if (own < opset)

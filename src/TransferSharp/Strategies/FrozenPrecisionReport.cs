@@ -15,6 +15,10 @@ public sealed record FrozenPrecisionReport
     /// <summary>Training images the int8 ranges were observed on.</summary>
     public int? CalibrationImages { get; init; }
 
+    /// <summary>Weight levels each side of zero: 127, or 63 on a CPU without VNNI (its 16-bit sums would
+    /// saturate).</summary>
+    public int? WeightLevels { get; init; }
+
     /// <summary>Images the check scored (training images held out of the calibration, and the validation
     /// split).</summary>
     public int? CheckImages { get; init; }

@@ -81,6 +81,30 @@ public class QuantizationTests
     }
 
     [Fact]
+    public void WithoutVnniTheWeightsTakeSevenBitsAndTheRunsKeySaysSo()
+    {
+        using Backbone backbone = Backbone.Load(Registry.DefaultName, Size);
+        var ranges = OnnxRuntimePass.Calibrate(backbone, Batches(backbone, 8, seed: 3).Take(1));
+        sbyte[] Weights(int levels) =>
+            OnnxRuntimePass
+                .QuantizedModel(backbone, ranges, levels)
+                .Graph.Initializer.Where(t => t.Name.EndsWith("weight_quantized", StringComparison.Ordinal))
+                .SelectMany(t => t.RawData.ToByteArray().Select(b => unchecked((sbyte)b)))
+                .ToArray();
+        sbyte[] full = Weights(127),
+            reduced = Weights(63);
+        Assert.Equal(127, full.Max(w => Math.Abs((int)w))); // each channel's largest weight takes the top level
+        Assert.Equal(63, reduced.Max(w => Math.Abs((int)w)));
+        Assert.Contains(OnnxQuantizer.MachineWeightLevels, new[] { 63, 127 });
+        // 127 keeps the keys of runs and caches made before the levels were recorded; 63 is other features.
+        var recorded = new FrozenQuantization { Ranges = ranges, CalibrationImages = 8 };
+        Assert.Equal(127, recorded.WeightLevels);
+        Assert.Equal(recorded.Key(), (recorded with { WeightLevels = 127 }).Key());
+        Assert.NotEqual(recorded.Key(), (recorded with { WeightLevels = 63 }).Key());
+        Assert.Throws<ArgumentOutOfRangeException>(() => OnnxRuntimePass.QuantizedModel(backbone, ranges, 128));
+    }
+
+    [Fact]
     public void TheInt8PassQuantisesEveryConvolutionAndFollowsFp32Features()
     {
         using Backbone backbone = Backbone.Load(Registry.DefaultName, Size);

@@ -92,6 +92,7 @@ internal static class QuantizedFeatures
                 {
                     Ranges = ranges,
                     CalibrationImages = Math.Min(observed, kept.Count),
+                    WeightLevels = OnnxQuantizer.MachineWeightLevels,
                 };
             }
             backbone.QuantizedOnnxRuntime(quantization); // built here: a graph ONNX Runtime refuses falls back to fp32
@@ -129,6 +130,7 @@ internal static class QuantizedFeatures
             reused is null
                 ? $"frozen pass: int8 calibrated on {quantization.CalibrationImages} training images "
                     + $"({calibrationSeconds:F1} s)"
+                    + (quantization.WeightLevels < 127 ? "; weights on 7 bits (this CPU has no VNNI)" : "")
                 : $"frozen pass: int8 ranges of this run's earlier calibration on {quantization.CalibrationImages} "
                     + "training images"
         );
@@ -233,6 +235,7 @@ internal static class QuantizedFeatures
                 : $"the check's probe scored {accuracyInt8:F4} on int8 features against {accuracyFp32:F4} on fp32, "
                     + $"more than {tolerance * 100:0.#} points below beyond its standard error ({standardError:F4})",
             CalibrationImages = quantization.CalibrationImages,
+            WeightLevels = quantization.WeightLevels,
             CheckImages = labels.Count,
             CheckAccuracyFp32 = Math.Round(accuracyFp32, 4),
             CheckAccuracyInt8 = Math.Round(accuracyInt8, 4),
