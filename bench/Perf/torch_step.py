@@ -34,12 +34,21 @@ optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
 loss_fn = torch.nn.CrossEntropyLoss()
 
 
+phases = {"forward": [], "backward": [], "optimizer": []}  # each phase timed apart too, as PerfBench train does
+
+
 def step():
     optimizer.zero_grad()
+    start = time.perf_counter()
     with torch.cpu.amp.autocast(enabled=precision == "bf16", dtype=torch.bfloat16):
         loss = loss_fn(model(x), y)
+    phases["forward"].append(time.perf_counter() - start)
+    start = time.perf_counter()
     loss.backward()
+    phases["backward"].append(time.perf_counter() - start)
+    start = time.perf_counter()
     optimizer.step()
+    phases["optimizer"].append(time.perf_counter() - start)
 
 
 for _ in range(warmup):
@@ -51,11 +60,12 @@ for _ in range(steps):
     times.append(time.perf_counter() - start)
 times.sort()
 median = times[len(times) // 2]
+split = {f"{name}_median_seconds": sorted(t[warmup:])[(len(t) - warmup) // 2] for name, t in phases.items()}
 print(json.dumps({
     "mode": "torch-train", "size": size, "batch": batch, "cores": os.cpu_count(), "layout": layout,
     "precision": precision,
     "blocks": blocks, "parameters": sum(p.numel() for p in model.parameters()),
     "torch": torch.__version__, "threads": torch.get_num_threads(), "default_threads": default_threads,
     "steps": steps, "median_seconds": median, "images_per_second": batch / median,
-    "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+    "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, **split,
 }))
