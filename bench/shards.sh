@@ -2,13 +2,16 @@
 # Sharded extraction (issue 22): throughput of N local workers against one, each worker pinned to its own C cores
 # (taskset) and told so through DOTNET_PROCESSOR_COUNT (libtorch, ONNX Runtime and the decoders follow it), on
 # Fashion-MNIST images.
-# Usage: bench/shards.sh            env: IMAGES_PER_CLASS=200 (train subset), SIZE=112, CORES=$(nproc)
+# Usage: bench/shards.sh            env: IMAGES_PER_CLASS=200 (train subset), SIZE=112, CORES=$(nproc), CLI
 # One JSON line per configuration in bench/results/shards.jsonl: workers, cores each, wall seconds (process start and
 # model load included), images per second overall and per shard (decode included, from each shard's record).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dotnet build -c Release src/TransferSharp.Cli -v q -nologo >/dev/null
-CLI="dotnet src/TransferSharp.Cli/bin/Release/net10.0/TransferSharp.Cli.dll"
+# CLI: another build's command (e.g. "dotnet PREVIOUS/TransferSharp.Cli.dll") to measure it instead of this one.
+if [ -z "${CLI:-}" ]; then
+  dotnet build -c Release src/TransferSharp.Cli -v q -nologo >/dev/null
+  CLI="dotnet src/TransferSharp.Cli/bin/Release/net10.0/TransferSharp.Cli.dll"
+fi
 N=${IMAGES_PER_CLASS:-200}; SIZE=${SIZE:-112}; CORES=${CORES:-$(nproc)}
 WORK=bench/work/shards; DATA=$WORK/data-$N
 mkdir -p "$WORK" bench/results
