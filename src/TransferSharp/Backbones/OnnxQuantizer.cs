@@ -143,7 +143,7 @@ internal static class OnnxQuantizer
     public static ModelProto Quantize(
         ModelProto folded,
         IReadOnlyDictionary<string, ActivationRange> ranges,
-        int weightLevels = 127
+        int weightLevels
     )
     {
         if (weightLevels is < 1 or > 127)

@@ -82,11 +82,11 @@ internal static class CubicUpscale
                     alpha = 0;
                 for (int j = 0; j < 4; j++)
                 {
-                    float wy = rows.Weights[y * 4 + j];
+                    float wy = rows.Weights[j * rows.Count + y];
                     int source = rows.Index[y * 4 + j] * 4 * width + x;
                     for (int i = 0; i < 4; i++)
                     {
-                        float scale = columns.Weights[x * 4 + i] * wy;
+                        float scale = columns.Weights[i * width + x] * wy;
                         sum = scale * taps[source + i * width] + sum;
                         alpha = scale * opaqueAlpha + alpha;
                     }
@@ -115,7 +115,7 @@ internal static class CubicUpscale
             one = Vector256.Create(1f),
             opaque = Vector256.Create(opaqueAlpha);
         fixed (float* t = taps)
-        fixed (float* cw = columns.Planar)
+        fixed (float* cw = columns.Weights)
         {
             for (; x + 8 <= width; x += 8)
             {
@@ -123,7 +123,7 @@ internal static class CubicUpscale
                     alpha = zero;
                 for (int j = 0; j < 4; j++)
                 {
-                    var wy = Vector256.Create(rows.Weights[y * 4 + j]);
+                    var wy = Vector256.Create(rows.Weights[j * rows.Count + y]);
                     float* row = t + rows.Index[y * 4 + j] * 4 * width + x;
                     for (int i = 0; i < 4; i++)
                     {
@@ -163,12 +163,11 @@ internal static class CubicUpscale
     {
         public required int Count { get; init; }
 
+        // Tap-major, [tap * Count + position]: the vector loop reads eight positions of one tap at once.
         public required float[] Weights { get; init; }
 
+        // Position-major, [position * 4 + tap].
         public required int[] Index { get; init; }
-
-        // Tap-major copies for the vector loop: [tap * Count + position].
-        public required float[] Planar { get; init; }
 
         // A dataset's images mostly share one size: the tables are computed once per size pair (a few KB each).
         private static readonly ConcurrentDictionary<(int, int, bool), Axis> cache = new();
@@ -184,7 +183,7 @@ internal static class CubicUpscale
         {
             float inverse = 1f / ((float)target / source);
             float last = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(source) - 1);
-            var weights = new float[target * 4];
+            var weights = new float[4 * target];
             var index = new int[target * 4];
             for (int d = 0; d < target; d++)
             {
@@ -195,22 +194,17 @@ internal static class CubicUpscale
                 for (int k = 0; k < 4; k++)
                 {
                     float[] w = taps[k];
-                    weights[d * 4 + k] = t * (t * (t * w[3] + w[2]) + w[1]) + w[0];
+                    weights[k * target + d] = t * (t * (t * w[3] + w[2]) + w[1]) + w[0];
                     float sample = incremental ? position : centre + (k - 1.5f);
                     index[d * 4 + k] = (int)Math.Min(Math.Max(0f, sample), last);
                     position += 1;
                 }
             }
-            var planar = new float[target * 4];
-            for (int d = 0; d < target; d++)
-            for (int k = 0; k < 4; k++)
-                planar[k * target + d] = weights[d * 4 + k];
             return new Axis
             {
                 Count = target,
                 Weights = weights,
                 Index = index,
-                Planar = planar,
             };
         }
     }
