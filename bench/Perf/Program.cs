@@ -257,6 +257,9 @@ switch (mode)
         if (precision == "bf16")
             backbone.Network.TrainingComputeType = ScalarType.BFloat16;
         result["precision"] = precision;
+        // LAYOUT=nchw: fp32 convolutions in libtorch's default layout instead of fit's channels-last.
+        backbone.Network.TrainingChannelsLast = Environment.GetEnvironmentVariable("LAYOUT") != "nchw";
+        result["layout"] = backbone.Network.TrainingChannelsLast ? "channels-last" : "nchw";
         model.Train(true);
         using var optimizer = optim.AdamW(model.Groups.SelectMany(g => g.All), 1e-4);
         result["rss_after_load_mib"] = Rss("VmRSS:");

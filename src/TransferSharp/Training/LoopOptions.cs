@@ -42,6 +42,10 @@ public abstract record LoopOptions
     /// <summary>The training step's convolutions in fp32 (default) or bf16 (fp32 master weights).</summary>
     public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
 
+    /// <summary>fp32 training convolves in channels-last layout (default; oneDNN's own, a faster step); false:
+    /// libtorch's default NCHW.</summary>
+    public bool ChannelsLastConvolutions { get; init; } = true;
+
     /// <summary>Memory allowed for cached frozen-prefix outputs, in bytes. Default 3 GiB.</summary>
     public long PrefixCacheBytes { get; init; } = 3L << 30;
 

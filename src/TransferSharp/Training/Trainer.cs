@@ -62,6 +62,7 @@ public sealed class Trainer
             set_num_threads(1);
         var network = model.Backbone.Network;
         network.TrainingComputeType = settings.Precision == TrainingPrecision.Bf16 ? ScalarType.BFloat16 : null;
+        network.TrainingChannelsLast = settings.ChannelsLastConvolutions;
         try
         {
             return Run(plan, train, validation, callbacks ?? Array.Empty<ITrainingCallback>(), regularizer);
@@ -69,6 +70,7 @@ public sealed class Trainer
         finally
         {
             network.TrainingComputeType = null;
+            network.TrainingChannelsLast = false;
             if (settings.Deterministic)
                 set_num_threads(threads);
             prefixCache.Clear();
