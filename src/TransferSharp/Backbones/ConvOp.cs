@@ -30,7 +30,9 @@ internal sealed class ConvOp : TensorOwningOp
     public override Tensor Run(IReadOnlyList<Tensor?> inputs, bool training)
     {
         Tensor x = inputs[0]!;
-        if (!training || x.dtype != ScalarType.Float32)
+        // Only passes that record gradients: a frozen prefix run without them must give the bits its cached
+        // (evaluation) outputs have, or a resumed fit would part from the uninterrupted one.
+        if (!training || x.dtype != ScalarType.Float32 || !is_grad_enabled())
             return Convolve(x, Weight, Bias);
         bool pointwise = IsPointwise(x);
         if (TrainingComputeType is { } low)
