@@ -29,6 +29,12 @@ public sealed record FrozenQuantization
     /// <summary>What this machine's calibration records in <see cref="WeightLevels"/>.</summary>
     public static int MachineWeightLevels => OnnxQuantizer.MachineWeightLevels;
 
+    /// <summary>This quantisation as a CPU with <paramref name="machineLevels"/> weight levels runs it: 127-level
+    /// weights on a CPU without VNNI overflow its 16-bit multiply-adds (features saturate), so they are re-quantised to
+    /// that CPU's 63 levels (the same ranges; a key of its own); otherwise unchanged.</summary>
+    public FrozenQuantization ForMachine(int machineLevels) =>
+        WeightLevels > machineLevels ? this with { WeightLevels = machineLevels } : this;
+
     /// <summary>A digest of the ranges: features of the same backbone quantised with other ranges are not the
     /// same.</summary>
     public string Key()

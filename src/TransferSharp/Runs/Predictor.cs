@@ -85,7 +85,15 @@ public static class Predictor
             return ChannelOutputs(model, sources, progress, skipBad, batchSize);
         // A fine-tuned backbone's features are not the pretrained backbone's: no shared cache for those.
         string? cacheDir = model.Manifest.BackboneFile is null ? cacheDirectory : null;
-        FrozenQuantization? quantization = model.Manifest.FrozenQuantization;
+        FrozenQuantization? quantization = model.Manifest.FrozenQuantization?.ForMachine(
+            FrozenQuantization.MachineWeightLevels
+        );
+        if (quantization is not null && quantization.WeightLevels < model.Manifest.FrozenQuantization!.WeightLevels)
+            progress.Info(
+                $"int8 frozen pass: this CPU has no VNNI, so the run's {model.Manifest.FrozenQuantization.WeightLevels}"
+                    + $"-level weights run on {quantization.WeightLevels} levels (the same activation ranges); "
+                    + "features may differ slightly from the ones the head was trained on."
+            );
         string key = quantization is null
             ? model.Backbone.FeatureKey
             : model.Backbone.QuantizedFeatureKey(quantization);

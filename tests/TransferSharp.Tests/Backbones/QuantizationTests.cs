@@ -102,6 +102,15 @@ public class QuantizationTests
         Assert.Equal(recorded.Key(), (recorded with { WeightLevels = 127 }).Key());
         Assert.NotEqual(recorded.Key(), (recorded with { WeightLevels = 63 }).Key());
         Assert.Throws<ArgumentOutOfRangeException>(() => OnnxRuntimePass.QuantizedModel(backbone, ranges, 128));
+        // A run calibrated on a VNNI CPU, used on one without: its weights drop to 63 levels (same ranges, own key);
+        // a 63-level run stays as it is on either CPU.
+        FrozenQuantization moved = recorded.ForMachine(63);
+        Assert.Equal(63, moved.WeightLevels);
+        Assert.Same(recorded.Ranges, moved.Ranges);
+        Assert.Equal((recorded with { WeightLevels = 63 }).Key(), moved.Key());
+        Assert.Same(recorded, recorded.ForMachine(127));
+        var seven = recorded with { WeightLevels = 63 };
+        Assert.Same(seven, seven.ForMachine(127));
     }
 
     [Fact]
