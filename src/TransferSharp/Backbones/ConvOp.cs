@@ -24,7 +24,8 @@ internal sealed class ConvOp : TensorOwningOp
     public ScalarType? TrainingComputeType { get; set; }
 
     /// <summary>Whether fp32 training passes convolve channels-last operands (see <see
-    /// cref="OnnxGraphModule.TrainingChannelsLast"/>); bf16 ones always do.</summary>
+    /// cref="OnnxGraphModule.TrainingChannelsLast"/>); bf16 ones always do. 1x1 convolutions train as matrix
+    /// products in either case.</summary>
     public bool TrainingChannelsLast { get; set; }
 
     public override Tensor Run(IReadOnlyList<Tensor?> inputs, bool training)
